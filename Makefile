@@ -1,0 +1,90 @@
+# luksvol: a from-scratch LUKS2 implementation and the `luksvol` command.
+#
+#   make            build/luksvol and build/libluksvol.a (-O2)
+#   make test       ASan+UBSan build, then every test (tests/run.sh)
+#   make demo       the main job, see README.md
+#
+# Build flags (see README.md): CRYPTO=openssl|kernel, CC, EXTRA_CFLAGS.
+
+CRYPTO ?= openssl
+CC ?= cc
+BUILD ?= build
+PKGS := json-c libargon2 openssl blkid yaml-0.1
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+CFLAGS_OPT := $(CFLAGS_BASE) -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+CFLAGS_SAN := $(CFLAGS_BASE) -O1 -g -fno-omit-frame-pointer \
+	-fsanitize=address,undefined -fno-sanitize-recover=undefined
+LDFLAGS_SAN := -fsanitize=address,undefined
+
+CRYPTO_BACKENDS := $(wildcard src/crypto/backend_*.c)
+LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS),$(wildcard src/luks2/*.c src/crypto/*.c \
+	src/dm/*.c src/keys/*.c src/config/*.c)) src/crypto/backend_$(CRYPTO).c
+CLI_SRCS := $(wildcard src/cli/*.c)
+HDRS := $(wildcard include/*.h src/*/*.h)
+
+LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
+CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
+SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/asan/obj/%.o)
+SAN_CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/asan/obj/%.o)
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%)
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+.PHONY: all test demo clean deps asan unit
+all: $(BUILD)/luksvol $(BUILD)/libluksvol.a
+
+$(DEPS_STAMP): scripts/deps.sh
+	@mkdir -p $(BUILD)
+	@./scripts/deps.sh
+	@touch $@
+
+deps: $(DEPS_STAMP)
+
+$(BUILD)/obj/%.o: %.c $(HDRS) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(CFLAGS_OPT) -c $< -o $@
+
+$(BUILD)/asan/obj/%.o: %.c $(HDRS) | $(DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@echo "  CC-SAN  $<"
+	@$(CC) $(CFLAGS_SAN) -c $< -o $@
+
+$(BUILD)/libluksvol.a: $(LIB_OBJS)
+	@echo "  AR      $@"
+	@rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/asan/libluksvol.a: $(SAN_LIB_OBJS)
+	@echo "  AR      $@"
+	@rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/luksvol: $(CLI_OBJS) $(BUILD)/libluksvol.a
+	@echo "  LD      $@"
+	@$(CC) -o $@ $(CLI_OBJS) $(BUILD)/libluksvol.a $(PKG_LIBS)
+
+$(BUILD)/asan/luksvol: $(SAN_CLI_OBJS) $(BUILD)/asan/libluksvol.a
+	@echo "  LD      $@"
+	@$(CC) $(LDFLAGS_SAN) -o $@ $(SAN_CLI_OBJS) $(BUILD)/asan/libluksvol.a $(PKG_LIBS)
+
+$(BUILD)/asan/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/asan/libluksvol.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS_SAN) -Itests/unit -o $@ $< $(BUILD)/asan/libluksvol.a $(PKG_LIBS) -lcmocka
+
+asan: $(BUILD)/asan/luksvol
+unit: $(UNIT_BINS)
+
+test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS)
+	@BUILD=$(BUILD) ./tests/run.sh
+
+demo: $(DEPS_STAMP) $(BUILD)/luksvol
+	@BUILD=$(BUILD) ./scripts/demo.sh
+
+clean:
+	rm -rf $(BUILD)

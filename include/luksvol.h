@@ -1,0 +1,195 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * luksvol.h: the luksvol library API, used by the `luksvol` command.
+ *
+ * Conventions:
+ * - Every call that can fail returns 0 or a negative errno and, when given
+ *   a struct lv_err, fills it with one line naming the device, the object
+ *   and the field.  The codes mean:
+ *     -EINVAL    bad metadata, bad parameters or a bad config
+ *     -EPERM     a passphrase or key did not verify
+ *     -ENOENT    no usable keyslot, or the device does not exist
+ *     -ENOMEM    out of memory
+ *     -ENOTSUP   a feature this build or kernel lacks (an unsupported cipher)
+ *     -ETXTBSY   unknown LUKS2 requirements forbid the operation
+ *     -EBUSY, -EEXIST   device busy or already exists
+ *     -EIO       an I/O error, or no valid header copy could be read
+ * - Secrets are passed as pointer and length and are never copied into
+ *   error messages.
+ */
+#ifndef LUKSVOL_H
+#define LUKSVOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define LV_ERR_MSG_MAX 512
+
+struct lv_err {
+	int code;
+	char msg[LV_ERR_MSG_MAX];
+};
+
+/* Sets err (if non-NULL) and returns code, so a failure is one statement:
+ *   return lv_err_set(err, -EINVAL, "keyslot %u: area overlaps keyslot %u", a, b); */
+int lv_err_set(struct lv_err *err, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Prefixes an already set message with "<prefix>: ". */
+void lv_err_prefix(struct lv_err *err, const char *prefix);
+
+/*
+ * Secret buffers: mlocked when possible, excluded from core dumps
+ * (MADV_DONTDUMP), zeroed on allocation and wiped before release.
+ * Passphrases and volume keys travel in these.
+ */
+struct lv_secret {
+	uint8_t *bytes;
+	size_t len;
+};
+struct lv_secret *lv_secret_new(size_t len);
+/* Copies len bytes of src into a new secret. */
+struct lv_secret *lv_secret_dup(const void *src, size_t len);
+/* Wipes and frees *secret and sets it to NULL. NULL is accepted. */
+void lv_secret_free(struct lv_secret **secret);
+/* 1 when both hold the same bytes, compared in constant time. */
+int lv_secret_equal(const struct lv_secret *a, const struct lv_secret *b);
+
+/* An opened LUKS2 device: its storage, both header copies, the metadata. */
+struct lv_device;
+
+enum lv_load_flags {
+	LV_LOAD_WRITABLE = 1 << 0,  /* open read-write, lock, recover a bad copy */
+	LV_LOAD_REPAIR = 1 << 1,    /* with WRITABLE: recover even beside other signatures */
+};
+
+/* Result of probing for a LUKS signature. */
+enum lv_luks_version {
+	LV_NOT_LUKS = 0,
+	LV_LUKS1 = 1,
+	LV_LUKS2 = 2,
+};
+
+/* Reads the magic and version at offset 0 (and the LUKS2 secondary
+ * offsets), without validating anything else. */
+int lv_probe(const char *path, enum lv_luks_version *version, struct lv_err *err);
+
+/* Loads and validates the LUKS2 header of the file or block device at path.
+ * Warnings (a damaged copy, stricter-than-cryptsetup findings) are kept in
+ * the device and can be read with lv_device_warnings. */
+int lv_device_load(struct lv_device **dev, const char *path, unsigned flags,
+		   struct lv_err *err);
+
+/* Same, over an in-memory image (tests and fuzzers). */
+int lv_device_load_mem(struct lv_device **dev, uint8_t *image, size_t image_len,
+		       unsigned flags, struct lv_err *err);
+
+void lv_device_free(struct lv_device **dev);
+
+/* Newline-separated warnings gathered at load, or "" when none. */
+const char *lv_device_warnings(const struct lv_device *dev);
+
+/* Human-readable dump with the facts of `cryptsetup luksDump`. */
+int lv_dump(struct lv_device *dev, FILE *out, struct lv_err *err);
+
+/* The metadata JSON, pretty-printed like `cryptsetup luksDump
+ * --dump-json-metadata`. */
+int lv_dump_json(struct lv_device *dev, FILE *out, struct lv_err *err);
+
+/*
+ * Keyslots.  A passphrase is any byte string (struct lv_secret).
+ */
+#define LV_ANY_SLOT (-1)
+
+/* KDF choice for a new keyslot.  Zero fields take cryptsetup's defaults:
+ * argon2id, sha256, 2000 ms, 1 GiB (capped at half the RAM), 4 threads
+ * (capped at the online CPUs). */
+struct lv_pbkdf_params {
+	const char *type;		/* "pbkdf2", "argon2i", "argon2id" */
+	const char *hash;		/* pbkdf2 hash and AF hash */
+	uint32_t iter_time_ms;		/* benchmark target */
+	uint32_t forced_iterations;	/* pbkdf2 iterations or argon2 time cost */
+	uint32_t memory_kib;
+	uint32_t parallel;
+};
+
+/* Unlocks with passphrase: slot LV_ANY_SLOT tries keyslots of priority
+ * "prefer", then "normal", skipping "ignore"; a named slot is tried alone.
+ * -EPERM when no keyslot opens, -ENOENT when none can be tried. */
+int lv_unlock(struct lv_device *dev, int slot, const struct lv_secret *passphrase,
+	      struct lv_secret **volume_key, int *opened_slot, struct lv_err *err);
+
+/* Adds a keyslot for new_passphrase holding volume_key (which must verify
+ * against the device's digest).  slot LV_ANY_SLOT picks the lowest free. */
+int lv_keyslot_add(struct lv_device *dev, int slot, const struct lv_secret *volume_key,
+		   const struct lv_secret *new_passphrase,
+		   const struct lv_pbkdf_params *pbkdf, int *added_slot, struct lv_err *err);
+
+/* Destroys keyslot slot: its area is overwritten before the metadata
+ * stops naming it. */
+int lv_keyslot_kill(struct lv_device *dev, int slot, struct lv_err *err);
+
+/* Re-encrypts the volume key of slot under new_passphrase, in a new area
+ * when there is room, so a crash leaves the old or the new passphrase. */
+int lv_keyslot_change(struct lv_device *dev, int slot, const struct lv_secret *volume_key,
+		      const struct lv_secret *new_passphrase,
+		      const struct lv_pbkdf_params *pbkdf, struct lv_err *err);
+
+/* Whether keyslot slot exists (1) or not (0). */
+int lv_keyslot_exists(const struct lv_device *dev, int slot);
+
+struct lv_format_params {
+	const char *cipher;		/* default aes-xts-plain64 */
+	uint32_t key_bits;		/* default 512 for XTS, else 256 */
+	uint32_t sector_size;		/* 0: as cryptsetup detects it */
+	uint64_t metadata_bytes;	/* 0: 16 KiB */
+	uint64_t keyslots_bytes;	/* 0: 16 MiB - 2 * metadata */
+	uint64_t data_offset_bytes;	/* 0: after the keyslots, 1 MiB aligned */
+	const char *label;
+	const char *subsystem;
+	const char *uuid;		/* NULL: random */
+	int key_slot;			/* LV_ANY_SLOT: 0 */
+	struct lv_pbkdf_params pbkdf;
+};
+
+/* Formats path as LUKS2 with a fresh volume key and one keyslot for
+ * passphrase.  Returns the loaded device in *dev when dev is non-NULL. */
+int lv_format(const char *path, const struct lv_format_params *params,
+	      const struct lv_secret *passphrase, struct lv_device **dev,
+	      struct lv_err *err);
+
+/* Tokens.  json_text is one JSON object with "type" and "keyslots";
+ * token_id LV_ANY_SLOT takes the lowest free id. */
+int lv_token_import(struct lv_device *dev, int token_id, const char *json_text,
+		    int *imported_id, struct lv_err *err);
+/* The token as compact JSON in *json_text (free() it). */
+int lv_token_export(struct lv_device *dev, int token_id, char **json_text,
+		    struct lv_err *err);
+int lv_token_remove(struct lv_device *dev, int token_id, struct lv_err *err);
+
+/* Sets the label and/or subsystem (NULL leaves one unchanged). */
+int lv_set_label(struct lv_device *dev, const char *label, const char *subsystem,
+		 struct lv_err *err);
+
+/* Writes the header area (both copies and the keyslots area) to a new
+ * file, mode 0400, like `cryptsetup luksHeaderBackup`. */
+int lv_header_backup(struct lv_device *dev, const char *backup_path, struct lv_err *err);
+/* Checks backup_path as a LUKS2 header, then writes its header area to
+ * path. */
+int lv_header_restore(const char *path, const char *backup_path, struct lv_err *err);
+/* Loads path, recovers a damaged copy even beside other signatures and
+ * persists in-memory repairs; what `cryptsetup repair` does for LUKS2. */
+int lv_repair(const char *path, struct lv_err *err);
+/* Destroys every keyslot (a crypto-erase): areas first, then metadata. */
+int lv_erase(struct lv_device *dev, struct lv_err *err);
+
+/* The cipher and data offset of the first crypt segment, for
+ * `dump --volume-key`. */
+int lv_data_segment_info(const struct lv_device *dev, const char **cipher,
+			 uint64_t *offset_bytes, const char **uuid);
+
+/* The volume key size in bytes of the device's first segment's digest. */
+uint32_t lv_volume_key_bytes(const struct lv_device *dev);
+
+#endif

@@ -1,0 +1,57 @@
+# lib.sh: helpers for luksvol's shell test suites (sourced, not run).
+# Results go to $LV_RESULTS as "PASS name" / "FAIL name: reason" lines.
+
+: "${LV_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${BUILD:=build}"
+: "${LV_RESULTS:=$LV_TOP/$BUILD/test-results.txt}"
+: "${LV_WORK:=$LV_TOP/$BUILD/testwork}"
+LUKSVOL=${LUKSVOL:-$LV_TOP/$BUILD/asan/luksvol}
+SHARED=${SHARED:-$LV_TOP/../shared}
+TESTDATA=$SHARED/testdata/cryptsetup
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+
+t_pass() { echo "PASS $1" >>"$LV_RESULTS"; }
+t_fail() {
+	echo "FAIL $1: $2" >>"$LV_RESULTS"
+	echo "FAIL $1: $2" >&2
+}
+
+# t_expect NAME WANT_RC CMD...: run CMD, pass when its exit code is WANT_RC.
+# A signal death (rc >= 128) always fails, whatever WANT_RC is.
+t_expect() {
+	local name=$1 want=$2 rc
+	shift 2
+	"$@" >"$LV_WORK/last.out" 2>"$LV_WORK/last.err"
+	rc=$?
+	if [ "$rc" -ge 128 ]; then
+		t_fail "$name" "killed by signal $((rc - 128)): $(head -c 300 "$LV_WORK/last.err")"
+	elif [ "$rc" -eq "$want" ]; then
+		t_pass "$name"
+	else
+		t_fail "$name" "exit $rc, want $want: $(head -c 300 "$LV_WORK/last.err")"
+	fi
+}
+
+# t_same NAME A B: pass when strings A and B are equal.
+t_same() {
+	if [ "$2" = "$3" ]; then t_pass "$1"; else t_fail "$1" "'$2' != '$3'"; fi
+}
+
+# unpack_xz NAME: decompress $TESTDATA/NAME.xz into $LV_WORK and print the path.
+unpack_xz() {
+	local out=$LV_WORK/data/${1%.xz}
+	mkdir -p "$LV_WORK/data"
+	[ -f "$out" ] || xz -dc "$TESTDATA/$1" >"$out"
+	echo "$out"
+}
+
+# unpack_tar NAME: untar $TESTDATA/NAME into $LV_WORK/data/<NAME without .tar.xz>.
+unpack_tar() {
+	local dir=$LV_WORK/data/${1%.tar.xz}
+	if [ ! -d "$dir" ]; then
+		mkdir -p "$dir"
+		tar -xJf "$TESTDATA/$1" -C "$dir"
+	fi
+	echo "$dir"
+}
