@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: ISC */
+/* base64.c: RFC 4648 base64 with padding, for LUKS2 salts and digests. */
+#include <errno.h>
+#include <string.h>
+
+#include "luks2/metadata.h"
+
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int b64_value(char c)
+{
+	const char *p;
+
+	if (c == '\0')
+		return -1;
+	p = strchr(b64_alphabet, c);
+	return p ? (int)(p - b64_alphabet) : -1;
+}
+
+/* Decodes padded base64 (length a multiple of 4, '=' only at the end). */
+int lv_base64_decode(const char *text, uint8_t *out, size_t out_max, size_t *out_len)
+{
+	size_t text_len = strlen(text), pad = 0, written = 0;
+
+	*out_len = 0;
+	if (text_len % 4 != 0)
+		return -EINVAL;
+	if (text_len >= 1 && text[text_len - 1] == '=')
+		pad++;
+	if (text_len >= 2 && text[text_len - 2] == '=')
+		pad++;
+	if (text_len / 4 * 3 - pad > out_max)
+		return -E2BIG;
+	for (size_t i = 0; i < text_len; i += 4) {
+		int v[4];
+		int is_last = i + 4 == text_len;
+
+		for (int k = 0; k < 4; k++) {
+			int pad_ok = is_last && (size_t)k >= 4 - pad;
+			v[k] = pad_ok ? 0 : b64_value(text[i + (size_t)k]);
+			if (v[k] < 0)
+				return -EINVAL;
+		}
+		uint32_t group = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 |
+				 (uint32_t)v[2] << 6 | (uint32_t)v[3];
+		size_t n = is_last ? 3 - pad : 3;
+		for (size_t k = 0; k < n; k++)
+			out[written++] = (uint8_t)(group >> (16 - 8 * k));
+	}
+	*out_len = written;
+	return 0;
+}
+
+size_t lv_base64_encoded_len(size_t len)
+{
+	return (len + 2) / 3 * 4;
+}
+
+/* Writes lv_base64_encoded_len(len) characters plus a NUL to out. */
+void lv_base64_encode(const uint8_t *in, size_t len, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i += 3) {
+		size_t n = len - i < 3 ? len - i : 3;
+		uint32_t group = (uint32_t)in[i] << 16;
+
+		if (n > 1)
+			group |= (uint32_t)in[i + 1] << 8;
+		if (n > 2)
+			group |= in[i + 2];
+		out[o++] = b64_alphabet[group >> 18 & 63];
+		out[o++] = b64_alphabet[group >> 12 & 63];
+		out[o++] = n > 1 ? b64_alphabet[group >> 6 & 63] : '=';
+		out[o++] = n > 2 ? b64_alphabet[group & 63] : '=';
+	}
+	out[o] = '\0';
+}

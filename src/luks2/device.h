@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: ISC */
+/* device.h: struct lv_device, shared by the files of src/luks2 only. */
+#ifndef LV_DEVICE_H
+#define LV_DEVICE_H
+
+#include "luks2/hdr_disk.h"
+#include "luks2/lock.h"
+#include "luks2/storage.h"
+
+#define LV_WARNINGS_MAX 4096
+
+enum lv_copy_index { LV_PRIMARY = 0, LV_SECONDARY = 1 };
+
+struct lv_device {
+	struct lv_storage *storage;
+	struct lv_hdr_copy copies[2];
+	enum lv_copy_index active;	/* the copy whose metadata is used */
+	uint64_t device_bytes;
+	struct lv_lock lock;
+	char warnings[LV_WARNINGS_MAX];
+};
+
+enum lv_commit_flags {
+	LV_COMMIT_FORCE = 1 << 0,	/* format: no seqid or requirement check */
+	LV_COMMIT_FULL_AREA = 1 << 1,	/* write the whole JSON area of both copies */
+};
+
+/* hdr_write.c: serializes md, validates it as a reader would, and writes
+ * both copies with seqid + 1.  On success dev holds the new metadata. */
+int lv_device_commit(struct lv_device *dev, const struct lv_metadata *md, unsigned flags,
+		     struct lv_err *err);
+
+/* The metadata and binary header of the active copy. */
+static inline const struct lv_metadata *lv_dev_md(const struct lv_device *dev)
+{
+	return &dev->copies[dev->active].md;
+}
+
+static inline const struct lv_hdr_bin *lv_dev_bin(const struct lv_device *dev)
+{
+	return &dev->copies[dev->active].bin;
+}
+
+void lv_device_warn(struct lv_device *dev, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Rewrites a damaged or stale copy from the active one (§2 step 6): same
+ * seqid, fresh salt, the whole JSON area.  Without force, refuses when
+ * another signature (blkid) shares the device; force is `repair`. */
+int lv_device_recover(struct lv_device *dev, int force, struct lv_err *err);
+
+/* signature.c: names another filesystem/RAID/LVM signature on the device
+ * besides LUKS, in other (size other_len); 0 when there is none. */
+int lv_other_signature(struct lv_storage *st, char *other, size_t other_len);
+
+/* strict.c: findings of luks2-reference.md §1.7 that cryptsetup accepts.
+ * Returns 0 when the keyslot passes, else -EINVAL with the reason in err. */
+int lv_keyslot_strict_check(const struct lv_metadata *md, const struct lv_keyslot *ks,
+			    struct lv_err *err);
+int lv_segment_strict_check(const struct lv_segment *seg, struct lv_err *err);
+/* Adds a warning to dev for every finding. */
+void lv_device_strict_warnings(struct lv_device *dev);
+
+#endif

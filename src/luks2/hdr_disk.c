@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * hdr_disk.c: one LUKS2 header copy on disk: the binary header, its
+ * checksum and the JSON area (luks2-reference.md §1.1-§1.4).
+ */
+#include <errno.h>
+#include <json-c/json.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "crypto/crypto.h"
+#include "luks2/hdr_disk.h"
+
+const uint8_t lv_magic_primary[LV_MAGIC_BYTES] = { 'L', 'U', 'K', 'S', 0xba, 0xbe };
+const uint8_t lv_magic_secondary[LV_MAGIC_BYTES] = { 'S', 'K', 'U', 'L', 0xba, 0xbe };
+
+static uint64_t be64_read(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+static void be64_write(uint8_t *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (uint8_t)v;
+}
+
+/* On-disk strings are NUL-padded fields; a full field is truncated by its
+ * last byte, as cryptsetup does. */
+static void field_to_string(char *dst, const uint8_t *field, size_t field_bytes)
+{
+	memcpy(dst, field, field_bytes);
+	dst[field_bytes - 1] = '\0';
+	dst[field_bytes] = '\0';
+}
+
+/* The inverse: at most field_bytes - 1 bytes, the rest of the (zeroed)
+ * field stays NUL. */
+static void string_to_field(uint8_t *field, const char *src, size_t field_bytes)
+{
+	memcpy(field, src, strnlen(src, field_bytes - 1));
+}
+
+int lv_hdr_bin_decode(const uint8_t raw[LV_HDR_BIN_BYTES], int secondary,
+		      uint64_t read_offset, struct lv_hdr_bin *bin, struct lv_err *err)
+{
+	const char *which = secondary ? "secondary header" : "primary header";
+
+	memset(bin, 0, sizeof(*bin));
+	if (memcmp(raw, secondary ? lv_magic_secondary : lv_magic_primary, LV_MAGIC_BYTES))
+		return lv_err_set(err, -EINVAL, "%s: bad magic", which);
+	bin->version = (uint16_t)(raw[LV_OFF_VERSION] << 8 | raw[LV_OFF_VERSION + 1]);
+	if (bin->version != 2)
+		return lv_err_set(err, -EINVAL, "%s: version %u is not 2", which, bin->version);
+	bin->hdr_size = be64_read(raw + LV_OFF_HDR_SIZE);
+	bin->seqid = be64_read(raw + LV_OFF_SEQID);
+	bin->hdr_offset = be64_read(raw + LV_OFF_HDR_OFFSET);
+	if (bin->hdr_offset != read_offset)
+		return lv_err_set(err, -EINVAL, "%s: hdr_offset %llu is not its offset %llu",
+				  which, (unsigned long long)bin->hdr_offset,
+				  (unsigned long long)read_offset);
+	if (bin->hdr_size < LV_HDR_MIN_BYTES || bin->hdr_size > LV_HDR_MAX_BYTES)
+		return lv_err_set(err, -EINVAL, "%s: hdr_size %llu is out of range", which,
+				  (unsigned long long)bin->hdr_size);
+	if (secondary && read_offset != bin->hdr_size)
+		return lv_err_set(err, -EINVAL, "%s: hdr_size %llu does not match its offset",
+				  which, (unsigned long long)bin->hdr_size);
+	field_to_string(bin->label, raw + LV_OFF_LABEL, LV_LABEL_BYTES);
+	field_to_string(bin->checksum_alg, raw + LV_OFF_CSUM_ALG, LV_CSUM_ALG_BYTES);
+	field_to_string(bin->uuid, raw + LV_OFF_UUID, LV_UUID_BYTES);
+	field_to_string(bin->subsystem, raw + LV_OFF_SUBSYSTEM, LV_SUBSYSTEM_BYTES);
+	memcpy(bin->salt, raw + LV_OFF_SALT, LV_SALT_BYTES);
+	memcpy(bin->csum, raw + LV_OFF_CSUM, LV_CSUM_BYTES);
+	return 0;
+}
+
+void lv_hdr_bin_encode(const struct lv_hdr_bin *bin, int secondary,
+		       uint8_t raw[LV_HDR_BIN_BYTES])
+{
+	memset(raw, 0, LV_HDR_BIN_BYTES);
+	memcpy(raw, secondary ? lv_magic_secondary : lv_magic_primary, LV_MAGIC_BYTES);
+	raw[LV_OFF_VERSION] = 0;
+	raw[LV_OFF_VERSION + 1] = 2;
+	be64_write(raw + LV_OFF_HDR_SIZE, bin->hdr_size);
+	be64_write(raw + LV_OFF_SEQID, bin->seqid);
+	be64_write(raw + LV_OFF_HDR_OFFSET, bin->hdr_offset);
+	string_to_field(raw + LV_OFF_LABEL, bin->label, LV_LABEL_BYTES);
+	string_to_field(raw + LV_OFF_CSUM_ALG, bin->checksum_alg, LV_CSUM_ALG_BYTES);
+	string_to_field(raw + LV_OFF_UUID, bin->uuid, LV_UUID_BYTES);
+	string_to_field(raw + LV_OFF_SUBSYSTEM, bin->subsystem, LV_SUBSYSTEM_BYTES);
+	memcpy(raw + LV_OFF_SALT, bin->salt, LV_SALT_BYTES);
+	memcpy(raw + LV_OFF_CSUM, bin->csum, LV_CSUM_BYTES);
+}
+
+int lv_hdr_checksum(const char *alg, const uint8_t raw[LV_HDR_BIN_BYTES],
+		    const uint8_t *json_area, size_t json_area_bytes,
+		    uint8_t out[LV_CSUM_BYTES])
+{
+	static const uint8_t zero_csum[LV_CSUM_BYTES];
+	struct lv_hash_ctx *ctx;
+	int hash_bytes = lv_hash_size(alg);
+	int r;
+
+	memset(out, 0, LV_CSUM_BYTES);
+	if (hash_bytes <= 0 || hash_bytes > LV_CSUM_BYTES)
+		return -EINVAL;
+	r = lv_hash_init(&ctx, alg);
+	if (r < 0)
+		return r;
+	if ((r = lv_hash_update(ctx, raw, LV_OFF_CSUM)) == 0 &&
+	    (r = lv_hash_update(ctx, zero_csum, LV_CSUM_BYTES)) == 0 &&
+	    (r = lv_hash_update(ctx, raw + LV_OFF_CSUM + LV_CSUM_BYTES,
+				LV_HDR_BIN_BYTES - LV_OFF_CSUM - LV_CSUM_BYTES)) == 0 &&
+	    (r = lv_hash_update(ctx, json_area, json_area_bytes)) == 0)
+		r = lv_hash_final(ctx, out, (size_t)hash_bytes);
+	lv_hash_free(ctx);
+	return r;
+}
+
+static int copy_fail(struct lv_hdr_copy *copy, enum lv_copy_state state)
+{
+	copy->state = state;
+	return 0;
+}
+
+static int read_binary(struct lv_storage *st, uint64_t offset, int secondary,
+		       struct lv_hdr_copy *copy, uint8_t raw[LV_HDR_BIN_BYTES])
+{
+	const char *which = secondary ? "secondary header" : "primary header";
+	int r = lv_storage_read(st, offset, raw, LV_HDR_BIN_BYTES);
+
+	if (r < 0) {
+		lv_err_set(&copy->err, r, "%s at offset %llu: cannot read", which,
+			   (unsigned long long)offset);
+		return r == -ENODATA ? LV_COPY_BAD : LV_COPY_IO_ERROR;
+	}
+	if (lv_hdr_bin_decode(raw, secondary, offset, &copy->bin, &copy->err) < 0)
+		return LV_COPY_BAD;
+	return LV_COPY_UNREAD;
+}
+
+static int verify_checksum(struct lv_hdr_copy *copy, const uint8_t raw[LV_HDR_BIN_BYTES],
+			   int secondary)
+{
+	const char *which = secondary ? "secondary header" : "primary header";
+	uint8_t computed[LV_CSUM_BYTES];
+	int hash_bytes = lv_hash_size(copy->bin.checksum_alg);
+
+	if (hash_bytes <= 0 || hash_bytes > LV_CSUM_BYTES)
+		return lv_err_set(&copy->err, -EINVAL, "%s: unknown checksum_alg \"%s\"",
+				  which, copy->bin.checksum_alg);
+	if (lv_hdr_checksum(copy->bin.checksum_alg, raw, copy->json_area,
+			    copy->json_area_bytes, computed) < 0)
+		return lv_err_set(&copy->err, -EINVAL, "%s: cannot compute %s checksum", which,
+				  copy->bin.checksum_alg);
+	if (!lv_memeq(computed, copy->bin.csum, (size_t)hash_bytes))
+		return lv_err_set(&copy->err, -EINVAL, "%s: checksum mismatch", which);
+	return 0;
+}
+
+/* Parses and validates; on failure applies the K7 repair once and retries. */
+static int load_metadata(struct lv_hdr_copy *copy, const char *which)
+{
+	struct json_object *root;
+	int r = lv_json_area_parse(copy->json_area, copy->json_area_bytes, &root,
+				   &copy->json_end_bytes, &copy->err);
+
+	if (r < 0)
+		goto fail;
+	for (int attempt = 0; attempt < 2; attempt++) {
+		r = lv_metadata_from_json(root, &copy->md, &copy->err);
+		if (r == 0)
+			r = lv_metadata_validate(&copy->md, copy->bin.hdr_size, &copy->err);
+		if (r == 0)
+			break;
+		lv_metadata_free(&copy->md);
+		if (attempt == 0 && !(copy->repaired_kdf_keys = lv_metadata_repair_kdf(root)))
+			break;
+	}
+	json_object_put(root);
+	if (r == 0)
+		return 0;
+fail:
+	lv_err_prefix(&copy->err, which);
+	return r;
+}
+
+int lv_hdr_copy_read(struct lv_storage *st, uint64_t offset, int secondary,
+		     struct lv_hdr_copy *copy)
+{
+	const char *which = secondary ? "secondary header" : "primary header";
+	uint8_t raw[LV_HDR_BIN_BYTES];
+	int state;
+
+	memset(copy, 0, sizeof(*copy));
+	copy->offset_bytes = offset;
+	state = read_binary(st, offset, secondary, copy, raw);
+	if (state != LV_COPY_UNREAD)
+		return copy_fail(copy, state);
+	/* hdr_size is at most 4 MiB here: decode checked it. */
+	copy->json_area_bytes = copy->bin.hdr_size - LV_HDR_BIN_BYTES;
+	copy->json_area = malloc(copy->json_area_bytes);
+	if (!copy->json_area)
+		return lv_err_set(&copy->err, -ENOMEM, "%s: out of memory", which);
+	int r = lv_storage_read(st, offset + LV_HDR_BIN_BYTES, copy->json_area,
+				copy->json_area_bytes);
+	if (r < 0) {
+		lv_err_set(&copy->err, r, "%s: cannot read the JSON area", which);
+		return copy_fail(copy, r == -ENODATA ? LV_COPY_BAD : LV_COPY_IO_ERROR);
+	}
+	if (verify_checksum(copy, raw, secondary) < 0)
+		return copy_fail(copy, LV_COPY_BAD);
+	if (load_metadata(copy, which) < 0)
+		return copy_fail(copy, LV_COPY_OBSOLETE);
+	copy->state = LV_COPY_OK;
+	return 0;
+}
+
+void lv_hdr_copy_free(struct lv_hdr_copy *copy)
+{
+	free(copy->json_area);
+	lv_metadata_free(&copy->md);
+	memset(copy, 0, sizeof(*copy));
+}
