@@ -189,6 +189,78 @@ int lv_erase(struct lv_device *dev, struct lv_err *err);
 int lv_data_segment_info(const struct lv_device *dev, const char **cipher,
 			 uint64_t *offset_bytes, const char **uuid);
 
+/* dm-crypt activation flags; the same bits are the LUKS2 config.flags
+ * names ("allow-discards", ...) when stored with --persistent. */
+enum lv_activation_flag {
+	LV_FLAG_ALLOW_DISCARDS = 1 << 0,
+	LV_FLAG_SAME_CPU_CRYPT = 1 << 1,
+	LV_FLAG_SUBMIT_FROM_CRYPT_CPUS = 1 << 2,
+	LV_FLAG_NO_JOURNAL = 1 << 3,
+	LV_FLAG_NO_READ_WORKQUEUE = 1 << 4,
+	LV_FLAG_NO_WRITE_WORKQUEUE = 1 << 5,
+	LV_FLAG_HIGH_PRIORITY = 1 << 6,
+};
+
+/* What activation needs of the data segment. */
+struct lv_crypt_segment {
+	const char *cipher;
+	uint64_t offset_bytes;
+	uint64_t size_bytes;		/* 0 when dynamic */
+	int dynamic;
+	uint32_t sector_size;
+	int has_integrity;
+	unsigned persistent_flags;	/* config.flags */
+	uint32_t digest_id;		/* names the keyring key */
+	const char *uuid;
+	int unknown_requirements;
+};
+int lv_crypt_segment_get(const struct lv_device *dev, struct lv_crypt_segment *segment,
+			 struct lv_err *err);
+
+/* Replaces config.flags with the names of flags (`open --persistent`). */
+int lv_set_persistent_flags(struct lv_device *dev, unsigned flags, struct lv_err *err);
+
+/*
+ * dm-crypt activation (src/dm): the table cryptsetup would load, the key
+ * handed over in the kernel keyring, DM UUID CRYPT-LUKS2-<uuid>-<name>.
+ */
+struct lv_activate_params {
+	const char *name;		/* the mapping: /dev/mapper/<name> */
+	int readonly;
+	unsigned flags;			/* enum lv_activation_flag; config.flags are added */
+	int disable_keyring;		/* hex key in the table instead of a keyring key */
+	unsigned udev_timeout_ms;	/* wait for udev's node; 0: 10 s */
+};
+/* -EEXIST when the name is taken (left untouched), -ETXTBSY for unknown
+ * requirements, -EINVAL for a null or unparsable cipher. */
+int lv_activate(struct lv_device *dev, const struct lv_secret *volume_key,
+		const struct lv_activate_params *params, struct lv_err *err);
+/* -EBUSY when the mapping is open; deferred removes it at last close. */
+int lv_deactivate(const char *name, int deferred, struct lv_err *err);
+
+struct lv_mapping_status {
+	char name[128];
+	char type[16];			/* "LUKS2" from the DM UUID, or "" */
+	char dm_uuid[130];
+	char cipher[128];
+	uint32_t key_bits;
+	int key_in_keyring;
+	char device[64];		/* /dev/loop0, or major:minor */
+	char loop_file[256];		/* backing file of a loop device, or "" */
+	uint64_t iv_offset;
+	uint64_t offset_sectors;
+	uint64_t size_sectors;
+	uint32_t sector_size;
+	int readonly;
+	int open_count;
+	unsigned flags;			/* enum lv_activation_flag */
+};
+/* -ENODEV when there is no such mapping; -EINVAL when it is not crypt. */
+int lv_mapping_status(const char *name, struct lv_mapping_status *status, struct lv_err *err);
+
+/* The path the device was loaded from. */
+const char *lv_device_path(const struct lv_device *dev);
+
 /* The volume key size in bytes of the device's first segment's digest. */
 uint32_t lv_volume_key_bytes(const struct lv_device *dev);
 

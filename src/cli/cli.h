@@ -35,6 +35,11 @@ struct cli_opts {
 	int token_id;			/* LV_ANY_SLOT unless --token-id */
 	struct cli_key_source key;	/* existing passphrase */
 	struct cli_key_source new_key;	/* passphrase being set */
+	int readonly;
+	int persistent;
+	int disable_keyring;
+	int deferred;
+	unsigned activation_flags;	/* enum lv_activation_flag */
 	const char *json_file;
 	const char *backup_file;
 	const char *label;
@@ -63,7 +68,15 @@ int cli_read_passphrase(const struct cli_key_source *src, const char *prompt, in
 /* Asks "Are you sure? (Type 'yes' in capital letters)" unless batch. */
 int cli_confirm(const struct cli_opts *opts, const char *question);
 
+/* Loads positional[0] with flags and unlocks it with opts->key. */
+int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
+			struct lv_secret **volume_key, int *opened_slot, struct lv_err *err);
+
 int cli_dump(const struct cli_opts *opts);
+int cli_dump_volume_key(const struct cli_opts *opts);
+int cli_activate(const struct cli_opts *opts);
+int cli_close(const struct cli_opts *opts);
+int cli_status(const struct cli_opts *opts);
 int cli_is_luks(const struct cli_opts *opts);
 int cli_format(const struct cli_opts *opts);
 int cli_open(const struct cli_opts *opts);

@@ -33,8 +33,6 @@ static int refuse_luks1(const char *path, struct lv_err *err)
 	return 0;
 }
 
-int cli_dump_volume_key(const struct cli_opts *opts);
-
 int cli_dump(const struct cli_opts *opts)
 {
 	const char *path = opts->positional[0];

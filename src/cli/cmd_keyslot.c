@@ -13,7 +13,7 @@ static int load(const char *path, unsigned flags, struct lv_device **dev, struct
 }
 
 /* Loads the device and unlocks it with the passphrase of opts->key. */
-static int load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
+int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
 			   struct lv_secret **volume_key, int *opened_slot, struct lv_err *err)
 {
 	const char *path = opts->positional[0];
@@ -77,9 +77,8 @@ int cli_open(const struct cli_opts *opts)
 	int slot, r;
 
 	if (!opts->test_passphrase)
-		return cli_fail(-EINVAL, &(struct lv_err){
-			.msg = "open needs --test-passphrase: device-mapper activation is not built in yet" });
-	r = load_and_unlock(opts, 0, &dev, &volume_key, &slot, &err);
+		return cli_activate(opts);
+	r = cli_load_and_unlock(opts, 0, &dev, &volume_key, &slot, &err);
 	if (r < 0)
 		return cli_fail(r, &err);
 	if (opts->verbose)
@@ -96,7 +95,7 @@ int cli_add_key(const struct cli_opts *opts)
 	struct lv_err err = { 0 };
 	int slot, added, r;
 
-	r = load_and_unlock(&(struct cli_opts){ .key = opts->key, .key_slot = LV_ANY_SLOT,
+	r = cli_load_and_unlock(&(struct cli_opts){ .key = opts->key, .key_slot = LV_ANY_SLOT,
 						.positional = { opts->positional[0] } },
 			    LV_LOAD_WRITABLE, &dev, &volume_key, &slot, &err);
 	if (r < 0)
@@ -120,7 +119,7 @@ int cli_remove_key(const struct cli_opts *opts)
 	struct lv_err err = { 0 };
 	int slot, r;
 
-	r = load_and_unlock(opts, LV_LOAD_WRITABLE, &dev, &volume_key, &slot, &err);
+	r = cli_load_and_unlock(opts, LV_LOAD_WRITABLE, &dev, &volume_key, &slot, &err);
 	if (r < 0)
 		return cli_fail(r, &err);
 	lv_secret_free(&volume_key);
@@ -154,7 +153,7 @@ int cli_kill_slot(const struct cli_opts *opts)
 	/* Without -q, or with a key file, prove knowledge of a passphrase
 	 * first, as cryptsetup luksKillSlot does. */
 	if (!opts->batch || opts->key.path) {
-		r = load_and_unlock(&(struct cli_opts){ .key = opts->key, .key_slot = LV_ANY_SLOT,
+		r = cli_load_and_unlock(&(struct cli_opts){ .key = opts->key, .key_slot = LV_ANY_SLOT,
 							.positional = { opts->positional[0] } },
 				    LV_LOAD_WRITABLE, &dev, &volume_key, &opened, &err);
 		lv_secret_free(&volume_key);
@@ -175,7 +174,7 @@ int cli_change_key(const struct cli_opts *opts)
 	struct lv_err err = { 0 };
 	int slot, r;
 
-	r = load_and_unlock(opts, LV_LOAD_WRITABLE, &dev, &volume_key, &slot, &err);
+	r = cli_load_and_unlock(opts, LV_LOAD_WRITABLE, &dev, &volume_key, &slot, &err);
 	if (r < 0)
 		return cli_fail(r, &err);
 	r = read_new_passphrase(opts, &new_passphrase, &err);
@@ -190,7 +189,6 @@ int cli_change_key(const struct cli_opts *opts)
 	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
 }
 
-int cli_dump_volume_key(const struct cli_opts *opts);
 int cli_dump_volume_key(const struct cli_opts *opts)
 {
 	struct lv_device *dev;
@@ -200,7 +198,7 @@ int cli_dump_volume_key(const struct cli_opts *opts)
 	uint64_t offset;
 	int slot, r;
 
-	r = load_and_unlock(opts, 0, &dev, &volume_key, &slot, &err);
+	r = cli_load_and_unlock(opts, 0, &dev, &volume_key, &slot, &err);
 	if (r < 0)
 		return cli_fail(r, &err);
 	lv_data_segment_info(dev, &cipher, &offset, &uuid);

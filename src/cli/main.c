@@ -11,7 +11,10 @@
 
 static const struct cli_verb verbs[] = {
 	{ "format", "format [options] [--key-file F] DEVICE", 1, 1, cli_format },
-	{ "open", "open --test-passphrase [--key-file F] [--key-slot N] DEVICE", 1, 2, cli_open },
+	{ "open", "open [--test-passphrase] [--key-file F] [--key-slot N] [activation options] DEVICE [NAME]",
+	  1, 2, cli_open },
+	{ "close", "close [--deferred] NAME", 1, 1, cli_close },
+	{ "status", "status [--json] NAME", 1, 1, cli_status },
 	{ "add-key", "add-key [--key-file OLD] [--new-key-file NEW] [--key-slot N] [pbkdf options] DEVICE",
 	  1, 1, cli_add_key },
 	{ "remove-key", "remove-key [--key-file F] DEVICE", 1, 1, cli_remove_key },
@@ -35,7 +38,9 @@ enum long_only_option {
 	OPT_KEYFILE_OFFSET, OPT_NEW_KEY_FILE, OPT_NEW_KEYFILE_SIZE, OPT_SECTOR_SIZE, OPT_PBKDF,
 	OPT_PBKDF_MEMORY, OPT_PBKDF_PARALLEL, OPT_PBKDF_FORCE_ITERATIONS, OPT_METADATA_SIZE,
 	OPT_KEYSLOTS_SIZE, OPT_OFFSET, OPT_LABEL, OPT_SUBSYSTEM, OPT_UUID, OPT_TOKEN_ID,
-	OPT_JSON_FILE, OPT_BACKUP_FILE, OPT_HELP,
+	OPT_JSON_FILE, OPT_BACKUP_FILE, OPT_HELP, OPT_READONLY, OPT_ALLOW_DISCARDS,
+	OPT_SAME_CPU_CRYPT, OPT_SUBMIT_FROM_CRYPT_CPUS, OPT_NO_READ_WORKQUEUE,
+	OPT_NO_WRITE_WORKQUEUE, OPT_PERSISTENT, OPT_DISABLE_KEYRING, OPT_DEFERRED,
 };
 
 static const struct option long_options[] = {
@@ -69,6 +74,15 @@ static const struct option long_options[] = {
 	{ "token-id", required_argument, NULL, OPT_TOKEN_ID },
 	{ "json-file", required_argument, NULL, OPT_JSON_FILE },
 	{ "header-backup-file", required_argument, NULL, OPT_BACKUP_FILE },
+	{ "readonly", no_argument, NULL, OPT_READONLY },
+	{ "allow-discards", no_argument, NULL, OPT_ALLOW_DISCARDS },
+	{ "perf-same_cpu_crypt", no_argument, NULL, OPT_SAME_CPU_CRYPT },
+	{ "perf-submit_from_crypt_cpus", no_argument, NULL, OPT_SUBMIT_FROM_CRYPT_CPUS },
+	{ "perf-no_read_workqueue", no_argument, NULL, OPT_NO_READ_WORKQUEUE },
+	{ "perf-no_write_workqueue", no_argument, NULL, OPT_NO_WRITE_WORKQUEUE },
+	{ "persistent", no_argument, NULL, OPT_PERSISTENT },
+	{ "disable-keyring", no_argument, NULL, OPT_DISABLE_KEYRING },
+	{ "deferred", no_argument, NULL, OPT_DEFERRED },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -202,6 +216,7 @@ static int apply_option(int c, const char *arg, struct cli_opts *opts)
 	case OPT_JSON: opts->json = 1; return 0;
 	case 'v': opts->verbose = 1; return 0;
 	case 'q': opts->batch = 1; return 0;
+	case 'r': opts->readonly = 1; return 0;
 	case OPT_HELP: usage(stdout); exit(EXIT_OK);
 	case OPT_TEST_PASSPHRASE: opts->test_passphrase = 1; return 0;
 	case OPT_VOLUME_KEY: opts->volume_key = 1; return 0;
@@ -217,6 +232,17 @@ static int apply_option(int c, const char *arg, struct cli_opts *opts)
 	case OPT_TOKEN_ID: return set_int("token-id", arg, &opts->token_id);
 	case OPT_JSON_FILE: opts->json_file = arg; return 0;
 	case OPT_BACKUP_FILE: opts->backup_file = arg; return 0;
+	case OPT_READONLY: opts->readonly = 1; return 0;
+	case OPT_ALLOW_DISCARDS: opts->activation_flags |= LV_FLAG_ALLOW_DISCARDS; return 0;
+	case OPT_SAME_CPU_CRYPT: opts->activation_flags |= LV_FLAG_SAME_CPU_CRYPT; return 0;
+	case OPT_SUBMIT_FROM_CRYPT_CPUS:
+		opts->activation_flags |= LV_FLAG_SUBMIT_FROM_CRYPT_CPUS;
+		return 0;
+	case OPT_NO_READ_WORKQUEUE: opts->activation_flags |= LV_FLAG_NO_READ_WORKQUEUE; return 0;
+	case OPT_NO_WRITE_WORKQUEUE: opts->activation_flags |= LV_FLAG_NO_WRITE_WORKQUEUE; return 0;
+	case OPT_PERSISTENT: opts->persistent = 1; return 0;
+	case OPT_DISABLE_KEYRING: opts->disable_keyring = 1; return 0;
+	case OPT_DEFERRED: opts->deferred = 1; return 0;
 	default: return apply_format_option(c, arg, &opts->format) == 0 ? 0 : -EINVAL;
 	}
 }
@@ -230,7 +256,7 @@ static int parse_options(int argc, char **argv, struct cli_opts *opts)
 	opts->key_slot = LV_ANY_SLOT;
 	opts->token_id = LV_ANY_SLOT;
 	opts->format.key_slot = LV_ANY_SLOT;
-	while ((c = getopt_long(argc, argv, "vqd:S:c:s:h:i:", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vqrd:S:c:s:h:i:", long_options, NULL)) != -1) {
 		if (c == '?' || apply_option(c, optarg, opts) < 0)
 			return -EINVAL;
 	}

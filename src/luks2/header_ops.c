@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -178,4 +179,41 @@ int lv_erase(struct lv_device *dev, struct lv_err *err)
 	r = lv_device_commit(dev, work, 0, err);
 	free(work);
 	return r;
+}
+
+/* config.flags names, in cryptsetup's order (luks2-reference.md §1.5). */
+static const struct {
+	unsigned flag;
+	const char *name;
+} persistent_flag_names[] = {
+	{ LV_FLAG_ALLOW_DISCARDS, "allow-discards" },
+	{ LV_FLAG_SAME_CPU_CRYPT, "same-cpu-crypt" },
+	{ LV_FLAG_SUBMIT_FROM_CRYPT_CPUS, "submit-from-crypt-cpus" },
+	{ LV_FLAG_NO_JOURNAL, "no-journal" },
+	{ LV_FLAG_NO_READ_WORKQUEUE, "no-read-workqueue" },
+	{ LV_FLAG_NO_WRITE_WORKQUEUE, "no-write-workqueue" },
+};
+
+int lv_set_persistent_flags(struct lv_device *dev, unsigned flags, struct lv_err *err)
+{
+	struct lv_metadata *work = malloc(sizeof(*work));
+	int r;
+
+	if (!work)
+		return lv_err_set(err, -ENOMEM, "out of memory");
+	memcpy(work, lv_dev_md(dev), sizeof(*work));
+	work->config.flags.count = 0;
+	for (size_t i = 0; i < sizeof(persistent_flag_names) / sizeof(persistent_flag_names[0]); i++)
+		if (flags & persistent_flag_names[i].flag)
+			snprintf(work->config.flags.items[work->config.flags.count++], LV_NAME_MAX,
+				 "%s", persistent_flag_names[i].name);
+	work->config.persistent_flags = flags;
+	r = lv_device_commit(dev, work, 0, err);
+	free(work);
+	return r;
+}
+
+const char *lv_device_path(const struct lv_device *dev)
+{
+	return dev->storage->name;
 }

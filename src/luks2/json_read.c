@@ -326,7 +326,7 @@ static int parse_requirements(struct json_object *config, struct lv_config *cfg,
 
 static const struct {
 	const char *name;
-	enum lv_persistent_flag bit;
+	enum lv_activation_flag bit;
 } persistent_flag_names[] = {
 	{ "allow-discards", LV_FLAG_ALLOW_DISCARDS },
 	{ "same-cpu-crypt", LV_FLAG_SAME_CPU_CRYPT },

@@ -444,3 +444,30 @@ int lv_secret_equal(const struct lv_secret *a, const struct lv_secret *b)
 {
 	return a->len == b->len && lv_memeq(a->bytes, b->bytes, a->len);
 }
+
+int lv_crypt_segment_get(const struct lv_device *dev, struct lv_crypt_segment *segment,
+			 struct lv_err *err)
+{
+	const struct lv_metadata *md = lv_dev_md(dev);
+	const struct lv_segment *seg = first_crypt_segment(md);
+	const struct lv_digest *digest = segment_digest(md, seg);
+
+	memset(segment, 0, sizeof(*segment));
+	if (!seg || !digest)
+		return lv_err_set(err, -EINVAL, "%s: no crypt segment with a digest",
+				  dev->storage->name);
+	if (md->segment_count != 1)
+		return lv_err_set(err, -ENOTSUP, "%s: %u segments (an unfinished reencryption?) are not supported",
+				  dev->storage->name, md->segment_count);
+	segment->cipher = seg->encryption;
+	segment->offset_bytes = seg->offset_bytes;
+	segment->size_bytes = seg->size_bytes;
+	segment->dynamic = seg->dynamic;
+	segment->sector_size = seg->sector_size;
+	segment->has_integrity = seg->has_integrity;
+	segment->persistent_flags = md->config.persistent_flags;
+	segment->digest_id = digest->id;
+	segment->uuid = lv_dev_bin(dev)->uuid;
+	segment->unknown_requirements = md->config.unknown_requirement;
+	return 0;
+}

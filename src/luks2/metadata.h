@@ -123,17 +123,6 @@ struct lv_token {
 	struct lv_id_list keyslots;
 };
 
-/* config.flags known to dm-crypt activation (luks2-reference.md §1.5). */
-enum lv_persistent_flag {
-	LV_FLAG_ALLOW_DISCARDS = 1 << 0,
-	LV_FLAG_SAME_CPU_CRYPT = 1 << 1,
-	LV_FLAG_SUBMIT_FROM_CRYPT_CPUS = 1 << 2,
-	LV_FLAG_NO_JOURNAL = 1 << 3,
-	LV_FLAG_NO_READ_WORKQUEUE = 1 << 4,
-	LV_FLAG_NO_WRITE_WORKQUEUE = 1 << 5,
-	LV_FLAG_HIGH_PRIORITY = 1 << 6,
-};
-
 struct lv_string_list {
 	char items[LV_FLAGS_MAX][LV_NAME_MAX];
 	unsigned count;
@@ -145,7 +134,7 @@ struct lv_config {
 	uint64_t keyslots_size;
 	int has_flags;
 	struct lv_string_list flags;
-	unsigned persistent_flags;	/* enum lv_persistent_flag bits */
+	unsigned persistent_flags;	/* enum lv_activation_flag bits */
 	int has_requirements;
 	int has_mandatory;
 	struct lv_string_list mandatory;

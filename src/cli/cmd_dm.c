@@ -1,0 +1,128 @@
+/* SPDX-License-Identifier: ISC */
+/* cmd_dm.c: open DEVICE NAME, close and status of dm-crypt mappings. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+int cli_activate(const struct cli_opts *opts)
+{
+	struct lv_activate_params params = {
+		.name = opts->positional[1], .readonly = opts->readonly,
+		.flags = opts->activation_flags, .disable_keyring = opts->disable_keyring,
+	};
+	struct lv_device *dev;
+	struct lv_secret *volume_key;
+	struct lv_err err = { 0 };
+	int slot, r;
+
+	if (opts->positional_count != 2)
+		return cli_fail(-EINVAL, &(struct lv_err){ .msg = "usage: luksvol open DEVICE NAME" });
+	r = cli_load_and_unlock(opts, opts->persistent ? LV_LOAD_WRITABLE : 0, &dev, &volume_key,
+				&slot, &err);
+	if (r < 0)
+		return cli_fail(r, &err);
+	r = lv_activate(dev, volume_key, &params, &err);
+	lv_secret_free(&volume_key);
+	if (r == 0 && opts->persistent)
+		r = lv_set_persistent_flags(dev, opts->activation_flags, &err);
+	if (r == 0 && opts->verbose)
+		printf("Key slot %d unlocked; /dev/mapper/%s is active.\n", slot, params.name);
+	lv_device_free(&dev);
+	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
+}
+
+int cli_close(const struct cli_opts *opts)
+{
+	struct lv_err err = { 0 };
+	int r = lv_deactivate(opts->positional[0], opts->deferred, &err);
+
+	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
+}
+
+static const char *const flag_names[] = {
+	"discards", "same_cpu_crypt", "submit_from_crypt_cpus", "no_journal",
+	"no_read_workqueue", "no_write_workqueue", "high_priority",
+};
+
+static void print_status_text(const struct lv_mapping_status *st)
+{
+	printf("/dev/mapper/%s is active%s.\n", st->name, st->open_count ? " and is in use" : "");
+	printf("  type:    %s\n", st->type[0] ? st->type : "n/a");
+	printf("  cipher:  %s\n", st->cipher);
+	printf("  keysize: %u bits\n", st->key_bits);
+	printf("  key location: %s\n", st->key_in_keyring ? "keyring" : "dm-crypt");
+	printf("  device:  %s\n", st->device);
+	if (st->loop_file[0])
+		printf("  loop:    %s\n", st->loop_file);
+	printf("  sector size:  %u\n", st->sector_size);
+	printf("  offset:  %llu sectors\n", (unsigned long long)st->offset_sectors);
+	printf("  size:    %llu sectors\n", (unsigned long long)st->size_sectors);
+	printf("  mode:    %s\n", st->readonly ? "readonly" : "read/write");
+	if (st->flags) {
+		printf("  flags:   ");
+		for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+			if (st->flags & (1u << i))
+				printf("%s ", flag_names[i]);
+		printf("\n");
+	}
+}
+
+/* JSON strings here are names, paths and cipher specs; escape what JSON
+ * requires anyway. */
+static void print_json_string(const char *key, const char *value, int last)
+{
+	printf("  \"%s\": \"", key);
+	for (const unsigned char *p = (const unsigned char *)value; *p; p++) {
+		if (*p == '"' || *p == '\\')
+			printf("\\%c", *p);
+		else if (*p < 0x20)
+			printf("\\u%04x", *p);
+		else
+			putchar(*p);
+	}
+	printf("\"%s\n", last ? "" : ",");
+}
+
+static void print_status_json(const struct lv_mapping_status *st)
+{
+	printf("{\n");
+	print_json_string("name", st->name, 0);
+	print_json_string("type", st->type, 0);
+	print_json_string("dm_uuid", st->dm_uuid, 0);
+	print_json_string("cipher", st->cipher, 0);
+	printf("  \"key_bits\": %u,\n", st->key_bits);
+	print_json_string("key_location", st->key_in_keyring ? "keyring" : "dm-crypt", 0);
+	print_json_string("device", st->device, 0);
+	print_json_string("loop_file", st->loop_file, 0);
+	printf("  \"sector_size\": %u,\n", st->sector_size);
+	printf("  \"offset_sectors\": %llu,\n", (unsigned long long)st->offset_sectors);
+	printf("  \"size_sectors\": %llu,\n", (unsigned long long)st->size_sectors);
+	printf("  \"readonly\": %s,\n", st->readonly ? "true" : "false");
+	printf("  \"in_use\": %s,\n", st->open_count ? "true" : "false");
+	printf("  \"flags\": [");
+	for (size_t i = 0, n = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
+		if (st->flags & (1u << i))
+			printf("%s\"%s\"", n++ ? ", " : "", flag_names[i]);
+	printf("]\n}\n");
+}
+
+int cli_status(const struct cli_opts *opts)
+{
+	struct lv_mapping_status st;
+	struct lv_err err = { 0 };
+	int r = lv_mapping_status(opts->positional[0], &st, &err);
+
+	if (r == -ENODEV) {
+		printf("/dev/mapper/%s is inactive.\n", opts->positional[0]);
+		return EXIT_WRONG_DEVICE;
+	}
+	if (r < 0)
+		return cli_fail(r, &err);
+	if (opts->json)
+		print_status_json(&st);
+	else
+		print_status_text(&st);
+	return EXIT_OK;
+}

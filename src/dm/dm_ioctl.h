@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * dm_ioctl.h: device-mapper through /dev/mapper/control, without
+ * libdevmapper (<linux/dm-ioctl.h>, v4).  One buffer builder and one reply
+ * walker; every call that may carry a key sets DM_SECURE_DATA_FLAG.
+ */
+#ifndef LV_DM_IOCTL_H
+#define LV_DM_IOCTL_H
+
+#include <stdint.h>
+
+#include "luksvol.h"
+
+#define LV_DM_NAME_MAX 128
+#define LV_DM_UUID_MAX 129
+
+struct lv_dm_info {
+	int exists;
+	uint32_t major;
+	uint32_t minor;
+	int32_t open_count;
+	uint32_t target_count;
+	int readonly;
+	int suspended;
+	int live_table;
+	char name[LV_DM_NAME_MAX];
+	char uuid[LV_DM_UUID_MAX];
+};
+
+/* The kernel's dm ioctl interface version. */
+int lv_dm_version(uint32_t version[3], struct lv_err *err);
+
+/* Creates, loads one target and resumes; on any failure the half-made
+ * device is removed again.  params may hold a key: it is sent secure. */
+int lv_dm_create_single(const char *name, const char *uuid, uint64_t length_sectors,
+			const char *target_type, const char *params, int readonly,
+			struct lv_dm_info *info, struct lv_err *err);
+
+/* DEV_REMOVE; deferred leaves it to the kernel when the last user closes.
+ * -EBUSY when the device is open. */
+int lv_dm_remove(const char *name, int deferred, struct lv_err *err);
+
+/* DEV_STATUS: info->exists is 0 (and 0 returned) when name is unknown. */
+int lv_dm_info(const char *name, struct lv_dm_info *info, struct lv_err *err);
+
+/* TABLE_STATUS of the first target: its type, length and parameter line.
+ * params may hold a hex key: it is returned in a secret. */
+int lv_dm_table(const char *name, char target_type[16], uint64_t *length_sectors,
+		struct lv_secret **params, struct lv_err *err);
+
+/* LIST_DEVICES: calls visit for every mapping name. */
+int lv_dm_list(void (*visit)(const char *name, void *ctx), void *ctx, struct lv_err *err);
+
+#endif
