@@ -255,6 +255,9 @@ struct lv_mapping_status {
 	int open_count;
 	unsigned flags;			/* enum lv_activation_flag */
 };
+/* Calls visit with the name of every device-mapper device. */
+int lv_mapping_list(void (*visit)(const char *name, void *ctx), void *ctx, struct lv_err *err);
+
 /* -ENODEV when there is no such mapping; -EINVAL when it is not crypt. */
 int lv_mapping_status(const char *name, struct lv_mapping_status *status, struct lv_err *err);
 

@@ -108,11 +108,52 @@ static void print_status_json(const struct lv_mapping_status *st)
 	printf("]\n}\n");
 }
 
+struct list_ctx {
+	int json;
+	int count;
+};
+
+/* One line (or JSON object) per dm-crypt mapping; other targets skipped. */
+static void list_one(const char *name, void *ctx)
+{
+	struct list_ctx *list = ctx;
+	struct lv_mapping_status st;
+	struct lv_err err = { 0 };
+
+	if (lv_mapping_status(name, &st, &err) < 0)
+		return;
+	if (list->json) {
+		printf("%s", list->count ? "," : "[");
+		print_status_json(&st);
+	} else {
+		printf("%s\t%s\t%s\t%s\n", st.name, st.type[0] ? st.type : "-", st.device,
+		       st.cipher);
+	}
+	list->count++;
+}
+
+static int list_mappings(const struct cli_opts *opts)
+{
+	struct list_ctx list = { .json = opts->json };
+	struct lv_err err = { 0 };
+	int r = lv_mapping_list(list_one, &list, &err);
+
+	if (r < 0)
+		return cli_fail(r, &err);
+	if (opts->json)
+		printf("%s\n", list.count ? "]" : "[]");
+	return EXIT_OK;
+}
+
 int cli_status(const struct cli_opts *opts)
 {
 	struct lv_mapping_status st;
 	struct lv_err err = { 0 };
-	int r = lv_mapping_status(opts->positional[0], &st, &err);
+	int r;
+
+	if (opts->positional_count == 0)
+		return list_mappings(opts);
+	r = lv_mapping_status(opts->positional[0], &st, &err);
 
 	if (r == -ENODEV) {
 		printf("/dev/mapper/%s is inactive.\n", opts->positional[0]);

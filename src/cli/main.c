@@ -14,7 +14,7 @@ static const struct cli_verb verbs[] = {
 	{ "open", "open [--test-passphrase] [--key-file F] [--key-slot N] [activation options] DEVICE [NAME]",
 	  1, 2, cli_open },
 	{ "close", "close [--deferred] NAME", 1, 1, cli_close },
-	{ "status", "status [--json] NAME", 1, 1, cli_status },
+	{ "status", "status [--json] [NAME]", 0, 1, cli_status },
 	{ "add-key", "add-key [--key-file OLD] [--new-key-file NEW] [--key-slot N] [pbkdf options] DEVICE",
 	  1, 1, cli_add_key },
 	{ "remove-key", "remove-key [--key-file F] DEVICE", 1, 1, cli_remove_key },

@@ -304,3 +304,8 @@ int lv_mapping_status(const char *name, struct lv_mapping_status *st, struct lv_
 		describe_device(st);
 	return r;
 }
+
+int lv_mapping_list(void (*visit)(const char *name, void *ctx), void *ctx, struct lv_err *err)
+{
+	return lv_dm_list(visit, ctx, err);
+}

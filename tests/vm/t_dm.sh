@@ -4,7 +4,7 @@
 # Data written through one tool's mapping reads back through the other's.
 dm_data_both_ways() {
 	dd if=/dev/urandom of=/tmp/data bs=1M count=16 2>/dev/null
-	want=$(sha256sum </tmp/data | cut -d' ' -f1)
+	data_sum=$(sha256sum </tmp/data | cut -d' ' -f1)
 
 	$LUKSVOL format -q $FAST --key-file $KEY /dev/vda
 	expect data/luksvol-open 0 $LUKSVOL open --key-file $KEY /dev/vda lvdata
@@ -14,7 +14,7 @@ dm_data_both_ways() {
 	if [ -e /dev/mapper/lvdata ]; then fail data/node-removed "node left behind"; else pass data/node-removed; fi
 	expect data/cryptsetup-open 0 cryptsetup open --key-file $KEY /dev/vda csdata
 	got=$(head -c 16777216 /dev/mapper/csdata | sha256sum | cut -d' ' -f1)
-	same data/cryptsetup-reads-luksvol-writes "$got" "$want"
+	same data/cryptsetup-reads-luksvol-writes "$got" "$data_sum"
 	cryptsetup close csdata
 
 	echo -n "reverse" | cryptsetup luksFormat -q $FAST --key-file $KEY /dev/vda
@@ -23,7 +23,7 @@ dm_data_both_ways() {
 	cryptsetup close csdata
 	expect data/luksvol-opens-cryptsetup-volume 0 $LUKSVOL open --key-file $KEY /dev/vda lvdata
 	got=$(head -c 16777216 /dev/mapper/lvdata | sha256sum | cut -d' ' -f1)
-	same data/luksvol-reads-cryptsetup-writes "$got" "$want"
+	same data/luksvol-reads-cryptsetup-writes "$got" "$data_sum"
 	$LUKSVOL close lvdata
 }
 
@@ -161,4 +161,23 @@ close_all
 dm_image_file
 close_all
 dm_persistent
+close_all
+
+# LIST_DEVICES replies larger than the first 16 KiB buffer: the ioctl is
+# retried with a bigger one, and every mapping is still listed.
+dm_list_many() {
+	long=$(printf 'x%.0s' $(seq 1 100))
+	i=0
+	while [ $i -lt 200 ]; do
+		dmsetup create "z$i$long" --table "0 8 zero" >/dev/null 2>&1
+		i=$((i + 1))
+	done
+	$LUKSVOL format -q $FAST --key-file $KEY /dev/vda
+	$LUKSVOL open --key-file $KEY /dev/vda listed
+	expect list/status-all 0 $LUKSVOL status
+	same list/finds-crypt-among-200 "$(cut -f1 /tmp/out)" "listed"
+	same list/type "$(cut -f2 /tmp/out)" "LUKS2"
+	$LUKSVOL close listed
+}
+dm_list_many
 close_all

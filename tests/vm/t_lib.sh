@@ -12,8 +12,7 @@ fail() { echo "FAIL $1: $2"; }
 
 # expect NAME WANT_RC CMD...
 expect() {
-	name=$1
-	want=$2
+	local name=$1 want=$2 rc
 	shift 2
 	"$@" >/tmp/out 2>/tmp/err
 	rc=$?
