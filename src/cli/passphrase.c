@@ -112,10 +112,16 @@ static int prompt_terminal(int tty, const char *prompt, struct lv_secret **passp
 		return -EIO;
 	quiet = saved;
 	quiet.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
-	if (write(tty, prompt, strlen(prompt)) < 0 || tcsetattr(tty, TCSAFLUSH, &quiet) < 0)
+	/* Echo goes off before the prompt appears, so nothing typed after it
+	 * is ever echoed; typed-ahead input is kept, not flushed. */
+	if (tcsetattr(tty, TCSANOW, &quiet) < 0)
 		return -EIO;
+	if (write(tty, prompt, strlen(prompt)) < 0) {
+		tcsetattr(tty, TCSANOW, &saved);
+		return -EIO;
+	}
 	r = read_secret(tty, PROMPT_MAX_BYTES, 1, passphrase, &overflow);
-	tcsetattr(tty, TCSAFLUSH, &saved);
+	tcsetattr(tty, TCSANOW, &saved);
 	if (write(tty, "\n", 1) < 0 && r == 0)
 		r = -EIO;
 	if (r == 0 && overflow) {
