@@ -88,3 +88,5 @@ demo: $(DEPS_STAMP) $(BUILD)/luksvol
 
 clean:
 	rm -rf $(BUILD)
+
+-include fuzz/fuzz.mk
