@@ -33,7 +33,9 @@ SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/asan/obj/%.o)
 SAN_CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/asan/obj/%.o)
 
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
-UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%)
+RELIABILITY_SRCS := $(wildcard tests/reliability/test_*.c)
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%) \
+	$(RELIABILITY_SRCS:tests/reliability/%.c=$(BUILD)/asan/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
 .PHONY: all test demo clean deps asan unit
@@ -76,6 +78,13 @@ $(BUILD)/asan/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/asan/libluksvol
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS_SAN) -Itests/unit -o $@ $< $(BUILD)/asan/libluksvol.a $(PKG_LIBS) -lcmocka
+
+$(BUILD)/asan/tests/%: tests/reliability/%.c tests/reliability/faultdisk.c \
+		tests/reliability/faultdisk.h tests/unit/unit.h $(BUILD)/asan/libluksvol.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS_SAN) -Itests/unit -Itests/reliability -o $@ $< tests/reliability/faultdisk.c \
+		$(BUILD)/asan/libluksvol.a $(PKG_LIBS) -lcmocka
 
 asan: $(BUILD)/asan/luksvol
 unit: $(UNIT_BINS)

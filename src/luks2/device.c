@@ -173,6 +173,12 @@ int lv_device_load(struct lv_device **dev, const char *path, unsigned flags,
 	return device_open(dev, storage, flags, err);
 }
 
+int lv_device_load_storage(struct lv_device **dev, struct lv_storage *storage, unsigned flags,
+			   struct lv_err *err)
+{
+	return device_open(dev, storage, flags, err);
+}
+
 int lv_device_load_mem(struct lv_device **dev, uint8_t *image, size_t image_len,
 		       unsigned flags, struct lv_err *err)
 {

@@ -20,6 +20,14 @@ struct lv_device {
 	char warnings[LV_WARNINGS_MAX];
 };
 
+/* The path-free entry points, over a storage the caller opened (the
+ * fault-injecting test storage); both take ownership of storage. */
+int lv_device_load_storage(struct lv_device **dev, struct lv_storage *storage, unsigned flags,
+			   struct lv_err *err);
+int lv_format_storage(struct lv_storage *storage, const struct lv_format_params *params,
+		      const struct lv_secret *passphrase, struct lv_device **dev,
+		      struct lv_err *err);
+
 enum lv_commit_flags {
 	LV_COMMIT_FORCE = 1 << 0,	/* format: no seqid or requirement check */
 	LV_COMMIT_FULL_AREA = 1 << 1,	/* write the whole JSON area of both copies */

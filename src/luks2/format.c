@@ -161,7 +161,6 @@ static int fill_bin(const struct lv_format_params *p, const struct layout *lay,
 	memset(bin, 0, sizeof(*bin));
 	bin->version = 2;
 	bin->hdr_size = lay->metadata_bytes;
-	bin->seqid = 1;
 	snprintf(bin->checksum_alg, sizeof(bin->checksum_alg), "sha256");
 	if (p->label && strlen(p->label) >= LV_LABEL_BYTES)
 		return lv_err_set(err, -EINVAL, "label is longer than %d bytes", LV_LABEL_BYTES - 1);
@@ -233,14 +232,11 @@ static int wipe_header_areas(struct lv_device *dev, const struct layout *lay, st
 	return lv_keyslot_wipe_area(dev, 2 * lay->metadata_bytes, lay->keyslots_bytes, err);
 }
 
-static int open_for_format(const char *path, struct lv_device **dev, struct lv_err *err)
+/* Takes st (locked for writing) into a new, empty device. */
+static int device_for_format(struct lv_storage *st, struct lv_device **dev, struct lv_err *err)
 {
-	struct lv_storage *st;
-	int r = lv_storage_open_path(&st, path, 1);
+	int r;
 
-	if (r < 0)
-		return lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
-				  strerror(-r));
 	*dev = calloc(1, sizeof(**dev));
 	if (!*dev) {
 		lv_storage_close(&st);
@@ -251,7 +247,7 @@ static int open_for_format(const char *path, struct lv_device **dev, struct lv_e
 	if ((r = lv_lock_acquire(&(*dev)->lock, st, 1, err)) < 0 ||
 	    (r = lv_storage_size(st, &(*dev)->device_bytes)) < 0) {
 		lv_device_free(dev);
-		return err && err->code ? r : lv_err_set(err, r, "%s: cannot get its size", path);
+		return err && err->code ? r : lv_err_set(err, r, "%s: cannot get its size", st->name);
 	}
 	return 0;
 }
@@ -266,9 +262,15 @@ static int format_device(struct lv_device *dev, const struct lv_format_params *p
 
 	if (!md)
 		return lv_err_set(err, -ENOMEM, "out of memory");
+	/* Every parameter is checked before the first byte is written. */
 	if ((r = plan_areas(p, &lay, err)) < 0 ||
-	    (r = plan_cipher(p, dev->storage, dev->device_bytes, &lay, err)) < 0)
+	    (r = plan_cipher(p, dev->storage, dev->device_bytes, &lay, err)) < 0 ||
+	    (r = lv_pbkdf_check(&p->pbkdf, err)) < 0)
 		goto out;
+	if (p->key_slot != LV_ANY_SLOT && (p->key_slot < 0 || p->key_slot >= LV_KEYSLOTS_MAX)) {
+		r = lv_err_set(err, -EINVAL, "keyslot %d is out of range 0..31", p->key_slot);
+		goto out;
+	}
 	if (dev->device_bytes < 2 * lay.metadata_bytes + lay.keyslots_bytes) {
 		r = lv_err_set(err, -EINVAL, "%s: device of %llu bytes is too small for the LUKS2 metadata",
 			       dev->storage->name, (unsigned long long)dev->device_bytes);
@@ -286,23 +288,29 @@ static int format_device(struct lv_device *dev, const struct lv_format_params *p
 		r = lv_err_set(err, -ENOMEM, "cannot generate the volume key");
 		goto out;
 	}
+	/* One commit after the keyslot area is written: a crash leaves either
+	 * no header or the complete new one, never a header without a key.
+	 * cryptsetup writes twice (header, then keyslot), ending at seqid 3;
+	 * starting at 2 gives the same epoch. */
+	dev->copies[LV_PRIMARY].bin.seqid = 2;
 	if ((r = fill_metadata(p, &lay, volume_key, md, err)) < 0 ||
 	    (r = wipe_header_areas(dev, &lay, err)) < 0 ||
-	    (r = lv_device_commit(dev, md, LV_COMMIT_FORCE | LV_COMMIT_FULL_AREA, err)) < 0)
+	    (r = lv_keyslot_create(dev, md, p->key_slot == LV_ANY_SLOT ? 0 : p->key_slot,
+				   volume_key, passphrase, &p->pbkdf, err)) < 0)
 		goto out;
-	r = lv_keyslot_add(dev, p->key_slot, volume_key, passphrase, &p->pbkdf, NULL, err);
+	r = lv_device_commit(dev, md, LV_COMMIT_FORCE | LV_COMMIT_FULL_AREA, err);
 out:
 	lv_secret_free(&volume_key);
 	free(md);
 	return r;
 }
 
-int lv_format(const char *path, const struct lv_format_params *params,
-	      const struct lv_secret *passphrase, struct lv_device **dev_out,
-	      struct lv_err *err)
+int lv_format_storage(struct lv_storage *st, const struct lv_format_params *params,
+		      const struct lv_secret *passphrase, struct lv_device **dev_out,
+		      struct lv_err *err)
 {
 	struct lv_device *dev;
-	int r = open_for_format(path, &dev, err);
+	int r = device_for_format(st, &dev, err);
 
 	if (r < 0)
 		return r;
@@ -312,4 +320,17 @@ int lv_format(const char *path, const struct lv_format_params *params,
 	else
 		*dev_out = dev;
 	return r;
+}
+
+int lv_format(const char *path, const struct lv_format_params *params,
+	      const struct lv_secret *passphrase, struct lv_device **dev_out,
+	      struct lv_err *err)
+{
+	struct lv_storage *st;
+	int r = lv_storage_open_path(&st, path, 1);
+
+	if (r < 0)
+		return lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
+				  strerror(-r));
+	return lv_format_storage(st, params, passphrase, dev_out, err);
 }

@@ -303,12 +303,31 @@ static int verify_volume_key(const struct lv_device *dev, const struct lv_secret
 	return 0;
 }
 
+int lv_keyslot_create(struct lv_device *dev, struct lv_metadata *work, int slot,
+		      const struct lv_secret *volume_key, const struct lv_secret *passphrase,
+		      const struct lv_pbkdf_params *pbkdf, struct lv_err *err)
+{
+	struct lv_keyslot *ks = &work->keyslots[work->keyslot_count];
+	struct lv_digest *digest = work_digest(work);
+	int r;
+
+	if (!digest || work->keyslot_count == LV_KEYSLOTS_MAX)
+		return lv_err_set(err, -EINVAL, "cannot link keyslot %d to a digest", slot);
+	r = new_keyslot(work, (uint32_t)slot, (uint32_t)volume_key->len, pbkdf, ks, err);
+	if (r == 0)
+		r = lv_keyslot_store_key(dev, ks, passphrase, volume_key, err);
+	if (r == 0 && (r = id_list_add(&digest->keyslots, (uint32_t)slot)) < 0)
+		lv_err_set(err, r, "cannot link keyslot %d to the digest", slot);
+	if (r == 0)
+		work->keyslot_count++;
+	return r;
+}
+
 int lv_keyslot_add(struct lv_device *dev, int slot, const struct lv_secret *volume_key,
 		   const struct lv_secret *new_passphrase,
 		   const struct lv_pbkdf_params *pbkdf, int *added_slot, struct lv_err *err)
 {
 	struct lv_metadata *work;
-	struct lv_digest *digest;
 	int r;
 
 	if ((r = refuse_unmet_requirements(dev, err)) < 0 ||
@@ -323,17 +342,7 @@ int lv_keyslot_add(struct lv_device *dev, int slot, const struct lv_secret *volu
 				  dev->storage->name, slot);
 	if (!(work = metadata_copy(dev, err)))
 		return -ENOMEM;
-	struct lv_keyslot *ks = &work->keyslots[work->keyslot_count];
-	r = new_keyslot(work, (uint32_t)slot, (uint32_t)volume_key->len, pbkdf, ks, err);
-	if (r == 0)
-		r = lv_keyslot_store_key(dev, ks, new_passphrase, volume_key, err);
-	if (r == 0) {
-		work->keyslot_count++;
-		digest = work_digest(work);
-		r = digest ? id_list_add(&digest->keyslots, (uint32_t)slot) : -EINVAL;
-		if (r < 0)
-			lv_err_set(err, r, "cannot link keyslot %d to the digest", slot);
-	}
+	r = lv_keyslot_create(dev, work, slot, volume_key, new_passphrase, pbkdf, err);
 	if (r == 0)
 		r = lv_device_commit(dev, work, 0, err);
 	free(work);

@@ -35,6 +35,13 @@ int lv_keyslot_recover_key(struct lv_device *dev, const struct lv_keyslot *ks,
 int lv_keyslot_store_key(struct lv_device *dev, struct lv_keyslot *ks,
 			 const struct lv_secret *passphrase,
 			 const struct lv_secret *volume_key, struct lv_err *err);
+/* keyslot.c: adds keyslot slot for passphrase to work (not committed):
+ * allocates its area, writes the AF-split volume key there, links it to
+ * the data segment's digest. */
+int lv_keyslot_create(struct lv_device *dev, struct lv_metadata *work, int slot,
+		      const struct lv_secret *volume_key, const struct lv_secret *passphrase,
+		      const struct lv_pbkdf_params *pbkdf, struct lv_err *err);
+
 /* Overwrites a keyslot area with random bytes, then syncs. */
 int lv_keyslot_wipe_area(struct lv_device *dev, uint64_t offset, uint64_t size,
 			 struct lv_err *err);

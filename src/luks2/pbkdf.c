@@ -117,8 +117,7 @@ static uint32_t online_cpus(void)
 	return n > 0 ? (uint32_t)n : 1;
 }
 
-static int argon2_params(const struct lv_pbkdf_params *in, struct lv_kdf *kdf,
-			 struct lv_err *err)
+static int argon2_check(const struct lv_pbkdf_params *in, struct lv_err *err)
 {
 	uint32_t memory = in->memory_kib ? in->memory_kib : DEFAULT_MEMORY_KIB;
 	uint32_t parallel = in->parallel ? in->parallel : DEFAULT_PARALLEL;
@@ -132,6 +131,18 @@ static int argon2_params(const struct lv_pbkdf_params *in, struct lv_kdf *kdf,
 	if (in->forced_iterations && in->forced_iterations < ARGON2_MIN_TIME)
 		return lv_err_set(err, -EINVAL, "argon2 time cost %u is below %u",
 				  in->forced_iterations, ARGON2_MIN_TIME);
+	return 0;
+}
+
+static int argon2_params(const struct lv_pbkdf_params *in, struct lv_kdf *kdf,
+			 struct lv_err *err)
+{
+	uint32_t memory = in->memory_kib ? in->memory_kib : DEFAULT_MEMORY_KIB;
+	uint32_t parallel = in->parallel ? in->parallel : DEFAULT_PARALLEL;
+	int r = argon2_check(in, err);
+
+	if (r < 0)
+		return r;
 	if (memory > memory_cap_kib())
 		memory = memory_cap_kib();
 	if (parallel > online_cpus())
@@ -142,7 +153,7 @@ static int argon2_params(const struct lv_pbkdf_params *in, struct lv_kdf *kdf,
 		kdf->time_cost = in->forced_iterations;
 		return 0;
 	}
-	int r = benchmark_argon2(kdf, in->iter_time_ms ? in->iter_time_ms : DEFAULT_ITER_TIME_MS);
+	r = benchmark_argon2(kdf, in->iter_time_ms ? in->iter_time_ms : DEFAULT_ITER_TIME_MS);
 	return r < 0 ? lv_err_set(err, r, "argon2 benchmark failed") : 0;
 }
 
@@ -177,6 +188,24 @@ int lv_pbkdf_resolve(const struct lv_pbkdf_params *in, size_t key_bytes, struct 
 		kdf->kind = strcmp(type, "argon2i") == 0 ? LV_KDF_ARGON2I : LV_KDF_ARGON2ID;
 		return argon2_params(in, kdf, err);
 	}
+	return lv_err_set(err, -EINVAL, "unknown PBKDF \"%s\"", type);
+}
+
+int lv_pbkdf_check(const struct lv_pbkdf_params *in, struct lv_err *err)
+{
+	const char *type = in->type ? in->type : "argon2id";
+	const char *hash = in->hash ? in->hash : "sha256";
+
+	if (lv_hash_size(hash) <= 0)
+		return lv_err_set(err, -EINVAL, "unknown hash \"%s\"", hash);
+	if (strcmp(type, "pbkdf2") == 0) {
+		if (in->forced_iterations && in->forced_iterations < PBKDF2_MIN_ITERATIONS)
+			return lv_err_set(err, -EINVAL, "pbkdf2 iterations %u are below %u",
+					  in->forced_iterations, PBKDF2_MIN_ITERATIONS);
+		return 0;
+	}
+	if (strcmp(type, "argon2i") == 0 || strcmp(type, "argon2id") == 0)
+		return argon2_check(in, err);
 	return lv_err_set(err, -EINVAL, "unknown PBKDF \"%s\"", type);
 }
 

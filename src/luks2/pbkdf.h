@@ -12,6 +12,9 @@
 int lv_pbkdf_resolve(const struct lv_pbkdf_params *in, size_t key_bytes, struct lv_kdf *kdf,
 		     struct lv_err *err);
 
+/* Checks in without benchmarking: what lv_pbkdf_resolve would refuse. */
+int lv_pbkdf_check(const struct lv_pbkdf_params *in, struct lv_err *err);
+
 /* Iterations of the volume-key digest: 1000 when costs are forced, else
  * what takes 125 ms (cryptsetup's LUKS_MKD_ITERATIONS_MS). */
 uint32_t lv_digest_iterations(const struct lv_pbkdf_params *in, const char *hash,

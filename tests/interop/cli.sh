@@ -90,8 +90,24 @@ test_unsupported_cipher() {
 		--sector-size 1536 "$IMG"
 }
 
+# A bad format parameter is refused before anything is written.
+test_format_refusals_write_nothing() {
+	local before opt
+	fresh
+	"$LUKSVOL" format -q "${FAST[@]}" --key-file "$DIR/line.key" "$IMG"
+	before=$(sha256sum <"$IMG")
+	for opt in "--key-slot 40" "--pbkdf-memory 10" "--pbkdf foo" "--hash nohash" \
+		"--label $(printf 'x%.0s' $(seq 1 60))" "--uuid bad" "--cipher foo-bar" \
+		"--sector-size 8192" "--luks2-metadata-size 3k" "--offset 1" "--key-size 7"; do
+		# shellcheck disable=SC2086
+		t_expect "format-refused/${opt%% *}" 1 "$LUKSVOL" format -q $opt --key-file "$DIR/line.key" "$IMG"
+	done
+	t_same format-refused/nothing-written "$(sha256sum <"$IMG")" "$before"
+}
+
 test_prompt
 test_key_file_ranges
+test_format_refusals_write_nothing
 test_benchmark
 test_priority
 test_unsupported_cipher

@@ -234,7 +234,27 @@ test_tokens() {
 	t_expect token/cs-sees-removed 1 cryptsetup token export --token-id 0 "$img"
 }
 
+# blkid-luks2-pv.img: wiped primary, valid secondary, an LVM2 PV signature.
+# Writers must not recover the primary over it on their own; repair does.
+test_ambiguous_signature() {
+	local img=$DIR/pv.img before
+	cp "$(unpack_xz blkid-luks2-pv.img.xz)" "$img"
+	before=$(sha256sum <"$img")
+	t_expect ambiguous/dump-reads-secondary 0 "$LUKSVOL" dump "$img"
+	t_expect ambiguous/write-refused 1 "$LUKSVOL" config --label x "$img"
+	if grep -q 'LVM2_member signature' "$LV_WORK/last.err"; then
+		t_pass ambiguous/message-names-signature
+	else
+		t_fail ambiguous/message-names-signature "$(cat "$LV_WORK/last.err")"
+	fi
+	t_same ambiguous/nothing-written "$(sha256sum <"$img")" "$before"
+	t_expect ambiguous/repair 0 "$LUKSVOL" repair "$img"
+	t_expect ambiguous/cryptsetup-loads-repaired 0 cryptsetup luksDump "$img"
+	t_same ambiguous/only-luks-left "$(blkid -p -o value -s TYPE "$img")" crypto_LUKS
+}
+
 test_matrix
+test_ambiguous_signature
 test_known_images
 test_wrong_passphrase
 test_concurrent_add_key

@@ -70,7 +70,7 @@ vm_build_base() {
 		mkdir -p "$root/lib/modules/$kver/$(dirname "$dir")"
 		cp -a "$VM_DIR/kernel/lib/modules/$kver/$dir" "$root/lib/modules/$kver/$(dirname "$dir")/"
 	done
-	cp "$VM_DIR/kernel/lib/modules/$kver"/modules.{order,builtin} "$root/lib/modules/$kver/" 2>/dev/null
+	cp "$VM_DIR/kernel/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$kver/" 2>/dev/null
 	depmod -b "$root" "$kver"
 	for program in /sbin/cryptsetup /sbin/dmsetup /usr/bin/sha256sum /sbin/blkid /sbin/sfdisk \
 		/sbin/losetup; do
