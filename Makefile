@@ -38,7 +38,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%) \
 	$(RELIABILITY_SRCS:tests/reliability/%.c=$(BUILD)/asan/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all test demo clean deps asan unit
+.PHONY: all test test-long demo clean deps asan unit
 all: $(BUILD)/luksvol $(BUILD)/libluksvol.a
 
 $(DEPS_STAMP): scripts/deps.sh
@@ -91,6 +91,10 @@ unit: $(UNIT_BINS)
 
 test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS)
 	@BUILD=$(BUILD) ./tests/run.sh
+
+# The exhaustive sweeps: every byte of both JSON areas flipped.
+test-long: $(DEPS_STAMP) $(BUILD)/asan/tests/test_corruption
+	LV_CORRUPTION_LONG=1 $(BUILD)/asan/tests/test_corruption
 
 demo: $(DEPS_STAMP) $(BUILD)/luksvol
 	@BUILD=$(BUILD) ./scripts/demo.sh

@@ -447,6 +447,57 @@ static void test_erase(void **state)
 	sweep(&op, base_image);
 }
 
+static int op_format(struct lv_storage *st, struct lv_err *err)
+{
+	struct lv_format_params params = {
+		.keyslots_bytes = 1u << 20, .key_slot = 0, .pbkdf = fast_pbkdf,
+	};
+	struct lv_secret *p0 = secret("p0");
+	int r = lv_format_storage(st, &params, p0, NULL, err);
+
+	lv_secret_free(&p0);
+	return r;
+}
+
+/* Format of a blank device: after any cut the device holds no LUKS2
+ * header at all (the old state) or the complete new one, which "p0"
+ * opens; never a header without a working keyslot.  (The volume key is
+ * fresh in every run, so it is checked by the digest, not compared.) */
+static void test_format(void **state)
+{
+	uint8_t *blank = calloc(1, IMAGE_BYTES), *after = malloc(IMAGE_BYTES);
+	static const struct op_case op = { "format", op_format, { { NULL, 0 } }, { { NULL, 0 } } };
+	unsigned total, events, points = 0;
+
+	(void)state;
+	run_with_cut(&op, blank, 0, 0, after, &total);
+	for (unsigned cut = 1; cut <= total; cut++) {
+		for (int tear = 0; tear < 2; tear++, points++) {
+			struct lv_secret *pass = secret("p0"), *vk = NULL;
+			struct lv_device *dev;
+			struct lv_err err;
+
+			run_with_cut(&op, blank, cut, tear, after, &events);
+			if (load(after, 0, &dev, &err) < 0) {
+				lv_secret_free(&pass);
+				continue;	/* the old state: nothing there */
+			}
+			if (lv_unlock(dev, 0, pass, &vk, NULL, &err) < 0)
+				fail_msg("format, cut at event %u%s: a header whose keyslot does not open: %s",
+					 cut, tear ? " (torn)" : "", err.msg);
+			lv_secret_free(&vk);
+			lv_secret_free(&pass);
+			lv_device_free(&dev);
+			if (!cryptsetup_accepts(after, "p0"))
+				fail_msg("format, cut at event %u%s: cryptsetup does not open it", cut,
+					 tear ? " (torn)" : "");
+		}
+	}
+	print_message("format: %u events, %u cut points checked\n", total, points);
+	free(blank);
+	free(after);
+}
+
 /* A damaged secondary copy, recovered by a writable load. */
 static void test_recovery(void **state)
 {
@@ -471,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_label),
 		cmocka_unit_test(test_erase),
 		cmocka_unit_test(test_recovery),
+		cmocka_unit_test(test_format),
 	};
 
 	return cmocka_run_group_tests(tests, make_base, free_base);
