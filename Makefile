@@ -79,11 +79,13 @@ $(BUILD)/asan/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/asan/libluksvol
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS_SAN) -Itests/unit -o $@ $< $(BUILD)/asan/libluksvol.a $(PKG_LIBS) -lcmocka
 
-$(BUILD)/asan/tests/%: tests/reliability/%.c tests/reliability/faultdisk.c \
-		tests/reliability/faultdisk.h tests/unit/unit.h $(BUILD)/asan/libluksvol.a
+RELIABILITY_LIB := tests/reliability/faultdisk.c tests/reliability/rel_common.c
+
+$(BUILD)/asan/tests/%: tests/reliability/%.c $(RELIABILITY_LIB) $(wildcard tests/reliability/*.h) \
+		tests/unit/unit.h $(BUILD)/asan/libluksvol.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
-	@$(CC) $(CFLAGS_SAN) -Itests/unit -Itests/reliability -o $@ $< tests/reliability/faultdisk.c \
+	@$(CC) $(CFLAGS_SAN) -Itests/unit -Itests/reliability -o $@ $< $(RELIABILITY_LIB) \
 		$(BUILD)/asan/libluksvol.a $(PKG_LIBS) -lcmocka
 
 asan: $(BUILD)/asan/luksvol

@@ -135,10 +135,9 @@ static int device_load(struct lv_device *dev, struct lv_err *err)
 	return 0;
 }
 
-static int device_open(struct lv_device **dev, struct lv_storage *storage, unsigned flags,
-		       struct lv_err *err)
+int lv_device_new(struct lv_device **dev, struct lv_storage *storage, int writable,
+		  struct lv_err *err)
 {
-	int writable = !!(flags & LV_LOAD_WRITABLE);
 	int r;
 
 	*dev = calloc(1, sizeof(**dev));
@@ -151,8 +150,20 @@ static int device_open(struct lv_device **dev, struct lv_storage *storage, unsig
 	/* Writers hold the lock from before the read to after the write, so
 	 * a read-modify-write never interleaves with another writer. */
 	r = lv_lock_acquire(&(*dev)->lock, storage, writable, err);
-	if (r == 0)
-		r = device_load(*dev, err);
+	if (r < 0)
+		lv_device_free(dev);
+	return r;
+}
+
+static int device_open(struct lv_device **dev, struct lv_storage *storage, unsigned flags,
+		       struct lv_err *err)
+{
+	int writable = !!(flags & LV_LOAD_WRITABLE);
+	int r = lv_device_new(dev, storage, writable, err);
+
+	if (r < 0)
+		return r;
+	r = device_load(*dev, err);
 	if (r == 0 && writable)
 		r = lv_device_recover(*dev, !!(flags & LV_LOAD_REPAIR), err);
 	if (r < 0)

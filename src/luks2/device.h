@@ -20,6 +20,11 @@ struct lv_device {
 	char warnings[LV_WARNINGS_MAX];
 };
 
+/* An empty device over storage (taken over), locked for writing or
+ * reading; nothing is read yet. */
+int lv_device_new(struct lv_device **dev, struct lv_storage *storage, int writable,
+		  struct lv_err *err);
+
 /* The path-free entry points, over a storage the caller opened (the
  * fault-injecting test storage); both take ownership of storage. */
 int lv_device_load_storage(struct lv_device **dev, struct lv_storage *storage, unsigned flags,

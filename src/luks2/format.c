@@ -232,24 +232,16 @@ static int wipe_header_areas(struct lv_device *dev, const struct layout *lay, st
 	return lv_keyslot_wipe_area(dev, 2 * lay->metadata_bytes, lay->keyslots_bytes, err);
 }
 
-/* Takes st (locked for writing) into a new, empty device. */
+/* Takes st into a new, empty device locked for writing. */
 static int device_for_format(struct lv_storage *st, struct lv_device **dev, struct lv_err *err)
 {
-	int r;
+	int r = lv_device_new(dev, st, 1, err);
 
-	*dev = calloc(1, sizeof(**dev));
-	if (!*dev) {
-		lv_storage_close(&st);
-		return lv_err_set(err, -ENOMEM, "out of memory");
-	}
-	(*dev)->storage = st;
-	(*dev)->lock.fd = -1;
-	if ((r = lv_lock_acquire(&(*dev)->lock, st, 1, err)) < 0 ||
-	    (r = lv_storage_size(st, &(*dev)->device_bytes)) < 0) {
+	if (r == 0 && (r = lv_storage_size(st, &(*dev)->device_bytes)) < 0) {
+		lv_err_set(err, r, "%s: cannot get its size", st->name);
 		lv_device_free(dev);
-		return err && err->code ? r : lv_err_set(err, r, "%s: cannot get its size", st->name);
 	}
-	return 0;
+	return r;
 }
 
 static int format_device(struct lv_device *dev, const struct lv_format_params *p,

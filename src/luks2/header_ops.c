@@ -181,19 +181,6 @@ int lv_erase(struct lv_device *dev, struct lv_err *err)
 	return r;
 }
 
-/* config.flags names, in cryptsetup's order (luks2-reference.md §1.5). */
-static const struct {
-	unsigned flag;
-	const char *name;
-} persistent_flag_names[] = {
-	{ LV_FLAG_ALLOW_DISCARDS, "allow-discards" },
-	{ LV_FLAG_SAME_CPU_CRYPT, "same-cpu-crypt" },
-	{ LV_FLAG_SUBMIT_FROM_CRYPT_CPUS, "submit-from-crypt-cpus" },
-	{ LV_FLAG_NO_JOURNAL, "no-journal" },
-	{ LV_FLAG_NO_READ_WORKQUEUE, "no-read-workqueue" },
-	{ LV_FLAG_NO_WRITE_WORKQUEUE, "no-write-workqueue" },
-};
-
 int lv_set_persistent_flags(struct lv_device *dev, unsigned flags, struct lv_err *err)
 {
 	struct lv_metadata *work = malloc(sizeof(*work));
@@ -203,10 +190,10 @@ int lv_set_persistent_flags(struct lv_device *dev, unsigned flags, struct lv_err
 		return lv_err_set(err, -ENOMEM, "out of memory");
 	memcpy(work, lv_dev_md(dev), sizeof(*work));
 	work->config.flags.count = 0;
-	for (size_t i = 0; i < sizeof(persistent_flag_names) / sizeof(persistent_flag_names[0]); i++)
-		if (flags & persistent_flag_names[i].flag)
+	for (const struct lv_flag_name *f = lv_persistent_flag_names; f->name; f++)
+		if (flags & f->flag)
 			snprintf(work->config.flags.items[work->config.flags.count++], LV_NAME_MAX,
-				 "%s", persistent_flag_names[i].name);
+				 "%s", f->name);
 	work->config.persistent_flags = flags;
 	r = lv_device_commit(dev, work, 0, err);
 	free(work);

@@ -324,17 +324,15 @@ static int parse_requirements(struct json_object *config, struct lv_config *cfg,
 
 /* ---- config (C1, C4) ---- */
 
-static const struct {
-	const char *name;
-	enum lv_activation_flag bit;
-} persistent_flag_names[] = {
-	{ "allow-discards", LV_FLAG_ALLOW_DISCARDS },
-	{ "same-cpu-crypt", LV_FLAG_SAME_CPU_CRYPT },
-	{ "submit-from-crypt-cpus", LV_FLAG_SUBMIT_FROM_CRYPT_CPUS },
-	{ "no-journal", LV_FLAG_NO_JOURNAL },
-	{ "no-read-workqueue", LV_FLAG_NO_READ_WORKQUEUE },
-	{ "no-write-workqueue", LV_FLAG_NO_WRITE_WORKQUEUE },
-	{ "high_priority", LV_FLAG_HIGH_PRIORITY },
+const struct lv_flag_name lv_persistent_flag_names[] = {
+	{ LV_FLAG_ALLOW_DISCARDS, "allow-discards" },
+	{ LV_FLAG_SAME_CPU_CRYPT, "same-cpu-crypt" },
+	{ LV_FLAG_SUBMIT_FROM_CRYPT_CPUS, "submit-from-crypt-cpus" },
+	{ LV_FLAG_NO_JOURNAL, "no-journal" },
+	{ LV_FLAG_NO_READ_WORKQUEUE, "no-read-workqueue" },
+	{ LV_FLAG_NO_WRITE_WORKQUEUE, "no-write-workqueue" },
+	{ LV_FLAG_HIGH_PRIORITY, "high_priority" },
+	{ 0, NULL },
 };
 
 static int parse_config(struct json_object *root, struct lv_config *cfg, struct lv_err *err)
@@ -365,9 +363,9 @@ static int parse_config(struct json_object *root, struct lv_config *cfg, struct 
 	if (r < 0)
 		return r;
 	for (unsigned i = 0; i < cfg->flags.count; i++)
-		for (size_t k = 0; k < sizeof(persistent_flag_names) / sizeof(persistent_flag_names[0]); k++)
-			if (strcmp(cfg->flags.items[i], persistent_flag_names[k].name) == 0)
-				cfg->persistent_flags |= persistent_flag_names[k].bit;
+		for (const struct lv_flag_name *f = lv_persistent_flag_names; f->name; f++)
+			if (strcmp(cfg->flags.items[i], f->name) == 0)
+				cfg->persistent_flags |= f->flag;
 	return 0;
 }
 

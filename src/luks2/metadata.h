@@ -123,6 +123,14 @@ struct lv_token {
 	struct lv_id_list keyslots;
 };
 
+/* config.flags names (luks2-reference.md §1.5), in cryptsetup's order,
+ * ending with { 0, NULL }. */
+struct lv_flag_name {
+	unsigned flag;		/* enum lv_activation_flag */
+	const char *name;
+};
+extern const struct lv_flag_name lv_persistent_flag_names[];
+
 struct lv_string_list {
 	char items[LV_FLAGS_MAX][LV_NAME_MAX];
 	unsigned count;

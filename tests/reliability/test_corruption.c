@@ -12,17 +12,13 @@
 #include "unit.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "luks2/device.h"
+#include "rel_common.h"
 
-extern char **environ;
-
-#define IMAGE_BYTES (3u << 20)
+#define IMAGE_BYTES REL_IMAGE_BYTES
 #define HDR_SIZE 0x4000
 #define CRYPTSETUP_STRIDE 97	/* cases also checked by cryptsetup */
 
@@ -30,39 +26,11 @@ static uint8_t *base_image;
 static char tmp_path[64];
 static unsigned json_stride = 13;
 
-static const struct lv_pbkdf_params fast_pbkdf = { .type = "pbkdf2", .forced_iterations = 1000 };
-
-static struct lv_secret *secret(const char *text)
-{
-	return lv_secret_dup(text, strlen(text));
-}
-
-static int run_quiet(char *const argv[])
-{
-	posix_spawn_file_actions_t actions;
-	pid_t pid;
-	int status;
-
-	posix_spawn_file_actions_init(&actions);
-	posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-	if (posix_spawnp(&pid, argv[0], &actions, NULL, argv, environ) != 0)
-		return -1;
-	posix_spawn_file_actions_destroy(&actions);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
+#define secret rel_secret
 
 static int cryptsetup_loads(const uint8_t *image)
 {
-	FILE *f = fopen(tmp_path, "wb");
-	char *dump[] = { "cryptsetup", "luksDump", tmp_path, NULL };
-
-	if (!f || fwrite(image, 1, IMAGE_BYTES, f) != IMAGE_BYTES)
-		return 0;
-	fclose(f);
-	return run_quiet(dump) == 0;
+	return rel_cryptsetup_accepts(tmp_path, image, NULL);
 }
 
 static int unlock_slot(uint8_t *image, const char *text, int slot)
@@ -185,33 +153,16 @@ static void test_keyslot_area_damage(void **state)
 
 static int make_base(void **state)
 {
-	struct lv_format_params params = {
-		.keyslots_bytes = 1u << 20, .key_slot = 0, .pbkdf = fast_pbkdf,
-	};
-	struct lv_secret *p0 = secret("p0"), *p1 = secret("p1"), *vk = NULL;
-	struct lv_storage *st;
-	struct lv_device *dev;
-	struct lv_err err = { 0 };
 	const char *long_run = getenv("LV_CORRUPTION_LONG");
+	uint8_t volume_key[512];
+	size_t volume_key_len;
 
 	(void)state;
 	if (long_run && strcmp(long_run, "1") == 0)
 		json_stride = 1;
 	base_image = calloc(1, IMAGE_BYTES);
 	snprintf(tmp_path, sizeof(tmp_path), "/tmp/corruption-%d.img", (int)getpid());
-	if (lv_storage_open_mem(&st, base_image, IMAGE_BYTES, 1) < 0 ||
-	    lv_format_storage(st, &params, p0, &dev, &err) < 0 ||
-	    lv_unlock(dev, 0, p0, &vk, NULL, &err) < 0 ||
-	    lv_keyslot_add(dev, 1, vk, p1, &fast_pbkdf, NULL, &err) < 0 ||
-	    lv_token_import(dev, 0, "{\"type\":\"t\",\"keyslots\":[\"1\"]}", NULL, &err) < 0) {
-		fprintf(stderr, "base image: %s\n", err.msg);
-		return -1;
-	}
-	lv_secret_free(&vk);
-	lv_secret_free(&p0);
-	lv_secret_free(&p1);
-	lv_device_free(&dev);
-	return 0;
+	return base_image ? rel_make_base(base_image, "1", volume_key, &volume_key_len) : -1;
 }
 
 static int free_base(void **state)

@@ -9,19 +9,15 @@
 #include "unit.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <json-c/json.h>
-#include <spawn.h>
 #include <stdio.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "faultdisk.h"
 #include "luks2/device.h"
+#include "rel_common.h"
 
-extern char **environ;
-
-#define IMAGE_BYTES (3u << 20)
+#define IMAGE_BYTES REL_IMAGE_BYTES
 #define MAX_PASSPHRASES 4
 
 /* A passphrase and the keyslot it must open. */
@@ -40,18 +36,12 @@ struct op_case {
 };
 
 static uint8_t *base_image;
-static uint8_t *base_volume_key;
+static uint8_t base_volume_key[512];
 static size_t base_volume_key_len;
 static char tmp_path[64];
 
-static const struct lv_pbkdf_params fast_pbkdf = {
-	.type = "pbkdf2", .forced_iterations = 1000,
-};
-
-static struct lv_secret *secret(const char *text)
-{
-	return lv_secret_dup(text, strlen(text));
-}
+#define fast_pbkdf rel_fast_pbkdf
+#define secret rel_secret
 
 static int load(uint8_t *image, unsigned flags, struct lv_device **dev, struct lv_err *err)
 {
@@ -79,46 +69,9 @@ static int opens(uint8_t *image, const char *text, int slot)
 	return r;
 }
 
-static int run_quiet(char *const argv[])
-{
-	posix_spawn_file_actions_t actions;
-	pid_t pid;
-	int status;
-
-	posix_spawn_file_actions_init(&actions);
-	posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0);
-	posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0);
-	if (posix_spawnp(&pid, argv[0], &actions, NULL, argv, environ) != 0)
-		return -1;
-	posix_spawn_file_actions_destroy(&actions);
-	if (waitpid(pid, &status, 0) < 0 || !WIFEXITED(status))
-		return -1;
-	return WEXITSTATUS(status);
-}
-
-/* cryptsetup must load what survived, and open it with passphrase
- * (when one must survive). */
 static int cryptsetup_accepts(const uint8_t *image, const char *passphrase)
 {
-	char key_path[80];
-	FILE *f = fopen(tmp_path, "wb");
-	int ok;
-
-	if (!f || fwrite(image, 1, IMAGE_BYTES, f) != IMAGE_BYTES)
-		return 0;
-	fclose(f);
-	char *dump[] = { "cryptsetup", "luksDump", tmp_path, NULL };
-	if (!passphrase)
-		return run_quiet(dump) == 0;
-	snprintf(key_path, sizeof(key_path), "%s.key", tmp_path);
-	f = fopen(key_path, "wb");
-	fputs(passphrase, f);
-	fclose(f);
-	char *test[] = { "cryptsetup", "open", "--test-passphrase", "--key-file", key_path,
-			 tmp_path, NULL };
-	ok = run_quiet(dump) == 0 && run_quiet(test) == 0;
-	unlink(key_path);
-	return ok;
+	return rel_cryptsetup_accepts(tmp_path, image, passphrase);
 }
 
 /* A new keyslot's salt is random in every run, so states are compared
@@ -353,40 +306,17 @@ static void sweep(const struct op_case *op, const uint8_t *start)
 /* The base volume: slot 0 "p0", slot 1 "p1", token 0; 3 MiB. */
 static int make_base(void **state)
 {
-	struct lv_format_params params = {
-		.keyslots_bytes = 1u << 20, .key_slot = 0, .pbkdf = fast_pbkdf,
-	};
-	struct lv_secret *p0 = secret("p0"), *p1 = secret("p1"), *vk = NULL;
-	struct lv_storage *st;
-	struct lv_device *dev;
-	struct lv_err err = { 0 };
-
 	(void)state;
 	base_image = calloc(1, IMAGE_BYTES);
 	snprintf(tmp_path, sizeof(tmp_path), "/tmp/powercut-%d.img", (int)getpid());
-	if (lv_storage_open_mem(&st, base_image, IMAGE_BYTES, 1) < 0 ||
-	    lv_format_storage(st, &params, p0, &dev, &err) < 0 ||
-	    lv_unlock(dev, 0, p0, &vk, NULL, &err) < 0 ||
-	    lv_keyslot_add(dev, 1, vk, p1, &fast_pbkdf, NULL, &err) < 0 ||
-	    lv_token_import(dev, 0, "{\"type\":\"base\",\"keyslots\":[\"0\"]}", NULL, &err) < 0) {
-		fprintf(stderr, "base image: %s\n", err.msg);
-		return -1;
-	}
-	base_volume_key_len = vk->len;
-	base_volume_key = malloc(vk->len);
-	memcpy(base_volume_key, vk->bytes, vk->len);
-	lv_secret_free(&vk);
-	lv_secret_free(&p0);
-	lv_secret_free(&p1);
-	lv_device_free(&dev);
-	return 0;
+	return base_image ? rel_make_base(base_image, "0", base_volume_key, &base_volume_key_len)
+			  : -1;
 }
 
 static int free_base(void **state)
 {
 	(void)state;
 	free(base_image);
-	free(base_volume_key);
 	unlink(tmp_path);
 	return 0;
 }
