@@ -1,0 +1,195 @@
+#!/bin/bash
+# concurrency.sh: concurrent metadata writers.  luksvol takes cryptsetup's
+# metadata lock (flock on the image file) from before it reads the header to
+# after it writes it, so concurrent luksvol and cryptsetup writers serialize;
+# and a writer that bypasses the lock is caught by the seqid check on commit
+# (src/luks2/hdr_write.c check_seqid: -EBUSY, exit 5).
+set -u
+source "$(dirname "$0")/../lib.sh"
+DIR=$LV_WORK/concurrency
+mkdir -p "$DIR"
+FAST=(--pbkdf pbkdf2 --pbkdf-force-iterations 1000)
+SLOW=(--pbkdf argon2id --pbkdf-memory 65536 --pbkdf-force-iterations 4)
+OPT_LUKSVOL=${OPT_LUKSVOL:-$LV_TOP/$BUILD/luksvol}
+IMG=$DIR/conc.img
+
+fresh() { rm -f "$IMG"; truncate -s 40M "$IMG"; }
+
+# Eight luksvol add-key (ASan build) and two cryptsetup luksAddKey at once.
+#
+# cryptsetup 2.6.1 loads the header under a short read lock, releases it,
+# unlocks the base keyslot, and only then takes the write lock; right after
+# taking it, it compares the on-disk seqid with the one it loaded and aborts
+# with "Detected attempt for concurrent LUKS2 metadata update" (exit 1) when
+# another writer committed in between - before it writes any keyslot area.
+# That is cryptsetup's own protocol (read and write are separate lock
+# sections), not a luksvol bug, so the test retries such a cryptsetup command
+# (up to 5 times).  luksvol holds the lock across read..write and must never
+# fail.
+test_concurrent_add() {
+	local i pids=() rc slot slots=() n name
+	fresh
+	printf 'base passphrase %s' "$RANDOM" >"$DIR/base.key"
+	if ! "$LUKSVOL" format -q "${FAST[@]}" --key-file "$DIR/base.key" "$IMG"; then
+		t_fail concurrency/add/format "format failed"
+		return
+	fi
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		printf 'new passphrase %d-%s' "$i" "$RANDOM$RANDOM" >"$DIR/new$i.key"
+	done
+	for i in 1 2 3 4 5 6 7 8; do
+		"$LUKSVOL" add-key -v "${SLOW[@]}" --key-file "$DIR/base.key" \
+			--new-key-file "$DIR/new$i.key" "$IMG" >"$DIR/add$i.out" 2>"$DIR/add$i.err" &
+		pids[i]=$!
+	done
+	for i in 9 10; do
+		(
+			for try in 1 2 3 4 5; do
+				cryptsetup luksAddKey -v -q "${SLOW[@]}" --key-file "$DIR/base.key" \
+					"$IMG" "$DIR/new$i.key" >"$DIR/add$i.out" 2>"$DIR/add$i.err"
+				rc=$?
+				echo "$try" >"$DIR/add$i.tries"
+				[ $rc -eq 0 ] && exit 0
+				grep -q 'concurrent LUKS2 metadata update' "$DIR/add$i.err" || exit $rc
+				cp "$DIR/add$i.err" "$DIR/add$i.err.$try"
+			done
+			exit $rc
+		) &
+		pids[i]=$!
+	done
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		wait "${pids[i]}"
+		rc=$?
+		[ $i -le 8 ] && name=concurrency/add/luksvol-$i || name=concurrency/add/cryptsetup-$i
+		if [ $rc -eq 0 ]; then t_pass "$name"; else
+			t_fail "$name" "exit $rc: $(head -c 300 "$DIR/add$i.err")"; fi
+		slots[i]=$(sed -n 's/^Key slot \([0-9]*\) created\.$/\1/p' "$DIR/add$i.out")
+	done
+	for i in 9 10; do
+		n=$(cat "$DIR/add$i.tries" 2>/dev/null)
+		echo "concurrency: cryptsetup luksAddKey $i needed ${n:-?} attempt(s)" >&2
+	done
+	# Every new key opens its slot with both tools (--key-slot keeps the
+	# argon2 trials to one per key).
+	for i in 1 2 3 4 5 6 7 8 9 10; do
+		slot=${slots[i]:-}
+		if [ -z "$slot" ]; then
+			t_fail "concurrency/add/key$i-slot" "no 'Key slot N created.' line"
+			continue
+		fi
+		# Both tools at once (each check is one 64 MiB argon2).
+		"$OPT_LUKSVOL" open --test-passphrase --key-slot "$slot" --key-file "$DIR/new$i.key" \
+			"$IMG" 2>"$DIR/open$i.lv.err" &
+		pids[1]=$!
+		cryptsetup open --test-passphrase --key-slot "$slot" --key-file "$DIR/new$i.key" \
+			"$IMG" 2>"$DIR/open$i.cs.err" &
+		pids[2]=$!
+		wait "${pids[1]}"
+		rc=$?
+		if [ $rc -eq 0 ]; then t_pass "concurrency/add/key$i-opens-luksvol"; else
+			t_fail "concurrency/add/key$i-opens-luksvol" "exit $rc: $(head -c 300 "$DIR/open$i.lv.err")"; fi
+		wait "${pids[2]}"
+		rc=$?
+		if [ $rc -eq 0 ]; then t_pass "concurrency/add/key$i-opens-cryptsetup"; else
+			t_fail "concurrency/add/key$i-opens-cryptsetup" "exit $rc: $(head -c 300 "$DIR/open$i.cs.err")"; fi
+	done
+	t_expect concurrency/add/base-opens 0 "$OPT_LUKSVOL" open --test-passphrase --key-slot 0 \
+		--key-file "$DIR/base.key" "$IMG"
+	n=$(printf '%s\n' "${slots[@]}" | sort -u | grep -c .)
+	t_same concurrency/add/distinct-slots "$n" 10
+	t_expect concurrency/add/cryptsetup-luksDump 0 cryptsetup luksDump "$IMG"
+	n=$(grep -c -E '^  [0-9]+: luks2' "$LV_WORK/last.out")
+	t_same concurrency/add/eleven-keyslots "$n" 11
+	t_expect concurrency/add/luksvol-dump 0 "$LUKSVOL" dump "$IMG"
+	t_expect concurrency/add/cryptsetup-repair-nothing 0 cryptsetup repair -q "$IMG"
+}
+
+# bump_seqid IMG: rewrite the primary header's seqid (+1) and checksum
+# without taking the lock (flock is advisory: a plain open bypasses it).
+bump_seqid() {
+	/usr/bin/python3 - "$1" <<'EOF'
+import hashlib, os, struct, sys
+fd = os.open(sys.argv[1], os.O_RDWR)
+hdr_size = struct.unpack(">Q", os.pread(fd, 8, 8))[0]
+hdr = bytearray(os.pread(fd, hdr_size, 0))
+seqid = struct.unpack(">Q", hdr[0x10:0x18])[0] + 1
+hdr[0x10:0x18] = struct.pack(">Q", seqid)
+hdr[0x1C0:0x200] = bytes(64)
+hdr[0x1C0:0x1C0 + 32] = hashlib.sha256(hdr).digest()
+os.pwrite(fd, bytes(hdr[:0x200]), 0)
+os.fsync(fd)
+os.close(fd)
+print(seqid)
+EOF
+}
+
+# primary_seqid IMG
+primary_seqid() {
+	/usr/bin/python3 -c 'import struct,sys
+print(struct.unpack(">Q", open(sys.argv[1], "rb").read(0x18)[0x10:])[0])' "$1"
+}
+
+# wait_in_kdf PID: wait (at most 20 s) until PID's resident memory passes
+# 128 MiB: it is inside the 256 MiB argon2 of the new keyslot, so it has
+# read the header and unlocked, and has not committed yet.
+wait_in_kdf() {
+	local pid=$1 i rss
+	for i in $(seq 400); do
+		rss=$(awk '/^VmRSS:/{print $2}' "/proc/$pid/status" 2>/dev/null)
+		[ -z "$rss" ] && return 1
+		[ "$rss" -gt 131072 ] && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# A writer that bypasses the lock, between luksvol's read and its commit.
+test_seqid_check() {
+	local pid rc before after
+	local VSLOW=(--pbkdf argon2id --pbkdf-memory 262144 --pbkdf-force-iterations 4)
+	fresh
+	printf 'seqid base' >"$DIR/sbase.key"
+	printf 'seqid new' >"$DIR/snew.key"
+	"$LUKSVOL" format -q "${FAST[@]}" --key-file "$DIR/sbase.key" "$IMG"
+	# The -O2 build: ASan would only make the 256 MiB argon2 slower.
+	"$OPT_LUKSVOL" add-key "${VSLOW[@]}" --key-file "$DIR/sbase.key" \
+		--new-key-file "$DIR/snew.key" "$IMG" >"$DIR/seqid.out" 2>"$DIR/seqid.err" &
+	pid=$!
+	if ! wait_in_kdf "$pid"; then
+		wait "$pid"
+		t_fail concurrency/seqid/timing "add-key never reached its KDF (exit $?): $(head -c 300 "$DIR/seqid.err")"
+		return
+	fi
+	before=$(primary_seqid "$IMG")
+	after=$(bump_seqid "$IMG")
+	if kill -0 "$pid" 2>/dev/null; then t_pass concurrency/seqid/bumped-while-running; else
+		t_fail concurrency/seqid/bumped-while-running "add-key finished before the bump"; fi
+	wait "$pid"
+	rc=$?
+	t_same concurrency/seqid/exit-5 "$rc" 5
+	if grep -q 'detected a concurrent metadata update' "$DIR/seqid.err"; then
+		t_pass concurrency/seqid/message
+	else
+		t_fail concurrency/seqid/message "stderr: $(head -c 300 "$DIR/seqid.err")"
+	fi
+	t_same concurrency/seqid/nothing-written "$(primary_seqid "$IMG")" "$after"
+	[ "$after" -eq $((before + 1)) ] || t_fail concurrency/seqid/bump "seqid $before -> $after"
+	t_expect concurrency/seqid/cryptsetup-loads 0 cryptsetup luksDump "$IMG"
+	t_expect concurrency/seqid/luksvol-loads 0 "$LUKSVOL" dump "$IMG"
+	t_expect concurrency/seqid/base-opens 0 "$OPT_LUKSVOL" open --test-passphrase --key-slot 0 \
+		--key-file "$DIR/sbase.key" "$IMG"
+	t_expect concurrency/seqid/new-key-not-added 2 cryptsetup open --test-passphrase \
+		--key-file "$DIR/snew.key" "$IMG"
+	# The image stays writable: a retry succeeds.
+	t_expect concurrency/seqid/retry-succeeds 0 "$LUKSVOL" add-key "${FAST[@]}" \
+		--key-file "$DIR/sbase.key" --new-key-file "$DIR/snew.key" "$IMG"
+	t_expect concurrency/seqid/retry-opens 0 cryptsetup open --test-passphrase \
+		--key-file "$DIR/snew.key" "$IMG"
+}
+
+SECONDS=0
+test_concurrent_add
+echo "concurrency: concurrent add-key phase took ${SECONDS}s" >&2
+SECONDS=0
+test_seqid_check
+echo "concurrency: seqid phase took ${SECONDS}s" >&2
