@@ -60,7 +60,7 @@ static int get_string(struct json_object *obj, const char *key, int nonempty, ch
 
 	if (r < 0)
 		return r;
-	if (nonempty && json_object_get_string_len(field) == 0)
+	if (nonempty && json_object_get_string(field)[0] == '\0')
 		return lv_err_set(err, -EINVAL, "%s: field \"%s\" is empty", where, key);
 	return copy_name(json_object_get_string(field), dst, dst_size, where, key, err);
 }

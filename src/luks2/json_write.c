@@ -143,31 +143,39 @@ static int area_to_json(struct json_object *area, const struct lv_keyslot *ks)
 	return set_int(area, "key_size", ks->area.key_size);
 }
 
-/* A luks2 keyslot's kdf, af and area are fully modelled and rebuilt, so
- * parameters of a replaced kdf type never linger (§1.6 K7); other keyslot
- * types keep their unmodelled area fields. */
-static struct json_object *fresh_child(struct json_object *parent, const char *key)
+/* A kdf object is reused only while its type stays the same: parameters of
+ * a replaced kdf type must not linger (§1.6 K7). */
+static struct json_object *kdf_child(struct json_object *keyslot, const char *kdf_type)
 {
-	struct json_object *child = json_object_new_object();
+	struct json_object *kdf, *type;
 
-	if (child && json_object_object_add(parent, key, child) < 0) {
-		json_object_put(child);
+	if (json_object_object_get_ex(keyslot, "kdf", &kdf) &&
+	    json_object_is_type(kdf, json_type_object) &&
+	    json_object_object_get_ex(kdf, "type", &type) &&
+	    json_object_is_type(type, json_type_string) &&
+	    strcmp(json_object_get_string(type), kdf_type) == 0)
+		return kdf;
+	kdf = json_object_new_object();
+	if (kdf && json_object_object_add(keyslot, "kdf", kdf) < 0) {
+		json_object_put(kdf);
 		return NULL;
 	}
-	return child;
+	return kdf;
 }
 
+/* af, area and kdf keep fields luksvol does not model (an unknown kdf
+ * type's parameters, an undecodable salt) unless luksvol rewrote them. */
 static int luks2_keyslot_fields(struct json_object *obj, const struct lv_keyslot *ks)
 {
-	struct json_object *af = fresh_child(obj, "af");
+	struct json_object *af = child_object(obj, "af");
 
 	if (!af || set_string(af, "type", ks->af.type) < 0 ||
 	    set_int(af, "stripes", ks->af.stripes) < 0 || set_string(af, "hash", ks->af.hash) < 0)
 		return -ENOMEM;
-	struct json_object *area = fresh_child(obj, "area");
+	struct json_object *area = child_object(obj, "area");
 	if (!area || area_to_json(area, ks) < 0)
 		return -ENOMEM;
-	struct json_object *kdf = fresh_child(obj, "kdf");
+	struct json_object *kdf = kdf_child(obj, ks->kdf.type);
 	if (!kdf || kdf_to_json(kdf, &ks->kdf) < 0)
 		return -ENOMEM;
 	return 0;
