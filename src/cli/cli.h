@@ -8,6 +8,7 @@
 #include "luksvol.h"
 
 #define CLI_POSITIONAL_MAX 4
+#define CLI_DEVICES_MAX 64
 
 /* Exit codes, as cryptsetup's (README.md "Exit codes"). */
 enum cli_exit {
@@ -45,6 +46,13 @@ struct cli_opts {
 	const char *label;
 	const char *subsystem;
 	struct lv_format_params format;	/* format and pbkdf options */
+	const char *devices[CLI_DEVICES_MAX + 1];	/* apply --device, NULL-terminated */
+	int device_count;
+	const char *config_file;		/* -f, --file: the volume config YAML */
+	const char *node_uuid;
+	const char *state_dir;
+	int no_activate;
+	int dry_run;
 	const char *positional[CLI_POSITIONAL_MAX];
 	int positional_count;
 };
@@ -86,9 +94,13 @@ int cli_kill_slot(const struct cli_opts *opts);
 int cli_change_key(const struct cli_opts *opts);
 int cli_token(const struct cli_opts *opts);
 int cli_config(const struct cli_opts *opts);
+/* cmd_config.c: `config check|show -f FILE [--json]` (WITH_YAML builds). */
+int cli_volume_config(const struct cli_opts *opts);
 int cli_header_backup(const struct cli_opts *opts);
 int cli_header_restore(const struct cli_opts *opts);
 int cli_repair(const struct cli_opts *opts);
 int cli_erase(const struct cli_opts *opts);
+int cli_apply(const struct cli_opts *opts);
+int cli_wipe(const struct cli_opts *opts);
 
 #endif

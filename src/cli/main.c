@@ -8,6 +8,18 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "lv_features.h"
+
+/* `config check|show -f FILE` reads a volume config; any other argument
+ * is a LUKS2 device whose label or subsystem is set. */
+static int run_config(const struct cli_opts *opts)
+{
+#if LV_WITH_YAML
+	if (strcmp(opts->positional[0], "check") == 0 || strcmp(opts->positional[0], "show") == 0)
+		return cli_volume_config(opts);
+#endif
+	return cli_config(opts);
+}
 
 static const struct cli_verb verbs[] = {
 	{ "format", "format [options] [--key-file F] DEVICE", 1, 1, cli_format },
@@ -24,11 +36,17 @@ static const struct cli_verb verbs[] = {
 	{ "dump", "dump [--json] [--volume-key --key-file F] DEVICE", 1, 1, cli_dump },
 	{ "is-luks", "is-luks [-v] DEVICE", 1, 1, cli_is_luks },
 	{ "token", "token import|export|remove --token-id N [--json-file F] DEVICE", 2, 2, cli_token },
-	{ "config", "config [--label L] [--subsystem S] DEVICE", 1, 1, cli_config },
+	{ "config", "config [--label L] [--subsystem S] DEVICE | config check|show -f FILE [--json]",
+	  1, 1, run_config },
 	{ "header-backup", "header-backup --header-backup-file F DEVICE", 1, 1, cli_header_backup },
 	{ "header-restore", "header-restore --header-backup-file F DEVICE", 1, 1, cli_header_restore },
 	{ "repair", "repair DEVICE", 1, 1, cli_repair },
 	{ "erase", "erase [-q] DEVICE", 1, 1, cli_erase },
+#if LV_WITH_YAML
+	{ "apply", "apply -f FILE [--device VOLUMEID=PATH]... [--node-uuid U] [--state-dir DIR] "
+		   "[--no-activate] [--dry-run] [--json] [pbkdf options]", 0, 0, cli_apply },
+#endif
+	{ "wipe", "wipe [--yes] --label LABEL | DEVICE", 0, 1, cli_wipe },
 };
 
 #define VERB_COUNT (sizeof(verbs) / sizeof(verbs[0]))
@@ -41,6 +59,7 @@ enum long_only_option {
 	OPT_JSON_FILE, OPT_BACKUP_FILE, OPT_HELP, OPT_READONLY, OPT_ALLOW_DISCARDS,
 	OPT_SAME_CPU_CRYPT, OPT_SUBMIT_FROM_CRYPT_CPUS, OPT_NO_READ_WORKQUEUE,
 	OPT_NO_WRITE_WORKQUEUE, OPT_PERSISTENT, OPT_DISABLE_KEYRING, OPT_DEFERRED,
+	OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_DRY_RUN, OPT_YES,
 };
 
 static const struct option long_options[] = {
@@ -83,6 +102,13 @@ static const struct option long_options[] = {
 	{ "persistent", no_argument, NULL, OPT_PERSISTENT },
 	{ "disable-keyring", no_argument, NULL, OPT_DISABLE_KEYRING },
 	{ "deferred", no_argument, NULL, OPT_DEFERRED },
+	{ "file", required_argument, NULL, 'f' },
+	{ "device", required_argument, NULL, OPT_DEVICE },
+	{ "node-uuid", required_argument, NULL, OPT_NODE_UUID },
+	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
+	{ "no-activate", no_argument, NULL, OPT_NO_ACTIVATE },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "yes", no_argument, NULL, OPT_YES },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -243,6 +269,17 @@ static int apply_option(int c, const char *arg, struct cli_opts *opts)
 	case OPT_PERSISTENT: opts->persistent = 1; return 0;
 	case OPT_DISABLE_KEYRING: opts->disable_keyring = 1; return 0;
 	case OPT_DEFERRED: opts->deferred = 1; return 0;
+	case OPT_DEVICE:
+		if (opts->device_count == CLI_DEVICES_MAX)
+			return -EINVAL;
+		opts->devices[opts->device_count++] = arg;
+		return 0;
+	case 'f': opts->config_file = arg; return 0;
+	case OPT_NODE_UUID: opts->node_uuid = arg; return 0;
+	case OPT_STATE_DIR: opts->state_dir = arg; return 0;
+	case OPT_NO_ACTIVATE: opts->no_activate = 1; return 0;
+	case OPT_DRY_RUN: opts->dry_run = 1; return 0;
+	case OPT_YES: opts->batch = 1; return 0;
 	default: return apply_format_option(c, arg, &opts->format) == 0 ? 0 : -EINVAL;
 	}
 }
@@ -256,7 +293,7 @@ static int parse_options(int argc, char **argv, struct cli_opts *opts)
 	opts->key_slot = LV_ANY_SLOT;
 	opts->token_id = LV_ANY_SLOT;
 	opts->format.key_slot = LV_ANY_SLOT;
-	while ((c = getopt_long(argc, argv, "vqrd:S:c:s:h:i:", long_options, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "vqrd:S:c:s:h:i:f:", long_options, NULL)) != -1) {
 		if (c == '?' || apply_option(c, optarg, opts) < 0)
 			return -EINVAL;
 	}

@@ -15,7 +15,8 @@
 : "${BUILD:=build}"
 VM_DIR=$LV_TOP/$BUILD/vm
 VM_MODULE_DIRS="kernel/drivers/md kernel/drivers/block kernel/drivers/virtio kernel/crypto
-kernel/arch/x86/crypto kernel/lib kernel/security/keys"
+kernel/arch/x86/crypto kernel/lib kernel/security/keys kernel/fs/ext4 kernel/fs/jbd2
+kernel/fs/mbcache.ko"
 
 vm_log() { echo "vm: $*" >&2; }
 
@@ -66,7 +67,7 @@ vm_build_base() {
 		[ -e "$root/bin/$applet" ] || ln -s busybox "$root/bin/$applet"
 	done
 	for dir in $VM_MODULE_DIRS; do
-		[ -d "$VM_DIR/kernel/lib/modules/$kver/$dir" ] || continue
+		[ -e "$VM_DIR/kernel/lib/modules/$kver/$dir" ] || continue
 		mkdir -p "$root/lib/modules/$kver/$(dirname "$dir")"
 		cp -a "$VM_DIR/kernel/lib/modules/$kver/$dir" "$root/lib/modules/$kver/$(dirname "$dir")/"
 	done
@@ -75,6 +76,10 @@ vm_build_base() {
 	for program in /sbin/cryptsetup /sbin/dmsetup /usr/bin/sha256sum /sbin/blkid /sbin/sfdisk \
 		/sbin/losetup; do
 		[ -x "$program" ] && vm_add_program "$root" "$program"
+	done
+	# glibc dlopens libgcc_s when a thread exits (argon2's lanes): ldd can't see it.
+	for lib in /lib/x86_64-linux-gnu/libgcc_s.so.1; do
+		[ -e "$lib" ] && install -D -m 0755 "$lib" "$root$lib"
 	done
 	# busybox's applets must not shadow the real tools copied above.
 	install -m 0755 "$LV_TOP/tests/vm/init" "$root/init"
@@ -107,7 +112,7 @@ vm_run() {
 	timeout "$timeout" qemu-system-x86_64 -cpu max -m 1024 -smp 2 -nographic -no-reboot \
 		-monitor none -kernel "$(ls "$VM_DIR"/kernel/boot/vmlinuz-* | head -1)" \
 		-initrd "$initrd" -append "console=ttyS0 quiet panic=-1" \
-		-drive file="$disk",if=virtio,format=raw </dev/null >"$out" 2>&1
+		-drive file="$disk",if=virtio,format=raw ${VM_QEMU_ARGS:-} </dev/null >"$out" 2>&1
 	rc=$?
 	if [ $rc -eq 124 ]; then
 		vm_log "the VM did not finish within ${timeout}s (see $out)"

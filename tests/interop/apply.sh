@@ -1,0 +1,285 @@
+#!/bin/bash
+# apply.sh: `luksvol apply` on image files (--no-activate), checked with
+# cryptsetup: an empty image is formatted; every configured keyslot opens
+# with exactly the bytes Talos would derive (talos-encryption.md §2);
+# a second apply changes nothing; rotation leaves exactly the configured
+# keyslots; ext4, LUKS1, an LVM PV and a bad nodeID are refused with the
+# image byte-identical; --dry-run writes nothing; wipe empties a volume.
+set -u
+source "$(dirname "$0")/../lib.sh"
+DIR=$LV_WORK/apply
+rm -rf "$DIR"
+mkdir -p "$DIR/state"
+UUID=4c4c4544-0042-3510-8052-b4c04f4b4d32
+BAD_UUID=11111111-0000-1111-1111-111111111111
+FAST=(--pbkdf-memory 32 --pbkdf-force-iterations 4 --pbkdf-parallel 1)
+IMG=$DIR/data.img
+
+new_image() { rm -f "$1"; truncate -s "${2:-24M}" "$1"; }
+digest() { sha256sum "$1" | cut -d' ' -f1; }
+
+# config NAME KEYS...: a UserVolumeConfig "data" whose keys are YAML lines.
+config() {
+	local file=$DIR/$1.yaml
+	shift
+	{
+		printf 'apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\n'
+		printf 'provisioning:\n  diskSelector:\n    match: system_disk\n  minSize: 20MiB\n'
+		printf 'encryption:\n  provider: luks2\n  keys:\n'
+		printf '%s\n' "$@"
+	} >"$file"
+	echo "$file"
+}
+
+apply() {
+	"$LUKSVOL" apply --device "u-data=$IMG" --node-uuid "$UUID" --state-dir "$DIR/state" \
+		--no-activate "${FAST[@]}" "$@"
+}
+
+# keyfile NAME BYTES...: printf's %b of each argument, concatenated.
+keyfile() {
+	local file=$DIR/$1.key
+	shift
+	: >"$file"
+	for part in "$@"; do printf '%s' "$part" >>"$file"; done
+	echo "$file"
+}
+
+# The salt bytes of encryption-salt.yaml, as a file.
+salt_file() {
+	/usr/bin/python3 - "$DIR/state/encryption-salt.yaml" "$DIR/salt.bin" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+values = [int(v) for v in re.findall(r"^    - (\d+)$", text, re.M)]
+assert text.startswith("diskSalt:\n") and len(values) == 32, text
+open(sys.argv[2], "wb").write(bytes(values))
+PY
+	echo "$DIR/salt.bin"
+}
+
+# opens NAME SLOT KEYFILE: cryptsetup opens IMG's SLOT with exactly KEYFILE.
+opens() {
+	t_expect "$1" 0 cryptsetup open --test-passphrase --key-slot "$2" --key-file "$3" "$IMG"
+}
+rejects() {
+	t_expect "$1" 2 cryptsetup open --test-passphrase --key-slot "$2" --key-file "$3" "$IMG"
+}
+
+# slots NAME WANT: the keyslot ids cryptsetup's JSON lists, space-separated.
+slots() {
+	local got
+	got=$(cryptsetup luksDump --dump-json-metadata "$IMG" 2>/dev/null |
+		/usr/bin/python3 -c 'import json,sys; print(" ".join(sorted(json.load(sys.stdin)["keyslots"], key=int)))')
+	t_same "$1" "$got" "$2"
+}
+
+STATIC0='    - slot: 0
+      static:
+        passphrase: alpha one'
+NODEID1='    - slot: 1
+      nodeID: {}'
+LOCKED2='    - slot: 2
+      static:
+        passphrase: beta two
+      lockToState: true'
+
+test_format() {
+	local cfg
+	cfg=$(config three "$STATIC0" "$NODEID1" "$LOCKED2")
+	new_image "$IMG"
+	t_expect apply/format 0 apply -f "$cfg"
+	grep -q "u-data: formatted with keyslot 0 (static)" "$LV_WORK/last.out" &&
+		t_pass apply/format-report || t_fail apply/format-report "$(cat "$LV_WORK/last.out")"
+	[ "$(stat -c %a "$DIR/state/encryption-salt.yaml" 2>/dev/null)" = 600 ] &&
+		t_pass apply/salt-created-0600 || t_fail apply/salt-created-0600 "no salt file, mode 0600"
+	slots apply/format-slots "0 1 2"
+	opens apply/static-bytes 0 "$(keyfile s0 'alpha one')"
+	opens apply/nodeid-bytes 1 "$(keyfile n1 "${UUID}u-data")"
+	cat "$(keyfile s2 'beta two')" "$(salt_file)" >"$DIR/s2salted.key"
+	opens apply/lockToState-bytes 2 "$DIR/s2salted.key"
+	rejects apply/lockToState-needs-salt 2 "$DIR/s2.key"
+	rejects apply/slot-bound-to-its-key 1 "$DIR/s0.key"
+	local kdfs
+	kdfs=$(cryptsetup luksDump "$IMG" | awk '/PBKDF:/{print $2}' | sort -u | tr '\n' ' ')
+	t_same apply/argon2id-keyslots "$kdfs" "argon2id "
+	before=$(digest "$IMG")
+	t_expect apply/reapply 0 apply -f "$cfg"
+	t_same apply/reapply-writes-nothing "$(digest "$IMG")" "$before"
+	grep -q "u-data: opened with keyslot 0 (static)" "$LV_WORK/last.out" &&
+		grep -q "in sync: keyslot 2 (static, lockToState)" "$LV_WORK/last.out" &&
+		t_pass apply/reapply-report || t_fail apply/reapply-report "$(cat "$LV_WORK/last.out")"
+}
+
+test_json_report() {
+	local cfg
+	cfg=$(config three "$STATIC0" "$NODEID1" "$LOCKED2")
+	t_expect apply/json 0 apply --json -f "$cfg"
+	/usr/bin/python3 - "$LV_WORK/last.out" <<'PY' && t_pass apply/json-shape || t_fail apply/json-shape "$(head -c 300 "$LV_WORK/last.out")"
+import json, sys
+doc = json.load(open(sys.argv[1]))
+vol = doc["volumes"][0]
+assert vol["volume"] == "u-data" and vol["outcome"] == "opened" and vol["slot"] == 0, vol
+keep = [a for a in vol["actions"] if a["action"] == "keep"]
+assert sorted(a["slot"] for a in keep) == [1, 2], vol
+PY
+}
+
+test_rotation() {
+	local cfg gamma
+	gamma='    - slot: 3
+      static:
+        passphrase: gamma three'
+	# Step 1 of the documented rotation: add the new key, apply.
+	cfg=$(config rot1 "$STATIC0" "$NODEID1" "$LOCKED2" "$gamma")
+	t_expect apply/rotate-add 0 apply -f "$cfg"
+	slots apply/rotate-add-slots "0 1 2 3"
+	opens apply/rotate-new-key 3 "$(keyfile g3 'gamma three')"
+	# Step 2: remove the old key, apply.
+	cfg=$(config rot2 "$NODEID1" "$LOCKED2" "$gamma")
+	t_expect apply/rotate-remove 0 apply -f "$cfg"
+	slots apply/rotate-remove-slots "1 2 3"
+	grep -q "removed keyslot 0" "$LV_WORK/last.out" && t_pass apply/rotate-remove-report ||
+		t_fail apply/rotate-remove-report "$(cat "$LV_WORK/last.out")"
+	# A static passphrase changed in place: slot 3 is replaced.
+	cfg=$(config rot3 "$NODEID1" "$LOCKED2" '    - slot: 3
+      static:
+        passphrase: delta four')
+	t_expect apply/change-in-place 0 apply -f "$cfg"
+	grep -q "replaced keyslot 3 (static)" "$LV_WORK/last.out" && t_pass apply/change-report ||
+		t_fail apply/change-report "$(cat "$LV_WORK/last.out")"
+	slots apply/change-in-place-slots "1 2 3"
+	opens apply/changed-key-opens 3 "$(keyfile d3 'delta four')"
+	rejects apply/old-key-gone 3 "$DIR/g3.key"
+	# A keyslot added out of band is removed, as Talos does (§4 step 3).
+	cryptsetup luksAddKey -q --pbkdf argon2id --pbkdf-memory 32 --pbkdf-force-iterations 4 \
+		--key-slot 7 --key-file "$DIR/d3.key" "$IMG" "$(keyfile oob 'out of band')"
+	t_expect apply/oob-removed 0 apply -f "$cfg"
+	slots apply/oob-removed-slots "1 2 3"
+}
+
+test_no_key_opens() {
+	local cfg before
+	cfg=$(config wrong '    - slot: 1
+      static:
+        passphrase: not the key')
+	before=$(digest "$IMG")
+	t_expect apply/no-key-opens 2 apply -f "$cfg"
+	grep -q "no configured key opens the volume" "$LV_WORK/last.err" &&
+		t_pass apply/no-key-opens-message || t_fail apply/no-key-opens-message "$(cat "$LV_WORK/last.err")"
+	t_same apply/no-key-opens-unchanged "$(digest "$IMG")" "$before"
+}
+
+# refused NAME: apply must refuse IMG (exit 4) and leave it byte-identical.
+refused() {
+	local cfg before
+	cfg=$(config refuse "$STATIC0")
+	before=$(digest "$IMG")
+	t_expect "apply/refuse-$1" 4 apply -f "$cfg"
+	t_same "apply/refuse-$1-unchanged" "$(digest "$IMG")" "$before"
+	grep -q "refusing to format" "$LV_WORK/last.err" && t_pass "apply/refuse-$1-message" ||
+		t_fail "apply/refuse-$1-message" "$(cat "$LV_WORK/last.err")"
+}
+
+# An LVM2 PV label (LVM's on-disk label, CRC included), as pvcreate writes
+# it; libblkid must see LVM2_member before the refusal means anything.
+write_lvm_label() {
+	/usr/bin/python3 - "$1" <<'PY'
+import struct, sys, zlib
+def lvm_crc(data):
+    return (~zlib.crc32(data, ~0xf597a6cf & 0xffffffff)) & 0xffffffff
+sector = bytearray(512)
+pv = b"Qx0lNfxyIh3fgh1Y7n5rGQKQpBb2u1vy" + struct.pack("<Q", 24 << 20)
+pv += struct.pack("<QQ", 1 << 20, 0) + struct.pack("<QQ", 0, 0)
+pv += struct.pack("<QQ", 4096, (1 << 20) - 4096) + struct.pack("<QQ", 0, 0)
+sector[32:32 + len(pv)] = pv
+sector[0:8] = b"LABELONE"
+sector[8:16] = struct.pack("<Q", 1)
+sector[20:24] = struct.pack("<I", 32)
+sector[24:32] = b"LVM2 001"
+sector[16:20] = struct.pack("<I", lvm_crc(bytes(sector[20:])))
+with open(sys.argv[1], "r+b") as f:
+    f.seek(512)
+    f.write(sector)
+PY
+}
+
+test_refusals() {
+	new_image "$IMG"
+	mkfs.ext4 -q -F "$IMG" >/dev/null 2>&1
+	refused ext4
+	new_image "$IMG"
+	cryptsetup luksFormat -q --type luks1 --pbkdf-force-iterations 1000 --key-file "$DIR/s0.key" "$IMG"
+	refused luks1
+	new_image "$IMG"
+	write_lvm_label "$IMG"
+	if [ "$(blkid -p -o value -s TYPE "$IMG")" = LVM2_member ]; then
+		t_pass apply/lvm-label-is-lvm
+	else
+		t_fail apply/lvm-label-is-lvm "blkid does not see the crafted PV"
+	fi
+	refused lvm-pv
+	new_image "$IMG"
+	printf 'label: gpt\nsize=4M, name=x\n' | sfdisk -q "$IMG" >/dev/null 2>&1
+	refused gpt
+}
+
+test_bad_nodeid() {
+	local cfg before
+	cfg=$(config nodeid "$NODEID1")
+	new_image "$IMG"
+	before=$(digest "$IMG")
+	t_expect apply/bad-nodeid 1 "$LUKSVOL" apply --device "u-data=$IMG" --node-uuid "$BAD_UUID" \
+		--no-activate "${FAST[@]}" -f "$cfg"
+	t_same apply/bad-nodeid-unchanged "$(digest "$IMG")" "$before"
+	grep -q "machine UUID $BAD_UUID entropy check failed" "$LV_WORK/last.out" &&
+		t_pass apply/bad-nodeid-message || t_fail apply/bad-nodeid-message "$(cat "$LV_WORK/last.out" "$LV_WORK/last.err")"
+}
+
+test_dry_run() {
+	local cfg before
+	cfg=$(config three "$STATIC0" "$NODEID1" "$LOCKED2")
+	new_image "$IMG"
+	rm -f "$DIR/state/encryption-salt.yaml"
+	before=$(digest "$IMG")
+	t_expect apply/dry-run-empty 0 apply --dry-run -f "$cfg"
+	t_same apply/dry-run-writes-nothing "$(digest "$IMG")" "$before"
+	[ ! -e "$DIR/state/encryption-salt.yaml" ] && t_pass apply/dry-run-no-salt ||
+		t_fail apply/dry-run-no-salt "the salt was created"
+	grep -q "would format with keyslot 0" "$LV_WORK/last.out" &&
+		grep -q "would add keyslot 2 (static, lockToState)" "$LV_WORK/last.out" &&
+		t_pass apply/dry-run-plan || t_fail apply/dry-run-plan "$(cat "$LV_WORK/last.out")"
+	t_expect apply/format-again 0 apply -f "$cfg"
+	cryptsetup luksAddKey -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-slot 5 \
+		--key-file "$DIR/s0.key" "$IMG" "$DIR/oob.key"
+	before=$(digest "$IMG")
+	# pbkdf2 is outside Talos's header rules: the open itself is refused.
+	t_expect apply/talos-rules-pbkdf2 1 apply --dry-run -f "$cfg"
+	grep -q "keyslot 5: kdf pbkdf2" "$LV_WORK/last.out" && t_pass apply/talos-rules-message ||
+		t_fail apply/talos-rules-message "$(cat "$LV_WORK/last.out")"
+	t_same apply/talos-rules-unchanged "$(digest "$IMG")" "$before"
+}
+
+test_wipe() {
+	local cfg
+	cfg=$(config three "$STATIC0" "$NODEID1" "$LOCKED2")
+	new_image "$IMG"
+	t_expect apply/wipe-setup 0 apply -f "$cfg"
+	t_expect apply/wipe 0 "$LUKSVOL" wipe --yes "$IMG"
+	if cmp -s -n $((16 << 20)) "$IMG" /dev/zero && [ -z "$(blkid -p -o value -s TYPE "$IMG")" ]; then
+		t_pass apply/wipe-zeroed
+	else
+		t_fail apply/wipe-zeroed "the header area is not zero, or blkid still finds a signature"
+	fi
+	t_expect apply/wipe-then-format 0 apply -f "$cfg"
+	grep -q "formatted with keyslot 0" "$LV_WORK/last.out" && t_pass apply/wipe-reformatted ||
+		t_fail apply/wipe-reformatted "$(cat "$LV_WORK/last.out")"
+}
+
+test_format
+test_json_report
+test_rotation
+test_no_key_opens
+test_refusals
+test_bad_nodeid
+test_dry_run
+test_wipe

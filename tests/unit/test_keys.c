@@ -1,0 +1,270 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * test_keys.c: the Talos key derivations (talos-encryption.md §2) and the
+ * encryption-salt.yaml format, against Talos's own test values.
+ */
+#include "unit.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "keys/keys.h"
+
+/* Talos's verbatim fixture (controllers/secrets encryption salt test). */
+static const char talos_salt_text[] =
+	"diskSalt:\n    - 240\n    - 180\n    - 79\n    - 128\n    - 31\n    - 0\n    - 19\n"
+	"    - 124\n    - 165\n    - 74\n    - 113\n    - 220\n    - 27\n    - 83\n    - 46\n"
+	"    - 74\n    - 204\n    - 190\n    - 217\n    - 96\n    - 221\n    - 2\n    - 165\n"
+	"    - 98\n    - 245\n    - 36\n    - 165\n    - 151\n    - 149\n    - 66\n    - 113\n"
+	"    - 16\n";
+static const uint8_t talos_salt[LV_STATE_SALT_LEN] = {
+	240, 180, 79, 128, 31, 0, 19, 124, 165, 74, 113, 220, 27, 83, 46, 74,
+	204, 190, 217, 96, 221, 2, 165, 98, 245, 36, 165, 151, 149, 66, 113, 16,
+};
+
+static struct lv_config_key key_of(enum lv_key_kind kind, int slot, int lock_to_state)
+{
+	struct lv_config_key key = { .slot = slot, .kind = kind, .lock_to_state = lock_to_state };
+	return key;
+}
+
+static void assert_secret_text(const struct lv_secret *secret, const void *bytes, size_t len)
+{
+	assert_non_null(secret);
+	assert_int_equal(secret->len, len);
+	assert_memory_equal(secret->bytes, bytes, len);
+}
+
+static void test_nodeid_talos_vector(void **state)
+{
+	static const char expected[] = "12345678-1234-5678-1234-567812345678test";
+	struct lv_key_context ctx = { .volume_id = "test",
+		.node_uuid_override = "12345678-1234-5678-1234-567812345678" };
+	struct lv_config_key key = key_of(LV_KEY_NODEID, 0, 0);
+	struct lv_secret *passphrase;
+	struct lv_err err = { 0 };
+	char *token = (char *)1;
+
+	(void)state;
+	assert_int_equal(lv_key_derive_new(&key, &ctx, &passphrase, &token, &err), 0);
+	assert_null(token);
+	assert_secret_text(passphrase, expected, sizeof(expected) - 1);
+	lv_secret_free(&passphrase);
+	assert_int_equal(lv_key_derive_existing(&key, &ctx, NULL, &passphrase, &err), 0);
+	assert_secret_text(passphrase, expected, sizeof(expected) - 1);
+	lv_secret_free(&passphrase);
+	lv_key_context_release(&ctx);
+}
+
+static void test_nodeid_entropy_check(void **state)
+{
+	struct lv_key_context ctx = { .volume_id = "STATE",
+		.node_uuid_override = "11111111-0000-1111-1111-111111111111" };
+	struct lv_config_key key = key_of(LV_KEY_NODEID, 0, 0);
+	struct lv_secret *passphrase = NULL;
+	struct lv_err err = { 0 };
+	char *token = NULL;
+
+	(void)state;
+	assert_int_equal(lv_key_derive_new(&key, &ctx, &passphrase, &token, &err), -EINVAL);
+	assert_null(passphrase);
+	assert_string_equal(err.msg,
+			    "machine UUID 11111111-0000-1111-1111-111111111111 entropy check failed");
+	/* 18 of 36 is allowed, 19 is not (count > len/2). */
+	assert_int_equal(lv_node_uuid_check("aaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbbb", NULL), 0);
+	assert_int_equal(lv_node_uuid_check("aaaaaaaaaaaaaaaaaaabbbbbbbbbbbbbbbbb", NULL), -EINVAL);
+	assert_int_equal(lv_node_uuid_check("", &err), -EINVAL);
+	assert_string_equal(err.msg, "machine UUID is not populated");
+}
+
+static void test_static_key_bytes(void **state)
+{
+	static const char phrase[] = "top secret\n";	/* a newline is kept as written */
+	struct lv_key_context ctx = { .volume_id = "u-data" };
+	struct lv_config_key key = key_of(LV_KEY_STATIC, 3, 0);
+	struct lv_secret *passphrase;
+	struct lv_err err = { 0 };
+	char *token = NULL;
+
+	(void)state;
+	key.static_passphrase = lv_secret_dup(phrase, sizeof(phrase) - 1);
+	assert_int_equal(lv_key_derive_new(&key, &ctx, &passphrase, &token, &err), 0);
+	assert_secret_text(passphrase, phrase, sizeof(phrase) - 1);
+	lv_secret_free(&passphrase);
+	lv_secret_free(&key.static_passphrase);
+	assert_int_equal(lv_key_derive_new(&key, &ctx, &passphrase, &token, &err), -EINVAL);
+	assert_string_equal(err.msg, "slot 3: static key must have key data defined");
+}
+
+static char *temp_dir(void)
+{
+	char *dir = strdup("/tmp/lv-keys-XXXXXX");
+
+	assert_non_null(mkdtemp(dir));
+	return dir;
+}
+
+static void write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void remove_dir(char *dir)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, LV_STATE_SALT_FILE);
+	unlink(path);
+	rmdir(dir);
+	free(dir);
+}
+
+/* §2.5: inner passphrase ‖ the 32 salt bytes of encryption-salt.yaml. */
+static void test_lock_to_state_appends_salt(void **state)
+{
+	static const char phrase[] = "topsecret";
+	char *dir = temp_dir();
+	struct lv_key_context ctx = { .volume_id = "u-data", .state_dir = dir };
+	struct lv_config_key key = key_of(LV_KEY_STATIC, 1, 1);
+	struct lv_secret *passphrase;
+	struct lv_err err = { 0 };
+	uint8_t expected[sizeof(phrase) - 1 + LV_STATE_SALT_LEN];
+
+	(void)state;
+	write_file(dir, LV_STATE_SALT_FILE, talos_salt_text);
+	key.static_passphrase = lv_secret_dup(phrase, sizeof(phrase) - 1);
+	memcpy(expected, phrase, sizeof(phrase) - 1);
+	memcpy(expected + sizeof(phrase) - 1, talos_salt, LV_STATE_SALT_LEN);
+	assert_int_equal(lv_key_derive_existing(&key, &ctx, NULL, &passphrase, &err), 0);
+	assert_secret_text(passphrase, expected, sizeof(expected));
+	assert_int_equal(ctx.salt_created, 0);
+	lv_secret_free(&passphrase);
+	lv_secret_free(&key.static_passphrase);
+	lv_key_context_release(&ctx);
+	remove_dir(dir);
+}
+
+static void test_salt_round_trip(void **state)
+{
+	uint8_t salt[LV_STATE_SALT_LEN];
+	struct lv_err err = { 0 };
+	char *text;
+
+	(void)state;
+	assert_int_equal(lv_state_salt_parse(talos_salt_text, strlen(talos_salt_text), salt, &err), 0);
+	assert_memory_equal(salt, talos_salt, sizeof(salt));
+	text = lv_state_salt_format(salt);
+	assert_string_equal(text, talos_salt_text);
+	free(text);
+	/* The same meaning in flow style is read too. */
+	text = strdup("{diskSalt: [240, 180, 79, 128, 31, 0, 19, 124, 165, 74, 113, 220, 27, 83, 46, 74,"
+		      " 204, 190, 217, 96, 221, 2, 165, 98, 245, 36, 165, 151, 149, 66, 113, 16]}");
+	memset(salt, 0, sizeof(salt));
+	assert_int_equal(lv_state_salt_parse(text, strlen(text), salt, &err), 0);
+	assert_memory_equal(salt, talos_salt, sizeof(salt));
+	free(text);
+}
+
+static void test_salt_rejects_bad_files(void **state)
+{
+	static const char *const bad[] = {
+		"diskSalt:\n    - 1\n",			/* too short */
+		"diskSalt:\n    - 256\n",
+		"diskSalt:\n    - -1\n",
+		"diskSalt: 5\n",
+		"salt:\n    - 1\n",
+		"",
+		"diskSalt: [",
+	};
+	uint8_t salt[LV_STATE_SALT_LEN];
+	struct lv_err err = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		assert_int_equal(lv_state_salt_parse(bad[i], strlen(bad[i]), salt, &err), -EINVAL);
+		assert_true(strncmp(err.msg, LV_STATE_SALT_FILE ":", strlen(LV_STATE_SALT_FILE) + 1) == 0);
+	}
+}
+
+static void test_salt_created_once(void **state)
+{
+	char *dir = temp_dir(), path[512], text[1024];
+	struct lv_secret *first, *second;
+	struct lv_err err = { 0 };
+	struct stat st;
+	int created, fd;
+	ssize_t n;
+	uint8_t parsed[LV_STATE_SALT_LEN];
+
+	(void)state;
+	assert_int_equal(lv_state_salt_load(dir, 0, &first, &created, &err), -ENOENT);
+	assert_int_equal(lv_state_salt_load(dir, 1, &first, &created, &err), 0);
+	assert_int_equal(created, 1);
+	assert_int_equal(lv_state_salt_load(dir, 1, &second, &created, &err), 0);
+	assert_int_equal(created, 0);
+	assert_true(lv_secret_equal(first, second));
+	snprintf(path, sizeof(path), "%s/%s", dir, LV_STATE_SALT_FILE);
+	assert_int_equal(stat(path, &st), 0);
+	assert_int_equal(st.st_mode & 0777, 0600);
+	fd = open(path, O_RDONLY);
+	n = read(fd, text, sizeof(text) - 1);
+	close(fd);
+	assert_true(n > 0);
+	text[n] = '\0';
+	assert_int_equal(lv_state_salt_parse(text, (size_t)n, parsed, &err), 0);
+	assert_memory_equal(parsed, first->bytes, LV_STATE_SALT_LEN);
+	lv_secret_free(&first);
+	lv_secret_free(&second);
+	remove_dir(dir);
+}
+
+static void test_salt_fingerprint(void **state)
+{
+	struct lv_secret *salt = lv_secret_dup(talos_salt, sizeof(talos_salt));
+	char hex[65];
+
+	(void)state;
+	assert_int_equal(lv_state_salt_fingerprint(salt, hex), 0);
+	assert_int_equal(strlen(hex), 64);
+	lv_secret_free(&salt);
+}
+
+static void test_unsupported_kinds(void **state)
+{
+	struct lv_key_context ctx = { .volume_id = "STATE" };
+	struct lv_config_key key = key_of(LV_KEY_KMS, 2, 0);
+	struct lv_secret *passphrase = NULL;
+	struct lv_err err = { 0 };
+	char *token = NULL;
+
+	(void)state;
+	assert_int_equal(lv_key_derive_new(&key, &ctx, &passphrase, &token, &err), -ENOTSUP);
+	assert_string_equal(err.msg, "slot 2: kms keys are not supported by this build");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_nodeid_talos_vector),
+		cmocka_unit_test(test_nodeid_entropy_check),
+		cmocka_unit_test(test_static_key_bytes),
+		cmocka_unit_test(test_lock_to_state_appends_salt),
+		cmocka_unit_test(test_salt_round_trip),
+		cmocka_unit_test(test_salt_rejects_bad_files),
+		cmocka_unit_test(test_salt_created_once),
+		cmocka_unit_test(test_salt_fingerprint),
+		cmocka_unit_test(test_unsupported_kinds),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,167 @@
+# t_apply.sh: `luksvol apply` on a GPT disk whose partitions are named
+# STATE, EPHEMERAL and u-data, found by label through libblkid: the first
+# apply formats and maps all three as /dev/mapper/luks2-*, a second one
+# after a simulated reboot opens and syncs them, and cryptsetup opens each
+# keyslot with the passphrase Talos would derive (talos-encryption.md §2).
+
+APPLY_UUID=4c4c4544-0042-3510-8052-b4c04f4b4d32
+APPLY_FAST="--pbkdf-memory 64 --pbkdf-force-iterations 4"
+
+apply_config() {
+	cat >/tmp/apply.yaml <<'YAML'
+apiVersion: v1alpha1
+kind: VolumeConfig
+name: STATE
+encryption:
+  provider: luks2
+  keys:
+    - slot: 0
+      nodeID: {}
+---
+apiVersion: v1alpha1
+kind: VolumeConfig
+name: EPHEMERAL
+encryption:
+  provider: luks2
+  keys:
+    - slot: 0
+      static:
+        passphrase: ephemeral secret
+      lockToState: true
+    - slot: 1
+      nodeID: {}
+---
+apiVersion: v1alpha1
+kind: UserVolumeConfig
+name: data
+provisioning:
+  diskSelector:
+    match: "!system_disk"
+  minSize: 20MiB
+encryption:
+  provider: luks2
+  keys:
+    - slot: 0
+      static:
+        passphrase: data secret
+      lockToState: true
+    - slot: 1
+      nodeID: {}
+YAML
+}
+
+apply_attach() {
+	# busybox losetup: no --show.
+	APPLY_LOOP=$(losetup -f)
+	losetup -P "$APPLY_LOOP" /tmp/gpt.img
+	i=0
+	while [ ! -b "${APPLY_LOOP}p3" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+}
+
+apply_disk() {
+	rm -f /tmp/gpt.img
+	dd if=/dev/zero of=/tmp/gpt.img bs=1M count=0 seek=96 2>/dev/null
+	printf 'label: gpt\nsize=28M, name=STATE\nsize=28M, name=EPHEMERAL\nsize=28M, name=u-data\n' |
+		sfdisk -q /tmp/gpt.img >/dev/null 2>&1
+	apply_attach
+	if [ -b "${APPLY_LOOP}p3" ]; then pass apply/gpt-disk; else fail apply/gpt-disk "no partitions on $APPLY_LOOP"; fi
+}
+
+apply_run() {
+	$LUKSVOL apply -f /tmp/apply.yaml --node-uuid $APPLY_UUID --state-dir /tmp/state $APPLY_FAST
+}
+
+apply_mapped() {
+	for vol in STATE EPHEMERAL u-data; do
+		if [ -b /dev/mapper/luks2-$vol ] && dmsetup table luks2-$vol | grep -q ' crypt '; then
+			pass "apply/$1-mapped-$vol"
+		else
+			fail "apply/$1-mapped-$vol" "no crypt mapping luks2-$vol"
+		fi
+	done
+}
+
+# The salt of encryption-salt.yaml as raw bytes.
+apply_salt_bytes() {
+	for n in $(sed -n 's/^    - //p' /tmp/state/encryption-salt.yaml); do
+		printf "\\$(printf %03o "$n")"
+	done
+}
+
+# apply_opens NAME DEVICE SLOT: cryptsetup opens SLOT with /tmp/k.
+apply_opens() {
+	expect "apply/cryptsetup-$1" 0 cryptsetup open --test-passphrase --key-slot "$3" \
+		--key-file /tmp/k "$2"
+}
+
+apply_cryptsetup_checks() {
+	printf '%s' "${APPLY_UUID}STATE" >/tmp/k
+	apply_opens STATE-nodeID "${APPLY_LOOP}p1" 0
+	{ printf '%s' 'ephemeral secret'; apply_salt_bytes; } >/tmp/k
+	apply_opens EPHEMERAL-static-lockToState "${APPLY_LOOP}p2" 0
+	printf '%s' "${APPLY_UUID}EPHEMERAL" >/tmp/k
+	apply_opens EPHEMERAL-nodeID "${APPLY_LOOP}p2" 1
+	{ printf '%s' 'data secret'; apply_salt_bytes; } >/tmp/k
+	apply_opens u-data-static-lockToState "${APPLY_LOOP}p3" 0
+	printf '%s' "${APPLY_UUID}u-data" >/tmp/k
+	apply_opens u-data-nodeID "${APPLY_LOOP}p3" 1
+	if [ "$(apply_salt_bytes | wc -c)" -eq 32 ]; then pass apply/salt-32-bytes; else fail apply/salt-32-bytes "$(cat /tmp/state/encryption-salt.yaml)"; fi
+}
+
+apply_write_data() {
+	for vol in STATE EPHEMERAL u-data; do
+		dd if=/dev/urandom of=/tmp/data-$vol bs=1M count=2 2>/dev/null
+		dd if=/tmp/data-$vol of=/dev/mapper/luks2-$vol bs=1M conv=fsync 2>/dev/null
+	done
+}
+
+apply_read_data() {
+	for vol in STATE EPHEMERAL u-data; do
+		got=$(head -c 2097152 /dev/mapper/luks2-$vol | sha256sum | cut -d' ' -f1)
+		same "apply/data-survives-$vol" "$got" "$(sha256sum </tmp/data-$vol | cut -d' ' -f1)"
+	done
+}
+
+apply_reboot() {
+	for vol in STATE EPHEMERAL u-data; do
+		$LUKSVOL close luks2-$vol
+	done
+	losetup -d "$APPLY_LOOP"
+	apply_attach
+}
+
+apply_in_vm() {
+	mkdir -p /tmp/state
+	apply_config
+	apply_disk
+	expect apply/first 0 apply_run
+	grep -q 'STATE: formatted with keyslot 0 (nodeID)' /tmp/out && pass apply/first-report ||
+		fail apply/first-report "$(tr '\n' ' ' </tmp/out)"
+	apply_mapped first
+	apply_write_data
+	apply_reboot
+	if [ -e /dev/mapper/luks2-STATE ]; then fail apply/closed "luks2-STATE still mapped"; else pass apply/closed; fi
+	expect apply/second 0 apply_run
+	grep -q 'u-data: opened with keyslot 0 (static, lockToState)' /tmp/out &&
+		grep -q 'EPHEMERAL: in sync: keyslot 1 (nodeID)' /tmp/out && pass apply/second-report ||
+		fail apply/second-report "$(tr '\n' ' ' </tmp/out)"
+	apply_mapped second
+	apply_read_data
+	expect apply/third-already-active 0 apply_run
+	grep -q 'already active' /tmp/out && pass apply/third-report || fail apply/third-report "$(tr '\n' ' ' </tmp/out)"
+	apply_cryptsetup_checks
+	expect apply/wipe-busy 5 $LUKSVOL wipe --yes --label u-data
+	$LUKSVOL close luks2-u-data
+	expect apply/wipe-label 0 $LUKSVOL wipe --yes --label u-data
+	if [ -z "$(blkid -p -o value -s TYPE "${APPLY_LOOP}p3")" ]; then pass apply/wiped-empty; else fail apply/wiped-empty "a signature is left"; fi
+	expect apply/reformat-after-wipe 0 apply_run
+	grep -q 'u-data: formatted with keyslot 0' /tmp/out && pass apply/reformat-report ||
+		fail apply/reformat-report "$(tr '\n' ' ' </tmp/out)"
+	for vol in STATE EPHEMERAL u-data; do
+		$LUKSVOL close luks2-$vol 2>/dev/null
+	done
+	losetup -d "$APPLY_LOOP"
+	rm -f /tmp/gpt.img
+}
+
+apply_in_vm
