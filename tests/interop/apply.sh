@@ -275,6 +275,26 @@ test_wipe() {
 		t_fail apply/wipe-reformatted "$(cat "$LV_WORK/last.out")"
 }
 
+# Talos's Adiantum ciphers need the kernel's skciphers: where this host
+# has them the volume is formatted and cryptsetup opens it; elsewhere the
+# refusal is clear and nothing is written.
+test_adiantum() {
+	local cfg file=$DIR/adiantum.yaml before rc
+	cfg=$(config adiantum-base "$STATIC0")
+	sed 's/^  provider: luks2$/  provider: luks2\n  cipher: xchacha12,aes-adiantum-plain64/' "$cfg" >"$file"
+	new_image "$IMG"
+	before=$(digest "$IMG")
+	apply -f "$file" >"$LV_WORK/last.out" 2>"$LV_WORK/last.err"
+	rc=$?
+	case $rc in
+	0) opens apply/adiantum-opens 0 "$DIR/s0.key" ;;
+	1) grep -q "xchacha12,aes-adiantum-plain64 .*unsupported" "$LV_WORK/last.err" &&
+		[ "$(digest "$IMG")" = "$before" ] && t_pass apply/adiantum-unsupported-clean ||
+		t_fail apply/adiantum-unsupported-clean "$(cat "$LV_WORK/last.err")" ;;
+	*) t_fail apply/adiantum "exit $rc: $(cat "$LV_WORK/last.err")" ;;
+	esac
+}
+
 test_format
 test_json_report
 test_rotation
@@ -283,3 +303,4 @@ test_refusals
 test_bad_nodeid
 test_dry_run
 test_wipe
+test_adiantum
