@@ -36,7 +36,7 @@ for bin in "$BUILD"/asan/tests/test_*; do
 	[ -x "$bin" ] && run_unit "$bin"
 done
 
-suites=${LV_SUITES:-$(ls tests/interop/*.sh tests/reliability/*.sh tests/vm/run.sh 2>/dev/null)}
+suites=${LV_SUITES:-$(ls tests/interop/*.sh tests/reliability/*.sh tests/fuzz/run.sh tests/vm/run.sh 2>/dev/null)}
 for suite in $suites; do
 	echo "== suite: $suite"
 	bash "$suite" || echo "FAIL $suite: suite exited $?" >>"$LV_RESULTS"

@@ -1,0 +1,6 @@
+#!/bin/sh
+# dict_for.sh TARGET: the libFuzzer/AFL++ dictionary of a fuzz target.
+case $1 in
+config_yaml) echo fuzz/dict/yaml.dict ;;
+*) echo fuzz/dict/luks2.dict ;;
+esac

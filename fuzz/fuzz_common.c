@@ -1,0 +1,378 @@
+/* SPDX-License-Identifier: ISC */
+/* fuzz_common.c: device images, checksum fixing and failure reports. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "fuzz_common.h"
+#include "crypto/crypto.h"
+#include "luks2/hdr_disk.h"
+
+const char *fz_current_input;
+
+/* Where a secondary header may sit (LUKS2 spec §2.1, device.c). */
+static const uint64_t secondary_offsets[] = {
+	0x4000, 0x8000, 0x10000, 0x20000, 0x40000, 0x80000, 0x100000, 0x200000, 0x400000,
+};
+#define N_SECONDARY_OFFSETS (sizeof(secondary_offsets) / sizeof(secondary_offsets[0]))
+
+void fz_fail(const char *fmt, ...)
+{
+	va_list ap;
+
+	fputs("fuzz invariant violated: ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	if (fz_current_input)
+		fprintf(stderr, "input: %s\n", fz_current_input);
+	fflush(stderr);
+	abort();
+}
+
+int fz_known_bug(const char *name)
+{
+	static const char *skip;
+	static int read_env;
+	size_t n = strlen(name);
+
+	if (!read_env) {
+		skip = getenv("FUZZ_SKIP_KNOWN_BUGS");
+		read_env = 1;
+	}
+	if (!skip || !*skip)
+		return 0;
+	if (strcmp(skip, "all") == 0)
+		return 1;
+	for (const char *p = skip; (p = strstr(p, name)); p += n)
+		if ((p == skip || p[-1] == ',') && (p[n] == '\0' || p[n] == ','))
+			return 1;
+	return 0;
+}
+
+static ssize_t discard_write(void *cookie, const char *buf, size_t len)
+{
+	(void)cookie;
+	(void)buf;
+	return (ssize_t)len;
+}
+
+FILE *fz_discard_file(void)
+{
+	static FILE *out;
+	static const cookie_io_functions_t io = { .write = discard_write };
+
+	if (!out)
+		out = fopencookie(NULL, "w", io);
+	return out;
+}
+
+const struct lv_digest *fz_volume_key_digest(const struct lv_metadata *md)
+{
+	for (uint32_t id = 0; id < md->segment_count; id++) {
+		const struct lv_segment *seg = lv_md_segment(md, id);
+
+		if (!seg || !seg->is_crypt || seg->is_backup)
+			continue;
+		for (unsigned i = 0; i < md->digest_count; i++)
+			for (unsigned k = 0; k < md->digests[i].segments.count; k++)
+				if (md->digests[i].segments.ids[k] == seg->id)
+					return &md->digests[i];
+		return NULL;
+	}
+	return NULL;
+}
+
+uint8_t fz_control(const uint8_t *data, size_t size)
+{
+	return size > FZ_CTL_OFFSET ? data[FZ_CTL_OFFSET] : 0;
+}
+
+static uint64_t be64(const uint8_t *p)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* hdr_size of the copy at off when its magic is right and hdr_size is
+ * 16 KiB..4 MiB, else 0; its binary header must lie inside buf (the JSON
+ * area may not: an input can end inside it). */
+static uint64_t plausible(const uint8_t *buf, size_t len, uint64_t off, int secondary)
+{
+	const uint8_t *magic = secondary ? lv_magic_secondary : lv_magic_primary;
+	uint64_t hdr_size;
+
+	if (off > len || len - off < LV_HDR_BIN_BYTES ||
+	    memcmp(buf + off, magic, LV_MAGIC_BYTES) != 0)
+		return 0;
+	hdr_size = be64(buf + off + LV_OFF_HDR_SIZE);
+	if (hdr_size < LV_HDR_MIN_BYTES || hdr_size > LV_HDR_MAX_BYTES)
+		return 0;
+	return hdr_size;
+}
+
+/* The copy at off gets as far as its checksum in the reader: its binary
+ * header decodes (magic, version, hdr_offset, hdr_size) and the whole copy
+ * is inside the device. */
+static int checksummed(const uint8_t *buf, size_t len, uint64_t off, int secondary,
+		       struct lv_hdr_bin *bin)
+{
+	return off <= len && len - off >= LV_HDR_BIN_BYTES &&
+	       lv_hdr_bin_decode(buf + off, secondary, off, bin, NULL) == 0 &&
+	       bin->hdr_size <= len - off;
+}
+
+/*
+ * Seals the copy at off as a writer does (LUKS2 spec §2.1): the 64-byte
+ * checksum field zeroed first, then the digest of the whole copy (binary
+ * header with that field zeroed, then the JSON area) with the declared
+ * checksum_alg, in the field's first bytes.  The digest is computed here,
+ * with the crypto layer, not with the reader's lv_hdr_checksum, so a bug
+ * there is not masked.  Returns 0 when checksum_alg is no hash the backend
+ * knows: the field stays zeroed and the reader refuses the copy anyway.
+ */
+static int seal_copy(uint8_t *buf, uint64_t off, const struct lv_hdr_bin *bin)
+{
+	uint8_t *copy = buf + off, digest[LV_HASH_MAX_BYTES];
+	int digest_bytes = lv_hash_size(bin->checksum_alg);
+	struct lv_hash_ctx *ctx;
+	int r;
+
+	memset(copy + LV_OFF_CSUM, 0, LV_CSUM_BYTES);
+	if (digest_bytes <= 0 || digest_bytes > LV_CSUM_BYTES ||
+	    lv_hash_init(&ctx, bin->checksum_alg) < 0)
+		return 0;
+	r = lv_hash_update(ctx, copy, (size_t)bin->hdr_size);
+	if (r == 0)
+		r = lv_hash_final(ctx, digest, sizeof(digest));
+	lv_hash_free(ctx);
+	if (r < 0)
+		return 0;
+	memcpy(copy + LV_OFF_CSUM, digest, (size_t)digest_bytes);
+	return 1;
+}
+
+static void note_end(size_t *end, uint64_t off)
+{
+	if (off + LV_OFF_CSUM + LV_CSUM_BYTES > *end)
+		*end = (size_t)(off + LV_OFF_CSUM + LV_CSUM_BYTES);
+}
+
+/*
+ * The copies the loader verifies (device.c): the primary, and the secondary
+ * at the primary's hdr_size; when the primary's binary header does not
+ * decode or its checksum_alg is unknown (the loader then scans), every
+ * secondary of the scan.  The secondary is sealed before the primary: it
+ * lies past the primary, and a scanned one may lie inside a primary that
+ * is refused anyway.
+ */
+unsigned fz_fix_checksums(uint8_t *buf, size_t len, size_t *written_end)
+{
+	struct lv_hdr_bin primary, secondary;
+	uint64_t secondary_done = 0;
+	int primary_sealed = 0;
+	size_t end = 0;
+	unsigned fixed = 0;
+
+	if (checksummed(buf, len, 0, 0, &primary)) {
+		uint64_t off = primary.hdr_size;
+
+		if (checksummed(buf, len, off, 1, &secondary)) {
+			fixed += (unsigned)seal_copy(buf, off, &secondary);
+			secondary_done = off;
+			note_end(&end, off);
+		}
+		primary_sealed = seal_copy(buf, 0, &primary);
+		fixed += (unsigned)primary_sealed;
+		note_end(&end, 0);
+	}
+	for (size_t i = 0; !primary_sealed && i < N_SECONDARY_OFFSETS; i++) {
+		uint64_t off = secondary_offsets[i];
+
+		if (off == secondary_done || !checksummed(buf, len, off, 1, &secondary))
+			continue;
+		fixed += (unsigned)seal_copy(buf, off, &secondary);
+		note_end(&end, off);
+	}
+	if (written_end)
+		*written_end = end;
+	return fixed;
+}
+
+/* Parses "keyslots_size" <ws> : <ws> "<digits>" starting at p. */
+static int parse_keyslots_size(const uint8_t *p, const uint8_t *end, uint64_t *value)
+{
+	static const char key[] = "\"keyslots_size\"";
+	uint64_t v = 0;
+	int digits = 0;
+
+	p += sizeof(key) - 1;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	if (p >= end || *p++ != ':')
+		return 0;
+	while (p < end && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
+		p++;
+	if (p >= end || *p++ != '"')
+		return 0;
+	for (; p < end && *p >= '0' && *p <= '9'; p++) {
+		if (++digits > 12)	/* far beyond FZ_DEVICE_MAX anyway */
+			return 0;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (!digits || p >= end || *p != '"')
+		return 0;
+	*value = v;
+	return 1;
+}
+
+uint64_t fz_claimed_device_size(const uint8_t *buf, size_t len)
+{
+	static const char key[] = "\"keyslots_size\"";
+	uint64_t off = 0, hdr_size = plausible(buf, len, 0, 0), keyslots = 0;
+
+	/* The input may end inside the JSON area: trailing zeros are what the
+	 * extension restores. */
+	for (size_t i = 0; !hdr_size && i < N_SECONDARY_OFFSETS; i++) {
+		off = secondary_offsets[i];
+		if (plausible(buf, len, off, 1) == off)
+			hdr_size = off;
+	}
+	if (!hdr_size)
+		return 0;
+	const uint8_t *p = buf + off + LV_HDR_BIN_BYTES;
+	const uint8_t *end = buf + (off + hdr_size < len ? off + hdr_size : len);
+	while (p < end) {
+		const uint8_t *hit = memmem(p, (size_t)(end - p), key, sizeof(key) - 1);
+		if (!hit)
+			break;
+		if (parse_keyslots_size(hit, end, &keyslots))
+			break;
+		p = hit + 1;
+	}
+	if (keyslots > FZ_DEVICE_MAX - 2 * hdr_size)
+		return 0;
+	return 2 * hdr_size + keyslots;
+}
+
+/* ---- device images ---- */
+
+/*
+ * The arena: FZ_DEVICE_MAX bytes of lazily mapped memory, then a PROT_NONE
+ * guard page.  A device exactly as long as the input ends at the guard, so
+ * a read past its end faults.  A zero-extended device starts at the arena's
+ * start instead: the input lands on the same (already faulted-in) pages
+ * whatever size the header claims -- on a paravirtualized machine a page
+ * fault costs more than a whole load -- and reads past its end are stopped
+ * by the storage's bounds check, which the exact-size mode tests.
+ */
+static uint8_t *arena;
+static size_t page_bytes;
+
+static int arena_init(void)
+{
+	if (arena)
+		return 0;
+	page_bytes = (size_t)sysconf(_SC_PAGESIZE);
+	uint8_t *map = mmap(NULL, FZ_DEVICE_MAX + page_bytes, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED)
+		return -1;
+	if (mprotect(map + FZ_DEVICE_MAX, page_bytes, PROT_NONE) < 0) {
+		munmap(map, FZ_DEVICE_MAX + page_bytes);
+		return -1;
+	}
+	arena = map;
+	return 0;
+}
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	(void)argv;
+	return arena_init();
+}
+
+int fz_image_prepare(struct fz_image *img, const uint8_t *data, size_t size, unsigned flags)
+{
+	uint8_t ctl = fz_control(data, size);
+	uint64_t len = size;
+
+	if (fz_alloc_begin_run)
+		fz_alloc_begin_run();
+	memset(img, 0, sizeof(*img));
+	img->writable = !!(flags & FZ_IMAGE_WRITABLE);
+	if (!(ctl & FZ_CTL_NO_EXTEND)) {
+		uint64_t claimed = fz_claimed_device_size(data, size);
+		if (claimed > len)
+			len = claimed;
+	}
+	if (len > FZ_DEVICE_MAX || arena_init() < 0) {
+		/* Only a replayed file larger than any device a header can
+		 * claim gets here: a plain heap copy, exactly its size. */
+		img->bytes = malloc(size ? size : 1);
+		if (!img->bytes)
+			return -1;
+		img->heap = 1;
+		len = size;
+	} else {
+		img->bytes = len > size ? arena : arena + FZ_DEVICE_MAX - len;
+	}
+	img->len = (size_t)len;
+	img->input_len = size;
+	img->clean_len = size;
+	if (size)
+		memcpy(img->bytes, data, size);
+	if (!(ctl & FZ_CTL_RAW)) {
+		size_t written_end;
+
+		fz_fix_checksums(img->bytes, img->len, &written_end);
+		if (written_end > img->clean_len)
+			img->clean_len = written_end;
+	}
+	return 0;
+}
+
+void fz_image_expect_writes(struct fz_image *img, uint64_t end)
+{
+	if (end > img->len)
+		end = img->len;
+	if (end > img->clean_len)
+		img->clean_len = (size_t)end;
+}
+
+void fz_image_release(struct fz_image *img)
+{
+	if (!img->bytes)
+		return;
+	if (img->heap) {
+		free(img->bytes);
+	} else {
+		/* A read-only storage never writes: the copy (and the checksums
+		 * fixed in its headers, which lie inside it) is all that is dirty.
+		 * Writers are expected below clean_len; pages beyond it are
+		 * dropped, in case, and the kernel only walks populated ones. */
+		memset(img->bytes, 0, img->clean_len);
+		if (img->writable) {
+			uintptr_t tail = (uintptr_t)img->bytes + img->clean_len;
+			uintptr_t to = (uintptr_t)img->bytes + img->len;
+			uintptr_t from = (tail + page_bytes - 1) & ~(uintptr_t)(page_bytes - 1);
+
+			if (from > to)
+				from = to;
+			memset((void *)tail, 0, from - tail);	/* the rest of a partial page */
+			if (from < to && madvise((void *)from, to - from, MADV_DONTNEED) < 0)
+				memset((void *)from, 0, to - from);
+		}
+	}
+	memset(img, 0, sizeof(*img));
+	if (fz_alloc_end_of_run)
+		fz_alloc_end_of_run();
+}

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * luks2_load.c: the whole read path from raw device bytes: both binary
+ * headers, checksums, the secondary scan, JSON parsing, validation, the
+ * choice between the copies and the device size check; then what the
+ * read-only verbs do with a loaded header (dump, dump --json, the segment
+ * accessors).
+ *
+ * The input is a device image: the header part of a LUKS2 device (seeds are
+ * 2 * hdr_size bytes).  See fuzz_common.h for the control byte: by default
+ * both copies get a correct checksum and the device is zero-extended to the
+ * size the header claims.
+ */
+#include <string.h>
+
+#include "dm/crypt_table.h"
+#include "fuzz_common.h"
+#include "luks2/device.h"
+
+static void after_load(struct lv_device *dev)
+{
+	FILE *out = fz_discard_file();
+	struct lv_crypt_segment seg;
+	const char *cipher, *uuid;
+	uint64_t offset;
+	struct lv_err err;
+
+	if (out) {
+		lv_dump(dev, out, &err);
+		lv_dump_json(dev, out, &err);
+	}
+	if (strlen(lv_device_warnings(dev)) >= LV_WARNINGS_MAX)
+		fz_fail("warnings overflow their buffer");
+	(void)lv_volume_key_bytes(dev);
+	if (lv_data_segment_info(dev, &cipher, &offset, &uuid) == 0)
+		(void)lv_crypt_cipher_parsable(cipher);
+	(void)lv_crypt_segment_get(dev, &seg, &err);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	struct lv_device *dev = NULL;
+	struct lv_err err = { 0 };
+	struct fz_image img;
+
+	if (fz_image_prepare(&img, data, size, 0) < 0)
+		return 0;
+	if (lv_device_load_mem(&dev, img.bytes, img.len, 0, &err) == 0) {
+		const struct lv_hdr_copy *active = &dev->copies[dev->active];
+
+		if (active->state != LV_COPY_OK)
+			fz_fail("loaded from a copy in state %d", (int)active->state);
+		after_load(dev);
+		lv_device_free(&dev);
+	} else if (dev) {
+		fz_fail("failed load left a device behind: %s", err.msg);
+	} else if (err.msg[0] == '\0') {
+		fz_fail("failed load without an error message (code %d)", err.code);
+	}
+	fz_image_release(&img);
+	return 0;
+}
