@@ -357,6 +357,36 @@ static int copy_extra_keys(struct json_object *root, struct json_object *parsed)
 	return 0;
 }
 
+/*
+ * json-c prints a number it parsed as a double with the text it was read
+ * from, even text that is not JSON ("0999e" prints as "0999", which reads
+ * back as the integer 999).  Written headers print every double from its
+ * value, so that what is written is JSON that reads back to itself.
+ */
+static void canonical_doubles(struct json_object *node)
+{
+	size_t count;
+
+	switch (json_object_get_type(node)) {
+	case json_type_double:
+		json_object_set_serializer(node, NULL, NULL, NULL);
+		break;
+	case json_type_object:
+		json_object_object_foreach(node, key, child) {
+			(void)key;
+			canonical_doubles(child);
+		}
+		break;
+	case json_type_array:
+		count = json_object_array_length(node);
+		for (size_t i = 0; i < count; i++)
+			canonical_doubles(json_object_array_get_idx(node, i));
+		break;
+	default:
+		break;
+	}
+}
+
 int lv_metadata_to_json(const struct lv_metadata *md, struct json_object **root)
 {
 	int r;
@@ -367,6 +397,8 @@ int lv_metadata_to_json(const struct lv_metadata *md, struct json_object **root)
 	if ((r = add_sections(*root, md)) < 0 || (r = copy_extra_keys(*root, md->root)) < 0) {
 		json_object_put(*root);
 		*root = NULL;
+		return r;
 	}
-	return r;
+	canonical_doubles(*root);
+	return 0;
 }
