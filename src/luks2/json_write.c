@@ -371,12 +371,13 @@ static void canonical_doubles(struct json_object *node)
 	case json_type_double:
 		json_object_set_serializer(node, NULL, NULL, NULL);
 		break;
-	case json_type_object:
+	case json_type_object: {
 		json_object_object_foreach(node, key, child) {
 			(void)key;
 			canonical_doubles(child);
 		}
 		break;
+	}
 	case json_type_array:
 		count = json_object_array_length(node);
 		for (size_t i = 0; i < count; i++)
