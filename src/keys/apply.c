@@ -145,18 +145,14 @@ int lv_plan_derive_new(struct lv_volume_run *run, const struct lv_config_key *ke
 static int import_token(struct lv_volume_run *run, const struct lv_config_key *key,
 			const char *token_json, struct lv_err *err)
 {
-	char *existing = NULL;
+	int r = 0;
 
 	if (!token_json)
 		return 0;
 	/* Token id = keyslot number, replacing what is there (§3). */
-	if (lv_token_export(run->dev, key->slot, &existing, NULL) == 0) {
-		free(existing);
-		int r = lv_token_remove(run->dev, key->slot, err);
-		if (r < 0)
-			return r;
-	}
-	return lv_token_import(run->dev, key->slot, token_json, NULL, err);
+	if (lv_token_present(run->dev, key->slot))
+		r = lv_token_remove(run->dev, key->slot, err);
+	return r < 0 ? r : lv_token_import(run->dev, key->slot, token_json, NULL, err);
 }
 
 int lv_sync_add_key(struct lv_volume_run *run, const struct lv_config_key *key,
@@ -255,24 +251,45 @@ static int format_volume(struct lv_volume_run *run, struct lv_err *err)
 	return 0;
 }
 
-/* §3 Open algorithm: each configured key only on its own keyslot,
- * ascending; the first that unlocks wins. */
-static int try_key(struct lv_volume_run *run, const struct lv_config_key *key, struct lv_err *err)
+int lv_token_present(struct lv_device *dev, int token_id)
+{
+	char *json_text = NULL;
+	int r = lv_token_export(dev, token_id, &json_text, NULL);
+
+	free(json_text);
+	return r == 0;
+}
+
+int lv_slot_unlock(struct lv_volume_run *run, const struct lv_config_key *key,
+		   struct lv_secret **volume_key, int *derive_failed, struct lv_err *err)
 {
 	struct lv_secret *passphrase = NULL;
 	char *token_json = NULL;
 	int r;
 
-	if (!lv_keyslot_exists(run->dev, key->slot))
-		return lv_err_set(err, -ENOENT, "keyslot %d is not in use", key->slot);
+	*derive_failed = 0;
 	if (lv_token_export(run->dev, key->slot, &token_json, NULL) < 0)
 		token_json = NULL;
 	r = lv_key_derive_existing(key, &run->keys, token_json, &passphrase, err);
-	if (r == 0)
-		r = lv_unlock(run->dev, key->slot, passphrase, &run->volume_key, NULL, err);
-	lv_secret_free(&passphrase);
 	free(token_json);
+	if (r < 0) {
+		*derive_failed = 1;
+		return r;
+	}
+	r = lv_unlock(run->dev, key->slot, passphrase, volume_key, NULL, err);
+	lv_secret_free(&passphrase);
 	return r;
+}
+
+/* §3 Open algorithm: each configured key only on its own keyslot,
+ * ascending; the first that unlocks wins. */
+static int try_key(struct lv_volume_run *run, const struct lv_config_key *key, struct lv_err *err)
+{
+	int derive_failed;
+
+	if (!lv_keyslot_exists(run->dev, key->slot))
+		return lv_err_set(err, -ENOENT, "keyslot %d is not in use", key->slot);
+	return lv_slot_unlock(run, key, &run->volume_key, &derive_failed, err);
 }
 
 /* Unlocks run->dev, already loaded, with the first configured key that opens it. */

@@ -88,6 +88,13 @@ struct lv_volume_run {
 int lv_apply_loaded(struct lv_device *dev, const struct lv_config_volume *config,
 		    const struct lv_apply_params *params, struct lv_apply_volume *vol);
 
+/* Derives key's passphrase from its keyslot's token and unlocks that
+ * keyslot; *derive_failed tells a derivation error from an unlock error. */
+int lv_slot_unlock(struct lv_volume_run *run, const struct lv_config_key *key,
+		   struct lv_secret **volume_key, int *derive_failed, struct lv_err *err);
+/* Whether the device has a token with this id. */
+int lv_token_present(struct lv_device *dev, int token_id);
+
 /* sync.c: §4, after the volume opened with run->opened_slot. */
 void lv_sync_keys(struct lv_volume_run *run);
 /* Adds a configured key at its slot (token first, then keyslot). */

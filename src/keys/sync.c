@@ -22,33 +22,15 @@ enum slot_check {
 static enum slot_check check_slot(struct lv_volume_run *run, const struct lv_config_key *key,
 				  struct lv_err *err)
 {
-	struct lv_secret *passphrase = NULL, *volume_key = NULL;
-	char *token_json = NULL;
-	int r;
+	struct lv_secret *volume_key = NULL;
+	int derive_failed, r = lv_slot_unlock(run, key, &volume_key, &derive_failed, err);
 
-	if (lv_token_export(run->dev, key->slot, &token_json, NULL) < 0)
-		token_json = NULL;
-	r = lv_key_derive_existing(key, &run->keys, token_json, &passphrase, err);
-	free(token_json);
-	if (r == LV_KEY_TOKEN_INVALID)
-		return SLOT_STALE;
-	if (r < 0)
-		return SLOT_UNCHECKABLE;
-	r = lv_unlock(run->dev, key->slot, passphrase, &volume_key, NULL, err);
-	lv_secret_free(&passphrase);
 	lv_secret_free(&volume_key);
-	if (r == -EPERM)
-		return SLOT_STALE;
-	return r == 0 ? SLOT_VALID : SLOT_UNCHECKABLE;
-}
-
-static int token_exists(struct lv_device *dev, int token_id)
-{
-	char *json_text = NULL;
-	int r = lv_token_export(dev, token_id, &json_text, NULL);
-
-	free(json_text);
-	return r == 0;
+	if (r == 0)
+		return SLOT_VALID;
+	if (derive_failed)
+		return r == LV_KEY_TOKEN_INVALID ? SLOT_STALE : SLOT_UNCHECKABLE;
+	return r == -EPERM ? SLOT_STALE : SLOT_UNCHECKABLE;
 }
 
 /* luksKillSlot, then `token remove` of the same id, as Talos does. */
@@ -56,7 +38,7 @@ static int remove_slot(struct lv_volume_run *run, int slot, struct lv_err *err)
 {
 	int r = lv_keyslot_kill(run->dev, slot, err);
 
-	if (r == 0 && token_exists(run->dev, slot))
+	if (r == 0 && lv_token_present(run->dev, slot))
 		r = lv_token_remove(run->dev, slot, err);
 	return r;
 }
