@@ -32,6 +32,15 @@ int lv_device_load_storage(struct lv_device **dev, struct lv_storage *storage, u
 int lv_format_storage(struct lv_storage *storage, const struct lv_format_params *params,
 		      const struct lv_secret *passphrase, struct lv_device **dev,
 		      struct lv_err *err);
+/* lv_probe over a storage the caller opened. */
+int lv_probe_storage(struct lv_storage *st, enum lv_luks_version *version);
+/* header_ops.c: lv_repair over a storage (taken over); and header-restore
+ * of the header area image (image_len bytes, as a backup file holds it)
+ * onto target, whose current header is current (loaded writable, on
+ * target), or NULL when it has none and the caller holds the lock. */
+int lv_repair_storage(struct lv_storage *storage, struct lv_err *err);
+int lv_header_restore_image(struct lv_device *current, struct lv_storage *target,
+			    const uint8_t *image, size_t image_len, struct lv_err *err);
 
 enum lv_commit_flags {
 	LV_COMMIT_FORCE = 1 << 0,	/* format: no seqid or requirement check */
@@ -42,6 +51,11 @@ enum lv_commit_flags {
  * both copies with seqid + 1.  On success dev holds the new metadata. */
 int lv_device_commit(struct lv_device *dev, const struct lv_metadata *md, unsigned flags,
 		     struct lv_err *err);
+
+/* -EBUSY when the header on disk has a seqid other than the one loaded:
+ * a writer bypassed the lock.  Called before every write, keyslot areas
+ * included, so that such a writer's keyslot is never overwritten. */
+int lv_device_check_seqid(struct lv_device *dev, struct lv_err *err);
 
 /* The metadata and binary header of the active copy. */
 static inline const struct lv_metadata *lv_dev_md(const struct lv_device *dev)

@@ -96,27 +96,44 @@ void lv_hdr_bin_encode(const struct lv_hdr_bin *bin, int secondary,
 	memcpy(raw + LV_OFF_CSUM, bin->csum, LV_CSUM_BYTES);
 }
 
+/* The checksum's first part: the binary header with its csum field zeroed. */
+static int checksum_start(const char *alg, const uint8_t raw[LV_HDR_BIN_BYTES],
+			  struct lv_hash_ctx **ctx)
+{
+	static const uint8_t zero_csum[LV_CSUM_BYTES];
+	int hash_bytes = lv_hash_size(alg);
+	int r;
+
+	*ctx = NULL;
+	if (hash_bytes <= 0 || hash_bytes > LV_CSUM_BYTES)
+		return -EINVAL;
+	r = lv_hash_init(ctx, alg);
+	if (r < 0)
+		return r;
+	if ((r = lv_hash_update(*ctx, raw, LV_OFF_CSUM)) == 0 &&
+	    (r = lv_hash_update(*ctx, zero_csum, LV_CSUM_BYTES)) == 0)
+		r = lv_hash_update(*ctx, raw + LV_OFF_CSUM + LV_CSUM_BYTES,
+				   LV_HDR_BIN_BYTES - LV_OFF_CSUM - LV_CSUM_BYTES);
+	if (r < 0) {
+		lv_hash_free(*ctx);
+		*ctx = NULL;
+	}
+	return r;
+}
+
 int lv_hdr_checksum(const char *alg, const uint8_t raw[LV_HDR_BIN_BYTES],
 		    const uint8_t *json_area, size_t json_area_bytes,
 		    uint8_t out[LV_CSUM_BYTES])
 {
-	static const uint8_t zero_csum[LV_CSUM_BYTES];
 	struct lv_hash_ctx *ctx;
-	int hash_bytes = lv_hash_size(alg);
 	int r;
 
 	memset(out, 0, LV_CSUM_BYTES);
-	if (hash_bytes <= 0 || hash_bytes > LV_CSUM_BYTES)
-		return -EINVAL;
-	r = lv_hash_init(&ctx, alg);
+	r = checksum_start(alg, raw, &ctx);
 	if (r < 0)
 		return r;
-	if ((r = lv_hash_update(ctx, raw, LV_OFF_CSUM)) == 0 &&
-	    (r = lv_hash_update(ctx, zero_csum, LV_CSUM_BYTES)) == 0 &&
-	    (r = lv_hash_update(ctx, raw + LV_OFF_CSUM + LV_CSUM_BYTES,
-				LV_HDR_BIN_BYTES - LV_OFF_CSUM - LV_CSUM_BYTES)) == 0 &&
-	    (r = lv_hash_update(ctx, json_area, json_area_bytes)) == 0)
-		r = lv_hash_final(ctx, out, (size_t)hash_bytes);
+	if ((r = lv_hash_update(ctx, json_area, json_area_bytes)) == 0)
+		r = lv_hash_final(ctx, out, LV_CSUM_BYTES);
 	lv_hash_free(ctx);
 	return r;
 }
@@ -143,18 +160,21 @@ static int read_binary(struct lv_storage *st, uint64_t offset, int secondary,
 	return LV_COPY_UNREAD;
 }
 
-static int verify_checksum(struct lv_hdr_copy *copy, const uint8_t raw[LV_HDR_BIN_BYTES],
-			   int secondary)
+/* hash: the checksum of the copy, computed while reading (read_json_area). */
+static int verify_checksum(struct lv_hdr_copy *copy, struct lv_hash_ctx *hash, int secondary)
 {
 	const char *which = secondary ? "secondary header" : "primary header";
 	uint8_t computed[LV_CSUM_BYTES];
 	int hash_bytes = lv_hash_size(copy->bin.checksum_alg);
 
+	if (hash_bytes == -ENOTSUP)
+		return lv_err_set(&copy->err, -ENOTSUP,
+				  "%s: checksum_alg \"%s\" is unsupported by the %s crypto backend", which,
+				  copy->bin.checksum_alg, lv_crypto_backend());
 	if (hash_bytes <= 0 || hash_bytes > LV_CSUM_BYTES)
 		return lv_err_set(&copy->err, -EINVAL, "%s: unknown checksum_alg \"%s\"",
 				  which, copy->bin.checksum_alg);
-	if (lv_hdr_checksum(copy->bin.checksum_alg, raw, copy->json_area,
-			    copy->json_area_bytes, computed) < 0)
+	if (!hash || lv_hash_final(hash, computed, sizeof(computed)) < 0)
 		return lv_err_set(&copy->err, -EINVAL, "%s: cannot compute %s checksum", which,
 				  copy->bin.checksum_alg);
 	if (!lv_memeq(computed, copy->bin.csum, (size_t)hash_bytes))
@@ -162,11 +182,103 @@ static int verify_checksum(struct lv_hdr_copy *copy, const uint8_t raw[LV_HDR_BI
 	return 0;
 }
 
-/* Parses and validates; on failure applies the K7 repair once and retries. */
+/*
+ * Reads the JSON area in chunks, adding each to the checksum in *hash, and
+ * keeps only its prefix: the bytes up to where its all-zero tail starts,
+ * plus one zero byte (or the whole area when it has no zero tail).  Most of
+ * a 4 MiB area is zero, and a buffer of that size costs more in page faults
+ * than the load itself (bench/RESULTS.md, dump-4m).  A hash update that
+ * fails drops *hash: verify_checksum then refuses the copy.
+ */
+#define JSON_READ_CHUNK_BYTES ((size_t)64 << 10)
+
+static void hash_chunk(struct lv_hash_ctx **hash, const uint8_t *chunk, size_t len)
+{
+	if (*hash && lv_hash_update(*hash, chunk, len) < 0) {
+		lv_hash_free(*hash);
+		*hash = NULL;
+	}
+}
+
+/* len > 0.  Each byte equals the next and the first is zero: libc's
+ * vectorised memcmp does the scan. */
+static int chunk_is_zero(const uint8_t *chunk, size_t len)
+{
+	return chunk[0] == 0 && memcmp(chunk, chunk + 1, len - 1) == 0;
+}
+
+/* Grows *prefix (holding *held bytes) to new_held bytes, zero-filled. */
+static int grow_prefix(uint8_t **prefix, size_t *held, size_t new_held)
+{
+	uint8_t *grown = realloc(*prefix, new_held);
+
+	if (!grown)
+		return -ENOMEM;
+	memset(grown + *held, 0, new_held - *held);
+	*prefix = grown;
+	*held = new_held;
+	return 0;
+}
+
+static int read_json_area(struct lv_storage *st, uint64_t offset, size_t area_bytes,
+			  struct lv_hash_ctx **hash, uint8_t **prefix, size_t *prefix_bytes)
+{
+	size_t chunk_bytes = area_bytes < JSON_READ_CHUNK_BYTES ? area_bytes : JSON_READ_CHUNK_BYTES;
+	uint8_t *chunk = malloc(chunk_bytes);
+	size_t held = 0;
+	int r = 0;
+
+	*prefix = NULL;
+	*prefix_bytes = 0;
+	if (!chunk)
+		return -ENOMEM;
+	if (chunk_bytes == area_bytes) {	/* one read, and the chunk is the prefix */
+		r = lv_storage_read(st, offset, chunk, area_bytes);
+		if (r < 0) {
+			free(chunk);
+			return r;
+		}
+		hash_chunk(hash, chunk, area_bytes);
+		*prefix = chunk;
+		*prefix_bytes = area_bytes;
+		return 0;
+	}
+	for (size_t done = 0; done < area_bytes && r == 0; done += chunk_bytes) {
+		size_t len = area_bytes - done < chunk_bytes ? area_bytes - done : chunk_bytes;
+		size_t end = done + len < area_bytes ? done + len + 1 : area_bytes;
+
+		r = lv_storage_read(st, offset + done, chunk, len);
+		if (r < 0)
+			break;
+		hash_chunk(hash, chunk, len);
+		if (chunk_is_zero(chunk, len))
+			continue;
+		if ((r = grow_prefix(prefix, &held, end)) == 0)
+			memcpy(*prefix + done, chunk, len);
+	}
+	free(chunk);
+	if (r == 0 && held == 0)
+		r = grow_prefix(prefix, &held, 1);	/* an all-zero area */
+	if (r < 0) {
+		free(*prefix);
+		*prefix = NULL;
+		return r;
+	}
+	*prefix_bytes = held;
+	return 0;
+}
+
+/*
+ * Parses and validates; on failure applies the K7 repair once and retries.
+ * Only the area's prefix is parsed: the rest is zero (read_json_area saw
+ * it), and the prefix ends with a zero byte unless it is the whole area,
+ * so the JSON, its end and the check of what follows it come out as for
+ * the whole area.
+ */
 static int load_metadata(struct lv_hdr_copy *copy, const char *which)
 {
 	struct json_object *root;
-	int r = lv_json_area_parse(copy->json_area, copy->json_area_bytes, &root,
+	int r = lv_json_area_parse(copy->json_prefix, copy->json_prefix_bytes, &root,
 				   &copy->json_end_bytes, &copy->err);
 
 	if (r < 0)
@@ -203,16 +315,24 @@ int lv_hdr_copy_read(struct lv_storage *st, uint64_t offset, int secondary,
 		return copy_fail(copy, state);
 	/* hdr_size is at most 4 MiB here: decode checked it. */
 	copy->json_area_bytes = copy->bin.hdr_size - LV_HDR_BIN_BYTES;
-	copy->json_area = malloc(copy->json_area_bytes);
-	if (!copy->json_area)
-		return lv_err_set(&copy->err, -ENOMEM, "%s: out of memory", which);
-	int r = lv_storage_read(st, offset + LV_HDR_BIN_BYTES, copy->json_area,
-				copy->json_area_bytes);
+
+	struct lv_hash_ctx *hash;
+
+	/* An unsupported checksum_alg is reported by verify_checksum, after
+	 * the read, as before. */
+	(void)checksum_start(copy->bin.checksum_alg, raw, &hash);
+	int r = read_json_area(st, offset + LV_HDR_BIN_BYTES, copy->json_area_bytes, &hash,
+			       &copy->json_prefix, &copy->json_prefix_bytes);
 	if (r < 0) {
+		lv_hash_free(hash);
+		if (r == -ENOMEM)
+			return lv_err_set(&copy->err, r, "%s: out of memory", which);
 		lv_err_set(&copy->err, r, "%s: cannot read the JSON area", which);
 		return copy_fail(copy, r == -ENODATA ? LV_COPY_BAD : LV_COPY_IO_ERROR);
 	}
-	if (verify_checksum(copy, raw, secondary) < 0)
+	r = verify_checksum(copy, hash, secondary);
+	lv_hash_free(hash);
+	if (r < 0)
 		return copy_fail(copy, LV_COPY_BAD);
 	if (load_metadata(copy, which) < 0)
 		return copy_fail(copy, LV_COPY_OBSOLETE);
@@ -222,7 +342,7 @@ int lv_hdr_copy_read(struct lv_storage *st, uint64_t offset, int secondary,
 
 void lv_hdr_copy_free(struct lv_hdr_copy *copy)
 {
-	free(copy->json_area);
+	free(copy->json_prefix);
 	lv_metadata_free(&copy->md);
 	memset(copy, 0, sizeof(*copy));
 }

@@ -67,8 +67,11 @@ struct lv_hdr_copy {
 	enum lv_copy_state state;
 	uint64_t offset_bytes;
 	struct lv_hdr_bin bin;
-	uint8_t *json_area;		/* hdr_size - 4096 bytes as read */
-	size_t json_area_bytes;
+	size_t json_area_bytes;		/* hdr_size - 4096 */
+	/* The JSON area up to where its all-zero tail starts, plus one zero
+	 * byte, or the whole area: what the JSON parser reads. */
+	uint8_t *json_prefix;
+	size_t json_prefix_bytes;
 	size_t json_end_bytes;		/* end of the parsed JSON text */
 	unsigned repaired_kdf_keys;	/* K7 repairs applied in memory */
 	struct lv_metadata md;

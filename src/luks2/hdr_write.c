@@ -81,7 +81,7 @@ static int serialize(const struct lv_metadata *md, uint64_t hdr_size, uint8_t *j
 }
 
 /* A writer that bypassed the lock shows up as a changed seqid (§2). */
-static int check_seqid(struct lv_device *dev, struct lv_err *err)
+int lv_device_check_seqid(struct lv_device *dev, struct lv_err *err)
 {
 	const struct lv_hdr_copy *active = &dev->copies[dev->active];
 	uint8_t raw[LV_HDR_BIN_BYTES];
@@ -114,8 +114,9 @@ static void adopt(struct lv_device *dev, const struct lv_hdr_bin bins[2], uint8_
 		struct lv_hdr_copy *copy = &dev->copies[i];
 
 		lv_metadata_free(&copy->md);
-		free(copy->json_area);
-		copy->json_area = NULL;
+		free(copy->json_prefix);
+		copy->json_prefix = NULL;
+		copy->json_prefix_bytes = 0;
 		copy->bin = bins[i];
 		copy->offset_bytes = bins[i].hdr_offset;
 		copy->json_area_bytes = bins[i].hdr_size - LV_HDR_BIN_BYTES;
@@ -123,7 +124,8 @@ static void adopt(struct lv_device *dev, const struct lv_hdr_bin bins[2], uint8_
 		copy->state = LV_COPY_OK;
 		copy->repaired_kdf_keys = 0;
 	}
-	dev->copies[LV_PRIMARY].json_area = json_area;
+	dev->copies[LV_PRIMARY].json_prefix = json_area;
+	dev->copies[LV_PRIMARY].json_prefix_bytes = bins[LV_PRIMARY].hdr_size - LV_HDR_BIN_BYTES;
 	dev->copies[LV_PRIMARY].md = *md;
 	dev->active = LV_PRIMARY;
 }
@@ -165,7 +167,7 @@ int lv_device_commit(struct lv_device *dev, const struct lv_metadata *md, unsign
 		return r;
 	}
 	if (!(flags & LV_COMMIT_FORCE))
-		r = check_seqid(dev, err);
+		r = lv_device_check_seqid(dev, err);
 	for (int i = 0; r == 0 && i < 2; i++) {
 		bins[i] = *template;
 		bins[i].seqid = template->seqid + 1;
@@ -190,6 +192,7 @@ int lv_device_recover(struct lv_device *dev, int force, struct lv_err *err)
 	enum lv_copy_index bad_index = dev->active == LV_PRIMARY ? LV_SECONDARY : LV_PRIMARY;
 	struct lv_hdr_copy *bad = &dev->copies[bad_index];
 	struct lv_hdr_bin bin = good->bin;
+	uint8_t *json_area;
 	char other[64];
 	int r;
 
@@ -203,15 +206,23 @@ int lv_device_recover(struct lv_device *dev, int force, struct lv_err *err)
 	bin.hdr_offset = bad_index == LV_PRIMARY ? 0 : bin.hdr_size;
 	if ((r = lv_random(bin.salt, sizeof(bin.salt))) < 0)
 		return lv_err_set(err, r, "cannot generate a header salt");
-	r = write_copy(dev->storage, &bin, bad_index == LV_SECONDARY, good->json_area,
+	/* The whole area: the bad copy's tail may hold anything. */
+	json_area = calloc(1, good->json_area_bytes);
+	if (!json_area)
+		return lv_err_set(err, -ENOMEM, "%s: out of memory", dev->storage->name);
+	if (good->json_prefix)
+		memcpy(json_area, good->json_prefix, good->json_prefix_bytes);
+	r = write_copy(dev->storage, &bin, bad_index == LV_SECONDARY, json_area,
 		       good->json_area_bytes, good->json_area_bytes);
+	free(json_area);
 	if (r < 0)
 		return lv_err_set(err, r, "%s: cannot recover the %s header: %s",
 				  dev->storage->name,
 				  bad_index == LV_PRIMARY ? "primary" : "secondary", strerror(-r));
 	lv_metadata_free(&bad->md);
-	free(bad->json_area);
-	bad->json_area = NULL;
+	free(bad->json_prefix);
+	bad->json_prefix = NULL;
+	bad->json_prefix_bytes = 0;
 	bad->bin = bin;
 	bad->offset_bytes = bin.hdr_offset;
 	bad->json_area_bytes = good->json_area_bytes;

@@ -385,7 +385,8 @@ int lv_keyslot_kill(struct lv_device *dev, int slot, struct lv_err *err)
 	if (!ks)
 		return lv_err_set(err, -EINVAL, "%s: keyslot %d is not active", dev->storage->name,
 				  slot);
-	r = lv_keyslot_wipe_area(dev, ks->area.offset_bytes, ks->area.size_bytes, err);
+	if ((r = lv_device_check_seqid(dev, err)) == 0)
+		r = lv_keyslot_wipe_area(dev, ks->area.offset_bytes, ks->area.size_bytes, err);
 	if (r < 0 || !(work = metadata_copy(dev, err)))
 		return r < 0 ? r : -ENOMEM;
 	forget_keyslot(work, (uint32_t)slot);

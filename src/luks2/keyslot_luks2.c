@@ -155,6 +155,10 @@ int lv_keyslot_store_key(struct lv_device *dev, struct lv_keyslot *ks,
 		r = cipher_error(err, r, ks);
 		goto out;
 	}
+	/* The area may be one a writer that bypassed the lock has just
+	 * given to its own keyslot. */
+	if ((r = lv_device_check_seqid(dev, err)) < 0)
+		goto out;
 	r = lv_storage_write(dev->storage, ks->area.offset_bytes, material->bytes, af_bytes);
 	if (r == 0)
 		r = lv_storage_sync(dev->storage);

@@ -2,8 +2,9 @@
 # concurrency.sh: concurrent metadata writers.  luksvol takes cryptsetup's
 # metadata lock (flock on the image file) from before it reads the header to
 # after it writes it, so concurrent luksvol and cryptsetup writers serialize;
-# and a writer that bypasses the lock is caught by the seqid check on commit
-# (src/luks2/hdr_write.c check_seqid: -EBUSY, exit 5).
+# and a writer that bypasses the lock is caught by the seqid check before
+# the keyslot area and the header are written (lv_device_check_seqid:
+# -EBUSY, exit 5).
 set -u
 source "$(dirname "$0")/../lib.sh"
 DIR=$LV_WORK/concurrency
@@ -145,7 +146,7 @@ wait_in_kdf() {
 
 # A writer that bypasses the lock, between luksvol's read and its commit.
 test_seqid_check() {
-	local pid rc before after
+	local pid rc before after areas
 	local VSLOW=(--pbkdf argon2id --pbkdf-memory 262144 --pbkdf-force-iterations 4)
 	fresh
 	printf 'seqid base' >"$DIR/sbase.key"
@@ -162,6 +163,7 @@ test_seqid_check() {
 	fi
 	before=$(primary_seqid "$IMG")
 	after=$(bump_seqid "$IMG")
+	areas=$(tail -c +32769 "$IMG" | sha256sum)
 	if kill -0 "$pid" 2>/dev/null; then t_pass concurrency/seqid/bumped-while-running; else
 		t_fail concurrency/seqid/bumped-while-running "add-key finished before the bump"; fi
 	wait "$pid"
@@ -173,6 +175,8 @@ test_seqid_check() {
 		t_fail concurrency/seqid/message "stderr: $(head -c 300 "$DIR/seqid.err")"
 	fi
 	t_same concurrency/seqid/nothing-written "$(primary_seqid "$IMG")" "$after"
+	# Not even the keyslot area: it could be one the other writer took.
+	t_same concurrency/seqid/area-not-written "$(tail -c +32769 "$IMG" | sha256sum)" "$areas"
 	[ "$after" -eq $((before + 1)) ] || t_fail concurrency/seqid/bump "seqid $before -> $after"
 	t_expect concurrency/seqid/cryptsetup-loads 0 cryptsetup luksDump "$IMG"
 	t_expect concurrency/seqid/luksvol-loads 0 "$LUKSVOL" dump "$IMG"
