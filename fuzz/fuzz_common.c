@@ -87,6 +87,18 @@ const struct lv_digest *fz_volume_key_digest(const struct lv_metadata *md)
 	return NULL;
 }
 
+int fz_expect_load(void)
+{
+	static int expect = -1;
+
+	if (expect < 0) {
+		const char *value = getenv("FUZZ_EXPECT_LOAD");
+
+		expect = value && strcmp(value, "1") == 0;
+	}
+	return expect;
+}
+
 uint8_t fz_control(const uint8_t *data, size_t size)
 {
 	return size > FZ_CTL_OFFSET ? data[FZ_CTL_OFFSET] : 0;
@@ -130,32 +142,92 @@ static int checksummed(const uint8_t *buf, size_t len, uint64_t off, int seconda
 }
 
 /*
+ * Sealing hashes the whole copy (16 KiB at least), as much again as the
+ * reader's check of it, while most mutations change one copy only.  So
+ * digests are remembered, direct-mapped, by an xxh64-style fingerprint of
+ * what decides them: checksum_alg, hdr_size and the copy's bytes up to the
+ * end of the input (the device is zeros past it), with the checksum field
+ * zeroed.  A fingerprint collision would only cost a refused copy.
+ */
+#define DIGEST_CACHE_SLOTS 1024
+#define FP_PRIME1 0x9E3779B185EBCA87ULL
+#define FP_PRIME2 0xC2B2AE3D27D4EB4FULL
+
+struct cached_digest {
+	uint64_t fingerprint;
+	uint8_t digest[LV_HASH_MAX_BYTES];
+};
+
+static struct cached_digest digest_cache[DIGEST_CACHE_SLOTS];
+
+static uint64_t fp_round(uint64_t acc, uint64_t word)
+{
+	acc += word * FP_PRIME2;
+	acc = acc << 31 | acc >> 33;
+	return acc * FP_PRIME1;
+}
+
+static uint64_t fingerprint(const uint8_t *bytes, size_t len, uint64_t seed)
+{
+	uint64_t lane[4] = { seed + FP_PRIME1, seed + FP_PRIME2, seed, seed - FP_PRIME1 };
+	uint64_t word, acc = seed ^ len;
+	size_t i = 0;
+
+	/* Four independent lanes: the multiplications overlap. */
+	for (; i + 32 <= len; i += 32)
+		for (int k = 0; k < 4; k++) {
+			memcpy(&word, bytes + i + 8 * (size_t)k, sizeof(word));
+			lane[k] = fp_round(lane[k], word);
+		}
+	for (int k = 0; k < 4; k++)
+		acc = fp_round(acc, lane[k]);
+	for (; i < len; i++)
+		acc = fp_round(acc, bytes[i]);
+	acc ^= acc >> 33;
+	acc *= FP_PRIME2;
+	return acc ^ acc >> 29;
+}
+
+/*
  * Seals the copy at off as a writer does (LUKS2 spec §2.1): the 64-byte
  * checksum field zeroed first, then the digest of the whole copy (binary
  * header with that field zeroed, then the JSON area) with the declared
  * checksum_alg, in the field's first bytes.  The digest is computed here,
  * with the crypto layer, not with the reader's lv_hdr_checksum, so a bug
- * there is not masked.  Returns 0 when checksum_alg is no hash the backend
- * knows: the field stays zeroed and the reader refuses the copy anyway.
+ * there is not masked.  data_len: the bytes of buf that may be non-zero.
+ * Returns 0 when checksum_alg is no hash the backend knows: the field
+ * stays zeroed and the reader refuses the copy anyway.
  */
-static int seal_copy(uint8_t *buf, uint64_t off, const struct lv_hdr_bin *bin)
+static int seal_copy(uint8_t *buf, size_t data_len, uint64_t off, const struct lv_hdr_bin *bin)
 {
-	uint8_t *copy = buf + off, digest[LV_HASH_MAX_BYTES];
+	uint8_t *copy = buf + off;
 	int digest_bytes = lv_hash_size(bin->checksum_alg);
+	size_t data_bytes = data_len <= off ? 0 :
+			    data_len - off < bin->hdr_size ? data_len - off : (size_t)bin->hdr_size;
+	struct cached_digest *slot;
 	struct lv_hash_ctx *ctx;
+	uint64_t fp;
 	int r;
 
 	memset(copy + LV_OFF_CSUM, 0, LV_CSUM_BYTES);
-	if (digest_bytes <= 0 || digest_bytes > LV_CSUM_BYTES ||
-	    lv_hash_init(&ctx, bin->checksum_alg) < 0)
+	if (digest_bytes <= 0 || digest_bytes > LV_CSUM_BYTES)
 		return 0;
-	r = lv_hash_update(ctx, copy, (size_t)bin->hdr_size);
-	if (r == 0)
-		r = lv_hash_final(ctx, digest, sizeof(digest));
-	lv_hash_free(ctx);
-	if (r < 0)
-		return 0;
-	memcpy(copy + LV_OFF_CSUM, digest, (size_t)digest_bytes);
+	fp = fingerprint((const uint8_t *)bin->checksum_alg, strlen(bin->checksum_alg),
+			 bin->hdr_size);
+	fp = fingerprint(copy, data_bytes, fp);
+	slot = &digest_cache[fp % DIGEST_CACHE_SLOTS];
+	if (slot->fingerprint != fp || fp == 0) {
+		if (lv_hash_init(&ctx, bin->checksum_alg) < 0)
+			return 0;
+		r = lv_hash_update(ctx, copy, (size_t)bin->hdr_size);
+		if (r == 0)
+			r = lv_hash_final(ctx, slot->digest, sizeof(slot->digest));
+		lv_hash_free(ctx);
+		slot->fingerprint = r == 0 ? fp : 0;
+		if (r < 0)
+			return 0;
+	}
+	memcpy(copy + LV_OFF_CSUM, slot->digest, (size_t)digest_bytes);
 	return 1;
 }
 
@@ -173,7 +245,7 @@ static void note_end(size_t *end, uint64_t off)
  * lies past the primary, and a scanned one may lie inside a primary that
  * is refused anyway.
  */
-unsigned fz_fix_checksums(uint8_t *buf, size_t len, size_t *written_end)
+unsigned fz_fix_checksums(uint8_t *buf, size_t len, size_t data_len, size_t *written_end)
 {
 	struct lv_hdr_bin primary, secondary;
 	uint64_t secondary_done = 0;
@@ -185,11 +257,11 @@ unsigned fz_fix_checksums(uint8_t *buf, size_t len, size_t *written_end)
 		uint64_t off = primary.hdr_size;
 
 		if (checksummed(buf, len, off, 1, &secondary)) {
-			fixed += (unsigned)seal_copy(buf, off, &secondary);
+			fixed += (unsigned)seal_copy(buf, data_len, off, &secondary);
 			secondary_done = off;
 			note_end(&end, off);
 		}
-		primary_sealed = seal_copy(buf, 0, &primary);
+		primary_sealed = seal_copy(buf, data_len, 0, &primary);
 		fixed += (unsigned)primary_sealed;
 		note_end(&end, 0);
 	}
@@ -198,7 +270,7 @@ unsigned fz_fix_checksums(uint8_t *buf, size_t len, size_t *written_end)
 
 		if (off == secondary_done || !checksummed(buf, len, off, 1, &secondary))
 			continue;
-		fixed += (unsigned)seal_copy(buf, off, &secondary);
+		fixed += (unsigned)seal_copy(buf, data_len, off, &secondary);
 		note_end(&end, off);
 	}
 	if (written_end)
@@ -333,7 +405,7 @@ int fz_image_prepare(struct fz_image *img, const uint8_t *data, size_t size, uns
 	if (!(ctl & FZ_CTL_RAW)) {
 		size_t written_end;
 
-		fz_fix_checksums(img->bytes, img->len, &written_end);
+		fz_fix_checksums(img->bytes, img->len, img->input_len, &written_end);
 		if (written_end > img->clean_len)
 			img->clean_len = written_end;
 	}

@@ -87,11 +87,12 @@ void fz_image_release(struct fz_image *img);
  * the scan at the nine LUKS2 offsets.  A copy is sealed when the reader
  * gets as far as its checksum (its binary header decodes and the copy lies
  * inside buf, the device: zeros past the input count), with its declared
- * checksum_alg and the field zeroed first.  Returns the number of copies
- * sealed; *written_end (if not NULL) gets the end of the last checksum
- * field written.
+ * checksum_alg and the field zeroed first.  Only the first data_len bytes
+ * of buf may be non-zero (the input; digests are cached by what decides
+ * them).  Returns the number of copies sealed; *written_end (if not NULL)
+ * gets the end of the last checksum field written.
  */
-unsigned fz_fix_checksums(uint8_t *buf, size_t len, size_t *written_end);
+unsigned fz_fix_checksums(uint8_t *buf, size_t len, size_t data_len, size_t *written_end);
 
 /* 2 * hdr_size + config.keyslots_size as the header claims them (the JSON
  * is searched for "keyslots_size", not parsed), 0 when there is no
@@ -108,6 +109,10 @@ uint64_t fz_claimed_device_size(const uint8_t *buf, size_t len);
  * replays keep failing on its reproducer until src/ is fixed.
  */
 int fz_known_bug(const char *name);
+
+/* 1 when the environment has FUZZ_EXPECT_LOAD=1: inputs that must load
+ * (fuzz/regressions/luks2_load/must-load, see replay.sh). */
+int fz_expect_load(void);
 
 /* fuzz_alloc.c, in the libFuzzer and AFL++ builds only: fails the run when
  * a large block it caches was not freed (LeakSanitizer cannot see those).

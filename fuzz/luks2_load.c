@@ -4,12 +4,16 @@
  * headers, checksums, the secondary scan, JSON parsing, validation, the
  * choice between the copies and the device size check; then what the
  * read-only verbs do with a loaded header (dump, dump --json, the segment
- * accessors).
+ * accessors), and lv_probe's verdict on the same bytes.
  *
  * The input is a device image: the header part of a LUKS2 device (seeds are
  * 2 * hdr_size bytes).  See fuzz_common.h for the control byte: by default
  * both copies get a correct checksum and the device is zero-extended to the
  * size the header claims.
+ *
+ * With FUZZ_EXPECT_LOAD=1 in the environment a refused header is a failure
+ * too: fuzz/regressions/luks2_load/must-load/ holds headers cryptsetup
+ * accepts that luksvol once refused, and replay.sh runs them so.
  */
 #include <string.h>
 
@@ -37,21 +41,43 @@ static void after_load(struct lv_device *dev)
 	(void)lv_crypt_segment_get(dev, &seg, &err);
 }
 
+/* What lv_probe (isLuks, `apply`'s test for an empty device, wipe) says
+ * about the image. */
+static int probe(struct fz_image *img, enum lv_luks_version *version)
+{
+	struct lv_storage *st;
+	int r = lv_storage_open_mem(&st, img->bytes, img->len, 0);
+
+	if (r < 0)
+		return r;
+	r = lv_probe_storage(st, version);
+	lv_storage_close(&st);
+	return r;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct lv_device *dev = NULL;
 	struct lv_err err = { 0 };
+	enum lv_luks_version version;
 	struct fz_image img;
+	int probed;
 
 	if (fz_image_prepare(&img, data, size, 0) < 0)
 		return 0;
+	probed = probe(&img, &version);
 	if (lv_device_load_mem(&dev, img.bytes, img.len, 0, &err) == 0) {
 		const struct lv_hdr_copy *active = &dev->copies[dev->active];
 
 		if (active->state != LV_COPY_OK)
 			fz_fail("loaded from a copy in state %d", (int)active->state);
+		if (probed == 0 && version == LV_NOT_LUKS)
+			fz_fail("lv_probe finds no LUKS header on a device that loads (%s copy)",
+				dev->active == LV_PRIMARY ? "primary" : "secondary");
 		after_load(dev);
 		lv_device_free(&dev);
+	} else if (fz_expect_load()) {
+		fz_fail("refused a header that must load: %s", err.msg);
 	} else if (dev) {
 		fz_fail("failed load left a device behind: %s", err.msg);
 	} else if (err.msg[0] == '\0') {

@@ -182,6 +182,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct lv_err err = { 0 }, token_err = { 0 }, label_err = { 0 };
 	static struct facts before, after;	/* 25 KiB each */
 	struct lv_device *dev = NULL;
+	struct lv_storage *st;
 	struct fz_image img;
 	int token_id = -1, r_token, r_label;
 
@@ -200,7 +201,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	compare(&before, &after, "in memory after the writes");
 	lv_device_free(&dev);
 
-	if (lv_device_load_mem(&dev, img.bytes, img.len, 0, &err) < 0)
+	/* The reload goes through lv_device_load_storage, the storage-level
+	 * entry point, over a new memory storage of the same bytes. */
+	if (lv_storage_open_mem(&st, img.bytes, img.len, 0) < 0)
+		goto out;
+	if (lv_device_load_storage(&dev, st, 0, &err) < 0)
 		fz_fail("reload failed (token import %d: %s; set label %d: %s): %s", r_token,
 			token_err.msg, r_label, r_label ? label_err.msg : "", err.msg);
 	facts_of(dev, &after);

@@ -16,8 +16,10 @@
 #                                 area; and each primary copy alone) of:
 #                                 cryptsetup luksFormat images for every
 #                                 metadata size 16k..4m x pbkdf2/argon2i/argon2id,
-#                                 with tokens, labels, more keyslots, priorities,
-#                                 reencryption metadata; luksvol format images;
+#                                 with every token kind (keyring, systemd, clevis,
+#                                 sideroKMS, talos-tpm2, external), labels, more
+#                                 keyslots, priorities, reencryption metadata;
+#                                 luksvol format images;
 #                                 ../shared/testdata/cryptsetup images; the header
 #                                 mutations of tests/generators/mutate.py; crafted
 #                                 variants (seedtool.py variants)
@@ -25,6 +27,7 @@
 #   luks2_unlock                  tiny images (metadata + keyslots area) formatted
 #                                 with the harness passphrase and KDF costs within
 #                                 its caps, so the passphrase opens them
+#   config_yaml                   the volume-config fixtures of tests/config
 # Needs: cryptsetup, python3, xz, tar; $BUILD/luksvol; for --merge $BUILD/fuzz/<target>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,8 +38,9 @@ TESTDATA=${TESTDATA:-../shared/testdata/cryptsetup}
 OUT=$BUILD/fuzz-seeds
 WORK=$OUT/work
 PASS=fuzz-passphrase		# luks2_unlock.c's FZ_PASSPHRASE
-TARGETS="luks2_load luks2_json luks2_unlock luks2_roundtrip"
-SEEDTOOL="python3 fuzz/seedtool.py"
+TARGETS="luks2_load luks2_json luks2_unlock luks2_roundtrip config_yaml"
+PYTHON=/usr/bin/python3
+SEEDTOOL="$PYTHON fuzz/seedtool.py"
 MERGE=0 REGEN=1
 case ${1:-} in
 --merge) MERGE=1 ;;
@@ -149,6 +153,28 @@ if command -v cryptsetup >/dev/null; then
 	keep_unlock "$path"
 	keep "$path.prio"
 
+	# Every token kind luksvol may meet, as cryptsetup stores them: systemd's,
+	# clevis, and Talos's sideroKMS and talos-tpm2 (talos-encryption.md §3).
+	new_image 16k 128k; path=$IMG sectors=$SECTORS
+	# shellcheck disable=SC2046
+	cs luksFormat -q --type luks2 $(fast_kdf pbkdf2) --luks2-metadata-size 16k \
+		--luks2-keyslots-size 128k --offset "$sectors" -s 256 --key-file "$WORK/pass" "$path"
+	id=0
+	while read -r token; do
+		printf '%s' "$token" >"$WORK/kind.json"
+		cs token import --json-file "$WORK/kind.json" --token-id $id "$path"
+		id=$((id + 1))
+	done <<-'EOF'
+	{"type":"systemd-tpm2","keyslots":["0"],"tpm2-blob":"AJ4AIA==","tpm2-pcrs":[7],"tpm2-pcr-bank":"sha256","tpm2-primary-alg":"ecc","tpm2-policy-hash":"1bb3e21e","tpm2-pin":false}
+	{"type":"systemd-fido2","keyslots":["0"],"fido2-credential":"AAAA","fido2-salt":"AAAA","fido2-rp":"io.systemd.cryptsetup","fido2-clientPin-required":true,"fido2-up-required":false,"fido2-uv-required":false}
+	{"type":"systemd-recovery","keyslots":["0"]}
+	{"type":"clevis","keyslots":["0"],"jwe":{"protected":"eyJhbGciOiJkaXIifQ","encrypted_key":"","iv":"AAAA","ciphertext":"AAAA","tag":"AAAA"}}
+	{"type":"sideroKMS","keyslots":[],"UserData":{"sealedData":"c2VhbGVk"}}
+	{"type":"talos-tpm2","keyslots":[],"UserData":{"keyslots":[0],"sealed_blob_private":"AAAA","sealed_blob_public":"AAAA","pcrs":[7],"pubkey_pcrs":[11],"alg":"sha256","encryption_version":"1","policy_hash":"AAAA","key_name":"AAAA"}}
+	{"type":"luks2-keyring","keyslots":["0"],"key_description":"fuzz:kr"}
+	EOF
+	keep "$path"
+
 	# Reencryption metadata (reencrypt keyslot, backup segments, requirement).
 	for mode in "" "--decrypt"; do
 		new_image 16k 1m; path=$IMG sectors=$SECTORS
@@ -157,7 +183,10 @@ if command -v cryptsetup >/dev/null; then
 			--luks2-keyslots-size 1m --offset "$sectors" -s 256 --key-file "$WORK/pass" "$path"
 		# shellcheck disable=SC2046,SC2086
 		if cs_try reencrypt --init-only -q $mode $(fast_kdf pbkdf2) \
-			--key-file "$WORK/pass" "$path"; then keep "$path"; fi
+			--key-file "$WORK/pass" "$path"; then
+			keep "$path"
+			REENC_BASE=$path
+		fi
 	done
 	img; path=$IMG
 	truncate -s 8M "$path"
@@ -242,7 +271,7 @@ fi
 
 # ---- tests/generators/mutate.py ----------------------------------------------
 if [ -f "$TESTDATA/luks2_valid_hdr.img.xz" ]; then
-	python3 tests/generators/mutate.py --base "$TESTDATA/luks2_valid_hdr.img.xz" \
+	$PYTHON tests/generators/mutate.py --base "$TESTDATA/luks2_valid_hdr.img.xz" \
 		--out "$WORK/mutate" >/dev/null
 	for f in "$WORK"/mutate/*.img; do
 		$SEEDTOOL header "$f" "$OUT/images/mutate-$(basename "$f" .img)"
@@ -250,10 +279,19 @@ if [ -f "$TESTDATA/luks2_valid_hdr.img.xz" ]; then
 fi
 
 # ---- crafted variants on a luksvol and a cryptsetup 16k image ---------------
-for f in "${CS_BASE:-}" "${LV_BASE:-}"; do
+for f in "${CS_BASE:-}" "${LV_BASE:-}" "${REENC_BASE:-}"; do
 	if [ -n "$f" ]; then $SEEDTOOL variants "$f" "$OUT/variants" "$OUT/luks2_json"; fi
 done
 if [ -d "$OUT/variants" ]; then cp "$OUT"/variants/* "$OUT/images/"; fi
+
+# An empty input: the JSON area size check, and whatever a target does with nothing.
+for t in $TARGETS; do : >"$OUT/$t/empty"; done
+
+# ---- config_yaml: the volume-config fixtures of tests/config ------------------
+mkdir -p "$OUT/config_yaml"
+for f in tests/config/valid/* tests/config/invalid/*.yaml; do
+	case $f in *.yaml | *.json) cp "$f" "$OUT/config_yaml/$(basename "$(dirname "$f")")-$(basename "$f")" ;; esac
+done
 
 # ---- distribute ------------------------------------------------------------------
 for f in "$OUT"/images/*; do
@@ -290,7 +328,7 @@ if [ $REGEN = 1 ]; then generate; fi
 # cover for them: they are always used together with fuzz/corpus/luks2_load
 # (fuzz/corpus_dirs.sh; replay.sh, fuzz.mk and README.md do so).
 MAX_BYTES=${FUZZ_CORPUS_MAX_BYTES:-153600}
-for t in luks2_load luks2_json luks2_unlock luks2_roundtrip; do
+for t in $TARGETS; do
 	bin=$BUILD/fuzz/$t
 	[ -x "$bin" ] || { echo "make_seeds.sh: $bin missing (make fuzz)" >&2; exit 1; }
 	base=$(fuzz/corpus_dirs.sh --base "$t")

@@ -5,6 +5,9 @@
 # through $BUILD/fuzz-replay/<target> (the normal $CC with ASan + UBSan and
 # fuzz/standalone_main.c; no libFuzzer, no clang needed).
 #
+# fuzz/regressions/<target>/must-load/ holds inputs luks2_load must load
+# (FUZZ_EXPECT_LOAD=1): headers cryptsetup accepts that luksvol once refused.
+#
 # Prints one line per target, "PASS fuzz-replay/<target> (N inputs)" or
 # "FAIL fuzz-replay/<target>: reason", and appends the same PASS/FAIL lines
 # to $LV_RESULTS when it is set (tests/run.sh runs this file as a suite).
@@ -68,7 +71,12 @@ for t in $TARGETS; do
 		while IFS= read -r f; do regressions+=("$f"); done < <(
 			find fuzz/regressions/$t -maxdepth 1 -type f ! -name '.*' | sort)
 	fi
-	count=${#regressions[@]}
+	must_load=()
+	if [ -d fuzz/regressions/$t/must-load ]; then
+		while IFS= read -r f; do must_load+=("$f"); done < <(
+			find fuzz/regressions/$t/must-load -maxdepth 1 -type f ! -name '.*' | sort)
+	fi
+	count=$((${#regressions[@]} + ${#must_load[@]}))
 	for d in "${corpus[@]}"; do
 		count=$((count + $(find "$d" -maxdepth 1 -type f ! -name '.*' | wc -l)))
 	done
@@ -91,6 +99,13 @@ for t in $TARGETS; do
 	for f in "${regressions[@]}"; do
 		if ! why=$(run_one "$log.$(basename "$f")" "$f"); then
 			reasons="${reasons:+$reasons; }$(basename "$f"): $why"
+		fi
+	done
+	# Headers cryptsetup accepts that luksvol once refused: refusing one
+	# again fails (FUZZ_EXPECT_LOAD, luks2_load.c).
+	for f in "${must_load[@]}"; do
+		if ! why=$(FUZZ_EXPECT_LOAD=1 run_one "$log.$(basename "$f")" "$f"); then
+			reasons="${reasons:+$reasons; }must-load/$(basename "$f"): $why"
 		fi
 	done
 	if [ -z "$reasons" ]; then

@@ -267,10 +267,194 @@ def v_escaped_numbers(o):
     return compact(o)
 
 
+# ---- variants that reach the validator's rarer refusals ----
+
+def first_keyslot(o):
+    return o["keyslots"][sorted(o["keyslots"], key=int)[0]]
+
+
+def v_many_ids(o):
+    for d in o["digests"].values():
+        d["keyslots"] = [str(i % 32) for i in range(65)]
+    return compact(o)
+
+
+def v_many_flags(o):
+    o["config"]["flags"] = ["flag-%d" % i for i in range(33)]
+    return compact(o)
+
+
+def v_flag_not_string(o):
+    o["config"]["flags"] = ["allow-discards", 7]
+    return compact(o)
+
+
+def v_requirements_not_object(o):
+    o["config"]["requirements"] = ["online-reencrypt"]
+    return compact(o)
+
+
+def v_online_reencrypt_unversioned(o):
+    o["config"]["requirements"] = {"mandatory": ["online-reencrypt"]}
+    return compact(o)
+
+
+def v_two_online_reencrypt(o):
+    o["config"]["requirements"] = {"mandatory": ["online-reencrypt-v2", "online-reencrypt-v3"]}
+    return compact(o)
+
+
+def v_token_not_object(o):
+    o["tokens"]["3"] = [1, 2]
+    return compact(o)
+
+
+def v_many_tokens(o):
+    for i in range(33):
+        o["tokens"]["%d" % i] = {"type": "fuzz-%d" % i, "keyslots": []}
+    return compact(o)
+
+
+def v_many_digests(o):
+    d = next(iter(o["digests"].values()))
+    for i in range(33):
+        o["digests"]["%d" % i] = dict(d, keyslots=[], segments=[])
+    return compact(o)
+
+
+def v_many_keyslots(o):
+    for i in range(33):
+        o["keyslots"]["%d" % i] = {"type": "future-keyslot", "key_size": 0,
+                                   "area": {"type": "none", "offset": "0", "size": "0"}}
+    return compact(o)
+
+
+def v_integrity_not_object(o):
+    o["segments"]["0"]["integrity"] = "hmac(sha256)"
+    return compact(o)
+
+
+def v_segment_not_object(o):
+    o["segments"]["1"] = "linear"
+    return compact(o)
+
+
+def v_keyslot_not_object(o):
+    o["keyslots"]["9"] = 9
+    return compact(o)
+
+
+def v_priority_not_integer(o):
+    first_keyslot(o)["priority"] = "2"
+    return compact(o)
+
+
+def v_key_size_string(o):
+    first_keyslot(o)["key_size"] = "32"
+    return compact(o)
+
+
+def v_offset_overflow(o):
+    o["segments"]["0"]["offset"] = "18446744073709547520"
+    o["segments"]["0"]["size"] = "1048576"
+    return compact(o)
+
+
+def v_in_reencryption_alone(o):
+    o["segments"]["0"]["flags"] = ["in-reencryption"]
+    return compact(o)
+
+
+def v_area_size_zero(o):
+    first_keyslot(o)["area"]["size"] = "0"
+    return compact(o)
+
+
+def v_argon2_limits(o):
+    """strict.c: argon2 time, cpus and memory out of range, one keyslot each,
+    with their own digest and 4 KiB areas after keyslot 0's."""
+    k = first_keyslot(o)
+    area = k["area"]
+    start = int(area["offset"]) + int(area["size"])
+    d = next(iter(o["digests"].values()))
+    o["digests"]["1"] = dict(d, keyslots=[], segments=[])
+    for n, kdf in enumerate([{"time": 0, "memory": 1024, "cpus": 1},
+                             {"time": 4, "memory": 1024, "cpus": 0},
+                             {"time": 4, "memory": 1, "cpus": 1}]):
+        ks = copy.deepcopy(k)
+        ks["key_size"] = 1
+        ks["area"] = dict(area, offset=str(start + 4096 * n), size="4096")
+        ks["kdf"] = dict(kdf, type="argon2id", salt=k["kdf"]["salt"])
+        o["keyslots"][str(10 + n)] = ks
+        o["digests"]["1"]["keyslots"].append(str(10 + n))
+    return compact(o)
+
+
+def v_key_size_huge(o):
+    k = first_keyslot(o)
+    k["key_size"] = 513
+    k["area"]["size"] = str((513 * 4000 + 4095) // 4096 * 4096)
+    o["config"]["keyslots_size"] = str(4 << 20)
+    o["segments"]["0"]["offset"] = str(8 << 20)
+    return compact(o)
+
+
+def v_null_cipher(o):
+    o["segments"]["0"]["encryption"] = "cipher_null-ecb"
+    return compact(o)
+
+
+# ---- variants of a header in reencryption (None elsewhere) ----
+
+def reencrypt_keyslot(o):
+    for k, ks in o["keyslots"].items():
+        if ks.get("type") == "reencrypt":
+            return k
+    return None
+
+
+def v_two_reencrypt_keyslots(o):
+    k = reencrypt_keyslot(o)
+    if k is None:
+        return None
+    ks = copy.deepcopy(o["keyslots"][k])
+    ks["area"] = {"type": "none", "offset": "0", "size": "0"}
+    o["keyslots"]["31"] = ks
+    return compact(o)
+
+
+def v_in_reencryption_not_final(o):
+    if reencrypt_keyslot(o) is None:
+        return None
+    for seg in o["segments"].values():
+        if not any(f.startswith("backup-") for f in seg.get("flags", [])):
+            seg["flags"] = ["in-reencryption"]
+            seg["sector_size"] = 512 if seg.get("sector_size") != 512 else 4096
+            return compact(o)
+    return None
+
+
+def v_segment_matches_no_backup(o):
+    if reencrypt_keyslot(o) is None:
+        return None
+    for seg in o["segments"].values():
+        if not any(f.startswith("backup-") for f in seg.get("flags", [])):
+            seg["sector_size"] = 512 if seg.get("sector_size") != 512 else 4096
+            return compact(o)
+    return None
+
+
 VARIANTS = [v_integrity, v_flags, v_unknown_requirement, v_known_requirement, v_tokens,
             v_priorities, v_unknown_keyslot, v_kdf_leftover, v_old_argon2, v_two_segments,
             v_opal, v_fixed_size, v_detached, v_extra_keys, v_pretty, v_sha1_digest,
-            v_hashes, v_camellia, v_escaped_numbers]
+            v_hashes, v_camellia, v_escaped_numbers,
+            v_many_ids, v_many_flags, v_flag_not_string, v_requirements_not_object,
+            v_online_reencrypt_unversioned, v_two_online_reencrypt, v_token_not_object,
+            v_many_tokens, v_many_digests, v_many_keyslots, v_integrity_not_object,
+            v_segment_not_object, v_keyslot_not_object, v_priority_not_integer,
+            v_key_size_string, v_offset_overflow, v_in_reencryption_alone, v_area_size_zero,
+            v_argon2_limits, v_key_size_huge, v_null_cipher,
+            v_two_reencrypt_keyslots, v_in_reencryption_not_final, v_segment_matches_no_backup]
 
 
 def cmd_variants(src, loaddir, jsondir):
@@ -280,7 +464,7 @@ def cmd_variants(src, loaddir, jsondir):
     n = header_len(img)
     for variant in VARIANTS:
         text = variant(copy.deepcopy(base))
-        if len(text) >= hs - BIN:
+        if text is None or len(text) >= hs - BIN:
             continue
         out = bytearray(img[:n])
         for off in (0, hs):

@@ -6,10 +6,13 @@
  * how make fuzz-replay and fuzz/replay.sh replay corpora and regressions,
  * and how make fuzz-coverage collects profiles.
  *
- *   <target> [-v] PATH...     exit 0 when every input ran; a crash aborts
+ *   <target> [-v] [-repeat=N] PATH...
+ *                             exit 0 when every input ran; a crash aborts
  *
- * Arguments starting with '-' other than -v are ignored, so libFuzzer-style
- * flags do no harm.  When a sanitizer or an invariant stops the run, the
+ * -v names each input as it runs; -repeat=N runs each input N times and
+ * prints the CPU time per run (how fuzz/README.md "Speed" measures the cost
+ * of a run without libFuzzer).  Other arguments starting with '-' are
+ * ignored, so libFuzzer-style flags do no harm.  When a sanitizer or an invariant stops the run, the
  * input's path is printed after the report.
  */
 #include <dirent.h>
@@ -18,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "fuzz_common.h"
 
@@ -25,11 +29,31 @@
 void __sanitizer_set_death_callback(void (*callback)(void)) __attribute__((weak));
 
 static int verbose;
+static unsigned long repeat = 1;
 
 static void print_current_input(void)
 {
 	if (fz_current_input)
 		fprintf(stderr, "standalone: crashed on input %s\n", fz_current_input);
+}
+
+static double cpu_seconds(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void run_repeated(const char *path, const uint8_t *data, size_t len)
+{
+	double start = repeat > 1 ? cpu_seconds() : 0;
+
+	for (unsigned long i = 0; i < repeat; i++)
+		LLVMFuzzerTestOneInput(data, len);
+	if (repeat > 1)
+		printf("%s: %.1f us CPU per run (%lu runs)\n", path,
+		       (cpu_seconds() - start) * 1e6 / (double)repeat, repeat);
 }
 
 static int run_file(const char *path)
@@ -50,7 +74,7 @@ static int run_file(const char *path)
 			if (verbose)
 				fprintf(stderr, "standalone: running %s (%ld bytes)\n", path, len);
 			fz_current_input = path;
-			LLVMFuzzerTestOneInput(data, (size_t)len);
+			run_repeated(path, data, (size_t)len);
 			fz_current_input = NULL;
 			r = 0;
 		}
@@ -128,6 +152,12 @@ int main(int argc, char **argv)
 
 		if (strcmp(argv[i], "-v") == 0) {
 			verbose = 1;
+			continue;
+		}
+		if (strncmp(argv[i], "-repeat=", 8) == 0) {
+			repeat = strtoul(argv[i] + 8, NULL, 10);
+			if (repeat == 0)
+				repeat = 1;
 			continue;
 		}
 		if (argv[i][0] == '-')

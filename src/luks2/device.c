@@ -214,7 +214,7 @@ void lv_device_free(struct lv_device **dev)
 	*dev = NULL;
 }
 
-static int probe_storage(struct lv_storage *st, enum lv_luks_version *version)
+int lv_probe_storage(struct lv_storage *st, enum lv_luks_version *version)
 {
 	uint8_t raw[8];
 
@@ -222,9 +222,10 @@ static int probe_storage(struct lv_storage *st, enum lv_luks_version *version)
 	if (lv_storage_read(st, 0, raw, sizeof(raw)) == 0 &&
 	    memcmp(raw, lv_magic_primary, LV_MAGIC_BYTES) == 0) {
 		unsigned v = (unsigned)raw[6] << 8 | raw[7];
-		if (v == 1 || v == 2)
+		if (v == 1 || v == 2) {
 			*version = (enum lv_luks_version)v;
-		return 0;
+			return 0;
+		}
 	}
 	/* A wiped primary: libblkid still finds LUKS2 by its secondary. */
 	for (size_t i = 0; i < sizeof(secondary_scan_offsets) / sizeof(uint64_t); i++) {
@@ -247,7 +248,7 @@ int lv_probe(const char *path, enum lv_luks_version *version, struct lv_err *err
 	if (r < 0)
 		return lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
 				  strerror(-r));
-	r = probe_storage(st, version);
+	r = lv_probe_storage(st, version);
 	lv_storage_close(&st);
 	return r;
 }

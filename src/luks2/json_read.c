@@ -245,13 +245,15 @@ int lv_json_area_parse(const uint8_t *area, size_t area_len, struct json_object 
 		*root = NULL;
 		return lv_err_set(err, -EINVAL, "JSON area: no terminating NUL after the JSON");
 	}
-	for (size_t i = end; i < area_len; i++) {
-		if (area[i] != '\0') {
-			json_object_put(*root);
-			*root = NULL;
-			return lv_err_set(err, -EINVAL,
-					  "JSON area: non-NUL byte at offset %zu after the JSON", i);
-		}
+	if (area[end] != '\0' || memcmp(area + end, area + end + 1, area_len - end - 1) != 0) {
+		size_t i = end;
+
+		while (area[i] == '\0')
+			i++;
+		json_object_put(*root);
+		*root = NULL;
+		return lv_err_set(err, -EINVAL,
+				  "JSON area: non-NUL byte at offset %zu after the JSON", i);
 	}
 	if (!json_object_is_type(*root, json_type_object)) {
 		json_object_put(*root);

@@ -185,6 +185,15 @@ static const struct lv_segment *backup_segment(const struct lv_metadata *md, con
 	return NULL;
 }
 
+static int segments_match(const struct lv_segment *a, const struct lv_segment *b)
+{
+	if (strcmp(a->type, b->type) != 0)
+		return 0;
+	if (strcmp(a->type, "crypt") != 0)
+		return 1;
+	return a->sector_size == b->sector_size && strcmp(a->encryption, b->encryption) == 0;
+}
+
 /* S9: an online reencryption keeps both backup segments, and every
  * regular segment is one of them. */
 static int check_reencrypt_segments(const struct lv_metadata *md, struct lv_err *err)
@@ -203,11 +212,10 @@ static int check_reencrypt_segments(const struct lv_metadata *md, struct lv_err 
 
 		if (seg->is_backup)
 			continue;
-		if (seg->in_reencryption && !json_object_equal(seg->json, final->json))
+		if (seg->in_reencryption && !segments_match(seg, final))
 			return lv_err_set(err, -EINVAL,
 					  "segment %u: in reencryption but not backup-final", seg->id);
-		if (!json_object_equal(seg->json, final->json) &&
-		    !json_object_equal(seg->json, previous->json))
+		if (!segments_match(seg, final) && !segments_match(seg, previous))
 			return lv_err_set(err, -EINVAL,
 					  "segment %u: matches neither backup segment", seg->id);
 	}

@@ -1,33 +1,49 @@
 #!/bin/bash
-# run.sh: the fuzzing part of `make test`: every committed corpus file and
-# every reproducer in fuzz/regressions through each target under ASan+UBSan
-# (fuzz/replay.sh), then each libFuzzer target for FUZZ_SMOKE_SECONDS
-# (make fuzz-smoke).  Results go to $LV_RESULTS as fuzz-replay/<target>
-# and fuzz-smoke/<target>.
+# run.sh: the fuzzing part of `make test` (fuzz/README.md):
+#   fuzz-replay/<target>  every committed corpus file and every reproducer in
+#                         fuzz/regressions/<target> through the target under
+#                         ASan+UBSan ($CC, fuzz/replay.sh), in seconds;
+#   fuzz-smoke/<target>   each libFuzzer target for FUZZ_SMOKE_SECONDS (30)
+#                         (fuzz/smoke.sh, what `make fuzz-smoke` runs);
+#   fuzz-afl/<target>     the same harnesses built with afl-clang-fast
+#                         (make fuzz-afl), each run over one corpus file.
+# Every line goes to $LV_RESULTS through the scripts or tests/lib.sh.
 set -u
 source "$(dirname "$0")/../lib.sh"
 cd "$LV_TOP"
-bash fuzz/replay.sh >"$LV_WORK/fuzz-replay.txt" 2>&1
-grep -E '^(PASS|FAIL) ' "$LV_WORK/fuzz-replay.txt"
+TARGETS=$(sed -n 's/^FUZZ_TARGETS := //p' fuzz/fuzz.mk)
+
 # A make started from make test must not inherit its jobserver.
-env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s BUILD="$BUILD" fuzz-smoke \
-	>"$LV_WORK/fuzz-smoke.txt" 2>&1
-grep -E '^(PASS|FAIL) fuzz-smoke/' "$LV_WORK/fuzz-smoke.txt" >>"$LV_RESULTS"
-if ! grep -q '^PASS fuzz-smoke/' "$LV_WORK/fuzz-smoke.txt" ||
-	grep -q '^FAIL fuzz-smoke/' "$LV_WORK/fuzz-smoke.txt"; then
-	tail -20 "$LV_WORK/fuzz-smoke.txt"
-fi
-for t in $(sed -n 's/^FUZZ_TARGETS := //p' fuzz/fuzz.mk); do
-	grep -q "^\(PASS\|FAIL\) fuzz-smoke/$t\$" "$LV_WORK/fuzz-smoke.txt" ||
-		t_fail "fuzz-smoke/$t" "did not run: $(tail -c 300 "$LV_WORK/fuzz-smoke.txt")"
-done
-# The same harnesses build for AFL++ (afl-clang-fast) and run an input.
-if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s BUILD="$BUILD" fuzz-afl \
-	>"$LV_WORK/fuzz-afl.txt" 2>&1; then
-	for t in $(sed -n 's/^FUZZ_TARGETS := //p' fuzz/fuzz.mk); do
-		input=$(find "$(fuzz/corpus_dirs.sh "$t" | tail -1)" -maxdepth 1 -type f | sort | head -1)
-		t_expect "fuzz-afl/$t" 0 timeout 120 "$BUILD/fuzz-afl/$t" "$input"
+submake() { env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -s -j2 BUILD="$BUILD" "$@"; }
+
+BUILD="$BUILD" bash fuzz/replay.sh >"$LV_WORK/fuzz-replay.txt" 2>&1
+grep -E '^(PASS|FAIL) ' "$LV_WORK/fuzz-replay.txt"
+
+if submake fuzz >"$LV_WORK/fuzz-build.txt" 2>&1; then
+	BUILD="$BUILD" bash fuzz/smoke.sh >"$LV_WORK/fuzz-smoke.txt" 2>&1
+	grep -E '^(PASS|FAIL) ' "$LV_WORK/fuzz-smoke.txt"
+	for t in $TARGETS; do
+		grep -q "^\(PASS\|FAIL\) fuzz-smoke/$t[ :]" "$LV_WORK/fuzz-smoke.txt" ||
+			t_fail "fuzz-smoke/$t" "did not run: $(tail -c 300 "$LV_WORK/fuzz-smoke.txt")"
 	done
 else
-	t_fail fuzz-afl/build "$(tail -c 300 "$LV_WORK/fuzz-afl.txt")"
+	for t in $TARGETS; do
+		t_fail "fuzz-smoke/$t" "make fuzz failed: $(tail -c 300 "$LV_WORK/fuzz-build.txt")"
+	done
+fi
+
+# The same harnesses for AFL++: persistent-mode binaries also run a file
+# given as an argument, outside afl-fuzz.
+if submake fuzz-afl >"$LV_WORK/fuzz-afl.txt" 2>&1; then
+	for t in $TARGETS; do
+		input=$(find "fuzz/corpus/$t" -maxdepth 1 -type f | sort | head -1)
+		if [ -z "$input" ]; then
+			t_fail "fuzz-afl/$t" "fuzz/corpus/$t is empty"
+			continue
+		fi
+		t_expect "fuzz-afl/$t" 0 timeout 120 "$BUILD/fuzz-afl/$t" "$input"
+		t_expect "fuzz-afl/$t.cmplog" 0 timeout 120 "$BUILD/fuzz-afl/$t.cmplog" "$input"
+	done
+else
+	t_fail fuzz-afl/build "make fuzz-afl failed: $(tail -c 300 "$LV_WORK/fuzz-afl.txt")"
 fi

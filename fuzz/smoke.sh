@@ -1,0 +1,55 @@
+#!/bin/bash
+# smoke.sh: each libFuzzer target ($BUILD/fuzz/<target>, make fuzz) for
+# FUZZ_SMOKE_SECONDS (default 30) from its committed corpus, with its
+# dictionary.  New inputs go to $BUILD/fuzz/smoke/<target>; the committed
+# corpus is only read.  A crash, leak, timeout (-timeout=30) or OOM is a
+# failure; its reproducer is $BUILD/fuzz/artifacts/<target>-*.
+#
+# Prints "PASS fuzz-smoke/<target> (N runs, E exec/s)" or
+# "FAIL fuzz-smoke/<target>: reason" for every target, also appended to
+# $LV_RESULTS when set, and exits non-zero when one failed.
+#   BUILD=build FUZZ_TARGETS="luks2_load ..." fuzz/smoke.sh
+# FUZZ_SKIP_KNOWN_BUGS is passed on (see README.md "known bugs").
+set -u
+cd "$(dirname "$0")/.."
+BUILD=${BUILD:-build}
+SECONDS_EACH=${FUZZ_SMOKE_SECONDS:-30}
+TARGETS=${FUZZ_TARGETS:-$(sed -n 's/^FUZZ_TARGETS := //p' fuzz/fuzz.mk)}
+DIR=$BUILD/fuzz
+
+result() {
+	echo "$1"
+	if [ -n "${LV_RESULTS:-}" ]; then echo "$1" >>"$LV_RESULTS"; fi
+}
+
+failed=0
+for t in $TARGETS; do
+	bin=$DIR/$t log=$DIR/smoke/$t.log
+	mkdir -p "$DIR/smoke/$t" "$DIR/artifacts"
+	if [ ! -x "$bin" ]; then
+		result "FAIL fuzz-smoke/$t: $bin is missing (make fuzz)"
+		failed=1
+		continue
+	fi
+	corpus=()
+	for d in $(fuzz/corpus_dirs.sh "$t"); do
+		if [ -d "$d" ]; then corpus+=("$d"); fi
+	done
+	echo "== fuzz-smoke: $t for $SECONDS_EACH s"
+	"$bin" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=2048 \
+		-dict="$(fuzz/dict_for.sh "$t")" -print_final_stats=1 \
+		-artifact_prefix="$DIR/artifacts/$t-" "$DIR/smoke/$t" "${corpus[@]}" \
+		>"$log" 2>&1
+	rc=$?
+	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
+	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
+	if [ $rc -eq 0 ] && [ -n "$runs" ]; then
+		result "PASS fuzz-smoke/$t ($runs runs, $speed exec/s)"
+	else
+		what=$(grep -m1 -E 'ERROR: |runtime error|invariant violated' "$log")
+		artifact=$(grep -m1 -o 'Test unit written to .*' "$log")
+		result "FAIL fuzz-smoke/$t: exit $rc: ${what:-see $log} ${artifact}"
+		failed=1
+	fi
+done
+exit $failed
