@@ -24,6 +24,8 @@ t_expect() {
 	shift 2
 	"$@" >"$LV_WORK/last.out" 2>"$LV_WORK/last.err"
 	rc=$?
+	# Every command's output stays in one log (tests/reliability/zz_log_secrets.sh).
+	cat "$LV_WORK/last.out" "$LV_WORK/last.err" >>"$LV_WORK/commands.log" 2>/dev/null
 	if [ "$rc" -ge 128 ]; then
 		t_fail "$name" "killed by signal $((rc - 128)): $(head -c 300 "$LV_WORK/last.err")"
 	elif [ "$rc" -eq "$want" ]; then

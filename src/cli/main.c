@@ -43,10 +43,11 @@ static const struct cli_verb verbs[] = {
 	{ "repair", "repair DEVICE", 1, 1, cli_repair },
 	{ "erase", "erase [-q] DEVICE", 1, 1, cli_erase },
 #if LV_WITH_YAML
+	/* The Talos verbs: a WITH_YAML=0 build leaves out cmd_apply.c and src/keys. */
 	{ "apply", "apply -f FILE [--device VOLUMEID=PATH]... [--node-uuid U] [--state-dir DIR] "
 		   "[--no-activate] [--dry-run] [--json] [pbkdf options]", 0, 0, cli_apply },
-#endif
 	{ "wipe", "wipe [--yes] --label LABEL | DEVICE", 0, 1, cli_wipe },
+#endif
 };
 
 #define VERB_COUNT (sizeof(verbs) / sizeof(verbs[0]))
@@ -284,6 +285,21 @@ static int apply_option(int c, const char *arg, struct cli_opts *opts)
 	}
 }
 
+/* getopt's own messages (opterr) quote the whole argument, and
+ * "--passphrase=..." may be someone's secret: name the option only. */
+static void report_bad_option(int c, char **argv)
+{
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	const char *problem = c == ':' ? "needs an argument" : "is not an option";
+
+	if (strncmp(arg, "--", 2) == 0)
+		fprintf(stderr, "luksvol: %.*s %s\n", (int)strcspn(arg, "="), arg, problem);
+	else if (optopt > 0 && optopt < 128)
+		fprintf(stderr, "luksvol: -%c %s\n", optopt, problem);
+	else
+		fprintf(stderr, "luksvol: bad option\n");
+}
+
 /* Options may come before or after the positional arguments, as with
  * cryptsetup: getopt_long permutes argv. */
 static int parse_options(int argc, char **argv, struct cli_opts *opts)
@@ -293,8 +309,13 @@ static int parse_options(int argc, char **argv, struct cli_opts *opts)
 	opts->key_slot = LV_ANY_SLOT;
 	opts->token_id = LV_ANY_SLOT;
 	opts->format.key_slot = LV_ANY_SLOT;
-	while ((c = getopt_long(argc, argv, "vqrd:S:c:s:h:i:f:", long_options, NULL)) != -1) {
-		if (c == '?' || apply_option(c, optarg, opts) < 0)
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":vqrd:S:c:s:h:i:f:", long_options, NULL)) != -1) {
+		if (c == '?' || c == ':') {
+			report_bad_option(c, argv);
+			return -EINVAL;
+		}
+		if (apply_option(c, optarg, opts) < 0)
 			return -EINVAL;
 	}
 	opts->format.key_slot = opts->key_slot;

@@ -90,58 +90,355 @@ int lv_header_backup(struct lv_device *dev, const char *backup_path, struct lv_e
 	return r;
 }
 
-/* The backup must itself load as LUKS2 and fit before the device's data. */
-static int check_restore_target(const struct lv_device *backup, const char *path,
-				struct lv_storage *target, struct lv_err *err)
-{
-	uint64_t need = header_area_bytes(lv_dev_md(backup)), size;
-	struct lv_device *current;
-	struct lv_err ignored;
+/*
+ * Header restore (crash-safe).  cryptsetup copies the backup over the
+ * whole header area in one write, so a power cut inside it can leave
+ * neither header.  Here every cut leaves a header whose keyslots all open:
+ * the current one, the current one with keyslots moved out of the
+ * backup's way, or the restored one:
+ *  1. the backup's keyslot areas, where they differ from the disk and no
+ *     current keyslot uses the space;
+ *  2. where a current keyslot does use it, that keyslot's area is copied
+ *     to space neither header uses (dropped if there is none) and the
+ *     current header committed, then the backup's areas are written there;
+ *  3. the secondary copy, then the primary, each synced: a cut inside one
+ *     leaves that copy unreadable and the other complete (§2 "Read");
+ *  4. the rest of the header area (old keyslot material) from the backup.
+ * Each step is synced before the next starts.
+ */
+#define RESTORE_BLOCK 4096u
+enum {
+	BLOCK_NEW = 1,		/* in a keyslot area of the backup */
+	BLOCK_OLD = 2,		/* in a keyslot area of the current header */
+	BLOCK_MOVED = 4,	/* where step 2 put a current keyslot */
+};
 
-	if (lv_storage_size(target, &size) < 0 || size < need)
-		return lv_err_set(err, -EINVAL, "%s: too small for the backup header area", path);
-	if (lv_device_load(&current, path, 0, &ignored) < 0)
-		return 0;
-	const struct lv_segment *ours = lv_md_segment(lv_dev_md(current), 0);
-	const struct lv_segment *theirs = lv_md_segment(lv_dev_md(backup), 0);
-	int differs = ours && theirs && ours->offset_bytes != theirs->offset_bytes;
-	lv_device_free(&current);
-	if (differs)
-		return lv_err_set(err, -EINVAL, "%s: data offset differs between the device and the backup",
-				  path);
+struct restore {
+	struct lv_storage *target;
+	uint8_t *want;		/* the backup's header area */
+	uint8_t *have;		/* what the target holds, kept up to date */
+	uint8_t *map;		/* BLOCK_* per block */
+	size_t blocks, first_keyslot_block;
+};
+
+static size_t blocks_of(uint64_t bytes)
+{
+	return (size_t)((bytes + RESTORE_BLOCK - 1) / RESTORE_BLOCK);
+}
+
+static void mark_keyslot_blocks(struct restore *rs, const struct lv_metadata *md, uint8_t bit)
+{
+	for (unsigned i = 0; i < md->keyslot_count; i++) {
+		const struct lv_area *a = &md->keyslots[i].area;
+
+		for (size_t b = a->offset_bytes / RESTORE_BLOCK;
+		     b < blocks_of(a->offset_bytes + a->size_bytes) && b < rs->blocks; b++)
+			rs->map[b] |= bit;
+	}
+}
+
+static int block_differs(const struct restore *rs, size_t b)
+{
+	return memcmp(rs->want + b * RESTORE_BLOCK, rs->have + b * RESTORE_BLOCK, RESTORE_BLOCK) != 0;
+}
+
+/* Writes the backup's bytes over every differing keyslot-area block whose
+ * map bits under mask equal value, in runs, then syncs. */
+static int write_blocks(struct restore *rs, uint8_t mask, uint8_t value, struct lv_err *err)
+{
+	int wrote = 0, r = 0;
+
+	for (size_t b = rs->first_keyslot_block; r == 0 && b < rs->blocks;) {
+		size_t end = b;
+
+		while (end < rs->blocks && (rs->map[end] & mask) == value && block_differs(rs, end))
+			end++;
+		if (end == b) {
+			b++;
+			continue;
+		}
+		size_t off = b * RESTORE_BLOCK, len = (end - b) * RESTORE_BLOCK;
+		r = lv_storage_write(rs->target, off, rs->want + off, len);
+		if (r == 0)
+			memcpy(rs->have + off, rs->want + off, len);
+		wrote = 1;
+		b = end;
+	}
+	if (r == 0 && wrote)
+		r = lv_storage_sync(rs->target);
+	if (r < 0)
+		return lv_err_set(err, r, "%s: cannot write the backup's keyslot areas: %s",
+				  rs->target->name, strerror(-r));
 	return 0;
 }
 
-int lv_header_restore(const char *path, const char *backup_path, struct lv_err *err)
+static int keyslot_in_the_way(const struct restore *rs, const struct lv_keyslot *ks)
 {
+	for (size_t b = ks->area.offset_bytes / RESTORE_BLOCK;
+	     b < blocks_of(ks->area.offset_bytes + ks->area.size_bytes) && b < rs->blocks; b++)
+		if ((rs->map[b] & BLOCK_NEW) && block_differs(rs, b))
+			return 1;
+	return 0;
+}
+
+/* The first run of count blocks that no header uses; 0 when none. */
+static size_t free_run(const struct restore *rs, size_t count)
+{
+	for (size_t b = rs->first_keyslot_block, run = 0; b < rs->blocks; b++) {
+		run = rs->map[b] ? 0 : run + 1;
+		if (run == count)
+			return b + 1 - count;
+	}
+	return 0;
+}
+
+static void drop_keyslot(struct lv_metadata *work, unsigned index)
+{
+	uint32_t id = work->keyslots[index].id;
+	struct lv_id_list *lists[LV_DIGESTS_MAX + LV_TOKENS_MAX];
+	unsigned n = 0;
+
+	memmove(&work->keyslots[index], &work->keyslots[index + 1],
+		(work->keyslot_count - index - 1) * sizeof(work->keyslots[0]));
+	work->keyslot_count--;
+	for (unsigned i = 0; i < work->digest_count; i++)
+		lists[n++] = &work->digests[i].keyslots;
+	for (unsigned i = 0; i < work->token_count; i++)
+		lists[n++] = &work->tokens[i].keyslots;
+	for (unsigned i = 0; i < n; i++) {
+		unsigned out = 0;
+
+		for (unsigned k = 0; k < lists[i]->count; k++)
+			if (lists[i]->ids[k] != id)
+				lists[i]->ids[out++] = lists[i]->ids[k];
+		lists[i]->count = out;
+	}
+}
+
+/* Copies keyslot index of work to space no header uses and points it
+ * there.  Without such space the keyslot is dropped and 1 returned. */
+static int move_keyslot(struct restore *rs, struct lv_metadata *work, unsigned index,
+			struct lv_err *err)
+{
+	struct lv_keyslot *ks = &work->keyslots[index];
+	size_t count = blocks_of(ks->area.size_bytes), to = free_run(rs, count);
+	int r;
+
+	if (!to || ks->area.offset_bytes + ks->area.size_bytes > rs->blocks * RESTORE_BLOCK) {
+		drop_keyslot(work, index);
+		return 1;
+	}
+	r = lv_storage_write(rs->target, to * RESTORE_BLOCK, rs->have + ks->area.offset_bytes,
+			     (size_t)ks->area.size_bytes);
+	if (r < 0)
+		return lv_err_set(err, r, "%s: cannot move keyslot %u: %s", rs->target->name,
+				  ks->id, strerror(-r));
+	memcpy(rs->have + to * RESTORE_BLOCK, rs->have + ks->area.offset_bytes,
+	       (size_t)ks->area.size_bytes);
+	memset(rs->map + to, BLOCK_MOVED, count);
+	ks->area.offset_bytes = to * RESTORE_BLOCK;
+	return 0;
+}
+
+/* Step 2: current keyslots on space the backup needs move out of its
+ * way, and the current header says so before that space is written. */
+static int move_keyslots_away(struct restore *rs, struct lv_device *current, struct lv_err *err)
+{
+	struct lv_metadata *work = malloc(sizeof(*work));
+	int moved = 0, r = 0;
+
+	if (!work)
+		return lv_err_set(err, -ENOMEM, "out of memory");
+	memcpy(work, lv_dev_md(current), sizeof(*work));
+	for (unsigned i = 0; r >= 0 && i < work->keyslot_count;) {
+		if (!keyslot_in_the_way(rs, &work->keyslots[i])) {
+			i++;
+			continue;
+		}
+		moved = 1;
+		r = move_keyslot(rs, work, i, err);
+		if (r == 0)
+			i++;	/* else dropped: i is the next keyslot now */
+	}
+	if (r >= 0 && moved && (r = lv_storage_sync(rs->target)) < 0)
+		lv_err_set(err, r, "%s: cannot sync: %s", rs->target->name, strerror(-r));
+	if (r >= 0 && moved)
+		r = lv_device_commit(current, work, 0, err);
+	free(work);
+	return r < 0 ? r : 0;
+}
+
+/* Step 3: one header copy from the backup, synced. */
+static int write_header_copy(struct restore *rs, uint64_t offset, uint64_t size,
+			     struct lv_err *err)
+{
+	int r = lv_storage_write(rs->target, offset, rs->want + offset, (size_t)size);
+
+	if (r == 0)
+		r = lv_storage_sync(rs->target);
+	if (r < 0)
+		return lv_err_set(err, r, "%s: cannot write the %s header: %s", rs->target->name,
+				  offset ? "secondary" : "primary", strerror(-r));
+	memcpy(rs->have + offset, rs->want + offset, (size_t)size);
+	return 0;
+}
+
+/* The backup must fit the device, and a current header must have the
+ * same layout: same data offset and header area (as cryptsetup checks)
+ * and the same metadata copy size. */
+static int check_layout(const struct lv_device *backup, const struct lv_device *current,
+			struct lv_storage *target, struct lv_err *err)
+{
+	const struct lv_metadata *theirs = lv_dev_md(backup);
+	uint64_t need = header_area_bytes(theirs), size;
+
+	if (lv_storage_size(target, &size) < 0 || size < need)
+		return lv_err_set(err, -EINVAL, "%s: too small for the backup header area",
+				  target->name);
+	if (!current)
+		return 0;
+	const struct lv_metadata *ours = lv_dev_md(current);
+	const struct lv_segment *seg_ours = lv_md_segment(ours, 0);
+	const struct lv_segment *seg_theirs = lv_md_segment(theirs, 0);
+	if (seg_ours && seg_theirs && seg_ours->offset_bytes != seg_theirs->offset_bytes)
+		return lv_err_set(err, -EINVAL, "%s: data offset differs between the device and the backup",
+				  target->name);
+	if (header_area_bytes(ours) != need)
+		return lv_err_set(err, -EINVAL,
+				  "%s: header and keyslots area size differs between the device and the backup (%llu and %llu bytes)",
+				  target->name, (unsigned long long)header_area_bytes(ours),
+				  (unsigned long long)need);
+	/* cryptsetup allows this; the copies of one layout would overlap
+	 * the other's, so no write order keeps a header across a crash. */
+	if (lv_dev_bin(current)->hdr_size != lv_dev_bin(backup)->hdr_size)
+		return lv_err_set(err, -EINVAL,
+				  "%s: metadata size differs between the device and the backup (%llu and %llu bytes); refusing a restore a crash could leave without any header",
+				  target->name, (unsigned long long)lv_dev_bin(current)->hdr_size,
+				  (unsigned long long)lv_dev_bin(backup)->hdr_size);
+	return 0;
+}
+
+static int restore_steps(struct restore *rs, const struct lv_device *backup,
+			 struct lv_device *current, struct lv_err *err)
+{
+	uint64_t hdr_size = lv_dev_bin(backup)->hdr_size;
+	int r;
+
+	mark_keyslot_blocks(rs, lv_dev_md(backup), BLOCK_NEW);
+	if (current)
+		mark_keyslot_blocks(rs, lv_dev_md(current), BLOCK_OLD);
+	if ((r = write_blocks(rs, BLOCK_NEW | BLOCK_OLD, BLOCK_NEW, err)) < 0)
+		return r;
+	/* Unmet requirements forbid changing the current header: its
+	 * keyslots in the backup's way are overwritten unmoved. */
+	if (current && !lv_dev_md(current)->config.unknown_requirement &&
+	    (r = move_keyslots_away(rs, current, err)) < 0)
+		return r;
+	if ((r = write_blocks(rs, BLOCK_NEW, BLOCK_NEW, err)) < 0 ||
+	    (r = write_header_copy(rs, hdr_size, hdr_size, err)) < 0 ||
+	    (r = write_header_copy(rs, 0, hdr_size, err)) < 0)
+		return r;
+	return write_blocks(rs, BLOCK_NEW, 0, err);
+}
+
+int lv_header_restore_image(struct lv_device *current, struct lv_storage *target,
+			    const uint8_t *image, size_t image_len, struct lv_err *err)
+{
+	struct restore rs = { .target = target };
 	struct lv_device *backup = NULL;
-	struct lv_storage *target = NULL;
-	struct lv_lock lock = { .fd = -1 };
+	uint64_t area;
+	int r = -ENOMEM;
+
+	/* A writable load of a private copy makes the backup's two copies
+	 * agree (recovery), so no third state can appear on the device. */
+	if (!(rs.want = malloc(image_len)))
+		return lv_err_set(err, -ENOMEM, "out of memory");
+	memcpy(rs.want, image, image_len);
+	r = lv_device_load_mem(&backup, rs.want, image_len, LV_LOAD_WRITABLE | LV_LOAD_REPAIR, err);
+	if (r < 0) {
+		lv_err_prefix(err, "backup file is not a valid LUKS2 header");
+		goto out;
+	}
+	area = header_area_bytes(lv_dev_md(backup));
+	if ((r = check_layout(backup, current, target, err)) < 0)
+		goto out;
+	rs.blocks = blocks_of(area);	/* keyslots_size is 4 KiB aligned */
+	rs.first_keyslot_block = (size_t)(2 * lv_dev_bin(backup)->hdr_size / RESTORE_BLOCK);
+	rs.have = calloc(rs.blocks, RESTORE_BLOCK);
+	rs.map = calloc(rs.blocks, 1);
+	if (!rs.have || !rs.map) {
+		r = lv_err_set(err, -ENOMEM, "out of memory");
+		goto out;
+	}
+	if ((r = lv_storage_read(target, 0, rs.have, (size_t)area)) < 0) {
+		lv_err_set(err, r, "%s: cannot read the header area", target->name);
+		goto out;
+	}
+	r = restore_steps(&rs, backup, current, err);
+out:
+	lv_device_free(&backup);
+	free(rs.want);
+	free(rs.have);
+	free(rs.map);
+	return r;
+}
+
+static int read_backup(const char *backup_path, uint8_t **image, size_t *len, struct lv_err *err)
+{
+	struct lv_device *backup;
 	int r = lv_device_load(&backup, backup_path, 0, err);
 
 	if (r < 0) {
 		lv_err_prefix(err, "backup file is not a valid LUKS2 header");
 		return r;
 	}
-	r = lv_storage_open_path(&target, path, 1);
-	if (r < 0) {
-		lv_device_free(&backup);
-		return lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
-				  strerror(-r));
-	}
-	if ((r = check_restore_target(backup, path, target, err)) == 0 &&
-	    (r = lv_lock_acquire(&lock, target, 1, err)) == 0)
-		r = copy_range(backup->storage, target, header_area_bytes(lv_dev_md(backup)), err);
-	lv_lock_release(&lock);
-	lv_storage_close(&target);
+	*len = (size_t)header_area_bytes(lv_dev_md(backup));
+	*image = malloc(*len);
+	if (!*image)
+		r = lv_err_set(err, -ENOMEM, "out of memory");
+	else if ((r = lv_storage_read(backup->storage, 0, *image, *len)) < 0)
+		lv_err_set(err, r, "%s: cannot read the header area", backup_path);
 	lv_device_free(&backup);
 	return r;
 }
 
-int lv_repair(const char *path, struct lv_err *err)
+int lv_header_restore(const char *path, const char *backup_path, struct lv_err *err)
+{
+	struct lv_device *current = NULL;
+	struct lv_storage *target = NULL;
+	struct lv_lock lock = { .fd = -1 };
+	struct lv_err ignored;
+	uint8_t *image = NULL;
+	size_t len = 0;
+	int r = read_backup(backup_path, &image, &len, err);
+
+	if (r < 0)
+		return r;
+	/* The current header, locked for writing, is the state a power cut
+	 * must be able to fall back to; without one there is none. */
+	if (lv_device_load(&current, path, LV_LOAD_WRITABLE | LV_LOAD_REPAIR, &ignored) == 0) {
+		target = current->storage;
+	} else if ((r = lv_storage_open_path(&target, path, 1)) < 0) {
+		lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
+			   strerror(-r));
+	} else {
+		r = lv_lock_acquire(&lock, target, 1, err);
+	}
+	if (r == 0)
+		r = lv_header_restore_image(current, target, image, len, err);
+	lv_lock_release(&lock);
+	if (current)
+		lv_device_free(&current);
+	else
+		lv_storage_close(&target);
+	free(image);
+	return r;
+}
+
+int lv_repair_storage(struct lv_storage *storage, struct lv_err *err)
 {
 	struct lv_device *dev;
-	int r = lv_device_load(&dev, path, LV_LOAD_WRITABLE | LV_LOAD_REPAIR, err);
+	int r = lv_device_load_storage(&dev, storage, LV_LOAD_WRITABLE | LV_LOAD_REPAIR, err);
 
 	if (r < 0)
 		return r;
@@ -150,6 +447,17 @@ int lv_repair(const char *path, struct lv_err *err)
 		r = lv_device_commit(dev, lv_dev_md(dev), 0, err);
 	lv_device_free(&dev);
 	return r;
+}
+
+int lv_repair(const char *path, struct lv_err *err)
+{
+	struct lv_storage *storage;
+	int r = lv_storage_open_path(&storage, path, 1);
+
+	if (r < 0)
+		return lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
+				  strerror(-r));
+	return lv_repair_storage(storage, err);
 }
 
 int lv_erase(struct lv_device *dev, struct lv_err *err)

@@ -134,6 +134,13 @@ test_argv() {
 		t_expect "secrets/argv-rejects$opt-add-key" 1 "$LUKSVOL" add-key --key-file "$DIR/argv.key" \
 			"$opt" argv-test "$IMG"
 	done
+	# The refusal names the option, not the value after '='.
+	if "$LUKSVOL" open --test-passphrase --passphrase=argv-test "$IMG" 2>&1 |
+		grep -q argv-test; then
+		t_fail secrets/argv-refusal-no-echo "the refusal echoes the passphrase"
+	else
+		t_pass secrets/argv-refusal-no-echo
+	fi
 	# The option table: nothing passphrase-like takes an argument.
 	bad=$(grep -E '"[a-z-]*(pass|pw|secret)[a-z-]*",[[:space:]]*(required|optional)_argument' \
 		"$LV_TOP"/src/cli/*.c)
@@ -161,6 +168,32 @@ test_keyfile_size() {
 	"$LUKSVOL" format -q "${FAST[@]}" --key-file "$DIR/long.key" --keyfile-size 24 "$IMG"
 	t_expect secrets/keyfile-size-format-cryptsetup 0 cryptsetup open --test-passphrase \
 		--key-file "$DIR/exact.key" "$IMG"
+}
+
+# The key file is read with a bound: 8 MiB, cryptsetup's default, or
+# --keyfile-size; an endless one is refused, not read forever.
+test_keyfile_bounds() {
+	local pass
+	fresh
+	pass=$(random_pass)
+	printf '%s' "$pass" >"$DIR/exact.key"
+	printf '%sTRAILING-BYTES\n' "$pass" >"$DIR/long.key"
+	"$LUKSVOL" format -q "${FAST[@]}" --key-file "$DIR/exact.key" "$IMG"
+	head -c $((8 * 1024 * 1024 + 1)) /dev/urandom >"$DIR/huge.key"
+	t_expect secrets/keyfile-over-8mib-refused 1 "$LUKSVOL" open --test-passphrase \
+		--key-file "$DIR/huge.key" "$IMG"
+	grep -q 'exceeds 8388608 bytes' "$LV_WORK/last.err" && t_pass secrets/keyfile-over-8mib-message ||
+		t_fail secrets/keyfile-over-8mib-message "$(head -c 300 "$LV_WORK/last.err")"
+	t_expect secrets/keyfile-endless-refused 1 timeout 60 "$LUKSVOL" open --test-passphrase \
+		--key-file /dev/zero "$IMG"
+	t_expect secrets/keyfile-size-over-8mib-refused 1 "$LUKSVOL" open --test-passphrase \
+		--key-file "$DIR/huge.key" --keyfile-size $((8 * 1024 * 1024 + 1)) "$IMG"
+	# --new-keyfile-size cuts the new key file exactly.
+	t_expect secrets/new-keyfile-size-add 0 "$LUKSVOL" add-key "${FAST[@]}" --key-file "$DIR/exact.key" \
+		--new-key-file "$DIR/long.key" --new-keyfile-size 24 "$IMG"
+	t_expect secrets/new-keyfile-size-cryptsetup 0 cryptsetup open --test-passphrase --key-slot 1 \
+		--key-file "$DIR/exact.key" "$IMG"
+	rm -f "$DIR/huge.key"
 }
 
 # no_leak NAME FILE...: none of the given passphrase files' contents appear
@@ -216,4 +249,5 @@ else
 fi
 test_argv
 test_keyfile_size
+test_keyfile_bounds
 test_error_messages

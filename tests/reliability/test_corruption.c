@@ -49,7 +49,7 @@ static int unlock_slot(uint8_t *image, const char *text, int slot)
 	return r;
 }
 
-/* Flips image[offset]; luksvol must load, and say which copy it used. */
+/* Flips image[offset]; luksvol must load, and report the damaged copy. */
 static void check_flip(uint8_t *image, size_t offset, unsigned *checked_by_cryptsetup)
 {
 	struct lv_device *dev;
@@ -59,6 +59,13 @@ static void check_flip(uint8_t *image, size_t offset, unsigned *checked_by_crypt
 	if (lv_device_load_mem(&dev, image, IMAGE_BYTES, 0, &err) < 0)
 		fail_msg("byte %#zx flipped: luksvol refuses a device with one intact copy: %s",
 			 offset, err.msg);
+	/* The checksum covers every byte of a copy but the unused tail of
+	 * the 64-byte csum field (sha256 fills 32): the flip must show. */
+	if ((offset % HDR_SIZE < 0x1c0 + 32 || offset % HDR_SIZE >= 0x200) &&
+	    !strstr(lv_device_warnings(dev), offset < HDR_SIZE ? "primary header copy is damaged"
+							       : "secondary header copy is damaged"))
+		fail_msg("byte %#zx flipped: luksvol does not report the damaged copy (warnings: %s)",
+			 offset, lv_device_warnings(dev));
 	lv_device_free(&dev);
 	if (offset % CRYPTSETUP_STRIDE == 0) {
 		if (!cryptsetup_loads(image))
@@ -98,6 +105,37 @@ static void test_json_areas(void **state)
 	free(image);
 }
 
+/* Both copies damaged: a clear error, and cryptsetup refuses as well. */
+static void test_both_copies(void **state)
+{
+	uint8_t *image = malloc(IMAGE_BYTES);
+	struct lv_device *dev;
+	struct lv_err err = { 0 };
+	unsigned cases = 0;
+
+	(void)state;
+	for (size_t offset = 0; offset < HDR_SIZE; offset += 509, cases++) {
+		size_t other = (offset * 7 + 13) % HDR_SIZE;
+
+		if ((offset >= 0x1c0 + 32 && offset < 0x200) || (other >= 0x1c0 + 32 && other < 0x200))
+			continue;	/* the csum field's unused tail, see check_flip */
+		memcpy(image, base_image, IMAGE_BYTES);
+		image[offset] ^= 0x08;
+		image[HDR_SIZE + other] ^= 0x80;
+		if (lv_device_load_mem(&dev, image, IMAGE_BYTES, 0, &err) == 0)
+			fail_msg("bytes %#zx and %#zx flipped: luksvol loads a device with no intact copy",
+				 offset, HDR_SIZE + other);
+		if (!strstr(err.msg, "no valid LUKS2 header"))
+			fail_msg("bytes %#zx and %#zx flipped: unclear error \"%s\"", offset,
+				 HDR_SIZE + other, err.msg);
+		if (cases % 4 == 0 && cryptsetup_loads(image))
+			fail_msg("bytes %#zx and %#zx flipped: cryptsetup loads what luksvol refuses",
+				 offset, HDR_SIZE + other);
+	}
+	print_message("both copies damaged: %u cases\n", cases);
+	free(image);
+}
+
 /* A writable load rewrites the damaged copy from the intact one. */
 static void test_recovery_repairs(void **state)
 {
@@ -129,6 +167,7 @@ static void test_keyslot_area_damage(void **state)
 	struct lv_device *dev;
 	struct lv_err err = { 0 };
 	uint64_t start, size;
+	unsigned cases = 0, by_cryptsetup = 0;
 
 	(void)state;
 	assert_int_equal(lv_device_load_mem(&dev, base_image, IMAGE_BYTES, 0, &err), 0);
@@ -147,7 +186,18 @@ static void test_keyslot_area_damage(void **state)
 		if (unlock_slot(image, "p0", LV_ANY_SLOT) != 0)
 			fail_msg("area byte %#llx of keyslot 1 flipped: keyslot 0 no longer opens",
 				 (unsigned long long)offset);
+		/* cryptsetup agrees, on every other case. */
+		if (cases++ % 2)
+			continue;
+		if (rel_cryptsetup_opens_slot(tmp_path, image, "p1", 1))
+			fail_msg("area byte %#llx flipped: cryptsetup still opens keyslot 1",
+				 (unsigned long long)offset);
+		if (!rel_cryptsetup_opens_slot(tmp_path, image, "p0", LV_ANY_SLOT))
+			fail_msg("area byte %#llx of keyslot 1 flipped: cryptsetup no longer opens keyslot 0",
+				 (unsigned long long)offset);
+		by_cryptsetup++;
 	}
+	print_message("keyslot area: %u flips, %u also checked by cryptsetup\n", cases, by_cryptsetup);
 	free(image);
 }
 
@@ -178,6 +228,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_binary_headers),
 		cmocka_unit_test(test_json_areas),
+		cmocka_unit_test(test_both_copies),
 		cmocka_unit_test(test_recovery_repairs),
 		cmocka_unit_test(test_keyslot_area_damage),
 	};

@@ -5,11 +5,11 @@
  * every cut, luksvol and cryptsetup must load the surviving image, the
  * metadata must be the old or the new one, every passphrase meant to
  * survive must open the volume, and the volume key must not change.
+ * (header-restore and repair: test_restore_cut.c; apply: test_apply_cut.c.)
  */
 #include "unit.h"
 
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -18,22 +18,6 @@
 #include "rel_common.h"
 
 #define IMAGE_BYTES REL_IMAGE_BYTES
-#define MAX_PASSPHRASES 4
-
-/* A passphrase and the keyslot it must open. */
-struct expected_key {
-	const char *text;
-	int slot;
-};
-
-/* What must open when the surviving metadata is the old state, and when
- * it is the new one.  An erase promises nothing in either. */
-struct op_case {
-	const char *name;
-	int (*run)(struct lv_storage *st, struct lv_err *err);
-	struct expected_key old_keys[MAX_PASSPHRASES];
-	struct expected_key new_keys[MAX_PASSPHRASES];
-};
 
 static uint8_t *base_image;
 static uint8_t base_volume_key[512];
@@ -42,72 +26,6 @@ static char tmp_path[64];
 
 #define fast_pbkdf rel_fast_pbkdf
 #define secret rel_secret
-
-static int load(uint8_t *image, unsigned flags, struct lv_device **dev, struct lv_err *err)
-{
-	memset(err, 0, sizeof(*err));
-	return lv_device_load_mem(dev, image, IMAGE_BYTES, flags, err);
-}
-
-/* 0 when text opens slot (any slot when slot < 0) to the base volume key. */
-static int opens(uint8_t *image, const char *text, int slot)
-{
-	struct lv_device *dev;
-	struct lv_secret *pass = secret(text), *vk = NULL;
-	struct lv_err err;
-	int r = load(image, 0, &dev, &err);
-
-	if (r == 0) {
-		r = lv_unlock(dev, slot < 0 ? LV_ANY_SLOT : slot, pass, &vk, NULL, &err);
-		if (r == 0 && (vk->len != base_volume_key_len ||
-			       memcmp(vk->bytes, base_volume_key, vk->len) != 0))
-			r = -EILSEQ;
-		lv_secret_free(&vk);
-		lv_device_free(&dev);
-	}
-	lv_secret_free(&pass);
-	return r;
-}
-
-static int cryptsetup_accepts(const uint8_t *image, const char *passphrase)
-{
-	return rel_cryptsetup_accepts(tmp_path, image, passphrase);
-}
-
-/* A new keyslot's salt is random in every run, so states are compared
- * without keyslot salts. */
-static void drop_keyslot_salts(struct json_object *root)
-{
-	struct json_object *keyslots, *kdf;
-
-	if (!json_object_object_get_ex(root, "keyslots", &keyslots))
-		return;
-	json_object_object_foreach(keyslots, id, keyslot) {
-		(void)id;
-		if (json_object_object_get_ex(keyslot, "kdf", &kdf))
-			json_object_object_del(kdf, "salt");
-	}
-}
-
-/* The metadata as text, plus label and subsystem, to tell states apart. */
-static char *state_of(uint8_t *image)
-{
-	struct json_object *copy = NULL;
-	struct lv_device *dev;
-	struct lv_err err;
-	char *text = NULL;
-
-	if (load(image, 0, &dev, &err) < 0)
-		return NULL;
-	json_object_deep_copy(lv_dev_md(dev)->root, &copy, NULL);
-	drop_keyslot_salts(copy);
-	if (asprintf(&text, "%s|%s|%s", json_object_to_json_string_ext(copy, JSON_C_TO_STRING_PLAIN),
-		     lv_dev_bin(dev)->label, lv_dev_bin(dev)->subsystem) < 0)
-		text = NULL;
-	json_object_put(copy);
-	lv_device_free(&dev);
-	return text;
-}
 
 /* ---- the operations, each on a device loaded from st ---- */
 
@@ -221,86 +139,25 @@ static int op_recover(struct lv_storage *st, struct lv_err *err)
 
 /* ---- the driver ---- */
 
-static void check_keys(const struct op_case *op, const struct expected_key *keys,
-		       const char *which, uint8_t *image, unsigned cut, int tear)
+/* Cuts op (on start) everywhere: the metadata must be the old state,
+ * opened by old_keys, or the new one, opened by new_keys. */
+static void sweep_op(const char *name, int (*run)(struct lv_storage *, struct lv_err *),
+		     const uint8_t *start, const struct rel_key old_keys[REL_MAX_KEYS],
+		     const struct rel_key new_keys[REL_MAX_KEYS])
 {
-	for (int i = 0; i < MAX_PASSPHRASES && keys[i].text; i++)
-		if (opens(image, keys[i].text, keys[i].slot) != 0)
-			fail_msg("%s, cut at event %u%s: %s state, but \"%s\" does not open slot %d",
-				 op->name, cut, tear ? " (torn)" : "", which, keys[i].text,
-				 keys[i].slot);
-}
+	struct rel_state states[2] = {
+		{ .name = "old", .from = REL_FROM_START },
+		{ .name = "new", .from = REL_FROM_FINAL },
+	};
+	const struct rel_sweep sw = {
+		.name = name, .run = run, .states = states, .state_count = 2,
+		.volume_key = base_volume_key, .volume_key_len = base_volume_key_len,
+		.tmp_path = tmp_path,
+	};
 
-static void check_cut(const struct op_case *op, uint8_t *image, const char *old_state,
-		      const char *new_state, unsigned cut, int tear)
-{
-	char *state = state_of(image);
-	int is_new;
-
-	if (!state)
-		fail_msg("%s, cut at event %u%s: luksvol cannot load the image", op->name, cut,
-			 tear ? " (torn)" : "");
-	is_new = strcmp(state, new_state) == 0;
-	if (!is_new && strcmp(state, old_state) != 0)
-		fail_msg("%s, cut at event %u%s: metadata is neither the old nor the new state",
-			 op->name, cut, tear ? " (torn)" : "");
-	free(state);
-	const struct expected_key *keys = is_new ? op->new_keys : op->old_keys;
-	check_keys(op, keys, is_new ? "new" : "old", image, cut, tear);
-	if (!cryptsetup_accepts(image, keys[0].text))
-		fail_msg("%s, cut at event %u%s: cryptsetup does not load or open the image",
-			 op->name, cut, tear ? " (torn)" : "");
-}
-
-/* Runs op on a copy of start with power cut at event cut (0: never). */
-static int run_with_cut(const struct op_case *op, const uint8_t *start, unsigned cut, int tear,
-			uint8_t *after, unsigned *events)
-{
-	struct fault_disk disk;
-	struct lv_err err;
-	int r;
-
-	assert_int_equal(fault_disk_init(&disk, start, IMAGE_BYTES), 0);
-	disk.cut_at = cut;
-	disk.tear = tear;
-	memset(&err, 0, sizeof(err));
-	r = op->run(fault_disk_storage(&disk), &err);
-	if (r < 0 && !disk.dead)
-		fail_msg("%s failed without a power cut: %s", op->name, err.msg);
-	memcpy(after, disk.durable, IMAGE_BYTES);
-	*events = disk.events;
-	int cut_happened = disk.dead;
-	fault_disk_destroy(&disk);
-	return cut_happened;
-}
-
-static void sweep(const struct op_case *op, const uint8_t *start)
-{
-	uint8_t *after = malloc(IMAGE_BYTES), *copy = malloc(IMAGE_BYTES);
-	char *old_state, *new_state;
-	unsigned total, events, points = 0;
-
-	assert_non_null(after);
-	assert_non_null(copy);
-	memcpy(copy, start, IMAGE_BYTES);
-	old_state = state_of(copy);
-	assert_non_null(old_state);
-	run_with_cut(op, start, 0, 0, after, &total);
-	new_state = state_of(after);
-	assert_non_null(new_state);
-	for (unsigned cut = 1; cut <= total; cut++) {
-		for (int tear = 0; tear < 2; tear++) {
-			if (!run_with_cut(op, start, cut, tear, after, &events))
-				fail_msg("%s: no power cut at event %u of %u", op->name, cut, total);
-			check_cut(op, after, old_state, new_state, cut, tear);
-			points++;
-		}
-	}
-	print_message("%s: %u events, %u cut points checked\n", op->name, total, points);
-	free(old_state);
-	free(new_state);
-	free(after);
-	free(copy);
+	memcpy(states[0].keys, old_keys, sizeof(states[0].keys));
+	memcpy(states[1].keys, new_keys, sizeof(states[1].keys));
+	rel_sweep_run(&sw, start, NULL);
 }
 
 /* The base volume: slot 0 "p0", slot 1 "p1", token 0; 3 MiB. */
@@ -321,60 +178,54 @@ static int free_base(void **state)
 	return 0;
 }
 
-#define BOTH_KEYS { { "p0", 0 }, { "p1", 1 } }
+#define BOTH_KEYS ((const struct rel_key[REL_MAX_KEYS]){ { "p0", 0 }, { "p1", 1 } })
+#define KEYS(...) ((const struct rel_key[REL_MAX_KEYS]){ __VA_ARGS__ })
+#define NO_KEYS KEYS({ NULL, 0 })
 
 static void test_add_key(void **state)
 {
-	static const struct op_case op = { "add-key", op_add_key, BOTH_KEYS,
-		{ { "p0", 0 }, { "p1", 1 }, { "p2", 2 } } };
 	(void)state;
-	sweep(&op, base_image);
+	sweep_op("add-key", op_add_key, base_image, BOTH_KEYS,
+		 KEYS({ "p0", 0 }, { "p1", 1 }, { "p2", 2 }));
 }
 
 static void test_kill_slot(void **state)
 {
-	static const struct op_case op = { "kill-slot", op_kill_slot,
-		{ { "p0", 0 } }, { { "p0", 0 } } };
 	(void)state;
-	sweep(&op, base_image);
+	sweep_op("kill-slot", op_kill_slot, base_image, KEYS({ "p0", 0 }), KEYS({ "p0", 0 }));
 }
 
 static void test_change_key(void **state)
 {
-	static const struct op_case op = { "change-key", op_change_key, BOTH_KEYS,
-		{ { "p0", 0 }, { "p1-new", 1 } } };
 	(void)state;
-	sweep(&op, base_image);
+	sweep_op("change-key", op_change_key, base_image, BOTH_KEYS,
+		 KEYS({ "p0", 0 }, { "p1-new", 1 }));
 }
 
 static void test_token_import(void **state)
 {
-	static const struct op_case op = { "token-import", op_token_import, BOTH_KEYS, BOTH_KEYS };
 	(void)state;
-	sweep(&op, base_image);
+	sweep_op("token-import", op_token_import, base_image, BOTH_KEYS, BOTH_KEYS);
 }
 
 static void test_token_remove(void **state)
 {
-	static const struct op_case op = { "token-remove", op_token_remove, BOTH_KEYS, BOTH_KEYS };
 	(void)state;
-	sweep(&op, base_image);
+	sweep_op("token-remove", op_token_remove, base_image, BOTH_KEYS, BOTH_KEYS);
 }
 
 static void test_label(void **state)
 {
-	static const struct op_case op = { "config-label", op_label, BOTH_KEYS, BOTH_KEYS };
 	(void)state;
-	sweep(&op, base_image);
+	sweep_op("config-label", op_label, base_image, BOTH_KEYS, BOTH_KEYS);
 }
 
 /* An erase wipes areas before the metadata forgets them: no passphrase
  * is promised to survive any cut. */
 static void test_erase(void **state)
 {
-	static const struct op_case op = { "erase", op_erase, { { NULL, 0 } }, { { NULL, 0 } } };
 	(void)state;
-	sweep(&op, base_image);
+	sweep_op("erase", op_erase, base_image, NO_KEYS, NO_KEYS);
 }
 
 static int op_format(struct lv_storage *st, struct lv_err *err)
@@ -389,27 +240,52 @@ static int op_format(struct lv_storage *st, struct lv_err *err)
 	return r;
 }
 
+/* Formats a copy of blank with the power cut at event cut (0: never);
+ * returns the event count, the durable image in after. */
+static unsigned format_with_cut(const uint8_t *blank, unsigned cut, int tear, uint8_t *after)
+{
+	struct fault_disk disk;
+	struct lv_err err = { 0 };
+	unsigned events;
+	int r;
+
+	assert_int_equal(fault_disk_init(&disk, blank, IMAGE_BYTES), 0);
+	disk.cut_at = cut;
+	disk.tear = tear;
+	r = op_format(fault_disk_storage(&disk), &err);
+	if (r < 0 && !disk.dead)
+		fail_msg("format failed without a power cut: %s", err.msg);
+	memcpy(after, disk.durable, IMAGE_BYTES);
+	events = disk.events;
+	fault_disk_destroy(&disk);
+	return events;
+}
+
 /* Format of a blank device: after any cut the device holds no LUKS2
- * header at all (the old state) or the complete new one, which "p0"
- * opens; never a header without a working keyslot.  (The volume key is
- * fresh in every run, so it is checked by the digest, not compared.) */
+ * header for either tool (the old state) or the complete new one, which
+ * "p0" opens; never a header without a working keyslot.  (The volume key
+ * is fresh in every run, so it is checked by the digest, not compared.) */
 static void test_format(void **state)
 {
 	uint8_t *blank = calloc(1, IMAGE_BYTES), *after = malloc(IMAGE_BYTES);
-	static const struct op_case op = { "format", op_format, { { NULL, 0 } }, { { NULL, 0 } } };
-	unsigned total, events, points = 0;
+	unsigned total, points = 0;
 
 	(void)state;
-	run_with_cut(&op, blank, 0, 0, after, &total);
+	assert_non_null(blank);
+	assert_non_null(after);
+	total = format_with_cut(blank, 0, 0, after);
 	for (unsigned cut = 1; cut <= total; cut++) {
 		for (int tear = 0; tear < 2; tear++, points++) {
 			struct lv_secret *pass = secret("p0"), *vk = NULL;
 			struct lv_device *dev;
-			struct lv_err err;
+			struct lv_err err = { 0 };
 
-			run_with_cut(&op, blank, cut, tear, after, &events);
-			if (load(after, 0, &dev, &err) < 0) {
+			format_with_cut(blank, cut, tear, after);
+			if (lv_device_load_mem(&dev, after, IMAGE_BYTES, 0, &err) < 0) {
 				lv_secret_free(&pass);
+				if (rel_cryptsetup_accepts(tmp_path, after, NULL))
+					fail_msg("format, cut at event %u%s: cryptsetup loads a header luksvol refuses: %s",
+						 cut, tear ? " (torn)" : "", err.msg);
 				continue;	/* the old state: nothing there */
 			}
 			if (lv_unlock(dev, 0, pass, &vk, NULL, &err) < 0)
@@ -418,7 +294,7 @@ static void test_format(void **state)
 			lv_secret_free(&vk);
 			lv_secret_free(&pass);
 			lv_device_free(&dev);
-			if (!cryptsetup_accepts(after, "p0"))
+			if (!rel_cryptsetup_accepts(tmp_path, after, "p0"))
 				fail_msg("format, cut at event %u%s: cryptsetup does not open it", cut,
 					 tear ? " (torn)" : "");
 		}
@@ -431,13 +307,13 @@ static void test_format(void **state)
 /* A damaged secondary copy, recovered by a writable load. */
 static void test_recovery(void **state)
 {
-	static const struct op_case op = { "auto-recovery", op_recover, BOTH_KEYS, BOTH_KEYS };
 	uint8_t *damaged = malloc(IMAGE_BYTES);
 
 	(void)state;
+	assert_non_null(damaged);
 	memcpy(damaged, base_image, IMAGE_BYTES);
 	damaged[0x4000 + 4096 + 7] ^= 0x55;
-	sweep(&op, damaged);
+	sweep_op("auto-recovery", op_recover, damaged, BOTH_KEYS, BOTH_KEYS);
 	free(damaged);
 }
 
