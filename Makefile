@@ -3,28 +3,75 @@
 #   make            build/luksvol and build/libluksvol.a (-O2)
 #   make test       ASan+UBSan build, then every test (tests/run.sh)
 #   make demo       the main job, see README.md
+#   make static     build/luksvol-static: fully static, kernel crypto backend
+#   make install    PREFIX=/usr/local DESTDIR=: binary, libraries, header, .pc, man page
 #
-# Build flags (see README.md): CRYPTO=openssl|kernel, CC, EXTRA_CFLAGS.
+# Build flags (see README.md "Build"): CRYPTO=openssl|kernel, WITH_TPM, WITH_KMS,
+# WITH_YAML, WITH_BLKID (=0|1), STATIC=1, CC, EXTRA_CFLAGS.
 
 CRYPTO ?= openssl
 CC ?= cc
 BUILD ?= build
-PKGS := json-c libargon2 openssl blkid yaml-0.1
+LV_VERSION := 0.1.0
+SO_MAJOR := 0
+
+# Feature flags: 1 builds a feature, 0 leaves out its sources (by the
+# directory or file names below), its verbs and its library.  A static
+# build is the minimal one an initramfs carries: it leaves out TPM, KMS and
+# libblkid (src/keys/device_edges.h stands in) unless asked for them.
+ifeq ($(STATIC),1)
+WITH_TPM ?= 0
+WITH_KMS ?= 0
+WITH_BLKID ?= 0
+endif
+WITH_TPM ?= 1
+WITH_KMS ?= 1
+WITH_YAML ?= 1
+WITH_BLKID ?= 1
+FEATURE_FLAGS := -DLV_WITH_TPM=$(WITH_TPM) -DLV_WITH_KMS=$(WITH_KMS) \
+	-DLV_WITH_YAML=$(WITH_YAML) -DLV_WITH_BLKID=$(WITH_BLKID)
+TPM_SRCS := $(wildcard src/tpm/*.c src/*/*tpm*.c)
+KMS_SRCS := $(wildcard src/kms/*.c src/*/*kms*.c)
+# Without YAML only the plain verbs remain: no volume config, no Talos keys
+# (whose state salt is YAML too), no apply, wipe or config check/show.
+YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/cli/cmd_config.c src/cli/cmd_apply.c \
+	src/cli/cmd_wipe.c)
+OFF_SRCS := $(if $(filter 0,$(WITH_TPM)),$(TPM_SRCS)) $(if $(filter 0,$(WITH_KMS)),$(KMS_SRCS)) \
+	$(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))
+TPM_PKGS :=
+KMS_PKGS :=
+
+on = $(if $(filter 1,$(1)),$(2))
+PKGS := json-c libargon2 $(if $(filter openssl,$(CRYPTO)),openssl) $(call on,$(WITH_BLKID),blkid) \
+	$(call on,$(WITH_YAML),yaml-0.1) $(call on,$(WITH_TPM),$(TPM_PKGS)) \
+	$(call on,$(WITH_KMS),$(KMS_PKGS))
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell pkg-config $(call on,$(STATIC),--static) --libs $(PKGS) 2>/dev/null)
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
-CFLAGS_BASE := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc $(PKG_CFLAGS) $(EXTRA_CFLAGS)
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc $(FEATURE_FLAGS) $(PKG_CFLAGS) \
+	$(EXTRA_CFLAGS)
 CFLAGS_OPT := $(CFLAGS_BASE) -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+# A static binary keeps only the functions it calls and is sized for an
+# initramfs (-Os; no unwind tables: it is stripped, and no C++ or thread
+# cancellation unwinds through luksvol); every other build's objects also
+# go into libluksvol.so, hence -fPIC.
+ifeq ($(STATIC),1)
+CFLAGS_OPT += -Os -ffunction-sections -fdata-sections -fno-asynchronous-unwind-tables
+LDFLAGS_OPT := -static -Wl,--gc-sections -s
+else
+CFLAGS_OPT += -fPIC
+LDFLAGS_OPT :=
+endif
 CFLAGS_SAN := $(CFLAGS_BASE) -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
 LDFLAGS_SAN := -fsanitize=address,undefined
 
 CRYPTO_BACKENDS := $(wildcard src/crypto/backend_*.c)
-LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS),$(wildcard src/luks2/*.c src/crypto/*.c \
-	src/dm/*.c src/keys/*.c src/config/*.c)) src/crypto/backend_$(CRYPTO).c
-CLI_SRCS := $(wildcard src/cli/*.c)
+LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS) $(OFF_SRCS),$(wildcard src/luks2/*.c src/crypto/*.c \
+	src/dm/*.c src/keys/*.c src/config/*.c src/tpm/*.c src/kms/*.c)) src/crypto/backend_$(CRYPTO).c
+CLI_SRCS := $(filter-out $(OFF_SRCS),$(wildcard src/cli/*.c))
 HDRS := $(wildcard include/*.h src/*/*.h)
 
 LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/obj/%.o)
@@ -38,7 +85,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%) \
 	$(RELIABILITY_SRCS:tests/reliability/%.c=$(BUILD)/asan/tests/%)
 DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all test test-long demo clean deps asan unit
+.PHONY: all test test-long demo clean deps asan unit static install valgrind
 all: $(BUILD)/luksvol $(BUILD)/libluksvol.a
 
 $(DEPS_STAMP): scripts/deps.sh
@@ -48,7 +95,24 @@ $(DEPS_STAMP): scripts/deps.sh
 
 deps: $(DEPS_STAMP)
 
-$(BUILD)/obj/%.o: %.c $(HDRS) | $(DEPS_STAMP)
+# Changing CRYPTO, a WITH_ flag or STATIC rebuilds what they shape.
+FLAGS_STAMP := $(BUILD)/.flags-$(shell echo '$(CC) $(CFLAGS_OPT) $(CRYPTO)' | md5sum | cut -c1-12)
+$(FLAGS_STAMP):
+	@mkdir -p $(dir $@)
+	@rm -f $(BUILD)/.flags-*
+	@touch $@
+
+# So is a feature flag's change to the list of objects: this file changes
+# only when the list does.
+OBJS_STAMP := $(BUILD)/.objs
+$(OBJS_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(LIB_OBJS) $(CLI_OBJS)' | cmp -s - $@ || echo '$(LIB_OBJS) $(CLI_OBJS)' >$@
+
+.PHONY: FORCE
+FORCE:
+
+$(BUILD)/obj/%.o: %.c $(HDRS) $(FLAGS_STAMP) | $(DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_OPT) -c $< -o $@
@@ -58,17 +122,32 @@ $(BUILD)/asan/obj/%.o: %.c $(HDRS) | $(DEPS_STAMP)
 	@echo "  CC-SAN  $<"
 	@$(CC) $(CFLAGS_SAN) -c $< -o $@
 
-$(BUILD)/libluksvol.a: $(LIB_OBJS)
+$(BUILD)/libluksvol.a: $(LIB_OBJS) $(FLAGS_STAMP) $(OBJS_STAMP)
 	@echo "  AR      $@"
-	@rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $(LIB_OBJS)
 
 $(BUILD)/asan/libluksvol.a: $(SAN_LIB_OBJS)
 	@echo "  AR      $@"
 	@rm -f $@ && ar rcs $@ $^
 
-$(BUILD)/luksvol: $(CLI_OBJS) $(BUILD)/libluksvol.a
+$(BUILD)/luksvol: $(CLI_OBJS) $(BUILD)/libluksvol.a $(OBJS_STAMP)
 	@echo "  LD      $@"
-	@$(CC) -o $@ $(CLI_OBJS) $(BUILD)/libluksvol.a $(PKG_LIBS)
+	@$(CC) $(LDFLAGS_OPT) -o $@ $(CLI_OBJS) $(BUILD)/libluksvol.a $(PKG_LIBS)
+
+# The shared library exports what include/luksvol.h declares, nothing else.
+SO_NAME := libluksvol.so.$(SO_MAJOR)
+SO_FILE := libluksvol.so.$(LV_VERSION)
+
+$(BUILD)/luksvol.map: include/luksvol.h
+	@mkdir -p $(dir $@)
+	@{ echo 'LUKSVOL_$(SO_MAJOR) {'; echo 'global:'; \
+	  $(CC) -E -P $< | grep -o '\blv_[a-z0-9_]*[[:space:]]*(' | sed 's/[[:space:]]*($$/;/' | sort -u; \
+	  echo 'local: *;'; echo '};'; } >$@
+
+$(BUILD)/$(SO_FILE): $(LIB_OBJS) $(BUILD)/luksvol.map $(OBJS_STAMP)
+	@echo "  LD      $@"
+	@$(CC) -shared -Wl,-soname,$(SO_NAME) -Wl,--version-script,$(BUILD)/luksvol.map -Wl,-z,defs \
+		-o $@ $(LIB_OBJS) $(PKG_LIBS)
 
 $(BUILD)/asan/luksvol: $(SAN_CLI_OBJS) $(BUILD)/asan/libluksvol.a
 	@echo "  LD      $@"
@@ -91,17 +170,71 @@ $(BUILD)/asan/tests/%: tests/reliability/%.c $(RELIABILITY_LIB) $(wildcard tests
 asan: $(BUILD)/asan/luksvol
 unit: $(UNIT_BINS)
 
-test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS)
+test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS) static valgrind
 	@BUILD=$(BUILD) ./tests/run.sh
 
 # The exhaustive sweeps: every byte of both JSON areas flipped.
 test-long: $(DEPS_STAMP) $(BUILD)/asan/tests/test_corruption
 	LV_CORRUPTION_LONG=1 $(BUILD)/asan/tests/test_corruption
 
+# For valgrind memcheck (tests/reliability/valgrind.sh): the CLI and the
+# tests/unit binaries without sanitizers, -O1 -g, in $(BUILD)/valgrind
+# (under its asan/ only because that is where the test rules put them).
+VALGRIND_BUILD := $(BUILD)/valgrind
+valgrind: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory BUILD=$(VALGRIND_BUILD) DEPS_STAMP=$(DEPS_STAMP) \
+		CFLAGS_SAN='$$(CFLAGS_BASE) -O1 -g' LDFLAGS_SAN= $(VALGRIND_BUILD)/asan/luksvol \
+		$(UNIT_SRCS:tests/unit/%.c=$(VALGRIND_BUILD)/asan/tests/%)
+
 demo: $(DEPS_STAMP) $(BUILD)/luksvol
 	@BUILD=$(BUILD) ./scripts/demo.sh
+
+# The minimal static build an initramfs carries: the kernel's crypto
+# (STATIC_CRYPTO=openssl for the other), built in $(BUILD)/static with its
+# crypto unit tests (dynamically linked: Debian ships no static cmocka),
+# which the VM suite runs.
+STATIC_CRYPTO ?= kernel
+static: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory BUILD=$(BUILD)/static CRYPTO=$(STATIC_CRYPTO) STATIC=1 \
+		DEPS_STAMP=$(DEPS_STAMP) $(BUILD)/static/luksvol $(BUILD)/static/tests/test_crypto \
+		$(BUILD)/static/tests/pbkdf2_calls
+	@cp $(BUILD)/static/luksvol $(BUILD)/luksvol-static
+	@echo "  STATIC  $(BUILD)/luksvol-static: $$(stat -c %s $(BUILD)/luksvol-static) bytes"
+
+$(BUILD)/tests/test_crypto: tests/unit/test_crypto.c tests/unit/unit.h $(BUILD)/libluksvol.a
+	@mkdir -p $(dir $@)
+	@echo "  TEST    $@"
+	@$(CC) $(CFLAGS_OPT) -DLV_TEST_BACKEND='"$(CRYPTO)"' -Itests/unit -o $@ $< \
+		$(BUILD)/libluksvol.a $(PKG_LIBS) -lcmocka
+
+# One PBKDF2 and nothing else: the VM counts its system calls.
+$(BUILD)/tests/pbkdf2_calls: tests/vm/pbkdf2_calls.c $(BUILD)/libluksvol.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_OPT) $(LDFLAGS_OPT) -o $@ $< $(BUILD)/libluksvol.a $(PKG_LIBS)
+
+PREFIX ?= /usr/local
+SBINDIR ?= $(PREFIX)/sbin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
+
+install: $(BUILD)/luksvol $(BUILD)/libluksvol.a $(BUILD)/$(SO_FILE)
+	install -D -m 0755 $(BUILD)/luksvol $(DESTDIR)$(SBINDIR)/luksvol
+	install -D -m 0644 $(BUILD)/libluksvol.a $(DESTDIR)$(LIBDIR)/libluksvol.a
+	install -D -m 0755 $(BUILD)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_FILE)
+	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
+	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libluksvol.so
+	install -D -m 0644 include/luksvol.h $(DESTDIR)$(INCLUDEDIR)/luksvol.h
+	install -D -m 0644 src/cli/luksvol.8 $(DESTDIR)$(MANDIR)/man8/luksvol.8
+	mkdir -p $(DESTDIR)$(PKGCONFIGDIR)
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+		-e 's|@VERSION@|$(LV_VERSION)|' -e 's|@REQUIRES_PRIVATE@|$(strip $(PKGS))|' \
+		scripts/luksvol.pc.in >$(DESTDIR)$(PKGCONFIGDIR)/luksvol.pc
 
 clean:
 	rm -rf $(BUILD)
 
 -include fuzz/fuzz.mk
+-include bench/bench.mk

@@ -33,13 +33,39 @@ static int skip_bytes(int fd, uint64_t count)
 	return 0;
 }
 
+/*
+ * The read buffer starts at one page and doubles as input arrives: a
+ * secret is mlocked, which faults in and zeroes every page, and a buffer of
+ * the 8 MiB cap cost more than the rest of an `open` of a PBKDF2 keyslot
+ * (bench/RESULTS.md, openclose).
+ */
+#define READ_BUFFER_START_BYTES 4096
+
+/* Moves buf's first used bytes into a secret of at least want bytes. */
+static int grow_secret(struct lv_secret **buf, size_t used, size_t want)
+{
+	size_t cap = (*buf)->len;
+	struct lv_secret *bigger;
+
+	while (cap < want)
+		cap = cap > SIZE_MAX / 2 ? want : cap * 2;
+	bigger = lv_secret_new(cap);
+	if (!bigger)
+		return -ENOMEM;
+	memcpy(bigger->bytes, (*buf)->bytes, used);
+	lv_secret_free(buf);
+	*buf = bigger;
+	return 0;
+}
+
 /* Reads up to max bytes (stop_at_newline: up to the first '\n', which is
  * dropped) into a secret of exactly the bytes read.  *overflow is set when
  * more input followed. */
 static int read_secret(int fd, size_t max, int stop_at_newline, struct lv_secret **out,
 		       int *overflow)
 {
-	struct lv_secret *buf = lv_secret_new(max + 1);
+	struct lv_secret *buf = lv_secret_new(max + 1 < READ_BUFFER_START_BYTES ? max + 1 :
+					      READ_BUFFER_START_BYTES);
 	size_t len = 0;
 	int r = 0;
 
@@ -48,7 +74,11 @@ static int read_secret(int fd, size_t max, int stop_at_newline, struct lv_secret
 	if (!buf)
 		return -ENOMEM;
 	while (len < max + 1) {
-		ssize_t n = read(fd, buf->bytes + len, stop_at_newline ? 1 : max + 1 - len);
+		if (len == buf->len && (r = grow_secret(&buf, len, len + 1)) < 0)
+			break;
+		if (buf->len > max + 1)
+			buf->len = max + 1;
+		ssize_t n = read(fd, buf->bytes + len, stop_at_newline ? 1 : buf->len - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

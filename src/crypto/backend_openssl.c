@@ -8,17 +8,20 @@
 #include <string.h>
 #include <strings.h>
 
+/* The SHA-1/SHA-2 functions of <openssl/sha.h>, see sha_kind below. */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/core_names.h>
 #include <openssl/evp.h>
 #include <openssl/kdf.h>
 #include <openssl/params.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "crypto/crypto.h"
+#include "crypto/kernel_afalg.h"
+#include "crypto/sector_spec.h"
 
-#define HASH_MAX_PARTS 4
-#define DM_SPEC_MAX 127		/* as long as a LUKS2 cipher string may be */
 #define CIPHER_BLOCK_BYTES 16	/* AES and Camellia */
 #define IV_MAX_BYTES 16
 
@@ -27,10 +30,15 @@ _Static_assert(UINT_MAX >= UINT32_MAX, "PBKDF2 iterations are passed as unsigned
 /*
  * A library context of our own: it does not depend on the application's
  * OpenSSL configuration, and it can hold the legacy provider (Whirlpool)
- * without changing what the rest of the process sees.
+ * without changing what the rest of the process sees.  The legacy provider
+ * is loaded only when a digest is missing from the default one: loading it
+ * costs more than a whole `luksvol dump` (bench/RESULTS.md), and in a static
+ * build it would pull the shared libcrypto into the process.
  */
 static OSSL_LIB_CTX *lib_ctx;
 static pthread_once_t lib_ctx_once = PTHREAD_ONCE_INIT;
+static pthread_once_t legacy_once = PTHREAD_ONCE_INIT;
+static int legacy_loaded;
 
 static void lib_ctx_create(void)
 {
@@ -42,8 +50,6 @@ static void lib_ctx_create(void)
 		OSSL_LIB_CTX_free(ctx);
 		return;
 	}
-	/* Optional: without it only Whirlpool is missing. */
-	(void)OSSL_PROVIDER_load(ctx, "legacy");
 	lib_ctx = ctx;
 }
 
@@ -51,6 +57,19 @@ static OSSL_LIB_CTX *lib(void)
 {
 	pthread_once(&lib_ctx_once, lib_ctx_create);
 	return lib_ctx;
+}
+
+static void legacy_load(void)
+{
+	/* Optional: without it only Whirlpool is missing. */
+	legacy_loaded = lib() && OSSL_PROVIDER_load(lib(), "legacy") != NULL;
+}
+
+/* 1 when the legacy provider is (now) loaded. */
+static int legacy_provider(void)
+{
+	pthread_once(&legacy_once, legacy_load);
+	return legacy_loaded;
 }
 
 const char *lv_crypto_backend(void)
@@ -106,6 +125,8 @@ static int fetch_md(const char *hash_name, EVP_MD **md, size_t *digest_bytes)
 	if (!ctx)
 		return -EIO;
 	*md = EVP_MD_fetch(ctx, name, NULL);
+	if (!*md && legacy_provider())
+		*md = EVP_MD_fetch(ctx, name, NULL);
 	if (!*md)
 		return -ENOTSUP;
 	size = EVP_MD_get_size(*md);
@@ -118,19 +139,98 @@ static int fetch_md(const char *hash_name, EVP_MD **md, size_t *digest_bytes)
 	return 0;
 }
 
+/*
+ * SHA-1 and SHA-2, the hashes of header checksums and of nearly every
+ * keyslot, use OpenSSL's low-level SHA functions (deprecated, not removed,
+ * in OpenSSL 3; the same assembly as EVP's).  The first EVP fetch of a
+ * process builds OpenSSL's map of every algorithm name, which alone cost
+ * `luksvol dump` a third of its time (bench/RESULTS.md).
+ */
+enum sha_kind { SHA_NONE, SHA_1, SHA_224, SHA_256, SHA_384, SHA_512 };
+
+union sha_state {
+	SHA_CTX sha1;
+	SHA256_CTX sha256;	/* also SHA-224 */
+	SHA512_CTX sha512;	/* also SHA-384 */
+};
+
+static enum sha_kind sha_kind_of(const char *hash_name, size_t *digest_bytes)
+{
+	static const struct {
+		const char *luks;
+		enum sha_kind kind;
+		size_t digest_bytes;
+	} shas[] = {
+		{ "sha1", SHA_1, SHA_DIGEST_LENGTH }, { "sha224", SHA_224, SHA224_DIGEST_LENGTH },
+		{ "sha256", SHA_256, SHA256_DIGEST_LENGTH },
+		{ "sha384", SHA_384, SHA384_DIGEST_LENGTH },
+		{ "sha512", SHA_512, SHA512_DIGEST_LENGTH },
+	};
+
+	for (size_t i = 0; hash_name && i < sizeof(shas) / sizeof(shas[0]); i++) {
+		if (strcasecmp(hash_name, shas[i].luks) == 0) {
+			*digest_bytes = shas[i].digest_bytes;
+			return shas[i].kind;
+		}
+	}
+	return SHA_NONE;
+}
+
+static int sha_init(enum sha_kind kind, union sha_state *st)
+{
+	switch (kind) {
+	case SHA_1: return SHA1_Init(&st->sha1);
+	case SHA_224: return SHA224_Init(&st->sha256);
+	case SHA_256: return SHA256_Init(&st->sha256);
+	case SHA_384: return SHA384_Init(&st->sha512);
+	case SHA_512: return SHA512_Init(&st->sha512);
+	default: return 0;
+	}
+}
+
+static int sha_update(enum sha_kind kind, union sha_state *st, const void *data, size_t len)
+{
+	switch (kind) {
+	case SHA_1: return SHA1_Update(&st->sha1, data, len);
+	case SHA_224: return SHA224_Update(&st->sha256, data, len);
+	case SHA_256: return SHA256_Update(&st->sha256, data, len);
+	case SHA_384: return SHA384_Update(&st->sha512, data, len);
+	case SHA_512: return SHA512_Update(&st->sha512, data, len);
+	default: return 0;
+	}
+}
+
+static int sha_final(enum sha_kind kind, union sha_state *st, uint8_t *out)
+{
+	switch (kind) {
+	case SHA_1: return SHA1_Final(out, &st->sha1);
+	case SHA_224: return SHA224_Final(out, &st->sha256);
+	case SHA_256: return SHA256_Final(out, &st->sha256);
+	case SHA_384: return SHA384_Final(out, &st->sha512);
+	case SHA_512: return SHA512_Final(out, &st->sha512);
+	default: return 0;
+	}
+}
+
 int lv_hash_size(const char *hash_name)
 {
 	size_t digest_bytes;
 	EVP_MD *md;
-	int r = fetch_md(hash_name, &md, &digest_bytes);
+	int r;
 
+	if (sha_kind_of(hash_name, &digest_bytes) != SHA_NONE)
+		return (int)digest_bytes;
+	r = fetch_md(hash_name, &md, &digest_bytes);
 	if (r < 0)
 		return r;
 	EVP_MD_free(md);
 	return (int)digest_bytes;
 }
 
+/* Either kind is set (SHA-1/SHA-2) or md_ctx (every other hash). */
 struct lv_hash_ctx {
+	enum sha_kind kind;
+	union sha_state sha;	/* may hold secrets: wiped on free */
 	EVP_MD_CTX *md_ctx;
 	size_t digest_bytes;
 };
@@ -147,6 +247,15 @@ int lv_hash_init(struct lv_hash_ctx **ctx, const char *hash_name)
 	h = calloc(1, sizeof(*h));
 	if (!h)
 		return -ENOMEM;
+	h->kind = sha_kind_of(hash_name, &h->digest_bytes);
+	if (h->kind != SHA_NONE) {
+		if (!sha_init(h->kind, &h->sha)) {
+			lv_hash_free(h);
+			return -EIO;
+		}
+		*ctx = h;
+		return 0;
+	}
 	r = fetch_md(hash_name, &md, &h->digest_bytes);
 	if (r < 0) {
 		free(h);
@@ -172,6 +281,8 @@ int lv_hash_update(struct lv_hash_ctx *ctx, const void *data, size_t len)
 		return -EINVAL;
 	if (len == 0)
 		return 0;
+	if (ctx->kind != SHA_NONE)
+		return sha_update(ctx->kind, &ctx->sha, data, len) ? 0 : -EIO;
 	return EVP_DigestUpdate(ctx->md_ctx, data, len) ? 0 : -EIO;
 }
 
@@ -183,6 +294,13 @@ int lv_hash_final(struct lv_hash_ctx *ctx, uint8_t *out, size_t out_len)
 	lv_wipe(out, out_len);
 	if (out_len < ctx->digest_bytes)
 		return -EINVAL;
+	if (ctx->kind != SHA_NONE) {
+		if (!sha_final(ctx->kind, &ctx->sha, out)) {
+			lv_wipe(out, out_len);
+			return -EIO;
+		}
+		return sha_init(ctx->kind, &ctx->sha) ? 0 : -EIO;
+	}
 	if (!EVP_DigestFinal_ex(ctx->md_ctx, out, NULL)) {
 		lv_wipe(out, out_len);
 		return -EIO;
@@ -195,30 +313,121 @@ void lv_hash_free(struct lv_hash_ctx *ctx)
 	if (!ctx)
 		return;
 	EVP_MD_CTX_free(ctx->md_ctx);
+	lv_wipe(&ctx->sha, sizeof(ctx->sha));
 	free(ctx);
 }
 
-int lv_hash(const char *hash_name, const void *const data[], const size_t len[],
-	    size_t n, uint8_t *out, size_t out_len)
-{
-	struct lv_hash_ctx *ctx;
-	int r;
+/* ---- HMAC, PBKDF2, random ---- */
 
-	if (!out)
-		return -EINVAL;
-	lv_wipe(out, out_len);
-	if (n > HASH_MAX_PARTS || (n && (!data || !len)))
-		return -EINVAL;
-	r = lv_hash_init(&ctx, hash_name);
-	for (size_t i = 0; r == 0 && i < n; i++)
-		r = lv_hash_update(ctx, data[i], len[i]);
-	if (r == 0)
-		r = lv_hash_final(ctx, out, out_len);
-	lv_hash_free(ctx);
-	return r;
+/*
+ * HMAC (RFC 2104) and PBKDF2 (RFC 8018) over the SHA-1/SHA-2 functions
+ * above: the key's inner and outer states are computed once and copied for
+ * each message, so a PBKDF2 iteration is two compressions.  OpenSSL's EVP
+ * HMAC copies whole contexts per iteration and its first fetch builds the
+ * name map: three times the instructions of an `open` of a PBKDF2 keyslot,
+ * which under the VM's emulation is what an open costs (bench/RESULTS.md,
+ * openclose).  Other hashes take the EVP path below.
+ */
+#define SHA_BLOCK_MAX_BYTES 128
+
+struct sha_hmac {
+	enum sha_kind kind;
+	size_t digest_bytes;
+	union sha_state inner;	/* after key ^ ipad */
+	union sha_state outer;	/* after key ^ opad */
+};
+
+static size_t sha_block_bytes(enum sha_kind kind)
+{
+	return kind == SHA_384 || kind == SHA_512 ? 128 : 64;
 }
 
-/* ---- HMAC, PBKDF2, random ---- */
+static int sha_keyed_state(enum sha_kind kind, const uint8_t *key_block, uint8_t pad_byte,
+			   union sha_state *st)
+{
+	uint8_t padded[SHA_BLOCK_MAX_BYTES];
+	size_t block_bytes = sha_block_bytes(kind);
+	int ok;
+
+	for (size_t i = 0; i < block_bytes; i++)
+		padded[i] = key_block[i] ^ pad_byte;
+	ok = sha_init(kind, st) && sha_update(kind, st, padded, block_bytes);
+	lv_wipe(padded, sizeof(padded));
+	return ok;
+}
+
+static int sha_hmac_init(struct sha_hmac *h, enum sha_kind kind, size_t digest_bytes,
+			 const void *key, size_t key_len)
+{
+	uint8_t key_block[SHA_BLOCK_MAX_BYTES] = { 0 };
+	union sha_state st;
+	int ok = 1;
+
+	h->kind = kind;
+	h->digest_bytes = digest_bytes;
+	if (key_len > sha_block_bytes(kind))
+		ok = sha_init(kind, &st) && sha_update(kind, &st, key, key_len) &&
+		     sha_final(kind, &st, key_block);
+	else if (key_len)
+		memcpy(key_block, key, key_len);
+	ok = ok && sha_keyed_state(kind, key_block, 0x36, &h->inner) &&
+	     sha_keyed_state(kind, key_block, 0x5c, &h->outer);
+	lv_wipe(key_block, sizeof(key_block));
+	lv_wipe(&st, sizeof(st));
+	return ok ? 0 : -EIO;
+}
+
+/* out = HMAC(key, a || b), digest_bytes long. */
+static int sha_hmac(const struct sha_hmac *h, const void *a, size_t a_len, const void *b,
+		    size_t b_len, uint8_t *out)
+{
+	uint8_t inner_digest[LV_HASH_MAX_BYTES];
+	union sha_state st = h->inner;
+	int ok = sha_update(h->kind, &st, a, a_len) && sha_update(h->kind, &st, b, b_len) &&
+		 sha_final(h->kind, &st, inner_digest);
+
+	st = h->outer;
+	ok = ok && sha_update(h->kind, &st, inner_digest, h->digest_bytes) &&
+	     sha_final(h->kind, &st, out);
+	lv_wipe(inner_digest, sizeof(inner_digest));
+	lv_wipe(&st, sizeof(st));
+	return ok ? 0 : -EIO;
+}
+
+/* RFC 8018 §5.2: T_i = U_1 ^ ... ^ U_c, U_1 = HMAC(P, S || INT(i)). */
+static int sha_pbkdf2(enum sha_kind kind, size_t digest_bytes, const void *password,
+		      size_t password_len, const void *salt, size_t salt_len,
+		      uint32_t iterations, uint8_t *out, size_t out_len)
+{
+	uint8_t u[LV_HASH_MAX_BYTES], t[LV_HASH_MAX_BYTES], index_be[4];
+	struct sha_hmac h;
+	int r = sha_hmac_init(&h, kind, digest_bytes, password, password_len);
+
+	if (r == 0 && (out_len - 1) / digest_bytes >= UINT32_MAX)
+		r = -EINVAL;
+	for (uint32_t block = 1; r == 0 && out_len > 0; block++) {
+		size_t take = out_len < digest_bytes ? out_len : digest_bytes;
+
+		index_be[0] = (uint8_t)(block >> 24);
+		index_be[1] = (uint8_t)(block >> 16);
+		index_be[2] = (uint8_t)(block >> 8);
+		index_be[3] = (uint8_t)block;
+		r = sha_hmac(&h, salt, salt_len, index_be, sizeof(index_be), u);
+		memcpy(t, u, digest_bytes);
+		for (uint32_t i = 1; r == 0 && i < iterations; i++) {
+			r = sha_hmac(&h, u, digest_bytes, NULL, 0, u);
+			for (size_t k = 0; k < digest_bytes; k++)
+				t[k] ^= u[k];
+		}
+		memcpy(out, t, take);
+		out += take;
+		out_len -= take;
+	}
+	lv_wipe(u, sizeof(u));
+	lv_wipe(t, sizeof(t));
+	lv_wipe(&h, sizeof(h));
+	return r;
+}
 
 int lv_hmac(const char *hash_name, const void *key, size_t key_len,
 	    const void *data, size_t data_len, uint8_t *out, size_t out_len)
@@ -232,6 +441,20 @@ int lv_hmac(const char *hash_name, const void *key, size_t key_len,
 	lv_wipe(out, out_len);
 	if ((!key && key_len) || (!data && data_len))
 		return -EINVAL;
+	enum sha_kind kind = sha_kind_of(hash_name, &digest_bytes);
+	if (kind != SHA_NONE) {
+		struct sha_hmac h;
+
+		if (out_len < digest_bytes)
+			return -EINVAL;
+		r = sha_hmac_init(&h, kind, digest_bytes, key, key_len);
+		if (r == 0)
+			r = sha_hmac(&h, data, data_len, NULL, 0, out);
+		lv_wipe(&h, sizeof(h));
+		if (r < 0)
+			lv_wipe(out, out_len);
+		return r;
+	}
 	r = fetch_md(hash_name, &md, &digest_bytes);
 	if (r < 0)
 		return r;
@@ -299,6 +522,14 @@ int lv_pbkdf2(const char *hash_name, const void *password, size_t password_len,
 	if ((!password && password_len) || (!salt && salt_len) || iterations == 0 ||
 	    out_len == 0)
 		return -EINVAL;
+	enum sha_kind kind = sha_kind_of(hash_name, &digest_bytes);
+	if (kind != SHA_NONE) {
+		r = sha_pbkdf2(kind, digest_bytes, password, password_len, salt, salt_len,
+			       iterations, out, out_len);
+		if (r < 0)
+			lv_wipe(out, out_len);
+		return r;
+	}
 	r = fetch_md(hash_name, &md, &digest_bytes);
 	if (r < 0)
 		return r;
@@ -330,114 +561,24 @@ int lv_random(void *out, size_t len)
 
 /* ---- sector ciphers ---- */
 
-enum chain_mode { MODE_NULL, MODE_ECB, MODE_CBC, MODE_XTS };
-enum iv_gen { IV_NONE, IV_PLAIN, IV_PLAIN64, IV_PLAIN64BE, IV_ESSIV };
-
+/*
+ * Ciphers OpenSSL lacks (Adiantum) run on the kernel's, as cryptsetup's
+ * OpenSSL backend falls back to its kernel one; then only kernel is set.
+ */
 struct lv_sector_cipher {
-	enum chain_mode mode;
-	enum iv_gen iv_gen;
+	enum lv_chain_mode mode;
+	enum lv_iv_gen iv_gen;
 	size_t block_bytes;		/* sector_bytes must be a multiple */
 	size_t iv_bytes;
 	EVP_CIPHER_CTX *encrypt_ctx;	/* keyed, IV set per sector */
 	EVP_CIPHER_CTX *decrypt_ctx;
-	EVP_CIPHER_CTX *essiv_ctx;	/* ECB keyed with H(key), for IV_ESSIV */
+	EVP_CIPHER_CTX *essiv_ctx;	/* ECB keyed with H(key), for LV_IV_ESSIV */
+	struct lv_kernel_sector *kernel;
 };
-
-/* "<cipher>[-<mode>[-<ivgen>[:<ivopts>]]]" split in place; absent parts
- * are NULL.  ivopts may contain '-' ("essiv:sha3-256"). */
-struct dm_spec {
-	char buf[DM_SPEC_MAX + 1];
-	const char *cipher;
-	const char *mode;
-	const char *iv_gen;
-	const char *iv_opts;
-};
-
-static char *split_at(char *s, char sep)
-{
-	char *p = s ? strchr(s, sep) : NULL;
-
-	if (!p)
-		return NULL;
-	*p = '\0';
-	return p + 1;
-}
-
-static int parse_dm_spec(const char *dm_spec, struct dm_spec *spec)
-{
-	size_t len = dm_spec ? strnlen(dm_spec, DM_SPEC_MAX + 1) : 0;
-	char *mode, *iv_gen, *iv_opts;
-
-	if (len == 0 || len > DM_SPEC_MAX)
-		return -EINVAL;
-	memcpy(spec->buf, dm_spec, len);
-	spec->buf[len] = '\0';
-	mode = split_at(spec->buf, '-');
-	iv_gen = split_at(mode, '-');
-	iv_opts = split_at(iv_gen, ':');
-	spec->cipher = spec->buf;
-	spec->mode = mode;
-	spec->iv_gen = iv_gen;
-	spec->iv_opts = iv_opts;
-	if (!*spec->cipher || (mode && !*mode) || (iv_gen && !*iv_gen) ||
-	    (iv_opts && !*iv_opts))
-		return -EINVAL;
-	return 0;
-}
 
 static int is_named(const char *s, const char *name)
 {
 	return s && strcmp(s, name) == 0;
-}
-
-int lv_cipher_is_null(const char *dm_spec)
-{
-	static const char null_cipher[] = "cipher_null";
-	const size_t n = sizeof(null_cipher) - 1;
-
-	/* Case-insensitive and prefix-based on purpose: this guards against
-	 * opening a null-cipher keyslot, so it must not under-match. */
-	return dm_spec && strncasecmp(dm_spec, null_cipher, n) == 0 &&
-	       (dm_spec[n] == '\0' || dm_spec[n] == '-');
-}
-
-static int parse_mode(const struct dm_spec *spec, enum chain_mode *mode)
-{
-	if (!spec->mode)
-		return -EINVAL;
-	if (is_named(spec->mode, "ecb"))
-		*mode = MODE_ECB;
-	else if (is_named(spec->mode, "cbc"))
-		*mode = MODE_CBC;
-	else if (is_named(spec->mode, "xts"))
-		*mode = MODE_XTS;
-	else
-		return -ENOTSUP;
-	/* ECB takes no IV; the chained modes need a generator. */
-	if ((*mode == MODE_ECB) != !spec->iv_gen)
-		return -EINVAL;
-	return 0;
-}
-
-static int parse_iv_gen(const struct dm_spec *spec, enum iv_gen *iv_gen)
-{
-	if (!spec->iv_gen) {
-		*iv_gen = IV_NONE;
-		return 0;
-	}
-	if (is_named(spec->iv_gen, "essiv")) {
-		*iv_gen = IV_ESSIV;
-		return spec->iv_opts ? 0 : -EINVAL;
-	}
-	if (is_named(spec->iv_gen, "plain"))
-		*iv_gen = IV_PLAIN;
-	else if (is_named(spec->iv_gen, "plain64"))
-		*iv_gen = IV_PLAIN64;
-	else if (is_named(spec->iv_gen, "plain64be"))
-		*iv_gen = IV_PLAIN64BE;
-	else
-		return -ENOTSUP;
-	return spec->iv_opts ? -EINVAL : 0;
 }
 
 /* OpenSSL's name for the block cipher dm-crypt calls dm_name. */
@@ -450,24 +591,14 @@ static const char *openssl_cipher_family(const char *dm_name)
 	return NULL;
 }
 
-static int key_len_valid(enum chain_mode mode, size_t key_len)
-{
-	/* XTS takes two keys of the block cipher's sizes. */
-	size_t single = mode == MODE_XTS ? key_len / 2 : key_len;
-
-	if (mode == MODE_XTS && key_len % 2)
-		return 0;
-	return single == 16 || single == 24 || single == 32;
-}
-
 /* Fetches "<FAMILY>-<bits>-<MODE>"; -ENOTSUP when OpenSSL lacks it. */
-static int fetch_cipher(const char *family, enum chain_mode mode, size_t key_len,
+static int fetch_cipher(const char *family, enum lv_chain_mode mode, size_t key_len,
 			EVP_CIPHER **cipher)
 {
 	static const char *const mode_names[] = {
-		[MODE_ECB] = "ECB", [MODE_CBC] = "CBC", [MODE_XTS] = "XTS",
+		[LV_MODE_ECB] = "ECB", [LV_MODE_CBC] = "CBC", [LV_MODE_XTS] = "XTS",
 	};
-	size_t key_bits = (mode == MODE_XTS ? key_len / 2 : key_len) * 8;
+	size_t key_bits = (mode == LV_MODE_XTS ? key_len / 2 : key_len) * 8;
 	OSSL_LIB_CTX *ctx = lib();
 	char name[32];
 	int n;
@@ -475,6 +606,8 @@ static int fetch_cipher(const char *family, enum chain_mode mode, size_t key_len
 	*cipher = NULL;
 	if (!ctx)
 		return -EIO;
+	if (mode != LV_MODE_ECB && mode != LV_MODE_CBC && mode != LV_MODE_XTS)
+		return -ENOTSUP;
 	n = snprintf(name, sizeof(name), "%s-%zu-%s", family, key_bits, mode_names[mode]);
 	if (n < 0 || (size_t)n >= sizeof(name))
 		return -EINVAL;
@@ -517,10 +650,10 @@ static int essiv_setup(struct lv_sector_cipher *c, const char *family, const cha
 		return salt_bytes;
 	r = lv_hash(hash, parts, part_lens, 1, salt, sizeof(salt));
 	/* The salt is the ESSIV key, so it must be a valid key size. */
-	if (r == 0 && !key_len_valid(MODE_ECB, (size_t)salt_bytes))
+	if (r == 0 && !lv_block_key_len_valid(LV_MODE_ECB, (size_t)salt_bytes))
 		r = -EINVAL;
 	if (r == 0)
-		r = fetch_cipher(family, MODE_ECB, (size_t)salt_bytes, &cipher);
+		r = fetch_cipher(family, LV_MODE_ECB, (size_t)salt_bytes, &cipher);
 	if (r == 0)
 		r = keyed_ctx(cipher, salt, 1, &c->essiv_ctx);
 	EVP_CIPHER_free(cipher);
@@ -528,68 +661,64 @@ static int essiv_setup(struct lv_sector_cipher *c, const char *family, const cha
 	return r;
 }
 
-static int block_cipher_setup(struct lv_sector_cipher *c, const struct dm_spec *spec,
+static int block_cipher_setup(struct lv_sector_cipher *c, const struct lv_dm_spec *spec,
 			      const uint8_t *key, size_t key_len)
 {
 	const char *family = openssl_cipher_family(spec->cipher);
 	EVP_CIPHER *cipher = NULL;
 	int r;
 
-	if ((r = parse_mode(spec, &c->mode)) < 0 || (r = parse_iv_gen(spec, &c->iv_gen)) < 0)
-		return r;
+	c->mode = spec->mode;
+	c->iv_gen = spec->iv_gen;
+	if (lv_kernel_sector_only(spec))
+		return lv_kernel_sector_new(&c->kernel, spec, key, key_len);
 	if (!family)
 		return -ENOTSUP;
-	if (!key || !key_len_valid(c->mode, key_len))
-		return -EINVAL;
-	/* XTS needs independent data and tweak keys; equal halves void its
-	 * security proof, and OpenSSL refuses them for encryption anyway. */
-	if (c->mode == MODE_XTS && lv_memeq(key, key + key_len / 2, key_len / 2))
-		return -EINVAL;
+	r = lv_block_key_check(c->mode, key, key_len);
+	if (r < 0)
+		return r;
 	r = fetch_cipher(family, c->mode, key_len, &cipher);
 	if (r < 0)
 		return r;
 	c->block_bytes = CIPHER_BLOCK_BYTES;
 	c->iv_bytes = (size_t)EVP_CIPHER_get_iv_length(cipher);
-	if (c->iv_bytes != (c->mode == MODE_ECB ? 0 : IV_MAX_BYTES))
+	if (c->iv_bytes != (c->mode == LV_MODE_ECB ? 0 : IV_MAX_BYTES))
 		r = -EIO;
 	if (r == 0)
 		r = keyed_ctx(cipher, key, 1, &c->encrypt_ctx);
 	if (r == 0)
 		r = keyed_ctx(cipher, key, 0, &c->decrypt_ctx);
 	EVP_CIPHER_free(cipher);
-	if (r == 0 && c->iv_gen == IV_ESSIV)
+	if (r == 0 && c->iv_gen == LV_IV_ESSIV)
 		r = essiv_setup(c, family, spec->iv_opts, key, key_len);
 	return r;
 }
 
-static int null_cipher_setup(struct lv_sector_cipher *c, const struct dm_spec *spec)
+static void null_cipher_setup(struct lv_sector_cipher *c)
 {
-	if (spec->iv_gen || (spec->mode && !is_named(spec->mode, "ecb")))
-		return -EINVAL;
-	c->mode = MODE_NULL;
-	c->iv_gen = IV_NONE;
+	c->mode = LV_MODE_NULL;
+	c->iv_gen = LV_IV_NONE;
 	c->block_bytes = 1;
-	return 0;
 }
 
 int lv_sector_cipher_new(struct lv_sector_cipher **cipher, const char *dm_spec,
 			 const uint8_t *key, size_t key_len)
 {
 	struct lv_sector_cipher *c;
-	struct dm_spec spec;
+	struct lv_dm_spec spec;
 	int r;
 
 	if (!cipher)
 		return -EINVAL;
 	*cipher = NULL;
-	r = parse_dm_spec(dm_spec, &spec);
+	r = lv_dm_spec_parse(dm_spec, &spec);
 	if (r < 0)
 		return r;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return -ENOMEM;
-	if (is_named(spec.cipher, "cipher_null"))
-		r = null_cipher_setup(c, &spec);
+	if (spec.mode == LV_MODE_NULL)
+		null_cipher_setup(c);
 	else
 		r = block_cipher_setup(c, &spec, key, key_len);
 	if (r < 0) {
@@ -608,19 +737,8 @@ void lv_sector_cipher_free(struct lv_sector_cipher *cipher)
 	EVP_CIPHER_CTX_free(cipher->encrypt_ctx);
 	EVP_CIPHER_CTX_free(cipher->decrypt_ctx);
 	EVP_CIPHER_CTX_free(cipher->essiv_ctx);
+	lv_kernel_sector_free(cipher->kernel);
 	free(cipher);
-}
-
-static void put_le64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[i] = (uint8_t)(v >> (8 * i));
-}
-
-static void put_be64(uint8_t *p, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		p[7 - i] = (uint8_t)(v >> (8 * i));
 }
 
 static int sector_iv(const struct lv_sector_cipher *c, uint64_t sector,
@@ -628,27 +746,13 @@ static int sector_iv(const struct lv_sector_cipher *c, uint64_t sector,
 {
 	int written;
 
-	memset(iv, 0, IV_MAX_BYTES);
-	switch (c->iv_gen) {
-	case IV_NONE:
+	lv_sector_iv(c->iv_gen, sector, iv, c->iv_bytes);
+	if (c->iv_gen != LV_IV_ESSIV)
 		return 0;
-	case IV_PLAIN:
-		put_le64(iv, sector & UINT32_MAX);
-		return 0;
-	case IV_PLAIN64:
-		put_le64(iv, sector);
-		return 0;
-	case IV_PLAIN64BE:
-		put_be64(iv + c->iv_bytes - 8, sector);
-		return 0;
-	case IV_ESSIV:
-		put_le64(iv, sector);
-		if (!EVP_EncryptUpdate(c->essiv_ctx, iv, &written, iv, (int)c->iv_bytes) ||
-		    written != (int)c->iv_bytes)
-			return -EIO;
-		return 0;
-	}
-	return -EINVAL;
+	if (!EVP_EncryptUpdate(c->essiv_ctx, iv, &written, iv, (int)c->iv_bytes) ||
+	    written != (int)c->iv_bytes)
+		return -EIO;
+	return 0;
 }
 
 static int crypt_sector(const struct lv_sector_cipher *c, EVP_CIPHER_CTX *ctx,
@@ -680,10 +784,15 @@ static int crypt_sectors(struct lv_sector_cipher *c, int encrypt, uint64_t first
 	uint64_t sector = first_sector;
 	int r = 0;
 
-	if (!c || (len && (!in || !out)) || sector_bytes == 0 || sector_bytes > INT_MAX ||
-	    sector_bytes % c->block_bytes || len % sector_bytes)
+	if (!c)
 		return -EINVAL;
-	if (c->mode == MODE_NULL) {
+	if (c->kernel)
+		return lv_kernel_sector_crypt(c->kernel, encrypt, first_sector, sector_bytes, in,
+					      out, len);
+	r = lv_sector_args_check(c->block_bytes, sector_bytes, in, out, len);
+	if (r < 0)
+		return r;
+	if (c->mode == LV_MODE_NULL) {
 		if (in != out)
 			memmove(out, in, len);
 		return 0;
@@ -707,21 +816,4 @@ int lv_sector_decrypt(struct lv_sector_cipher *cipher, uint64_t first_sector,
 		      size_t sector_bytes, const uint8_t *in, uint8_t *out, size_t len)
 {
 	return crypt_sectors(cipher, 0, first_sector, sector_bytes, in, out, len);
-}
-
-int lv_sector_cipher_supported(const char *dm_spec, size_t key_len)
-{
-	struct lv_sector_cipher *cipher;
-	uint8_t probe_key[512];
-	int r;
-
-	if (key_len == 0 || key_len > sizeof(probe_key))
-		return -EINVAL;
-	/* Distinct bytes: XTS refuses a key whose two halves are equal. */
-	for (size_t i = 0; i < key_len; i++)
-		probe_key[i] = (uint8_t)i;
-	r = lv_sector_cipher_new(&cipher, dm_spec, probe_key, key_len);
-	if (r == 0)
-		lv_sector_cipher_free(cipher);
-	return r;
 }

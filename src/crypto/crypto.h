@@ -3,10 +3,13 @@
  * crypto.h: the one crypto interface of luksvol.
  *
  * Everything outside src/crypto/ calls only these functions.  A backend
- * (backend_openssl.c today, backend_kernel.c for minimal builds) is picked at
- * build time.  All functions return 0 or a negative errno:
+ * (backend_openssl.c, or backend_kernel.c for builds without libcrypto) is
+ * picked at build time.  Either takes the sector ciphers only the kernel
+ * has (Adiantum) from the kernel's crypto API (kernel_afalg.h).  All
+ * functions return 0 or a negative errno:
  *   -EINVAL   bad argument or unknown algorithm name
- *   -ENOTSUP  algorithm known but not provided by this backend
+ *   -ENOTSUP  algorithm known but not provided by this backend (or by the
+ *             running kernel, for what comes from it)
  *   -ENOMEM   allocation failed
  *   -EIO      the backend failed unexpectedly
  * Output buffers holding key material are zeroed on entry, so a failure
@@ -58,8 +61,9 @@ int lv_argon2(enum lv_argon2_type type, const void *password, size_t password_le
 /*
  * Sector cipher in the dm-crypt sense: "aes-xts-plain64",
  * "aes-cbc-essiv:sha256", "aes-xts-plain", "aes-cbc-plain64", "aes-ecb",
- * "cipher_null-ecb", ...  The IV of each sector is derived from its
- * sector number, counted in sector_bytes units from first_sector.
+ * "xchacha12,aes-adiantum-plain64", "cipher_null-ecb", ...  The IV of each
+ * sector is derived from its sector number, counted in sector_bytes units
+ * from first_sector.
  */
 struct lv_sector_cipher;
 int lv_sector_cipher_new(struct lv_sector_cipher **cipher, const char *dm_spec,

@@ -288,8 +288,16 @@ int lv_mapping_status(const char *name, struct lv_mapping_status *st, struct lv_
 		return lv_err_set(err, -ENODEV, "%s: no such mapping", name);
 	snprintf(st->name, sizeof(st->name), "%s", name);
 	snprintf(st->dm_uuid, sizeof(st->dm_uuid), "%s", info.uuid);
-	if (strncmp(info.uuid, "CRYPT-", 6) == 0)
-		sscanf(info.uuid + 6, "%15[^-]", st->type);
+	if (strncmp(info.uuid, "CRYPT-", 6) == 0) {
+		/* The type is what precedes the next '-' ("LUKS2"); no sscanf,
+		 * which would pull every float parser into a static binary. */
+		size_t type_len = strcspn(info.uuid + 6, "-");
+
+		if (type_len >= sizeof(st->type))
+			type_len = sizeof(st->type) - 1;
+		memcpy(st->type, info.uuid + 6, type_len);
+		st->type[type_len] = '\0';
+	}
 	st->readonly = info.readonly;
 	st->open_count = info.open_count;
 	r = lv_dm_table(name, target_type, &st->size_sectors, &params, err);

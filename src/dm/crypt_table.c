@@ -115,14 +115,29 @@ int lv_crypt_table_build(const struct lv_crypt_table *t, struct lv_secret **para
 	return r;
 }
 
+/* A decimal unsigned at text, or -1 when there is none.  (Not sscanf: it
+ * pulls every float parser into a static binary.) */
+static long parse_unsigned(const char *text)
+{
+	char *end;
+	unsigned long value;
+
+	if (*text < '0' || *text > '9')
+		return -1;
+	errno = 0;
+	value = strtoul(text, &end, 10);
+	return errno || value > UINT32_MAX ? -1 : (long)value;
+}
+
 static int parse_key(const char *key, struct lv_mapping_status *st)
 {
-	unsigned bytes;
+	long bytes;
 
 	if (key[0] == ':') {
-		if (sscanf(key, ":%u:", &bytes) != 1)
+		bytes = parse_unsigned(key + 1);
+		if (bytes < 0)
 			return -EINVAL;
-		st->key_bits = bytes * 8;
+		st->key_bits = (uint32_t)bytes * 8;
 		st->key_in_keyring = 1;
 		return 0;
 	}
@@ -132,13 +147,17 @@ static int parse_key(const char *key, struct lv_mapping_status *st)
 
 static void parse_option(const char *option, struct lv_mapping_status *st)
 {
-	unsigned sector;
+	static const char sector_size[] = "sector_size:";
+	long sector;
 
 	for (size_t i = 0; i < OPTION_COUNT; i++)
 		if (strcmp(option, table_options[i].option) == 0)
 			st->flags |= table_options[i].flag;
-	if (sscanf(option, "sector_size:%u", &sector) == 1)
-		st->sector_size = sector;
+	if (strncmp(option, sector_size, sizeof(sector_size) - 1) == 0) {
+		sector = parse_unsigned(option + sizeof(sector_size) - 1);
+		if (sector >= 0)
+			st->sector_size = (uint32_t)sector;
+	}
 }
 
 /* Parses a crypt table line in place; the key field is never copied. */

@@ -62,9 +62,9 @@ int lv_device_edges_zero(int fd)
 
 int lv_device_zero_edges(int fd)
 {
-	static const uint8_t zeros[CHUNK_BYTES];
 	off_t start[2] = { 0 }, len[2] = { 0 };
-	int r = edges(fd, start, len);
+	uint8_t *zeros = calloc(1, CHUNK_BYTES);
+	int r = zeros ? edges(fd, start, len) : -ENOMEM;
 
 	for (int i = 0; r == 0 && i < 2; i++) {
 		for (off_t done = 0; r == 0 && done < len[i];) {
@@ -79,6 +79,7 @@ int lv_device_zero_edges(int fd)
 				done += n;
 		}
 	}
+	free(zeros);
 	if (r == 0 && fsync(fd) < 0)
 		r = -errno;
 	return r;

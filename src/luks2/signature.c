@@ -5,11 +5,23 @@
  * damaged because someone ran mkfs or pvcreate over it must not be
  * "recovered" on top of their data.
  */
-#include <blkid.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "lv_features.h"
 #include "luks2/device.h"
+
+#if !LV_WITH_BLKID
+/* Without libblkid nothing tells what else is on the device: assume the
+ * worst, so that only an explicit `repair` rewrites a header copy. */
+int lv_other_signature(struct lv_storage *st, char *other, size_t other_len)
+{
+	(void)st;
+	snprintf(other, other_len, "possibly foreign (this luksvol is built without libblkid)");
+	return 1;
+}
+#else
+#include <blkid.h>
 
 int lv_other_signature(struct lv_storage *st, char *other, size_t other_len)
 {
@@ -43,3 +55,4 @@ int lv_other_signature(struct lv_storage *st, char *other, size_t other_len)
 	blkid_free_probe(probe);
 	return found;
 }
+#endif

@@ -1,0 +1,117 @@
+#!/bin/bash
+# install.sh: `make install` into a DESTDIR: every file where PREFIX puts it,
+# the shared library's soname and exports, a program built against the
+# installed header and luksvol.pc (dynamically and statically), and a man
+# page that renders without warnings and names every verb and option.
+set -u
+source "$(dirname "$0")/../lib.sh"
+DIR=$LV_WORK/install
+DEST=$DIR/dest
+PREFIX=/usr
+rm -rf "$DIR"
+mkdir -p "$DIR"
+
+t_expect install/make 0 make -s -C "$LV_TOP" BUILD="$BUILD" DESTDIR="$DEST" PREFIX=$PREFIX install
+LIB=$DEST$PREFIX/lib
+SO=$(cd "$LIB" 2>/dev/null && ls libluksvol.so.*.*.* 2>/dev/null | head -1)
+
+installed_files() {
+	local f missing=""
+	for f in sbin/luksvol lib/libluksvol.a lib/libluksvol.so lib/libluksvol.so.0 \
+		include/luksvol.h lib/pkgconfig/luksvol.pc share/man/man8/luksvol.8; do
+		[ -e "$DEST$PREFIX/$f" ] || missing="$missing $f"
+	done
+	t_same install/files-present "$missing" ""
+	t_same install/binary-executable "$([ -x "$DEST$PREFIX/sbin/luksvol" ] && echo yes)" yes
+	t_same install/so-symlink "$(readlink "$LIB/libluksvol.so.0")" "$SO"
+	t_same install/dev-symlink "$(readlink "$LIB/libluksvol.so")" libluksvol.so.0
+	t_same install/soname "$(readelf -d "$LIB/$SO" 2>/dev/null | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')" \
+		libluksvol.so.0
+	t_same install/header-identical "$(cmp -s "$LV_TOP/include/luksvol.h" "$DEST$PREFIX/include/luksvol.h" && echo same)" same
+	t_expect install/binary-runs 0 "$DEST$PREFIX/sbin/luksvol" --help
+}
+
+# The .so exports what luksvol.h declares: all of it, and nothing else.
+exports() {
+	local declared exported
+	declared=$(gcc -E -P "$LV_TOP/include/luksvol.h" | grep -o '\blv_[a-z0-9_]*[[:space:]]*(' |
+		sed 's/[[:space:]]*($//' | sort -u)
+	exported=$(nm -D --defined-only "$LIB/$SO" | awk '$2 == "T" {print $3}' | sed 's/@.*//' | sort -u)
+	t_same install/exports-every-declared-function \
+		"$(comm -23 <(echo "$declared") <(echo "$exported") | tr '\n' ' ')" ""
+	t_same install/exports-nothing-else "$(comm -13 <(echo "$declared") <(echo "$exported") | tr '\n' ' ')" ""
+}
+
+# A program that formats nothing: it probes a LUKS2 image through the API.
+client_program() {
+	cat >"$DIR/client.c" <<'EOF'
+#include <stdio.h>
+#include <luksvol.h>
+
+int main(int argc, char **argv)
+{
+	enum lv_luks_version version;
+	struct lv_err err = { 0 };
+
+	if (argc != 2 || lv_probe(argv[1], &version, &err) < 0) {
+		fprintf(stderr, "probe failed: %s\n", err.msg);
+		return 1;
+	}
+	printf("LUKS%d\n", (int)version);
+	return 0;
+}
+EOF
+	truncate -s 20M "$DIR/probe.img"
+	printf pass >"$DIR/pass.key"
+	"$LV_TOP/$BUILD/luksvol" format -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+		--key-file "$DIR/pass.key" "$DIR/probe.img"
+}
+
+pkg() {
+	PKG_CONFIG_SYSROOT_DIR=$DEST PKG_CONFIG_LIBDIR=$LIB/pkgconfig:$(pkg-config --variable pc_path pkg-config) \
+		pkg-config "$@" luksvol
+}
+
+compile_against_install() {
+	local flags
+	t_same install/pkg-config-cflags "$(pkg --cflags | awk '{print $1}')" "-I$DEST$PREFIX/include"
+	t_same install/pkg-config-libs "$(pkg --libs)" "-L$DEST$PREFIX/lib -lluksvol "
+	flags=$(pkg --cflags --libs)
+	t_expect install/compile-shared 0 gcc -std=c11 -Wall -Werror -o "$DIR/client" "$DIR/client.c" $flags
+	t_expect install/run-shared 0 env LD_LIBRARY_PATH="$LIB" "$DIR/client" "$DIR/probe.img"
+	t_same install/shared-result "$(cat "$LV_WORK/last.out")" LUKS2
+	t_same install/uses-installed-so "$(LD_LIBRARY_PATH="$LIB" ldd "$DIR/client" | grep -c "$LIB/libluksvol.so.0")" 1
+	# --static adds Requires.private: json-c, libargon2, the crypto library...
+	flags=$(pkg --cflags --libs --static)
+	t_expect install/compile-static-archive 0 gcc -std=c11 -Wall -Werror -o "$DIR/client-a" \
+		"$DIR/client.c" "$LIB/libluksvol.a" $flags
+	t_expect install/run-static-archive 0 "$DIR/client-a" "$DIR/probe.img"
+	t_same install/static-archive-result "$(cat "$LV_WORK/last.out")" LUKS2
+}
+
+# Every verb `luksvol --help` lists and every long option of main.c.
+man_page() {
+	local page=$DEST$PREFIX/share/man/man8/luksvol.8 text verbs options missing=""
+	LC_ALL=C MANWIDTH=100 man --warnings -l "$page" >"$DIR/man.txt" 2>"$DIR/man.err"
+	t_same install/man-renders "$?" 0
+	t_same install/man-no-warnings "$(head -c 400 "$DIR/man.err")" ""
+	text=$(col -b <"$DIR/man.txt")
+	verbs=$("$LV_TOP/$BUILD/luksvol" --help | awk '$1 == "luksvol" {print $2}' | sort -u)
+	for verb in $verbs; do
+		grep -q "^ *luksvol $verb\b\|^ *$verb\b" <<<"$text" || missing="$missing $verb"
+	done
+	t_same install/man-documents-every-verb "$missing" ""
+	missing=""
+	options=$(sed -n '/long_options\[\] = {/,/^};/p' "$LV_TOP/src/cli/main.c" |
+		grep -o '{ "[a-z_-]*"' | sed 's/{ "//; s/"//')
+	for option in $options; do
+		grep -qE -- "--$option([^a-z_-]|$)" <<<"$text" || missing="$missing --$option"
+	done
+	t_same install/man-documents-every-option "$missing" ""
+}
+
+installed_files
+exports
+client_program
+compile_against_install
+man_page
