@@ -36,8 +36,12 @@ static const struct cli_verb verbs[] = {
 	{ "dump", "dump [--json] [--volume-key --key-file F] DEVICE", 1, 1, cli_dump },
 	{ "is-luks", "is-luks [-v] DEVICE", 1, 1, cli_is_luks },
 	{ "token", "token import|export|remove --token-id N [--json-file F] DEVICE", 2, 2, cli_token },
+#if LV_WITH_YAML
 	{ "config", "config [--label L] [--subsystem S] DEVICE | config check|show -f FILE [--json]",
 	  1, 1, run_config },
+#else
+	{ "config", "config [--label L] [--subsystem S] DEVICE", 1, 1, run_config },
+#endif
 	{ "header-backup", "header-backup --header-backup-file F DEVICE", 1, 1, cli_header_backup },
 	{ "header-restore", "header-restore --header-backup-file F DEVICE", 1, 1, cli_header_restore },
 	{ "repair", "repair DEVICE", 1, 1, cli_repair },

@@ -1,0 +1,66 @@
+#!/bin/bash
+# features.sh: the feature flags remove what they say (README.md, "Build").
+# One dynamic build with WITH_YAML=0 WITH_BLKID=0: it links neither libyaml
+# nor libblkid, has no Talos verbs, and its plain verbs still make and open
+# volumes that cryptsetup opens, and open cryptsetup's.  (The static build,
+# WITH_BLKID=0 by default, runs in the VM: tests/vm/t_kernel.sh.)
+set -u
+source "$(dirname "$0")/../lib.sh"
+DIR=$LV_WORK/features
+FEAT_BUILD=$LV_TOP/$BUILD/features
+LV=$FEAT_BUILD/luksvol
+FAST=(--pbkdf pbkdf2 --pbkdf-force-iterations 1000)
+rm -rf "$DIR"
+mkdir -p "$DIR"
+
+# A make started from make test must not inherit its jobserver.
+t_expect features/build 0 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	make -s -C "$LV_TOP" -j2 BUILD="$FEAT_BUILD" WITH_YAML=0 WITH_BLKID=0 "$FEAT_BUILD/luksvol"
+
+libs=$(ldd "$LV" 2>/dev/null)
+t_same features/links-no-libyaml "$(grep -c libyaml <<<"$libs")" 0
+t_same features/links-no-libblkid "$(grep -c libblkid <<<"$libs")" 0
+t_same features/links-json-c "$(grep -c libjson-c <<<"$libs")" 1
+symbols=$(nm -D "$LV" 2>/dev/null)
+t_same features/no-yaml-symbols "$(grep -c ' yaml_' <<<"$symbols")" 0
+t_same features/no-blkid-symbols "$(grep -c ' blkid_' <<<"$symbols")" 0
+
+for verb in apply wipe; do
+	t_expect "features/no-$verb" 1 "$LV" "$verb" -f /dev/null
+	t_same "features/no-$verb-message" "$(grep -c "unknown verb \"$verb\"" "$LV_WORK/last.err")" 1
+done
+printf 'kind: VolumeConfig\n' >"$DIR/vc.yaml"
+t_expect features/no-config-check 1 "$LV" config check -f "$DIR/vc.yaml"
+t_same features/help-no-apply "$("$LV" --help 2>&1 | grep -c 'luksvol apply\|check|show')" 0
+
+# The plain verbs, both ways with cryptsetup.
+printf 'features passphrase' >"$DIR/pass.key"
+printf 'features second one' >"$DIR/second.key"
+truncate -s 20M "$DIR/lv.img" "$DIR/cs.img"
+t_expect features/format 0 "$LV" format -q "${FAST[@]}" --key-file "$DIR/pass.key" "$DIR/lv.img"
+t_expect features/cryptsetup-opens 0 cryptsetup open --test-passphrase \
+	--key-file "$DIR/pass.key" "$DIR/lv.img"
+t_expect features/add-key 0 "$LV" add-key "${FAST[@]}" --key-file "$DIR/pass.key" \
+	--new-key-file "$DIR/second.key" "$DIR/lv.img"
+t_expect features/cryptsetup-opens-added 0 cryptsetup open --test-passphrase \
+	--key-file "$DIR/second.key" "$DIR/lv.img"
+t_expect features/cs-format 0 cryptsetup luksFormat -q "${FAST[@]}" --key-file "$DIR/pass.key" \
+	"$DIR/cs.img"
+t_expect features/opens-cryptsetups 0 "$LV" open --test-passphrase --key-file "$DIR/pass.key" \
+	"$DIR/cs.img"
+t_expect features/wrong-passphrase 2 "$LV" open --test-passphrase --key-file "$DIR/second.key" \
+	"$DIR/cs.img"
+t_expect features/dump 0 "$LV" dump "$DIR/cs.img"
+t_expect features/is-luks 0 "$LV" is-luks "$DIR/cs.img"
+t_expect features/label 0 "$LV" config --label plain "$DIR/cs.img"
+t_same features/cryptsetup-sees-label \
+	"$(cryptsetup luksDump "$DIR/cs.img" | sed -n 's/^Label:[[:space:]]*//p')" plain
+
+# Without libblkid nothing can tell whether another signature shares the
+# device: a damaged copy is not recovered automatically, only by repair.
+dd if=/dev/zero of="$DIR/lv.img" bs=4096 count=1 conv=notrunc status=none
+t_expect features/damaged-primary-still-opens 0 "$LV" open --test-passphrase \
+	--key-file "$DIR/pass.key" "$DIR/lv.img"
+t_expect features/repair 0 "$LV" repair "$DIR/lv.img"
+t_expect features/repaired-cryptsetup-opens 0 cryptsetup open --test-passphrase \
+	--key-file "$DIR/second.key" "$DIR/lv.img"
