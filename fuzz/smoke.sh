@@ -5,6 +5,7 @@
 # corpus is only read.  A crash, leak, timeout (-timeout=30) or OOM is a
 # failure; its reproducer is $BUILD/fuzz/artifacts/<target>-*.
 #
+# FUZZ_SMOKE_JOBS (default: the number of CPUs) targets run at a time.
 # Prints "PASS fuzz-smoke/<target> (N runs, E exec/s)" or
 # "FAIL fuzz-smoke/<target>: reason" for every target, also appended to
 # $LV_RESULTS when set, and exits non-zero when one failed.
@@ -22,20 +23,18 @@ result() {
 	if [ -n "${LV_RESULTS:-}" ]; then echo "$1" >>"$LV_RESULTS"; fi
 }
 
-failed=0
-for t in $TARGETS; do
-	bin=$DIR/$t log=$DIR/smoke/$t.log
+# smoke_one TARGET: runs it and writes its result line to smoke/TARGET.result.
+smoke_one() {
+	local t=$1 bin=$DIR/$1 log=$DIR/smoke/$1.log out=$DIR/smoke/$1.result
+	local corpus=() d rc runs speed what artifact
 	mkdir -p "$DIR/smoke/$t" "$DIR/artifacts"
 	if [ ! -x "$bin" ]; then
-		result "FAIL fuzz-smoke/$t: $bin is missing (make fuzz)"
-		failed=1
-		continue
+		echo "FAIL fuzz-smoke/$t: $bin is missing (make fuzz)" >"$out"
+		return
 	fi
-	corpus=()
 	for d in $(fuzz/corpus_dirs.sh "$t"); do
 		if [ -d "$d" ]; then corpus+=("$d"); fi
 	done
-	echo "== fuzz-smoke: $t for $SECONDS_EACH s"
 	"$bin" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=2048 \
 		-dict="$(fuzz/dict_for.sh "$t")" -print_final_stats=1 \
 		-artifact_prefix="$DIR/artifacts/$t-" "$DIR/smoke/$t" "${corpus[@]}" \
@@ -44,12 +43,28 @@ for t in $TARGETS; do
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
 	if [ $rc -eq 0 ] && [ -n "$runs" ]; then
-		result "PASS fuzz-smoke/$t ($runs runs, $speed exec/s)"
+		echo "PASS fuzz-smoke/$t ($runs runs, $speed exec/s)" >"$out"
 	else
 		what=$(grep -m1 -E 'ERROR: |runtime error|invariant violated' "$log")
 		artifact=$(grep -m1 -o 'Test unit written to .*' "$log")
-		result "FAIL fuzz-smoke/$t: exit $rc: ${what:-see $log} ${artifact}"
-		failed=1
+		echo "FAIL fuzz-smoke/$t: exit $rc: ${what:-see $log} ${artifact}" >"$out"
 	fi
+}
+
+# FUZZ_SMOKE_JOBS targets at a time (default: one per CPU), each one
+# process for its full SECONDS_EACH.
+JOBS=${FUZZ_SMOKE_JOBS:-$(nproc)}
+for t in $TARGETS; do
+	rm -f "$DIR/smoke/$t.result"
+	while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do wait -n; done
+	echo "== fuzz-smoke: $t for $SECONDS_EACH s"
+	smoke_one "$t" &
+done
+wait
+failed=0
+for t in $TARGETS; do
+	line=$(cat "$DIR/smoke/$t.result" 2>/dev/null)
+	result "${line:-FAIL fuzz-smoke/$t: no result (killed?)}"
+	case $line in PASS*) ;; *) failed=1 ;; esac
 done
 exit $failed
