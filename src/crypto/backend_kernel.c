@@ -78,7 +78,7 @@ int lv_hash_update(struct lv_hash_ctx *ctx, const void *data, size_t len)
 
 	if (!ctx || (!data && len))
 		return -EINVAL;
-	if (ctx->pending_len + len > sizeof(ctx->pending) && ctx->pending_len)
+	if (ctx->pending_len && len > sizeof(ctx->pending) - ctx->pending_len)
 		r = send_pending(ctx, 1);
 	if (r == 0 && len > sizeof(ctx->pending))
 		return lv_kernel_hash_send(&ctx->alg, data, len, 1);

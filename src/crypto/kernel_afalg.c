@@ -5,6 +5,7 @@
  * operation socket accepted from it that carries every message.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,38 +31,44 @@ struct kernel_hash_name {
 	const char *luks;	/* as LUKS2 JSON and cryptsetup spell it */
 	const char *kernel;
 	size_t digest_bytes;
+	size_t block_bytes;	/* HMAC's B (RFC 2104 §2) */
 };
 
 static const struct kernel_hash_name kernel_hashes[] = {
-	{ "sha1", "sha1", 20 },
-	{ "sha224", "sha224", 28 },
-	{ "sha256", "sha256", 32 },
-	{ "sha384", "sha384", 48 },
-	{ "sha512", "sha512", 64 },
-	{ "sha3-224", "sha3-224", 28 },
-	{ "sha3-256", "sha3-256", 32 },
-	{ "sha3-384", "sha3-384", 48 },
-	{ "sha3-512", "sha3-512", 64 },
-	{ "ripemd160", "rmd160", 20 },
-	{ "whirlpool", "wp512", 64 },
-	{ "blake2b-512", "blake2b-512", 64 },
-	{ "blake2s-256", "blake2s-256", 32 },
-	{ "sm3", "sm3", 32 },
+	{ "sha1", "sha1", 20, 64 },
+	{ "sha224", "sha224", 28, 64 },
+	{ "sha256", "sha256", 32, 64 },
+	{ "sha384", "sha384", 48, 128 },
+	{ "sha512", "sha512", 64, 128 },
+	{ "sha3-224", "sha3-224", 28, 144 },
+	{ "sha3-256", "sha3-256", 32, 136 },
+	{ "sha3-384", "sha3-384", 48, 104 },
+	{ "sha3-512", "sha3-512", 64, 72 },
+	{ "ripemd160", "rmd160", 20, 64 },
+	{ "whirlpool", "wp512", 64, 64 },
+	{ "blake2b-512", "blake2b-512", 64, 128 },
+	{ "blake2s-256", "blake2s-256", 32, 64 },
+	{ "sm3", "sm3", 32, 64 },
 };
+
+static const struct kernel_hash_name *hash_named(const char *hash_name)
+{
+	for (size_t i = 0; hash_name && i < sizeof(kernel_hashes) / sizeof(kernel_hashes[0]); i++)
+		if (strcasecmp(hash_name, kernel_hashes[i].luks) == 0)
+			return &kernel_hashes[i];
+	return NULL;
+}
 
 int lv_kernel_hash_lookup(const char *hash_name, const char **kernel_name,
 			  size_t *digest_bytes)
 {
-	if (!hash_name)
+	const struct kernel_hash_name *hash = hash_named(hash_name);
+
+	if (!hash)
 		return -EINVAL;
-	for (size_t i = 0; i < sizeof(kernel_hashes) / sizeof(kernel_hashes[0]); i++) {
-		if (strcasecmp(hash_name, kernel_hashes[i].luks) == 0) {
-			*kernel_name = kernel_hashes[i].kernel;
-			*digest_bytes = kernel_hashes[i].digest_bytes;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	*kernel_name = hash->kernel;
+	*digest_bytes = hash->digest_bytes;
+	return 0;
 }
 
 /* ---- sockets ---- */
@@ -106,7 +113,7 @@ int lv_kernel_alg_open(struct lv_kernel_alg *alg, const char *type, const char *
 	int r;
 
 	alg->tfm_fd = alg->op_fd = -1;
-	if (!type || !name || (!key && key_len))
+	if (!type || !name || (!key && key_len) || key_len > INT_MAX)
 		return -EINVAL;
 	r = alg_bind(alg, type, name);
 	/* An empty key is a real key (HMAC with ""): only NULL means none.
@@ -126,23 +133,59 @@ int lv_kernel_alg_open(struct lv_kernel_alg *alg, const char *type, const char *
 
 /* ---- hashes and HMAC ---- */
 
+/* H(key) into digest, for an HMAC key longer than the hash's block. */
+static int hash_long_key(const struct kernel_hash_name *hash, const void *key, size_t key_len,
+			 uint8_t digest[LV_HASH_MAX_BYTES])
+{
+	struct lv_kernel_alg alg;
+	int r = lv_kernel_alg_open(&alg, "hash", hash->kernel, NULL, 0);
+
+	if (r == 0)
+		r = lv_kernel_hash_send(&alg, key, key_len, 0);
+	if (r == 0)
+		r = lv_kernel_hash_read(&alg, digest, hash->digest_bytes);
+	lv_kernel_alg_close(&alg);
+	return r;
+}
+
+/*
+ * A passphrase is the HMAC key of PBKDF2, and a key file may hold 8 MiB;
+ * the kernel refuses an ALG_SET_KEY above net.core.optmem_max (20 KiB on
+ * older kernels).  HMAC itself replaces a key longer than the block with
+ * its hash (RFC 2104 §2), so doing that here gives the same MAC.
+ */
+static int hmac_open(struct lv_kernel_alg *alg, const struct kernel_hash_name *hash,
+		     const void *key, size_t key_len)
+{
+	uint8_t digest[LV_HASH_MAX_BYTES];
+	char name[64];
+	int r = snprintf(name, sizeof(name), "hmac(%s)", hash->kernel);
+
+	if (r < 0 || (size_t)r >= sizeof(name))
+		return -EINVAL;
+	if (key_len <= hash->block_bytes)
+		return lv_kernel_alg_open(alg, "hash", name, key ? key : "", key_len);
+	r = hash_long_key(hash, key, key_len, digest);
+	if (r == 0)
+		r = lv_kernel_alg_open(alg, "hash", name, digest, hash->digest_bytes);
+	lv_wipe(digest, sizeof(digest));
+	return r;
+}
+
 int lv_kernel_hash_open(struct lv_kernel_alg *alg, const char *hash_name, int hmac,
 			const void *key, size_t key_len, size_t *digest_bytes)
 {
-	const char *kernel_name;
-	char name[64];
-	int r;
+	const struct kernel_hash_name *hash = hash_named(hash_name);
 
 	alg->tfm_fd = alg->op_fd = -1;
-	r = lv_kernel_hash_lookup(hash_name, &kernel_name, digest_bytes);
-	if (r < 0)
-		return r;
-	if (!hmac)
-		return lv_kernel_alg_open(alg, "hash", kernel_name, NULL, 0);
-	r = snprintf(name, sizeof(name), "hmac(%s)", kernel_name);
-	if (r < 0 || (size_t)r >= sizeof(name))
+	if (!hash)
 		return -EINVAL;
-	return lv_kernel_alg_open(alg, "hash", name, key ? key : "", key_len);
+	*digest_bytes = hash->digest_bytes;
+	if (!hmac)
+		return lv_kernel_alg_open(alg, "hash", hash->kernel, NULL, 0);
+	if (!key && key_len)
+		return -EINVAL;
+	return hmac_open(alg, hash, key, key_len);
 }
 
 int lv_kernel_hash_send(struct lv_kernel_alg *alg, const void *data, size_t len, int more)
@@ -302,18 +345,17 @@ static int skcipher_send(struct lv_kernel_alg *alg, int encrypt, const uint8_t *
 int lv_kernel_skcipher_crypt(struct lv_kernel_alg *alg, int encrypt, const uint8_t *iv,
 			     size_t iv_bytes, const uint8_t *in, uint8_t *out, size_t len)
 {
-	size_t done = 0;
 	int r = skcipher_send(alg, encrypt, iv, iv_bytes, in, len);
+	ssize_t got;
 
-	while (r == 0 && done < len) {
-		ssize_t got = recv(alg->op_fd, out + done, len - done, 0);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			r = got < 0 ? errno_or(-EIO) : -EIO;
-		else
-			done += (size_t)got;
-	}
-	return r;
+	if (r < 0)
+		return r;
+	do
+		got = recv(alg->op_fd, out, len, 0);
+	while (got < 0 && errno == EINTR);
+	/* One request: the rest of a short read would be a new request with
+	 * a new IV, which is wrong for XTS and Adiantum. */
+	if (got < 0)
+		return errno_or(-EIO);
+	return (size_t)got == len ? 0 : -EIO;
 }

@@ -227,6 +227,28 @@ kernel_static_core() {
 	same static-core/data-survives-key-changes "$got" "$sum"
 }
 
+# A key file longer than net.core.optmem_max (20 KiB on this kernel) as a
+# PBKDF2 passphrase: the kernel refuses so long an HMAC key, so luksvol
+# hashes it first, as HMAC does (kernel_afalg.c hmac_open).
+kernel_long_keyfile() {
+	local long=/tmp/long.key
+	head -c 65536 /dev/urandom >$long
+	same kernel/long-keyfile/above-optmem_max \
+		"$(($(cat /proc/sys/net/core/optmem_max) < 65536))" 1
+	for hash in sha256 sha512; do
+		expect kernel/long-keyfile/$hash/format 0 $STATIC format -q $FAST --hash $hash \
+			--key-file $long /dev/vda
+		expect kernel/long-keyfile/$hash/cryptsetup-unlocks 0 cryptsetup open \
+			--test-passphrase --key-file $long /dev/vda
+		cryptsetup luksFormat -q $FAST --hash $hash --key-file $long /dev/vda
+		expect kernel/long-keyfile/$hash/static-unlocks-cryptsetups 0 $STATIC open \
+			--test-passphrase --key-file $long /dev/vda
+		expect kernel/long-keyfile/$hash/static-refuses-wrong 2 $STATIC open \
+			--test-passphrase --key-file $KEY /dev/vda
+	done
+	rm -f $long
+}
+
 # timed PHASE: runs the function PHASE and prints how long it took.
 timed() {
 	local start=$(date +%s)
@@ -241,6 +263,7 @@ if kernel_have_binaries; then
 	timed kernel_kat
 	timed kernel_pbkdf2_syscalls
 	timed kernel_format_unlock
+	timed kernel_long_keyfile
 	timed kernel_adiantum
 	timed kernel_static_core
 fi
