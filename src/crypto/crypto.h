@@ -63,7 +63,11 @@ int lv_argon2(enum lv_argon2_type type, const void *password, size_t password_le
  * "aes-cbc-essiv:sha256", "aes-xts-plain", "aes-cbc-plain64", "aes-ecb",
  * "xchacha12,aes-adiantum-plain64", "cipher_null-ecb", ...  The IV of each
  * sector is derived from its sector number, counted in sector_bytes units
- * from first_sector.
+ * from first_sector: dm-crypt's iv_large_sectors.  Keyslot areas (512-byte
+ * sectors from IV 0) are the same either way; a data segment with larger
+ * sectors, whose IVs dm-crypt counts in 512-byte units, would need an IV
+ * step of sector_bytes / 512 per sector, which this interface does not
+ * offer yet.
  */
 struct lv_sector_cipher;
 int lv_sector_cipher_new(struct lv_sector_cipher **cipher, const char *dm_spec,
