@@ -136,19 +136,62 @@ int cli_header_backup(const struct cli_opts *opts)
 	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
 }
 
+/* The UUID of the LUKS2 header at path into uuid (empty when it does not
+ * load). */
+static void header_uuid(const char *path, char *uuid, size_t uuid_len)
+{
+	struct lv_device *dev;
+	struct lv_err err = { 0 };
+	const char *cipher, *found = NULL;
+	uint64_t offset;
+
+	uuid[0] = '\0';
+	if (lv_device_load(&dev, path, 0, &err) < 0)
+		return;
+	if (lv_data_segment_info(dev, &cipher, &offset, &found) == 0 && found)
+		snprintf(uuid, uuid_len, "%s", found);
+	lv_device_free(&dev);
+}
+
+/* What the confirmation names besides the replacement itself, as
+ * cryptsetup's luksHeaderRestore does: a device without a LUKS2 header
+ * (the restore may overwrite data) and a backup of another volume. */
+static void restore_question(const struct cli_opts *opts, char *question, size_t len)
+{
+	const char *device = opts->positional[0];
+	enum lv_luks_version version = LV_NOT_LUKS;
+	struct lv_err err = { 0 };
+	char device_uuid[64], backup_uuid[64];
+	int n = snprintf(question, len, "Device %s will have its header and keyslots replaced by the backup.",
+			 device);
+
+	if (n < 0 || (size_t)n >= len)
+		return;
+	if (lv_probe(device, &version, &err) == 0 && version != LV_LUKS2) {
+		snprintf(question + n, len - (size_t)n,
+			 "\nIt holds no LUKS2 header: replacing its start can destroy data on it.");
+		return;
+	}
+	header_uuid(device, device_uuid, sizeof(device_uuid));
+	header_uuid(opts->backup_file, backup_uuid, sizeof(backup_uuid));
+	if (device_uuid[0] && backup_uuid[0] && strcmp(device_uuid, backup_uuid) != 0)
+		snprintf(question + n, len - (size_t)n,
+			 "\nThe backup's UUID %s differs from the device's %s.", backup_uuid,
+			 device_uuid);
+}
+
 int cli_header_restore(const struct cli_opts *opts)
 {
 	struct lv_err err = { 0 };
-	char question[400];
+	char question[600];
 	int r;
 
 	if (!opts->backup_file)
 		return cli_fail(-EINVAL, &(struct lv_err){ .msg = "--header-backup-file is required" });
-	snprintf(question, sizeof(question),
-		 "Device %s will have its header and keyslots replaced by the backup.",
-		 opts->positional[0]);
+	restore_question(opts, question, sizeof(question));
+	/* cryptsetup: a declined restore is -EINVAL, exit 1. */
 	if (!cli_confirm(opts, question))
-		return cli_fail(-EPERM, &(struct lv_err){ .msg = "operation aborted" });
+		return cli_fail(-EINVAL, &(struct lv_err){ .msg = "operation aborted" });
 	r = lv_header_restore(opts->positional[0], opts->backup_file, &err);
 	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
 }

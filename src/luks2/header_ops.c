@@ -383,23 +383,54 @@ out:
 	return r;
 }
 
+/* cryptsetup refuses a backup with any requirement but online-reencrypt
+ * (LUKS2_hdr_restore): restoring it would leave a header that neither tool
+ * may change, or one the tools cannot open. */
+static int refuse_backup_requirements(const struct lv_metadata *md, const char *backup_path,
+				      struct lv_err *err)
+{
+	for (unsigned i = 0; i < md->config.mandatory.count; i++) {
+		const char *requirement = md->config.mandatory.items[i];
+
+		if (!lv_requirement_is_online_reencrypt(requirement))
+			return lv_err_set(err, -ETXTBSY,
+					  "%s: the backup has the LUKS2 requirement \"%s\"; refusing to restore it",
+					  backup_path, requirement);
+	}
+	return 0;
+}
+
 static int read_backup(const char *backup_path, uint8_t **image, size_t *len, struct lv_err *err)
 {
 	struct lv_device *backup;
 	int r = lv_device_load(&backup, backup_path, 0, err);
 
+	*image = NULL;
 	if (r < 0) {
 		lv_err_prefix(err, "backup file is not a valid LUKS2 header");
-		return r;
+		/* A missing backup file is a bad parameter, not a wrong device. */
+		return r == -ENODEV ? -EINVAL : r;
 	}
+	r = refuse_backup_requirements(lv_dev_md(backup), backup_path, err);
 	*len = (size_t)header_area_bytes(lv_dev_md(backup));
-	*image = malloc(*len);
-	if (!*image)
+	if (r == 0 && !(*image = malloc(*len)))
 		r = lv_err_set(err, -ENOMEM, "out of memory");
-	else if ((r = lv_storage_read(backup->storage, 0, *image, *len)) < 0)
+	else if (r == 0 && (r = lv_storage_read(backup->storage, 0, *image, *len)) < 0)
 		lv_err_set(err, r, "%s: cannot read the header area", backup_path);
 	lv_device_free(&backup);
+	if (r < 0) {
+		free(*image);
+		*image = NULL;
+	}
 	return r;
+}
+
+/* Errors that say nothing about what the device holds: restoring over
+ * them as if it held no header would skip every layout check. */
+static int load_error_is_fatal(int r)
+{
+	return r == -EIO || r == -ENOMEM || r == -EBUSY || r == -EACCES || r == -EPERM ||
+	       r == -ENODEV;
 }
 
 int lv_header_restore(const char *path, const char *backup_path, struct lv_err *err)
@@ -407,7 +438,7 @@ int lv_header_restore(const char *path, const char *backup_path, struct lv_err *
 	struct lv_device *current = NULL;
 	struct lv_storage *target = NULL;
 	struct lv_lock lock = { .fd = -1 };
-	struct lv_err ignored;
+	struct lv_err load_err = { 0 };
 	uint8_t *image = NULL;
 	size_t len = 0;
 	int r = read_backup(backup_path, &image, &len, err);
@@ -415,12 +446,16 @@ int lv_header_restore(const char *path, const char *backup_path, struct lv_err *
 	if (r < 0)
 		return r;
 	/* The current header, locked for writing, is the state a power cut
-	 * must be able to fall back to; without one there is none. */
-	if (lv_device_load(&current, path, LV_LOAD_WRITABLE | LV_LOAD_REPAIR, &ignored) == 0) {
+	 * must be able to fall back to.  A device whose header does not load
+	 * (none, or both copies damaged: what a restore is for) has none. */
+	r = lv_device_load(&current, path, LV_LOAD_WRITABLE | LV_LOAD_REPAIR, &load_err);
+	if (r == 0) {
 		target = current->storage;
+	} else if (load_error_is_fatal(r)) {
+		*err = load_err;
 	} else if ((r = lv_storage_open_path(&target, path, 1)) < 0) {
-		lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
-			   strerror(-r));
+		r = lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
+			       strerror(-r));
 	} else {
 		r = lv_lock_acquire(&lock, target, 1, err);
 	}

@@ -271,7 +271,7 @@ static const char *const known_requirements[] = {
 	"online-reencrypt-v3", "inline-hw-tags", "opal", "opal-v2", NULL,
 };
 
-static int is_online_reencrypt(const char *flag)
+int lv_requirement_is_online_reencrypt(const char *flag)
 {
 	const char *prefix = "online-reencrypt";
 	size_t n = strlen(prefix);
@@ -314,7 +314,7 @@ static int parse_requirements(struct json_object *config, struct lv_config *cfg,
 	for (unsigned i = 0; i < cfg->mandatory.count; i++) {
 		const char *flag = cfg->mandatory.items[i];
 
-		cfg->online_reencrypt_count += (unsigned)is_online_reencrypt(flag);
+		cfg->online_reencrypt_count += (unsigned)lv_requirement_is_online_reencrypt(flag);
 		if (!is_known_requirement(flag))
 			cfg->unknown_requirement = 1;
 	}

@@ -163,6 +163,10 @@ struct lv_metadata {
 	struct lv_config config;
 };
 
+/* "online-reencrypt" or "online-reencrypt-vN": the one requirement
+ * cryptsetup 2.6 knows how to meet. */
+int lv_requirement_is_online_reencrypt(const char *flag);
+
 /*
  * json_read.c: checks the JSON area byte rules (§1.4), parses it with
  * json-c and fills md.  Type errors are reported like validation errors.

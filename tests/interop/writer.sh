@@ -213,6 +213,49 @@ test_header_verbs() {
 	cryptsetup luksHeaderBackup --header-backup-file "$DIR/cs.backup" "$backup"
 	t_expect header/restore-cs-backup 0 "$LUKSVOL" header-restore -q --header-backup-file "$DIR/cs.backup" "$img"
 	t_expect header/cs-backup-opens 0 "$LUKSVOL" open --test-passphrase --key-file "$PASS_A" "$img"
+	test_restore_refusals "$img" "$DIR/cs.backup"
+}
+
+# restore_with_requirement IN OUT REQUIREMENT: a copy of backup IN whose
+# two copies carry config.requirements.mandatory [REQUIREMENT], resealed.
+restore_with_requirement() {
+	/usr/bin/python3 - "$@" <<'PY'
+import hashlib, json, struct, sys
+src, dst, requirement = sys.argv[1:4]
+data = bytearray(open(src, 'rb').read())
+hdr_size = struct.unpack('>Q', data[8:16])[0]
+for off in (0, hdr_size):
+    area = bytes(data[off + 4096:off + hdr_size])
+    meta = json.loads(area.split(b'\0', 1)[0])
+    meta['config']['requirements'] = {'mandatory': [requirement]}
+    text = json.dumps(meta, separators=(',', ':')).encode()
+    data[off + 4096:off + hdr_size] = text + bytes(hdr_size - 4096 - len(text))
+    data[off + 0x1c0:off + 0x200] = bytes(64)
+    data[off + 0x1c0:off + 0x1e0] = hashlib.sha256(bytes(data[off:off + hdr_size])).digest()
+open(dst, 'wb').write(data)
+PY
+}
+
+# What header-restore refuses, with cryptsetup's exit codes, and nothing
+# written: a backup with a requirement cryptsetup refuses to restore, a
+# missing backup file (1), a missing device (4).
+test_restore_refusals() {
+	local img=$1 backup=$2 req before
+	before=$(sha256sum <"$img")
+	for req in foo-bar offline-reencrypt; do
+		restore_with_requirement "$backup" "$DIR/req-$req.backup" "$req"
+		t_expect header/restore-cs-refuses-$req 1 cryptsetup luksHeaderRestore -q \
+			--header-backup-file "$DIR/req-$req.backup" "$img"
+		t_expect header/restore-refuses-$req 1 "$LUKSVOL" header-restore -q \
+			--header-backup-file "$DIR/req-$req.backup" "$img"
+		t_same header/restore-refusal-names-$req \
+			"$(grep -c "requirement \"$req\"" "$LV_WORK/last.err")" 1
+	done
+	t_expect header/restore-missing-backup 1 "$LUKSVOL" header-restore -q \
+		--header-backup-file "$DIR/no-such.backup" "$img"
+	t_expect header/restore-missing-device 4 "$LUKSVOL" header-restore -q \
+		--header-backup-file "$backup" "$DIR/no-such.img"
+	t_same header/restore-refusals-write-nothing "$(sha256sum <"$img")" "$before"
 }
 
 test_tokens() {
