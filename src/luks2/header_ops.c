@@ -119,6 +119,7 @@ struct restore {
 	uint8_t *have;		/* what the target holds, kept up to date */
 	uint8_t *map;		/* BLOCK_* per block */
 	size_t blocks, first_keyslot_block;
+	unsigned dropped;	/* current keyslots with no room to move to */
 };
 
 static size_t blocks_of(uint64_t bytes)
@@ -226,6 +227,7 @@ static int move_keyslot(struct restore *rs, struct lv_metadata *work, unsigned i
 
 	if (!to || ks->area.offset_bytes + ks->area.size_bytes > rs->blocks * RESTORE_BLOCK) {
 		drop_keyslot(work, index);
+		rs->dropped++;
 		return 1;
 	}
 	r = lv_storage_write(rs->target, to * RESTORE_BLOCK, rs->have + ks->area.offset_bytes,
@@ -283,6 +285,16 @@ static int write_header_copy(struct restore *rs, uint64_t offset, uint64_t size,
 	return 0;
 }
 
+/* An online or offline reencryption requirement. */
+static int in_reencryption(const struct lv_metadata *md)
+{
+	for (unsigned i = 0; i < md->config.mandatory.count; i++)
+		if (lv_requirement_is_online_reencrypt(md->config.mandatory.items[i]) ||
+		    strcmp(md->config.mandatory.items[i], "offline-reencrypt") == 0)
+			return 1;
+	return 0;
+}
+
 /* The backup must fit the device, and a current header must have the
  * same layout: same data offset and header area (as cryptsetup checks)
  * and the same metadata copy size. */
@@ -298,11 +310,13 @@ static int check_layout(const struct lv_device *backup, const struct lv_device *
 	if (!current)
 		return 0;
 	const struct lv_metadata *ours = lv_dev_md(current);
-	const struct lv_segment *seg_ours = lv_md_segment(ours, 0);
-	const struct lv_segment *seg_theirs = lv_md_segment(theirs, 0);
-	if (seg_ours && seg_theirs && seg_ours->offset_bytes != seg_theirs->offset_bytes)
-		return lv_err_set(err, -EINVAL, "%s: data offset differs between the device and the backup",
-				  target->name);
+	/* As cryptsetup: a device in reencryption may be restored to a
+	 * backup from before it, whose data offset may differ. */
+	if (!in_reencryption(ours) && lv_md_data_offset(ours) != lv_md_data_offset(theirs))
+		return lv_err_set(err, -EINVAL,
+				  "%s: data offset differs between the device and the backup (%llu and %llu bytes)",
+				  target->name, (unsigned long long)lv_md_data_offset(ours),
+				  (unsigned long long)lv_md_data_offset(theirs));
 	if (header_area_bytes(ours) != need)
 		return lv_err_set(err, -EINVAL,
 				  "%s: header and keyslots area size differs between the device and the backup (%llu and %llu bytes)",
@@ -336,9 +350,16 @@ static int restore_steps(struct restore *rs, const struct lv_device *backup,
 		return r;
 	if ((r = write_blocks(rs, BLOCK_NEW, BLOCK_NEW, err)) < 0 ||
 	    (r = write_header_copy(rs, hdr_size, hdr_size, err)) < 0 ||
-	    (r = write_header_copy(rs, 0, hdr_size, err)) < 0)
+	    (r = write_header_copy(rs, 0, hdr_size, err)) < 0 ||
+	    (r = write_blocks(rs, BLOCK_NEW, 0, err)) < 0) {
+		/* The device may now hold the current header without them. */
+		if (rs->dropped)
+			lv_err_prefix(err, rs->dropped == 1 ?
+				      "1 keyslot of the current header had no room and was dropped; rerun header-restore" :
+				      "keyslots of the current header had no room and were dropped; rerun header-restore");
 		return r;
-	return write_blocks(rs, BLOCK_NEW, 0, err);
+	}
+	return 0;
 }
 
 int lv_header_restore_image(struct lv_device *current, struct lv_storage *target,

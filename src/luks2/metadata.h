@@ -199,6 +199,9 @@ int lv_metadata_to_json(const struct lv_metadata *md, struct json_object **root)
 /* Lookups by on-disk id; NULL when absent. */
 const struct lv_keyslot *lv_md_keyslot(const struct lv_metadata *md, uint32_t id);
 const struct lv_segment *lv_md_segment(const struct lv_metadata *md, uint32_t id);
+/* The lowest offset of a segment that is not a backup, 0 with none
+ * (cryptsetup's LUKS2_get_data_offset). */
+uint64_t lv_md_data_offset(const struct lv_metadata *md);
 const struct lv_digest *lv_md_digest_of_keyslot(const struct lv_metadata *md, uint32_t id);
 
 /* base64.c: RFC 4648 base64, as json-c strings carry it in LUKS2. */

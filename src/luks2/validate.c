@@ -250,7 +250,7 @@ static int check_keyslot_digests(const struct lv_metadata *md, struct lv_err *er
 	return 0;
 }
 
-static uint64_t min_data_offset(const struct lv_metadata *md)
+uint64_t lv_md_data_offset(const struct lv_metadata *md)
 {
 	uint64_t min = UINT64_MAX;
 
@@ -264,7 +264,7 @@ static uint64_t min_data_offset(const struct lv_metadata *md)
 static int check_config_sizes(const struct lv_metadata *md, struct lv_err *err)
 {
 	const struct lv_config *cfg = &md->config;
-	uint64_t data_offset = min_data_offset(md);
+	uint64_t data_offset = lv_md_data_offset(md);
 
 	if (cfg->json_size > UINT64_MAX - 4096 || !lv_metadata_size_allowed(cfg->json_size + 4096))
 		return lv_err_set(err, -EINVAL, "config: json_size %llu is not an allowed size",
