@@ -18,6 +18,7 @@ run_unit() {
 	local bin=$1 name line
 	name=$(basename "$bin")
 	echo "== unit: $name"
+	local started=$SECONDS
 	# A hang is a failure too (exit 124), not a stuck `make test`.
 	CMOCKA_MESSAGE_OUTPUT=TAP timeout -k 10 "${LV_UNIT_TIMEOUT:-1800}" "$bin" >"$LV_WORK/$name.tap" 2>&1
 	local rc=$?
@@ -31,6 +32,7 @@ run_unit() {
 		echo "FAIL $name: exited $rc without a failed test (crash?)" >>"$LV_RESULTS"
 	fi
 	grep -E '^(not ok|#)' "$LV_WORK/$name.tap" | head -40
+	echo "== $name took $((SECONDS - started)) s"
 }
 
 for bin in "$BUILD"/asan/tests/test_*; do
@@ -42,7 +44,9 @@ suites=${LV_SUITES:-$(ls tests/interop/*.sh tests/reliability/*.sh tests/fuzz/ru
 	2>/dev/null | grep -v '/zz_'; ls tests/*/zz_*.sh 2>/dev/null)}
 for suite in $suites; do
 	echo "== suite: $suite"
+	started=$SECONDS
 	bash "$suite" || echo "FAIL $suite: suite exited $?" >>"$LV_RESULTS"
+	echo "== $suite took $((SECONDS - started)) s"
 done
 
 passed=$(grep -c '^PASS ' "$LV_RESULTS")
