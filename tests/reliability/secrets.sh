@@ -150,14 +150,20 @@ test_argv() {
 	if [ -z "$bad" ]; then t_pass secrets/argv-help; else t_fail secrets/argv-help "$bad"; fi
 }
 
-# --keyfile-size N uses exactly the first N bytes.
-test_keyfile_size() {
+# exact_and_long_keys: a fresh volume formatted with exact.key (24 random
+# bytes); long.key is the same bytes with more after them.
+exact_and_long_keys() {
 	local pass
 	fresh
 	pass=$(random_pass)
 	printf '%s' "$pass" >"$DIR/exact.key"
 	printf '%sTRAILING-BYTES\n' "$pass" >"$DIR/long.key"
 	"$LUKSVOL" format -q "${FAST[@]}" --key-file "$DIR/exact.key" "$IMG"
+}
+
+# --keyfile-size N uses exactly the first N bytes.
+test_keyfile_size() {
+	exact_and_long_keys
 	t_expect secrets/keyfile-size-opens 0 "$LUKSVOL" open --test-passphrase \
 		--key-file "$DIR/long.key" --keyfile-size 24 "$IMG"
 	t_expect secrets/keyfile-size-whole-file-wrong 2 "$LUKSVOL" open --test-passphrase \
@@ -173,12 +179,7 @@ test_keyfile_size() {
 # The key file is read with a bound: 8 MiB, cryptsetup's default, or
 # --keyfile-size; an endless one is refused, not read forever.
 test_keyfile_bounds() {
-	local pass
-	fresh
-	pass=$(random_pass)
-	printf '%s' "$pass" >"$DIR/exact.key"
-	printf '%sTRAILING-BYTES\n' "$pass" >"$DIR/long.key"
-	"$LUKSVOL" format -q "${FAST[@]}" --key-file "$DIR/exact.key" "$IMG"
+	exact_and_long_keys
 	head -c $((8 * 1024 * 1024 + 1)) /dev/urandom >"$DIR/huge.key"
 	t_expect secrets/keyfile-over-8mib-refused 1 "$LUKSVOL" open --test-passphrase \
 		--key-file "$DIR/huge.key" "$IMG"
