@@ -249,6 +249,8 @@ struct cfg_tpm {
 	int64_t *pcrs;
 	struct cfg_mark *pcr_marks;
 	size_t pcr_count;
+	int pcrs_listed;		/* pcrs: a sequence, even [] (not null): Talos's
+					 * JSON in META tells the two apart */
 	struct cfg_bool check_secureboot;
 };
 
@@ -279,6 +281,7 @@ struct cfg_encryption {
 	struct cfg_uint block_size;
 	struct cfg_string *options;
 	size_t option_count;
+	int options_listed;		/* options: a sequence, even [] (not null) */
 	struct cfg_bool allow_discards;
 	int provider_defaulted;		/* provider omitted, keys present: luks2 */
 };
@@ -361,6 +364,11 @@ struct cfg_stream {
 };
 int cfg_read_stream(struct cfg_ctx *ctx, const struct cfg_tree *tree, struct cfg_stream *stream);
 void cfg_stream_release(struct cfg_stream *stream);
+
+/* config.c: the config out of validated documents, or every error. */
+int cfg_build_config(struct cfg_ctx *ctx, struct cfg_stream *stream, struct lv_config_file **out,
+		     struct lv_err *err);
+int cfg_report_errors(struct cfg_ctx *ctx, char **diagnostics, struct lv_err *err);
 
 /* export.c: the validated documents as the public structs. */
 int cfg_export(struct cfg_stream *stream, struct lv_config_file *cfg);

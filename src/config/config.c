@@ -15,7 +15,7 @@
 
 #define READ_CHUNK_BYTES (64u << 10)
 
-static int report_errors(struct cfg_ctx *ctx, char **diagnostics, struct lv_err *err)
+int cfg_report_errors(struct cfg_ctx *ctx, char **diagnostics, struct lv_err *err)
 {
 	char *text = cfg_diags_join(ctx, &ctx->errors, 0);
 
@@ -29,8 +29,8 @@ static int report_errors(struct cfg_ctx *ctx, char **diagnostics, struct lv_err 
 			  ctx->errors.count, ctx->errors.count == 1 ? "" : "s");
 }
 
-static int build_config(struct cfg_ctx *ctx, struct cfg_stream *stream,
-			struct lv_config_file **out, struct lv_err *err)
+int cfg_build_config(struct cfg_ctx *ctx, struct cfg_stream *stream, struct lv_config_file **out,
+		     struct lv_err *err)
 {
 	struct lv_config_file *cfg = calloc(1, sizeof(*cfg));
 
@@ -63,9 +63,9 @@ int lv_config_parse_mem(const char *name, const uint8_t *buf, size_t len,
 	if (r == -ENOMEM || ctx.oom)
 		r = lv_err_set(err, -ENOMEM, "%s: out of memory", ctx.file);
 	else if (ctx.errors.count)
-		r = report_errors(&ctx, diagnostics, err);
+		r = cfg_report_errors(&ctx, diagnostics, err);
 	else if (r == 0)
-		r = build_config(&ctx, &stream, cfg, err);
+		r = cfg_build_config(&ctx, &stream, cfg, err);
 	else
 		r = lv_err_set(err, r, "%s: cannot read the volume config", ctx.file);
 	cfg_stream_release(&stream);

@@ -99,9 +99,15 @@ char *cfg_diags_join(const struct cfg_ctx *ctx, const struct cfg_diags *diags, i
 		memcpy(sorted, diags->items, diags->count * sizeof(*sorted));
 		qsort(sorted, diags->count, sizeof(*sorted), by_position);
 	}
-	for (size_t i = 0; i < diags->count; i++)
-		fprintf(out, "%s:%u:%u: %s%s\n", ctx->file, sorted[i].mark.line,
-			sorted[i].mark.column, notice ? "notice: " : "", sorted[i].text);
+	/* Line 0: a value without positions (META's JSON, state_meta.c). */
+	for (size_t i = 0; i < diags->count; i++) {
+		if (sorted[i].mark.line)
+			fprintf(out, "%s:%u:%u: ", ctx->file, sorted[i].mark.line,
+				sorted[i].mark.column);
+		else
+			fprintf(out, "%s: ", ctx->file);
+		fprintf(out, "%s%s\n", notice ? "notice: " : "", sorted[i].text);
+	}
 	free(sorted);
 	if (fclose(out) != 0) {
 		free(text);

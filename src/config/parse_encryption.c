@@ -103,6 +103,7 @@ static void tpm_pcrs(struct cfg_ctx *ctx, const struct cfg_node *key, const stru
 	free(tpm->pcrs);
 	free(tpm->pcr_marks);
 	tpm->pcr_count = 0;
+	tpm->pcrs_listed = value->type == CFG_NODE_SEQUENCE;
 	tpm->pcrs = calloc(count ? count : 1, sizeof(*tpm->pcrs));
 	tpm->pcr_marks = calloc(count ? count : 1, sizeof(*tpm->pcr_marks));
 	if (!tpm->pcrs || !tpm->pcr_marks) {
@@ -264,6 +265,7 @@ static void enc_options(struct cfg_ctx *ctx, const struct cfg_node *key,
 	size_t count = value->type == CFG_NODE_SEQUENCE ? value->count : 0;
 
 	(void)key;
+	enc->options_listed = value->type == CFG_NODE_SEQUENCE;
 	enc->options = calloc(count ? count : 1, sizeof(*enc->options));
 	if (!enc->options) {
 		ctx->oom = 1;

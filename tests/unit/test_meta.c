@@ -3,7 +3,8 @@
  * test_meta.c: the META partition (src/meta): every tag through both ADV
  * copies, the fallback to copy 2, a corrupt META left alone, capacity, the
  * legacy syslinux ADV, tag names, and images exchanged both ways with the
- * independent reader and writer tests/meta/adv_ref.py.
+ * independent reader and writer tests/meta/adv_ref.py; and tag 9, STATE's
+ * encryption config in Talos's Go JSON (src/config/state_meta.c).
  */
 #include "unit.h"
 
@@ -13,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "config/state_meta.h"
 #include "crypto/crypto.h"
 #include "meta/meta.h"
 
@@ -531,6 +533,251 @@ static void test_reference_reads_luksvol_image(void **state)
 	free(out);
 }
 
+/* ---- tag 9: STATE's encryption config (src/config/state_meta.c) ---- */
+
+static struct lv_config_file *load_yaml(const char *yaml)
+{
+	struct lv_config_file *cfg = NULL;
+	struct lv_err err = { 0 };
+	char *diag = NULL;
+
+	if (lv_config_parse_mem("test.yaml", (const uint8_t *)yaml, strlen(yaml), &cfg, &diag,
+				&err) < 0)
+		fail_msg("%s\n%s", err.msg, diag ? diag : "");
+	free(diag);
+	return cfg;
+}
+
+static void assert_encodes(const struct lv_config_volume *vol, const char *want)
+{
+	struct lv_secret *json = NULL;
+	struct lv_err err = { 0 };
+
+	assert_int_equal(lv_state_meta_encode(vol, &json, &err), 0);
+	if (json->len != strlen(want) || memcmp(json->bytes, want, json->len) != 0)
+		fail_msg("got  %.*s\nwant %s", (int)json->len, (const char *)json->bytes, want);
+	lv_secret_free(&json);
+}
+
+static struct lv_config_file *decode_ok(const char *json, enum lv_state_meta_shape want_shape)
+{
+	struct lv_config_file *cfg = NULL;
+	enum lv_state_meta_shape shape = LV_STATE_META_MODERN;
+	struct lv_err err = { 0 };
+	char *diag = NULL;
+
+	if (lv_state_meta_decode("META tag 9", (const uint8_t *)json, strlen(json), &cfg, &shape,
+				 &diag, &err) < 0)
+		fail_msg("%s\n%s", err.msg, diag ? diag : "");
+	free(diag);
+	assert_int_equal(shape, want_shape);
+	assert_int_equal(cfg->volume_count, 1);
+	assert_string_equal(cfg->volumes[0].volume_id, "STATE");
+	return cfg;
+}
+
+/* The error message (and diagnostics) of a refused value. */
+static void decode_fails(const char *json, const char *want)
+{
+	struct lv_config_file *cfg = NULL;
+	struct lv_err err = { 0 };
+	char *diag = NULL, both[2048];
+
+	assert_int_equal(lv_state_meta_decode("META tag 9", (const uint8_t *)json, strlen(json), &cfg,
+					      NULL, &diag, &err), -EINVAL);
+	assert_null(cfg);
+	snprintf(both, sizeof(both), "%s\n%s", err.msg, diag ? diag : "");
+	if (!strstr(both, want))
+		fail_msg("%s: want \"%s\" in:\n%s", json, want, both);
+	free(diag);
+}
+
+#define STATE_DOC "apiVersion: v1alpha1\nkind: VolumeConfig\nname: STATE\n"
+
+/* Talos's own test value (encryption_meta_test.go modernMarshalled), with
+ * the second key on slot 1: the same key on slot 0 twice is a config
+ * both Talos's Validate and luksvol refuse. */
+static const char talos_modern[] =
+	"{\"EncryptionProvider\":\"luks2\",\"EncryptionKeys\":[{\"KeySlot\":0,\"KeyStatic\":"
+	"{\"KeyData\":\"secret\"},\"KeyNodeID\":null,\"KeyKMS\":null,\"KeyTPM\":null,"
+	"\"KeyLockToSTATE\":null},{\"KeySlot\":1,\"KeyStatic\":null,\"KeyNodeID\":{},\"KeyKMS\":null,"
+	"\"KeyTPM\":null,\"KeyLockToSTATE\":null}],\"EncryptionCipher\":\"aes-xts-plain64\","
+	"\"EncryptionKeySize\":0,\"EncryptionBlockSize\":0,\"EncryptionPerfOptions\":null,"
+	"\"EncryptionAllowDiscards\":null}";
+
+static void test_tag9_talos_vector(void **state)
+{
+	struct lv_config_file *cfg;
+
+	(void)state;
+	cfg = load_yaml(STATE_DOC "encryption:\n  provider: luks2\n  cipher: aes-xts-plain64\n"
+			"  keys:\n    - slot: 0\n      static:\n        passphrase: secret\n"
+			"    - slot: 1\n      nodeID: {}\n");
+	assert_encodes(&cfg->volumes[0], talos_modern);
+	lv_config_free(&cfg);
+	cfg = decode_ok(talos_modern, LV_STATE_META_MODERN);
+	assert_encodes(&cfg->volumes[0], talos_modern);
+	assert_int_equal(cfg->volumes[0].encryption.keys[0].kind, LV_KEY_STATIC);
+	assert_int_equal(cfg->volumes[0].encryption.keys[1].kind, LV_KEY_NODEID);
+	lv_config_free(&cfg);
+}
+
+/* static, nodeID, kms and tpm keys; Go's escapes in strings (<, >, & and
+ * U+2028 as \u, control bytes, quotes); null against [] and false. */
+static void test_tag9_every_kind(void **state)
+{
+	static const char want[] =
+		"{\"EncryptionProvider\":\"luks2\",\"EncryptionKeys\":["
+		"{\"KeySlot\":0,\"KeyStatic\":{\"KeyData\":\"p\\u003ca\\u003e\\u0026s\\\"\\\\\\u2028"
+		"\\u0001\\t\\b\\f\\u001f\xc3\xa9/\x7f\"},\"KeyNodeID\":null,\"KeyKMS\":null,"
+		"\"KeyTPM\":null,\"KeyLockToSTATE\":null},"
+		"{\"KeySlot\":1,\"KeyStatic\":null,\"KeyNodeID\":{},\"KeyKMS\":null,\"KeyTPM\":null,"
+		"\"KeyLockToSTATE\":null},"
+		"{\"KeySlot\":2,\"KeyStatic\":null,\"KeyNodeID\":null,\"KeyKMS\":{\"KMSEndpoint\":"
+		"\"https://kms.example:4050\"},\"KeyTPM\":null,\"KeyLockToSTATE\":false},"
+		"{\"KeySlot\":3,\"KeyStatic\":null,\"KeyNodeID\":null,\"KeyKMS\":null,\"KeyTPM\":"
+		"{\"TPMOptions\":{\"PCRs\":[7,11]},\"TPMCheckSecurebootStatusOnEnroll\":true},"
+		"\"KeyLockToSTATE\":null},"
+		"{\"KeySlot\":4,\"KeyStatic\":null,\"KeyNodeID\":null,\"KeyKMS\":null,\"KeyTPM\":"
+		"{\"TPMOptions\":null,\"TPMCheckSecurebootStatusOnEnroll\":null},"
+		"\"KeyLockToSTATE\":null},"
+		"{\"KeySlot\":5,\"KeyStatic\":null,\"KeyNodeID\":null,\"KeyKMS\":null,\"KeyTPM\":"
+		"{\"TPMOptions\":{\"PCRs\":[]},\"TPMCheckSecurebootStatusOnEnroll\":false},"
+		"\"KeyLockToSTATE\":null},"
+		"{\"KeySlot\":6,\"KeyStatic\":null,\"KeyNodeID\":null,\"KeyKMS\":null,\"KeyTPM\":"
+		"{\"TPMOptions\":{\"PCRs\":null},\"TPMCheckSecurebootStatusOnEnroll\":null},"
+		"\"KeyLockToSTATE\":null}],"
+		"\"EncryptionCipher\":\"\",\"EncryptionKeySize\":512,\"EncryptionBlockSize\":4096,"
+		"\"EncryptionPerfOptions\":[\"no_read_workqueue\",\"same_cpu_crypt\"],"
+		"\"EncryptionAllowDiscards\":false}";
+	struct lv_config_file *cfg, *back;
+	const struct lv_config_encryption *enc;
+
+	(void)state;
+	cfg = load_yaml(STATE_DOC "encryption:\n  provider: luks2\n  keys:\n"
+			"    - slot: 0\n      static:\n"
+			"        passphrase: \"p<a>&s\\\"\\\\\\u2028\\x01\\t\\b\\f\\x1f\xc3\xa9/\\x7f\"\n"
+			"    - slot: 1\n      nodeID: {}\n"
+			"    - slot: 2\n      kms:\n        endpoint: https://kms.example:4050\n"
+			"      lockToState: false\n"
+			"    - slot: 3\n      tpm:\n        options:\n          pcrs: [7, 11]\n"
+			"        checkSecurebootStatusOnEnroll: true\n"
+			"    - slot: 4\n      tpm: {}\n"
+			"    - slot: 5\n      tpm:\n        options: {pcrs: []}\n"
+			"        checkSecurebootStatusOnEnroll: false\n"
+			"    - slot: 6\n      tpm:\n        options: {pcrs: null}\n"
+			"  keySize: 512\n  blockSize: 4096\n"
+			"  options: [no_read_workqueue, same_cpu_crypt]\n  allowDiscards: false\n");
+	assert_encodes(&cfg->volumes[0], want);
+	/* Read back, the same config, and the same bytes again. */
+	back = decode_ok(want, LV_STATE_META_MODERN);
+	enc = &back->volumes[0].encryption;
+	assert_int_equal(enc->key_count, 7);
+	assert_int_equal(enc->keys[0].static_passphrase->len, 20);
+	assert_memory_equal(enc->keys[0].static_passphrase->bytes,
+			    "p<a>&s\"\\\xe2\x80\xa8\x01\t\b\f\x1f\xc3\xa9/\x7f", 20);
+	assert_string_equal(enc->keys[2].kms_endpoint, "https://kms.example:4050");
+	assert_int_equal(enc->keys[3].tpm_pcr_count, 2);
+	assert_int_equal(enc->keys[3].tpm_pcrs[1], 11);
+	assert_true(enc->keys[3].tpm_check_secureboot);
+	assert_int_equal(enc->keys[4].tpm_pcr_count, 1);	/* options absent: [7] */
+	assert_int_equal(enc->keys[4].tpm_pcrs[0], 7);
+	assert_int_equal(enc->keys[5].tpm_pcr_count, 0);
+	assert_string_equal(enc->cipher, "aes-xts-plain64");
+	assert_int_equal(enc->key_bits, 512);
+	assert_int_equal(enc->block_size, 4096);
+	assert_int_equal(enc->perf_flags, LV_FLAG_NO_READ_WORKQUEUE | LV_FLAG_SAME_CPU_CRYPT);
+	assert_encodes(&back->volumes[0], want);
+	lv_config_free(&back);
+	lv_config_free(&cfg);
+}
+
+static void test_tag9_legacy_shape(void **state)
+{
+	/* encryption_meta_test.go legacyMarshalled, second key on slot 1. */
+	static const char legacy[] =
+		"{\"EncryptionProvider\":\"\",\"EncryptionKeys\":[{\"KeyStatic\":{\"KeyData\":"
+		"\"secret\"},\"KeyNodeID\":null,\"KeyKMS\":null,\"KeySlot\":0,\"KeyTPM\":null},"
+		"{\"KeyStatic\":null,\"KeyNodeID\":{},\"KeyKMS\":null,\"KeySlot\":1,\"KeyTPM\":null}],"
+		"\"EncryptionCipher\":\"aes-xts-plain64\",\"EncryptionKeySize\":0,"
+		"\"EncryptionBlockSize\":0,\"EncryptionPerfOptions\":null}";
+	struct lv_config_file *cfg;
+
+	(void)state;
+	cfg = decode_ok(legacy, LV_STATE_META_LEGACY);
+	assert_true(cfg->volumes[0].encryption.enabled);
+	assert_int_equal(cfg->volumes[0].encryption.keys[1].slot, 1);
+	/* Written again, it takes the modern shape, as Talos would. */
+	assert_encodes(&cfg->volumes[0], talos_modern);
+	lv_config_free(&cfg);
+	/* A legacy TPM key has no options: PCR 7, whatever TPMOptions says. */
+	cfg = decode_ok("{\"EncryptionProvider\":\"\",\"EncryptionKeys\":[{\"KeySlot\":2,\"KeyTPM\":"
+			"{\"TPMOptions\":{\"PCRs\":[1]},\"TPMCheckSecurebootStatusOnEnroll\":true}}]}",
+			LV_STATE_META_LEGACY);
+	assert_int_equal(cfg->volumes[0].encryption.keys[0].tpm_pcr_count, 1);
+	assert_int_equal(cfg->volumes[0].encryption.keys[0].tpm_pcrs[0], 7);
+	assert_true(cfg->volumes[0].encryption.keys[0].tpm_check_secureboot);
+	lv_config_free(&cfg);
+}
+
+static void test_tag9_null_and_go_rules(void **state)
+{
+	struct lv_config_file *cfg;
+
+	(void)state;
+	/* "null": what Talos writes when STATE is not encrypted. */
+	cfg = decode_ok(" null ", LV_STATE_META_MODERN);
+	assert_false(cfg->volumes[0].encryption.enabled);
+	assert_encodes(&cfg->volumes[0], "null");
+	lv_config_free(&cfg);
+	assert_encodes(NULL, "null");
+	cfg = decode_ok("{}", LV_STATE_META_MODERN);
+	assert_false(cfg->volumes[0].encryption.enabled);
+	lv_config_free(&cfg);
+	/* Keys match case-insensitively (also K as the Kelvin sign), unknown
+	 * keys are skipped, the provider name is any case. */
+	cfg = decode_ok("{\"encryptionprovider\":\"LUKS2\",\"Future\":[1,{\"a\":null}],"
+			"\"EncryptionKeys\":[{\"\xe2\x84\xaa" "eySlot\":3,\"keynodeid\":{\"x\":1}}]}",
+			LV_STATE_META_MODERN);
+	assert_int_equal(cfg->volumes[0].encryption.keys[0].slot, 3);
+	assert_int_equal(cfg->volumes[0].encryption.keys[0].kind, LV_KEY_NODEID);
+	lv_config_free(&cfg);
+	/* Invalid UTF-8 and lone surrogates are U+FFFD, a pair one rune. */
+	cfg = decode_ok("{\"EncryptionProvider\":\"luks2\",\"EncryptionKeys\":[{\"KeyStatic\":"
+			"{\"KeyData\":\"\xff\\ud800x\\ud83d\\ude00\"}}]}", LV_STATE_META_MODERN);
+	assert_int_equal(cfg->volumes[0].encryption.keys[0].static_passphrase->len, 11);
+	assert_memory_equal(cfg->volumes[0].encryption.keys[0].static_passphrase->bytes,
+			    "\xef\xbf\xbd\xef\xbf\xbdx\xf0\x9f\x98\x80", 11);
+	lv_config_free(&cfg);
+}
+
+static void test_tag9_refused(void **state)
+{
+	(void)state;
+	decode_fails("{\"EncryptionProvider\":\"luks2\"", "not JSON: unexpected end of JSON input");
+	decode_fails("{} x", "invalid character 'x' after top-level value");
+	decode_fails("{\"EncryptionKeys\":[{\"KeySlot\":1.5}]}",
+		     "cannot unmarshal number 1.5 into Go struct field "
+		     "EncryptionSpec.EncryptionKeys[0].KeySlot of type int");
+	decode_fails("{\"EncryptionKeys\":[{\"KeySlot\":0,\"keyslot\":1}]}", "given twice");
+	decode_fails("{\"EncryptionKeys\":[null]}", "is null");
+	decode_fails("{\"EncryptionProvider\":\"luks2\",\"EncryptionCipher\":\"aes-xts-plain64\\u0000\"}",
+		     "a NUL byte");
+	/* Not an enum value: the legacy shape reads it as none. */
+	decode_fails("{\"EncryptionProvider\":\"lux\",\"EncryptionKeys\":[{\"KeyNodeID\":{}}]}",
+		     "unsupported encryption provider: none");
+	decode_fails("{\"EncryptionProvider\":\"luks2\",\"EncryptionKeys\":[{\"KeyStatic\":{}}]}",
+		     "META tag 9: static key must have key data defined");
+	decode_fails("{\"EncryptionProvider\":\"luks2\",\"EncryptionKeys\":[{\"KeyTPM\":"
+		     "{\"TPMOptions\":{\"PCRs\":[24]}}}]}", "TPM PCR 24 is out of range (0-23)");
+	decode_fails("{\"EncryptionProvider\":\"luks2\",\"EncryptionKeys\":[{\"KeyNodeID\":{},"
+		     "\"KeyLockToSTATE\":true}]}", "STATE");
+	decode_fails("{\"EncryptionProvider\":\"luks2\",\"EncryptionKeys\":[{\"KeyNodeID\":{}},"
+		     "{\"KeyNodeID\":{}}]}", "duplicate key slot 0");
+	decode_fails("[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[]]",
+		     "nested deeper");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -545,6 +792,11 @@ int main(void)
 		cmocka_unit_test(test_tag_names),
 		cmocka_unit_test(test_reads_reference_image),
 		cmocka_unit_test(test_reference_reads_luksvol_image),
+		cmocka_unit_test(test_tag9_talos_vector),
+		cmocka_unit_test(test_tag9_every_kind),
+		cmocka_unit_test(test_tag9_legacy_shape),
+		cmocka_unit_test(test_tag9_null_and_go_rules),
+		cmocka_unit_test(test_tag9_refused),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
