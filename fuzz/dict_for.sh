@@ -2,5 +2,6 @@
 # dict_for.sh TARGET: the libFuzzer/AFL++ dictionary of a fuzz target.
 case $1 in
 config_yaml) echo fuzz/dict/yaml.dict ;;
+meta_adv) echo fuzz/dict/meta.dict ;;
 *) echo fuzz/dict/luks2.dict ;;
 esac

@@ -38,7 +38,7 @@ TESTDATA=${TESTDATA:-../shared/testdata/cryptsetup}
 OUT=$BUILD/fuzz-seeds
 WORK=$OUT/work
 PASS=fuzz-passphrase		# luks2_unlock.c's FZ_PASSPHRASE
-TARGETS="luks2_load luks2_json luks2_unlock luks2_roundtrip config_yaml"
+TARGETS="luks2_load luks2_json luks2_unlock luks2_roundtrip config_yaml meta_adv"
 PYTHON=/usr/bin/python3
 SEEDTOOL="$PYTHON fuzz/seedtool.py"
 MERGE=0 REGEN=1
@@ -292,6 +292,9 @@ mkdir -p "$OUT/config_yaml"
 for f in tests/config/valid/* tests/config/invalid/*.yaml; do
 	case $f in *.yaml | *.json) cp "$f" "$OUT/config_yaml/$(basename "$(dirname "$f")")-$(basename "$f")" ;; esac
 done
+
+# ---- meta_adv: compact META images and tag 9 values (fuzz/meta_seeds.py) -------
+/usr/bin/python3 fuzz/meta_seeds.py "$OUT/meta_adv"
 
 # ---- distribute ------------------------------------------------------------------
 for f in "$OUT"/images/*; do
