@@ -164,7 +164,7 @@ static int escape(struct parser *p, uint8_t *out, size_t *n)
 {
 	static const char from[] = "\"\\/bfnrt", to[] = "\"\\/\b\f\n\r\t";
 	const char *hit;
-	uint32_t rune;
+	uint32_t rune = REPLACEMENT;
 
 	if (p->pos >= p->len)
 		return fail(p, "in string escape code");
