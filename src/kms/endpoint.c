@@ -150,24 +150,20 @@ static int parse_hostport(const char *auth, size_t len, struct lv_kms_endpoint *
 
 int lv_kms_endpoint_parse(const char *text, struct lv_kms_endpoint *ep, struct lv_err *err)
 {
-	char shown[96];
 	const char *why = NULL, *auth, *end, *at;
 	size_t slen;
 
 	memset(ep, 0, sizeof(*ep));
-	lv_kms_printable(shown, sizeof(shown), text ? text : "", text ? strlen(text) : 0);
 	if (!text || !text[0])
-		return lv_err_set(err, -EINVAL, "kms endpoint: empty");
+		return lv_err_set(err, -EINVAL, "bad endpoint: empty");
 	for (const char *p = text; *p; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			return lv_err_set(err, -EINVAL, "kms endpoint \"%s\": control character",
-					  shown);
+			return lv_err_set(err, -EINVAL, "bad endpoint: control character");
 	if (has_talos_scheme(text)) {
 		slen = scheme_len(text);
 		if (slen == 0)
 			return lv_err_set(err, -EINVAL,
-					  "kms endpoint \"%s\": no host (not scheme://host:port)",
-					  shown);
+					  "bad endpoint: no host (not scheme://host:port)");
 		ep->tls = !(slen == 4 && strncasecmp(text, "grpc", 4) == 0);
 		auth = text + slen + 3;
 	} else {
@@ -179,6 +175,6 @@ int lv_kms_endpoint_parse(const char *text, struct lv_kms_endpoint *ep, struct l
 	if (at)
 		auth = at + 1;
 	if (parse_hostport(auth, (size_t)(end - auth), ep, &why) < 0)
-		return lv_err_set(err, -EINVAL, "kms endpoint \"%s\": %s", shown, why);
+		return lv_err_set(err, -EINVAL, "bad endpoint: %s", why);
 	return 0;
 }

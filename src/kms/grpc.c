@@ -21,6 +21,7 @@
 #include "kms/grpc.h"
 
 #define CA_FILE_MAX (1u << 20)
+#define SYSTEM_BUNDLE_MAX (16u << 20)
 
 struct call {
 	struct lv_grpc_reply reply;
@@ -60,36 +61,72 @@ static size_t on_body(char *bytes, size_t size, size_t count, void *ctx)
 	return count;
 }
 
-/* The CA file, read once here (a regular file, at most 1 MiB, with a PEM
- * certificate) so curl and the check see the same bytes. */
-static int ca_file_read(const char *path, char **pem, size_t *pem_len, struct lv_err *err)
+/* A regular file of at most max bytes, NUL-terminated, into a new buffer
+ * with room for extra more bytes; -errno or -EFBIG. */
+static int read_small_file(const char *path, size_t max, size_t extra, char **buf, size_t *len)
 {
 	struct stat st;
 	ssize_t got;
-	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK), r = 0;
 
-	*pem = NULL;
+	*buf = NULL;
 	if (fd < 0)
-		return lv_err_set(err, -errno, "CA file %s: %s", path, strerror(errno));
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > CA_FILE_MAX) {
-		close(fd);
-		return lv_err_set(err, -EINVAL, "CA file %s: not a regular file of at most %u bytes",
-				  path, CA_FILE_MAX);
-	}
-	buf = calloc(1, (size_t)st.st_size + 1);
-	if (!buf) {
-		close(fd);
-		return lv_err_set(err, -ENOMEM, "out of memory");
-	}
-	got = read(fd, buf, (size_t)st.st_size);
+		return -errno;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		r = -EINVAL;
+	else if ((uint64_t)st.st_size > max)
+		r = -EFBIG;
+	else if (!(*buf = calloc(1, (size_t)st.st_size + extra + 1)))
+		r = -ENOMEM;
+	else if ((got = read(fd, *buf, (size_t)st.st_size)) != st.st_size)
+		r = got < 0 ? -errno : -EIO;
+	else
+		*len = (size_t)got;
 	close(fd);
-	if (got != st.st_size || !strstr(buf, "-----BEGIN CERTIFICATE-----")) {
-		free(buf);
-		return lv_err_set(err, -EINVAL, "CA file %s: no PEM certificate in it", path);
+	if (r < 0) {
+		free(*buf);
+		*buf = NULL;
 	}
-	*pem = buf;
-	*pem_len = (size_t)got;
+	return r;
+}
+
+/*
+ * What TLS trusts: the CA file (read once here, a regular file with a PEM
+ * certificate, so curl and this check see the same bytes) followed by the
+ * system bundle libcurl would use.  libcurl takes a CA blob instead of its
+ * bundle file, so the bundle goes into the blob too; its CA directory
+ * (/etc/ssl/certs on Debian) stays in use either way.
+ */
+static int trust_bundle(CURL *curl, const char *ca_file, char **pem, size_t *pem_len,
+			struct lv_err *err)
+{
+	char *system_pem = NULL, *joined;
+	size_t system_len = 0;
+	const char *system_path = NULL;
+	int r = read_small_file(ca_file, CA_FILE_MAX, 0, pem, pem_len);
+
+	if (r < 0)
+		return lv_err_set(err, r == -ENOMEM ? r : -EINVAL, "CA file %s: %s", ca_file,
+				  r == -EINVAL ? "not a regular file"
+				  : r == -EFBIG ? "larger than 1 MiB" : strerror(-r));
+	if (!strstr(*pem, "-----BEGIN CERTIFICATE-----")) {
+		free(*pem);
+		*pem = NULL;
+		return lv_err_set(err, -EINVAL, "CA file %s: no PEM certificate in it", ca_file);
+	}
+	if (curl_easy_getinfo(curl, CURLINFO_CAINFO, &system_path) != CURLE_OK || !system_path ||
+	    read_small_file(system_path, SYSTEM_BUNDLE_MAX, 0, &system_pem, &system_len) < 0)
+		return 0;	/* no bundle file: the CA directory alone */
+	joined = realloc(*pem, *pem_len + 1 + system_len + 1);
+	if (!joined) {
+		free(system_pem);
+		return 0;
+	}
+	joined[(*pem_len)++] = '\n';
+	memcpy(joined + *pem_len, system_pem, system_len + 1);
+	*pem_len += system_len;
+	*pem = joined;
+	free(system_pem);
 	return 0;
 }
 
@@ -207,14 +244,14 @@ int lv_grpc_unary(const struct lv_kms_endpoint *ep, const char *ca_file, const c
 	call.body_overflow = 0;
 	snprintf(url, sizeof(url), "%s://%s:%u%s", ep->tls ? "https" : "http", ep->host, ep->port,
 		 method);
-	if (ca_file && ep->tls && (r = ca_file_read(ca_file, &ca_pem, &ca_len, err)) < 0)
-		return r;
 	call.body = lv_secret_new(LV_GRPC_BODY_MAX);
 	if (pthread_once(&curl_once, curl_init_once) != 0 || curl_init_result != CURLE_OK ||
 	    !call.body || headers_build(&headers, timeout_ms) < 0 || !(curl = curl_easy_init())) {
 		r = lv_err_set(err, -ENOMEM, "cannot set up libcurl");
 		goto out;
 	}
+	if (ca_file && ep->tls && (r = trust_bundle(curl, ca_file, &ca_pem, &ca_len, err)) < 0)
+		goto out;
 	rc = setup(curl, url, ep->tls, frame, headers.list, ca_pem, ca_len, timeout_ms, &call,
 		   errbuf);
 	if (rc != CURLE_OK) {
