@@ -2,5 +2,6 @@
 # dict_for.sh TARGET: the libFuzzer/AFL++ dictionary of a fuzz target.
 case $1 in
 config_yaml) echo fuzz/dict/yaml.dict ;;
+kms_wire) echo fuzz/dict/kms.dict ;;
 *) echo fuzz/dict/luks2.dict ;;
 esac

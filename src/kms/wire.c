@@ -202,6 +202,14 @@ static void reply_bad(struct lv_grpc_reply *reply, const char *what, const char 
 	snprintf(reply->bad, sizeof(reply->bad), "%s: \"%s\"", what, shown);
 }
 
+static int is_digit3(const char *p)
+{
+	for (int i = 0; i < 3; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return 0;
+	return 1;
+}
+
 /* "HTTP/<version> <3 digits>[ reason]" */
 static void status_line(struct lv_grpc_reply *reply, const char *line, size_t len)
 {
@@ -212,8 +220,9 @@ static void status_line(struct lv_grpc_reply *reply, const char *line, size_t le
 		reply_bad(reply, "a second status line", line, len);
 		return;
 	}
-	if (!sp || (rest = len - (size_t)(sp + 1 - line)) < 3 ||
-	    strspn(sp + 1, "0123456789") < 3 || (rest > 3 && sp[4] != ' ')) {
+	/* (lines are not NUL-terminated: every byte read is inside len) */
+	if (!sp || (rest = len - (size_t)(sp + 1 - line)) < 3 || !is_digit3(sp + 1) ||
+	    (rest > 3 && sp[4] != ' ')) {
 		reply_bad(reply, "bad status line", line, len);
 		return;
 	}
