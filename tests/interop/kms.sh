@@ -108,6 +108,11 @@ expect_error kms/token-no-userdata 1 "no UserData" "$KC" open "127.0.0.1:$P" "$U
 # Node UUIDs go out as a proto3 string: valid UTF-8 only.
 expect_error kms/uuid-not-utf8 1 "not valid UTF-8" "$KC" seal "127.0.0.1:$P" $'\xff\xfe' "$K"
 
+# Proxy variables are not followed (README.md, "KMS keys"): a dead proxy
+# changes nothing.
+http_proxy=http://127.0.0.1:1 HTTPS_PROXY=http://127.0.0.1:1 ALL_PROXY=http://127.0.0.1:1 \
+	t_expect kms/proxy-env-ignored 0 "$KC" seal "127.0.0.1:$P" "$UUID" "$K"
+
 # ---- endpoints -----------------------------------------------------------
 expect_error kms/endpoint-empty-port 1 'the port is not a number' "$KC" seal "grpc://127.0.0.1:" "$UUID" "$K"
 expect_error kms/endpoint-port-range 1 'the port is not a number' "$KC" seal "127.0.0.1:65536" "$UUID" "$K"
@@ -145,6 +150,12 @@ if kms_certs; then
 	KMS_CA=$C/ca.cnf expect_error kms/tls-ca-not-pem 1 "no PEM certificate" \
 		"$KC" seal "https://127.0.0.1:$T" "$UUID" "$K"
 	KMS_CA=$C expect_error kms/tls-ca-directory 1 "not a regular file" \
+		"$KC" seal "https://127.0.0.1:$T" "$UUID" "$K"
+	mkfifo "$KMS_DIR/ca.fifo"
+	KMS_CA=$KMS_DIR/ca.fifo expect_error kms/tls-ca-fifo 1 "not a regular file" \
+		timeout 20 "$KC" seal "https://127.0.0.1:$T" "$UUID" "$K"
+	ln -s "$C/ca.pem" "$KMS_DIR/ca-link.pem"
+	KMS_CA=$KMS_DIR/ca-link.pem t_expect kms/tls-ca-symlink 0 \
 		"$KC" seal "https://127.0.0.1:$T" "$UUID" "$K"
 	kms_stop tls
 
