@@ -39,7 +39,7 @@ YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/cli/cmd_config.c src/cli
 OFF_SRCS := $(if $(filter 0,$(WITH_TPM)),$(TPM_SRCS)) $(if $(filter 0,$(WITH_KMS)),$(KMS_SRCS)) \
 	$(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))
 TPM_PKGS :=
-KMS_PKGS :=
+KMS_PKGS := libcurl
 
 on = $(if $(filter 1,$(1)),$(2))
 PKGS := json-c libargon2 $(if $(filter openssl,$(CRYPTO)),openssl) $(call on,$(WITH_BLKID),blkid) \
@@ -168,10 +168,19 @@ $(BUILD)/asan/tests/%: tests/reliability/%.c $(RELIABILITY_LIB) $(wildcard tests
 	@$(CC) $(CFLAGS_SAN) -Itests/unit -Itests/reliability -o $@ $< $(RELIABILITY_LIB) \
 		$(BUILD)/asan/libluksvol.a $(PKG_LIBS) -lcmocka
 
+# Test programs the suites drive (tests/kms/kms_call.c: the KMS engine).
+TEST_TOOLS := $(if $(filter 1,$(WITH_KMS)),$(BUILD)/asan/tests/kms_call)
+
+$(BUILD)/asan/tests/kms_call: tests/kms/kms_call.c $(BUILD)/asan/libluksvol.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_SAN) -o $@ $< $(BUILD)/asan/libluksvol.a $(PKG_LIBS)
+
 asan: $(BUILD)/asan/luksvol
 unit: $(UNIT_BINS)
 
-test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS) static valgrind
+test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS) $(TEST_TOOLS) static \
+		valgrind
 	@BUILD=$(BUILD) ./tests/run.sh
 
 # The exhaustive sweeps: every byte of both JSON areas flipped.
