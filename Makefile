@@ -38,7 +38,10 @@ YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/cli/cmd_config.c src/cli
 	src/cli/cmd_wipe.c)
 OFF_SRCS := $(if $(filter 0,$(WITH_TPM)),$(TPM_SRCS)) $(if $(filter 0,$(WITH_KMS)),$(KMS_SRCS)) \
 	$(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))
-TPM_PKGS :=
+# tss2-tctildr loads the TCTI named at run time (libtss2-tcti-device,
+# -swtpm, -mssim: dependencies of Debian's libtss2-tctildr0); tss2-sys gives
+# the response buffer to wipe, tss2-rc the text of a response code.
+TPM_PKGS := tss2-esys tss2-mu tss2-tctildr tss2-sys tss2-rc
 KMS_PKGS := libcurl
 
 on = $(if $(filter 1,$(1)),$(2))
