@@ -251,3 +251,4 @@ clean:
 
 -include fuzz/fuzz.mk
 -include bench/bench.mk
+-include tests/tpm/tpm.mk

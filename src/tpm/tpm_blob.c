@@ -41,42 +41,45 @@ int lv_tpm2b_public_from_bytes(const uint8_t *buf, size_t len, TPM2B_PUBLIC *out
 			       const char *what, struct lv_err *err)
 {
 	size_t used = 0;
+	TSS2_RC rc;
 	int r = check_size_prefix(buf, len, "TPM2B_PUBLIC", what, err);
 
 	memset(out, 0, sizeof(*out));
 	if (r < 0)
 		return r;
 	lv_tpm_log_quiet();
-	return unmarshal_result(Tss2_MU_TPM2B_PUBLIC_Unmarshal(buf, len, &used, out), used, len,
-				"TPM2B_PUBLIC", what, err);
+	rc = Tss2_MU_TPM2B_PUBLIC_Unmarshal(buf, len, &used, out);
+	return unmarshal_result(rc, used, len, "TPM2B_PUBLIC", what, err);
 }
 
 int lv_tpm2b_private_from_bytes(const uint8_t *buf, size_t len, TPM2B_PRIVATE *out,
 				const char *what, struct lv_err *err)
 {
 	size_t used = 0;
+	TSS2_RC rc;
 	int r = check_size_prefix(buf, len, "TPM2B_PRIVATE", what, err);
 
 	memset(out, 0, sizeof(*out));
 	if (r < 0)
 		return r;
 	lv_tpm_log_quiet();
-	return unmarshal_result(Tss2_MU_TPM2B_PRIVATE_Unmarshal(buf, len, &used, out), used, len,
-				"TPM2B_PRIVATE", what, err);
+	rc = Tss2_MU_TPM2B_PRIVATE_Unmarshal(buf, len, &used, out);
+	return unmarshal_result(rc, used, len, "TPM2B_PRIVATE", what, err);
 }
 
 int lv_tpm2b_name_from_bytes(const uint8_t *buf, size_t len, TPM2B_NAME *out, const char *what,
 			     struct lv_err *err)
 {
 	size_t used = 0;
+	TSS2_RC rc;
 	int r = check_size_prefix(buf, len, "TPM2B_NAME", what, err);
 
 	memset(out, 0, sizeof(*out));
 	if (r < 0)
 		return r;
 	lv_tpm_log_quiet();
-	return unmarshal_result(Tss2_MU_TPM2B_NAME_Unmarshal(buf, len, &used, out), used, len,
-				"TPM2B_NAME", what, err);
+	rc = Tss2_MU_TPM2B_NAME_Unmarshal(buf, len, &used, out);
+	return unmarshal_result(rc, used, len, "TPM2B_NAME", what, err);
 }
 
 static int marshal_result(TSS2_RC rc)
@@ -170,9 +173,9 @@ int lv_tpm_rsa_public(const uint8_t *modulus, size_t modulus_len, uint32_t expon
 	return 0;
 }
 
-void lv_tpm_policy_start(struct lv_tpm_policy *policy)
+void lv_tpm_calc_start(struct lv_tpm_calc *calc)
 {
-	memset(policy->digest, 0, sizeof(policy->digest));
+	memset(calc->digest, 0, sizeof(calc->digest));
 }
 
 static void put_be32(uint8_t out[4], uint32_t v)
@@ -185,30 +188,30 @@ static void put_be32(uint8_t out[4], uint32_t v)
 
 /* digest = H(digest || parts...): lv_hash clears its output first, so
  * the result goes through a copy. */
-static int policy_hash(struct lv_tpm_policy *policy, const void *const parts[], const size_t lens[],
+static int calc_hash(struct lv_tpm_calc *calc, const void *const parts[], const size_t lens[],
 		       size_t n)
 {
 	uint8_t next[TPM2_SHA256_DIGEST_SIZE];
 	int r = lv_hash("sha256", parts, lens, n, next, sizeof(next));
 
 	if (r == 0)
-		memcpy(policy->digest, next, sizeof(next));
+		memcpy(calc->digest, next, sizeof(next));
 	return r;
 }
 
 /* digest = H(digest || cc || arg) */
-static int policy_extend(struct lv_tpm_policy *policy, TPM2_CC cc, const void *arg,
+static int calc_extend(struct lv_tpm_calc *calc, TPM2_CC cc, const void *arg,
 			 size_t arg_len)
 {
 	uint8_t cc_be[4];
-	const void *parts[3] = { policy->digest, cc_be, arg };
-	size_t lens[3] = { sizeof(policy->digest), sizeof(cc_be), arg_len };
+	const void *parts[3] = { calc->digest, cc_be, arg };
+	size_t lens[3] = { sizeof(calc->digest), sizeof(cc_be), arg_len };
 
 	put_be32(cc_be, cc);
-	return policy_hash(policy, parts, lens, arg_len ? 3 : 2);
+	return calc_hash(calc, parts, lens, arg_len ? 3 : 2);
 }
 
-int lv_tpm_policy_pcr(struct lv_tpm_policy *policy, const TPML_PCR_SELECTION *selection,
+int lv_tpm_calc_pcr(struct lv_tpm_calc *calc, const TPML_PCR_SELECTION *selection,
 		      const uint8_t pcr_composite[TPM2_SHA256_DIGEST_SIZE])
 {
 	uint8_t arg[sizeof(TPML_PCR_SELECTION) + TPM2_SHA256_DIGEST_SIZE];
@@ -219,26 +222,26 @@ int lv_tpm_policy_pcr(struct lv_tpm_policy *policy, const TPML_PCR_SELECTION *se
 	    TSS2_RC_SUCCESS)
 		return -EINVAL;
 	memcpy(arg + len, pcr_composite, TPM2_SHA256_DIGEST_SIZE);
-	return policy_extend(policy, TPM2_CC_PolicyPCR, arg, len + TPM2_SHA256_DIGEST_SIZE);
+	return calc_extend(calc, TPM2_CC_PolicyPCR, arg, len + TPM2_SHA256_DIGEST_SIZE);
 }
 
-int lv_tpm_policy_authorize(struct lv_tpm_policy *policy, const TPM2B_NAME *key_sign,
+int lv_tpm_calc_authorize(struct lv_tpm_calc *calc, const TPM2B_NAME *key_sign,
 			    const uint8_t *policy_ref, size_t policy_ref_len)
 {
-	const void *parts[2] = { policy->digest, policy_ref };
-	size_t lens[2] = { sizeof(policy->digest), policy_ref_len };
+	const void *parts[2] = { calc->digest, policy_ref };
+	size_t lens[2] = { sizeof(calc->digest), policy_ref_len };
 	int r;
 
 	if (key_sign->size > sizeof(key_sign->name))
 		return -EINVAL;
-	lv_tpm_policy_start(policy);
-	r = policy_extend(policy, TPM2_CC_PolicyAuthorize, key_sign->name, key_sign->size);
+	lv_tpm_calc_start(calc);
+	r = calc_extend(calc, TPM2_CC_PolicyAuthorize, key_sign->name, key_sign->size);
 	if (r == 0)
-		r = policy_hash(policy, parts, lens, policy_ref_len ? 2 : 1);
+		r = calc_hash(calc, parts, lens, policy_ref_len ? 2 : 1);
 	return r;
 }
 
-int lv_tpm_policy_auth_value(struct lv_tpm_policy *policy)
+int lv_tpm_calc_auth_value(struct lv_tpm_calc *calc)
 {
-	return policy_extend(policy, TPM2_CC_PolicyAuthValue, NULL, 0);
+	return calc_extend(calc, TPM2_CC_PolicyAuthValue, NULL, 0);
 }

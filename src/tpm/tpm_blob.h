@@ -55,19 +55,19 @@ int lv_tpm_rsa_public(const uint8_t *modulus, size_t modulus_len, uint32_t expon
  * The policy calculator: what a policy session's digest becomes through
  * the same commands (SHA-256; TPM 2.0 Part 3, "PolicyUpdate").
  */
-struct lv_tpm_policy {
+struct lv_tpm_calc {
 	uint8_t digest[TPM2_SHA256_DIGEST_SIZE];
 };
 /* A new session: 32 zero bytes. */
-void lv_tpm_policy_start(struct lv_tpm_policy *policy);
+void lv_tpm_calc_start(struct lv_tpm_calc *calc);
 /* H(digest || TPM_CC_PolicyPCR || selection || pcr_composite). */
-int lv_tpm_policy_pcr(struct lv_tpm_policy *policy, const TPML_PCR_SELECTION *selection,
+int lv_tpm_calc_pcr(struct lv_tpm_calc *calc, const TPML_PCR_SELECTION *selection,
 		      const uint8_t pcr_composite[TPM2_SHA256_DIGEST_SIZE]);
 /* The digest is reset, then H(H(0 || TPM_CC_PolicyAuthorize || key_sign)
  * || policy_ref): PolicyAuthorize forgets what came before it. */
-int lv_tpm_policy_authorize(struct lv_tpm_policy *policy, const TPM2B_NAME *key_sign,
+int lv_tpm_calc_authorize(struct lv_tpm_calc *calc, const TPM2B_NAME *key_sign,
 			    const uint8_t *policy_ref, size_t policy_ref_len);
 /* H(digest || TPM_CC_PolicyAuthValue). */
-int lv_tpm_policy_auth_value(struct lv_tpm_policy *policy);
+int lv_tpm_calc_auth_value(struct lv_tpm_calc *calc);
 
 #endif
