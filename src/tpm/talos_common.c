@@ -38,6 +38,20 @@ int talos_passphrase(const struct lv_secret *key, struct lv_secret **passphrase,
 	return 0;
 }
 
+int talos_pcr_checks(struct lv_tpm *tpm, enum lv_talos_policy policy, uint32_t mask,
+		     struct lv_err *err)
+{
+	int r = lv_tpm_pcr_bank_check(tpm, err);
+
+	/* A machine without a UKI never extends PCR 11: PCR-only mode does
+	 * not depend on it. */
+	if (r == 0 && policy == LV_TALOS_POLICY_SIGNED)
+		r = lv_tpm_pcr_values_check(tpm, 1u << LV_TALOS_UKI_PCR, err);
+	if (r == 0)
+		r = lv_tpm_pcr_values_check(tpm, mask, err);
+	return r;
+}
+
 const char *talos_pcr_list(uint32_t mask, char *buf, size_t size)
 {
 	size_t at = 0;

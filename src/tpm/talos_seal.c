@@ -56,22 +56,6 @@ static int enrol_plan(const struct lv_talos_tpm2_params *p, struct enrol *e, cha
 	return 0;
 }
 
-/* The SHA-256 bank whole, PCR 11 (signed mode) and the configured PCRs
- * measured (pcr.go validatePCRBanks). */
-static int enrol_checks(struct enrol *e, struct lv_err *err)
-{
-	uint32_t check = e->pcr_mask;
-	int r = lv_tpm_pcr_bank_check(e->tpm, err);
-
-	/* A machine without a UKI never extends PCR 11: PCR-only mode does
-	 * not depend on it. */
-	if (e->policy == LV_TALOS_POLICY_SIGNED)
-		check |= 1u << LV_TALOS_UKI_PCR;
-	if (r == 0)
-		r = lv_tpm_pcr_values_check(e->tpm, check, err);
-	return r;
-}
-
 /*
  * policy.go CalculateSealingPolicyDigest: PolicyAuthorize(Name of the
  * signing key) then, with PCRs, PolicyPCR(them, current values).  The
@@ -181,7 +165,7 @@ int lv_talos_tpm2_enrol(const struct lv_talos_tpm2_params *p, struct lv_talos_tp
 	if (r == 0)
 		r = lv_tpm_open(p->tcti, &e.tpm, err);
 	if (r == 0)
-		r = enrol_checks(&e, err);
+		r = talos_pcr_checks(e.tpm, e.policy, e.pcr_mask, err);
 	if (r == 0)
 		r = enrol_policy(&e, err);
 	if (r == 0)

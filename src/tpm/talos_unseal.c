@@ -17,7 +17,7 @@ struct unseal {
 	const struct lv_talos_tpm2_params *params;
 	const struct lv_talos_tpm2_token *token;
 	uint32_t pcr_mask;		/* PolicyPCR after PolicyAuthorize (or alone) */
-	uint32_t check_mask;		/* PCRs that must not be all zero or 0xFF */
+	uint32_t listed_mask;		/* the token's pcrs */
 	TPM2B_PRIVATE sealed_private;
 	TPM2B_PUBLIC sealed_public;
 	TPM2B_NAME srk_name;
@@ -50,12 +50,11 @@ static int unseal_pcrs(struct unseal *u, struct lv_err *err)
 		lv_err_prefix(err, "talos-tpm2 token: pcrs");
 		return r;
 	}
-	u->check_mask = listed;
+	u->listed_mask = listed;
 	if (t->policy == LV_TALOS_POLICY_PCR_ONLY) {
 		u->pcr_mask = listed;
 		return 0;
 	}
-	u->check_mask |= 1u << LV_TALOS_UKI_PCR;
 	if (t->encryption_version[0])
 		u->pcr_mask = listed;
 	else if (t->pubkey_pcr_count == 0 && listed == 1u << LV_TALOS_UKI_PCR)
@@ -222,10 +221,8 @@ static int unseal_run(struct unseal *u, struct lv_secret **passphrase, struct lv
 {
 	TPML_PCR_SELECTION selection;
 	struct lv_secret *key = NULL;
-	int r = lv_tpm_pcr_bank_check(u->tpm, err);
+	int r = talos_pcr_checks(u->tpm, u->token->policy, u->listed_mask, err);
 
-	if (r == 0)
-		r = lv_tpm_pcr_values_check(u->tpm, u->check_mask, err);
 	if (r == 0)
 		r = unseal_load(u, err);
 	if (r == 0 && u->token->policy == LV_TALOS_POLICY_SIGNED)

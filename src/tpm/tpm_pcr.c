@@ -111,16 +111,16 @@ int lv_tpm_pcr_bank_check(struct lv_tpm *tpm, struct lv_err *err)
 	if (rc != TSS2_RC_SUCCESS)
 		return lv_tpm_fail(tpm, rc, "GetCapability (PCR banks)", err);
 	bank = sha256_bank(&caps->data.assignedPCR);
-	if (!bank) {
-		r = lv_tpm_err(tpm, err, -EIO, "the TPM has no SHA-256 PCR bank allocated");
-	} else {
+	if (bank)
 		memcpy(select, bank->pcrSelect,
 		       bank->sizeofSelect < SIZEOF_SELECT ? bank->sizeofSelect : SIZEOF_SELECT);
-		if (select[0] != 0xff || select[1] != 0xff || select[2] != 0xff)
-			r = lv_tpm_err(tpm, err, -EIO,
-				       "the SHA-256 PCR bank does not have all 24 PCRs allocated "
-				       "(select %02x %02x %02x)",
-				       select[0], select[1], select[2]);
+	if (!bank || (select[0] | select[1] | select[2]) == 0) {
+		r = lv_tpm_err(tpm, err, -EIO, "the TPM has no SHA-256 PCR bank allocated");
+	} else if (select[0] != 0xff || select[1] != 0xff || select[2] != 0xff) {
+		r = lv_tpm_err(tpm, err, -EIO,
+			       "the SHA-256 PCR bank does not have all 24 PCRs allocated "
+			       "(select %02x %02x %02x)",
+			       select[0], select[1], select[2]);
 	}
 	Esys_Free(caps);
 	return r;
