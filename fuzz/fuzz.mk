@@ -16,7 +16,8 @@
 # replay flavour is the exception: it links build/asan/libluksvol.a, which
 # `make test` builds anyway with the same flags.  See fuzz/README.md.
 
-FUZZ_TARGETS := luks2_load luks2_json luks2_unlock luks2_roundtrip config_yaml meta_adv kms_wire
+# One line: tests/fuzz/run.sh, smoke.sh and replay.sh read it with sed.
+FUZZ_TARGETS := luks2_load luks2_json luks2_unlock luks2_roundtrip config_yaml meta_adv kms_wire tpm_token tpm_pcrsig
 FUZZ_CC ?= clang
 AFL_CC ?= afl-clang-fast
 LLVM_PROFDATA ?= llvm-profdata-14

@@ -47,6 +47,8 @@ int lv_tpm2b_public_from_bytes(const uint8_t *buf, size_t len, TPM2B_PUBLIC *out
 	memset(out, 0, sizeof(*out));
 	if (r < 0)
 		return r;
+	if (len == 2)
+		return lv_err_set(err, -EINVAL, "%s: an empty TPM2B_PUBLIC", what);
 	lv_tpm_log_quiet();
 	rc = Tss2_MU_TPM2B_PUBLIC_Unmarshal(buf, len, &used, out);
 	return unmarshal_result(rc, used, len, "TPM2B_PUBLIC", what, err);
