@@ -5,7 +5,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
 #include <tss2_sys.h>
 #include <tss2_tctildr.h>
 
@@ -139,17 +142,52 @@ static int tcti_choose(const char *tcti, char conf[TCTI_MAX], struct lv_err *err
 			  tcti);
 }
 
-/* A device TCTI whose node is missing: say so plainly. */
-static int device_missing(const char *conf, struct lv_err *err)
+/* The sysfs class of a character device ("tpm", "tpmrm", "mem", ...). */
+static int char_device_class(dev_t rdev, char *name, size_t size)
+{
+	char link[64], target[PATH_MAX];
+	const char *base;
+	ssize_t n;
+
+	snprintf(link, sizeof(link), "/sys/dev/char/%u:%u/subsystem", major(rdev), minor(rdev));
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n < 0)
+		return -errno;
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	snprintf(name, size, "%s", base ? base + 1 : target);
+	return 0;
+}
+
+/* The device TCTI writes TPM commands to its path: it must be a TPM's
+ * character device, never a file or a disk that a typo would overwrite. */
+static int device_check(const char *conf, struct lv_err *err)
 {
 	const char *path = conf + strlen("device:");
+	char class[64];
+	struct stat st;
+	int r;
 
-	if (strncmp(conf, "device:", strlen("device:")) != 0 || path_exists(path))
+	if (strncmp(conf, "device:", strlen("device:")) != 0)
 		return 0;
-	if (strcmp(path, LV_TPM_DEVICE) == 0)
-		return lv_err_set(err, -ENODEV, "TPM: no TPM: neither %s nor %s exists",
-				  LV_TPM_DEVICE, LV_TPM_DEVICE_FALLBACK);
-	return lv_err_set(err, -ENODEV, "TPM %s: %s does not exist", conf, path);
+	if (stat(path, &st) < 0) {
+		if (errno == ENOENT && strcmp(path, LV_TPM_DEVICE) == 0)
+			return lv_err_set(err, -ENODEV, "TPM: no TPM: neither %s nor %s exists",
+					  LV_TPM_DEVICE, LV_TPM_DEVICE_FALLBACK);
+		if (errno == ENOENT)
+			return lv_err_set(err, -ENODEV, "TPM %s: %s does not exist", conf, path);
+		return lv_err_set(err, -errno, "TPM %s: %s: %s", conf, path, strerror(errno));
+	}
+	if (!S_ISCHR(st.st_mode))
+		return lv_err_set(err, -EINVAL, "TPM %s: %s is not a character device", conf, path);
+	r = char_device_class(st.st_rdev, class, sizeof(class));
+	if (r < 0)
+		return lv_err_set(err, -EINVAL, "TPM %s: cannot tell whether %s is a TPM (sysfs: %s)",
+				  conf, path, strerror(-r));
+	if (strcmp(class, "tpm") != 0 && strcmp(class, "tpmrm") != 0)
+		return lv_err_set(err, -EINVAL, "TPM %s: %s is not a TPM (a %s device)", conf, path,
+				  class);
+	return 0;
 }
 
 static int tpm_connect(struct lv_tpm *tpm, struct lv_err *err)
@@ -182,7 +220,7 @@ int lv_tpm_open(const char *tcti, struct lv_tpm **tpm_out, struct lv_err *err)
 		return lv_err_set(err, -ENOMEM, "TPM: out of memory");
 	r = tcti_choose(tcti, tpm->tcti_conf, err);
 	if (r == 0)
-		r = device_missing(tpm->tcti_conf, err);
+		r = device_check(tpm->tcti_conf, err);
 	if (r == 0) {
 		lv_tpm_log_quiet();
 		r = tpm_connect(tpm, err);

@@ -382,6 +382,12 @@ t_expect tpm/tcti/unknown-driver 1 "$LVTPM" enrol --tcti cmd:/bin/true --pubkey 
 message tpm/tcti/unknown-driver-message 'TPM TCTI "cmd:/bin/true": unknown driver'
 t_expect tpm/tcti/no-device 1 "$LVTPM" enrol --tcti /dev/nonexistent-tpm --pubkey pub.pem t.json p
 message tpm/tcti/no-device-message 'TPM device:/dev/nonexistent-tpm: /dev/nonexistent-tpm does not exist'
+printf 'not a TPM' >not-a-tpm
+t_expect tpm/tcti/regular-file 1 "$LVTPM" enrol --tcti device:not-a-tpm --pubkey pub.pem t.json p
+message tpm/tcti/regular-file-message 'TPM device:not-a-tpm: not-a-tpm is not a character device'
+t_same tpm/tcti/regular-file-untouched "$(cat not-a-tpm)" 'not a TPM'
+t_expect tpm/tcti/not-a-tpm 1 "$LVTPM" enrol --tcti /dev/null --pubkey pub.pem t.json p
+message tpm/tcti/not-a-tpm-message 'TPM device:/dev/null: /dev/null is not a TPM \(a mem device\)'
 t_expect tpm/tcti/control-characters 1 "$LVTPM" enrol --tcti "$(printf 'swtpm:\nport=1')" \
 	--pubkey pub.pem t.json p
 
