@@ -2,86 +2,76 @@
 /* tpm_blob.c: TPM2B blobs, Names, the RSA template and the policy calculator. */
 #include <errno.h>
 #include <string.h>
-#include "tpm/tpm_mu.h"
 
 #include "crypto/crypto.h"
 #include "tpm/tpm_blob.h"
 #include "tpm/tpm_log.h"
+#include "tpm/tpm_mu.h"
 
-/* The size prefix of a TPM2B must name exactly the bytes after it. */
-static int check_size_prefix(const uint8_t *buf, size_t len, const char *type, const char *what,
-			     struct lv_err *err)
+enum blob_type { BLOB_PUBLIC, BLOB_PRIVATE, BLOB_NAME };
+
+static const char *const blob_type_names[] = { "TPM2B_PUBLIC", "TPM2B_PRIVATE", "TPM2B_NAME" };
+
+static TSS2_RC blob_unmarshal(enum blob_type type, const uint8_t *buf, size_t len, size_t *used,
+			      void *out)
 {
-	size_t declared;
-
-	if (len < 2)
-		return lv_err_set(err, -EINVAL, "%s: %zu bytes, too short for a %s", what, len,
-				  type);
-	declared = (size_t)buf[0] << 8 | buf[1];
-	if (declared != len - 2)
-		return lv_err_set(err, -EINVAL, "%s: %s says %zu bytes, %zu follow", what, type,
-				  declared, len - 2);
-	return 0;
+	switch (type) {
+	case BLOB_PUBLIC:
+		return Tss2_MU_TPM2B_PUBLIC_Unmarshal(buf, len, used, out);
+	case BLOB_PRIVATE:
+		return Tss2_MU_TPM2B_PRIVATE_Unmarshal(buf, len, used, out);
+	default:
+		return Tss2_MU_TPM2B_NAME_Unmarshal(buf, len, used, out);
+	}
 }
 
-/* The MU result of unmarshalling len bytes, which must all be used. */
-static int unmarshal_result(TSS2_RC rc, size_t used, size_t len, const char *type,
-			    const char *what, struct lv_err *err)
+/* The 2-byte size must name exactly the bytes after it, and tpm2-tss's
+ * unmarshaller must use them all.  An empty public area is refused: no
+ * token has a use for one. */
+static int from_bytes(enum blob_type type, const uint8_t *buf, size_t len, void *out,
+		      size_t out_size, const char *what, struct lv_err *err)
 {
+	const char *name = blob_type_names[type];
+	size_t declared, used = 0;
+	TSS2_RC rc;
+
+	memset(out, 0, out_size);
+	if (len < 2)
+		return lv_err_set(err, -EINVAL, "%s: %zu bytes, too short for a %s", what, len,
+				  name);
+	declared = (size_t)buf[0] << 8 | buf[1];
+	if (declared != len - 2)
+		return lv_err_set(err, -EINVAL, "%s: %s says %zu bytes, %zu follow", what, name,
+				  declared, len - 2);
+	if (type == BLOB_PUBLIC && declared == 0)
+		return lv_err_set(err, -EINVAL, "%s: an empty TPM2B_PUBLIC", what);
+	lv_tpm_log_quiet();
+	rc = blob_unmarshal(type, buf, len, &used, out);
 	if (rc != TSS2_RC_SUCCESS)
-		return lv_err_set(err, -EINVAL, "%s: not a valid %s (%s)", what, type,
+		return lv_err_set(err, -EINVAL, "%s: not a valid %s (%s)", what, name,
 				  lv_tpm_rc_text(rc));
 	if (used != len)
-		return lv_err_set(err, -EINVAL, "%s: %zu bytes left after the %s", what,
-				  len - used, type);
+		return lv_err_set(err, -EINVAL, "%s: %zu bytes left after the %s", what, len - used,
+				  name);
 	return 0;
 }
 
 int lv_tpm2b_public_from_bytes(const uint8_t *buf, size_t len, TPM2B_PUBLIC *out,
 			       const char *what, struct lv_err *err)
 {
-	size_t used = 0;
-	TSS2_RC rc;
-	int r = check_size_prefix(buf, len, "TPM2B_PUBLIC", what, err);
-
-	memset(out, 0, sizeof(*out));
-	if (r < 0)
-		return r;
-	if (len == 2)
-		return lv_err_set(err, -EINVAL, "%s: an empty TPM2B_PUBLIC", what);
-	lv_tpm_log_quiet();
-	rc = Tss2_MU_TPM2B_PUBLIC_Unmarshal(buf, len, &used, out);
-	return unmarshal_result(rc, used, len, "TPM2B_PUBLIC", what, err);
+	return from_bytes(BLOB_PUBLIC, buf, len, out, sizeof(*out), what, err);
 }
 
 int lv_tpm2b_private_from_bytes(const uint8_t *buf, size_t len, TPM2B_PRIVATE *out,
 				const char *what, struct lv_err *err)
 {
-	size_t used = 0;
-	TSS2_RC rc;
-	int r = check_size_prefix(buf, len, "TPM2B_PRIVATE", what, err);
-
-	memset(out, 0, sizeof(*out));
-	if (r < 0)
-		return r;
-	lv_tpm_log_quiet();
-	rc = Tss2_MU_TPM2B_PRIVATE_Unmarshal(buf, len, &used, out);
-	return unmarshal_result(rc, used, len, "TPM2B_PRIVATE", what, err);
+	return from_bytes(BLOB_PRIVATE, buf, len, out, sizeof(*out), what, err);
 }
 
 int lv_tpm2b_name_from_bytes(const uint8_t *buf, size_t len, TPM2B_NAME *out, const char *what,
 			     struct lv_err *err)
 {
-	size_t used = 0;
-	TSS2_RC rc;
-	int r = check_size_prefix(buf, len, "TPM2B_NAME", what, err);
-
-	memset(out, 0, sizeof(*out));
-	if (r < 0)
-		return r;
-	lv_tpm_log_quiet();
-	rc = Tss2_MU_TPM2B_NAME_Unmarshal(buf, len, &used, out);
-	return unmarshal_result(rc, used, len, "TPM2B_NAME", what, err);
+	return from_bytes(BLOB_NAME, buf, len, out, sizeof(*out), what, err);
 }
 
 static int marshal_result(TSS2_RC rc)
