@@ -155,7 +155,7 @@ static int char_device_class(dev_t rdev, char *name, size_t size)
 		return -errno;
 	target[n] = '\0';
 	base = strrchr(target, '/');
-	snprintf(name, size, "%s", base ? base + 1 : target);
+	snprintf(name, size, "%.*s", (int)size - 1, base ? base + 1 : target);
 	return 0;
 }
 
