@@ -27,8 +27,9 @@
 /* PolicyPCR(sha256:11) with PCR 11 = enter-initrd, leave-initrd,
  * enter-machined extended from zero (tests/tpm/tpmtest.py). */
 static const uint8_t signed_policy[32] = {
-	0xaa, 0x4a, 0x6c, 0xd1, 0x03, 0xa0, 0x82, 0xd4, 0xab, 0x5c, 0xe8, 0x3e, 0xda, 0x89, 0x29, 0xcd,
-	0x78, 0xf4, 0x9f, 0xa6, 0x75, 0x5d, 0x18, 0xb5, 0xce, 0x43, 0x92, 0x6a, 0x58, 0xd8, 0xbe, 0xef,
+	0xaa, 0x4a, 0x6c, 0xd1, 0x03, 0xa0, 0x82, 0xd4, 0xab, 0x5c, 0xe8,
+	0x3e, 0xda, 0x89, 0x29, 0xcd, 0x78, 0xf4, 0x9f, 0xa6, 0x75, 0x5d,
+	0x18, 0xb5, 0xce, 0x43, 0x92, 0x6a, 0x58, 0xd8, 0xbe, 0xef,
 };
 
 static void check_pcrsig(const uint8_t *data, size_t size)
@@ -59,9 +60,11 @@ static void check_pem(const uint8_t *data, size_t size)
 	}
 	if (key.modulus_len == 0 || key.modulus_len > LV_RSA_MODULUS_MAX || key.modulus[0] == 0 ||
 	    key.exponent == 0)
-		fz_fail("a key with a %zu-byte modulus, exponent %u", key.modulus_len, key.exponent);
+		fz_fail("a key with a %zu-byte modulus, exponent %u", key.modulus_len,
+			key.exponent);
 	if (lv_tpm_rsa_public(key.modulus, key.modulus_len, key.exponent, &pub) < 0 ||
-	    lv_tpm_object_name(&pub.publicArea, &name) < 0 || lv_rsa_pubkey_fingerprint(&key, fp) < 0)
+	    lv_tpm_object_name(&pub.publicArea, &name) < 0 ||
+	    lv_rsa_pubkey_fingerprint(&key, fp) < 0)
 		fz_fail("a parsed key has no TPM public area, Name or fingerprint");
 }
 

@@ -23,7 +23,9 @@ enum der_tag {
 };
 
 /* 1.2.840.113549.1.1.1 */
-static const uint8_t oid_rsa_encryption[] = { 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01 };
+static const uint8_t oid_rsa_encryption[] = {
+	0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x01, 0x01
+};
 
 struct der {
 	const uint8_t *p;
@@ -70,7 +72,7 @@ static int der_positive_integer(struct der *in, const uint8_t **value, size_t *l
 		return -EINVAL;
 	if (n.p[0] == 0) {
 		if (n.len == 1 || !(n.p[1] & 0x80))
-			return -EINVAL;	/* zero, or a needless leading zero */
+			return -EINVAL; /* zero, or a needless leading zero */
 		n.p++;
 		n.len--;
 	}
@@ -116,7 +118,7 @@ static int der_spki(const uint8_t *der, size_t len, struct lv_rsa_pubkey *key)
 		return -EINVAL;
 	if (der_take(&spki, DER_BIT_STRING, &bits) < 0 || spki.len != 0)
 		return -EINVAL;
-	if (bits.len < 1 || bits.p[0] != 0)	/* unused bits */
+	if (bits.len < 1 || bits.p[0] != 0) /* unused bits */
 		return -EINVAL;
 	bits.p++;
 	bits.len--;
@@ -159,7 +161,7 @@ static int pem_body(const char *pem, size_t pem_len, char *out, size_t out_max)
 			if (*c == ' ' || *c == '\t' || *c == '\r')
 				continue;
 			if (n + 1 >= out_max || *c == '\0' || *c == ':')
-				return -EINVAL;	/* too long, or PEM headers (encryption) */
+				return -EINVAL; /* too long, or PEM headers (encryption) */
 			out[n++] = *c;
 		}
 	}
@@ -178,14 +180,14 @@ int lv_rsa_pubkey_from_pem(const char *pem, size_t pem_len, struct lv_rsa_pubkey
 	if (r == 0) {
 		r = pem_body(pem, pem_len, text, DER_MAX / 3 * 4 + 8);
 		if (r == -ENOENT)
-			r = lv_err_set(err, -EINVAL, "%s: no PEM block (-----BEGIN PUBLIC KEY-----)",
-				       what);
+			r = lv_err_set(err, -EINVAL,
+				       "%s: no PEM block (-----BEGIN PUBLIC KEY-----)", what);
 		else if (r == -ENOTSUP)
 			r = lv_err_set(err, -EINVAL, "%s: the first PEM block is not a PUBLIC KEY",
 				       what);
 		else if (r < 0)
-			r = lv_err_set(err, r, "%s: PEM body malformed or not terminated by %s", what,
-				       PEM_END);
+			r = lv_err_set(err, r, "%s: PEM body malformed or not terminated by %s",
+				       what, PEM_END);
 	}
 	if (r == 0 && lv_base64_decode(text, der, DER_MAX, &der_len) < 0)
 		r = lv_err_set(err, -EINVAL, "%s: PEM body is not base64", what);

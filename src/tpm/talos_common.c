@@ -17,15 +17,14 @@ int talos_pubkey_load(const char *path, struct lv_rsa_pubkey *key, TPM2B_PUBLIC 
 
 	if (r == 0)
 		r = lv_rsa_pubkey_from_pem((const char *)pem, len, key, path, err);
-	if (r == 0 && lv_tpm_rsa_public(key->modulus, key->modulus_len, key->exponent,
-					public_key) < 0)
+	if (r == 0 &&
+	    lv_tpm_rsa_public(key->modulus, key->modulus_len, key->exponent, public_key) < 0)
 		r = lv_err_set(err, -EINVAL, "%s: RSA modulus unusable", path);
 	free(pem);
 	return r;
 }
 
-int talos_passphrase(const struct lv_secret *key, struct lv_secret **passphrase,
-		     struct lv_err *err)
+int talos_passphrase(const struct lv_secret *key, struct lv_secret **passphrase, struct lv_err *err)
 {
 	size_t len = lv_base64_encoded_len(key->len);
 

@@ -48,7 +48,8 @@ static const char *member_string(struct json_object *entry, const char *name, si
 {
 	struct json_object *v;
 
-	if (!json_object_object_get_ex(entry, name, &v) || !json_object_is_type(v, json_type_string))
+	if (!json_object_object_get_ex(entry, name, &v) ||
+	    !json_object_is_type(v, json_type_string))
 		return NULL;
 	*len = (size_t)json_object_get_string_len(v);
 	return strlen(json_object_get_string(v)) == *len ? json_object_get_string(v) : NULL;
@@ -80,7 +81,8 @@ static int read_entry(struct json_object *item, size_t index,
 
 	*match = 0;
 	if (!json_object_is_type(item, json_type_object) || !pcrs_valid(item))
-		return lv_err_set(err, -EINVAL, "%s: sha256[%zu]: not a signature entry", what, index);
+		return lv_err_set(err, -EINVAL, "%s: sha256[%zu]: not a signature entry", what,
+				  index);
 	pol_hex = member_string(item, "pol", &len);
 	if (!pol_hex || hex_decode(pol_hex, len, pol, sizeof(pol), &pol_len) < 0)
 		return lv_err_set(err, -EINVAL, "%s: sha256[%zu].pol: missing or not hex", what,
@@ -88,7 +90,8 @@ static int read_entry(struct json_object *item, size_t index,
 	pkfp = member_string(item, "pkfp", &pkfp_len);
 	sig = member_string(item, "sig", &sig_len);
 	if (!pkfp || !sig)
-		return lv_err_set(err, -EINVAL, "%s: sha256[%zu]: pkfp or sig missing", what, index);
+		return lv_err_set(err, -EINVAL, "%s: sha256[%zu]: pkfp or sig missing", what,
+				  index);
 	if (pol_len != TPM2_SHA256_DIGEST_SIZE || memcmp(pol, policy, pol_len) != 0)
 		return 0;
 	if (pkfp_len >= sizeof(entry->pkfp))
@@ -96,8 +99,9 @@ static int read_entry(struct json_object *item, size_t index,
 				  index);
 	memcpy(entry->pkfp, pkfp, pkfp_len + 1);
 	if (lv_base64_decode(sig, entry->sig, sizeof(entry->sig), &entry->sig_len) < 0)
-		return lv_err_set(err, -EINVAL, "%s: sha256[%zu].sig: not base64 of at most %d bytes",
-				  what, index, LV_PCRSIG_SIG_MAX);
+		return lv_err_set(err, -EINVAL,
+				  "%s: sha256[%zu].sig: not base64 of at most %d bytes", what,
+				  index, LV_PCRSIG_SIG_MAX);
 	*match = 1;
 	return 0;
 }

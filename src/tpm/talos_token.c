@@ -31,28 +31,30 @@ static int read_int_list(struct json_object *user, const char *name, int *out, s
 	size_t n;
 
 	*count = 0;
-	if (!json_object_object_get_ex(user, name, &list) || json_object_is_type(list, json_type_null))
+	if (!json_object_object_get_ex(user, name, &list) ||
+	    json_object_is_type(list, json_type_null))
 		return 0;
 	if (!json_object_is_type(list, json_type_array))
 		return lv_err_set(err, -EINVAL, FIELD_PREFIX "%s: not an array", name);
 	n = json_object_array_length(list);
 	if (n > max)
-		return lv_err_set(err, -EINVAL, FIELD_PREFIX "%s: %zu entries, at most %zu", name, n,
-				  max);
+		return lv_err_set(err, -EINVAL, FIELD_PREFIX "%s: %zu entries, at most %zu", name,
+				  n, max);
 	for (size_t i = 0; i < n; i++) {
 		struct json_object *item = json_object_array_get_idx(list, i);
 		int64_t v;
 
 		if (!json_object_is_type(item, json_type_int))
-			return lv_err_set(err, -EINVAL, FIELD_PREFIX "%s[%zu]: not an integer", name,
-					  i);
+			return lv_err_set(err, -EINVAL, FIELD_PREFIX "%s[%zu]: not an integer",
+					  name, i);
 		v = json_object_get_int64(item);
 		if (v < 0 || v >= limit)
-			return lv_err_set(err, -EINVAL, FIELD_PREFIX "%s[%zu]: %lld is out of range 0-%d",
-					  name, i, (long long)v, limit - 1);
+			return lv_err_set(err, -EINVAL,
+					  FIELD_PREFIX "%s[%zu]: %lld is out of range 0-%d", name,
+					  i, (long long)v, limit - 1);
 		if (seen & (uint64_t)1 << v)
-			return lv_err_set(err, -EINVAL, FIELD_PREFIX "%s: %lld is listed twice", name,
-					  (long long)v);
+			return lv_err_set(err, -EINVAL, FIELD_PREFIX "%s: %lld is listed twice",
+					  name, (long long)v);
 		seen |= (uint64_t)1 << v;
 		out[i] = (int)v;
 	}
@@ -62,8 +64,8 @@ static int read_int_list(struct json_object *user, const char *name, int *out, s
 
 /* A string field; *text NULL when absent (required says whether that is
  * an error). */
-static int read_string(struct json_object *user, const char *name, int required,
-		       const char **text, struct lv_err *err)
+static int read_string(struct json_object *user, const char *name, int required, const char **text,
+		       struct lv_err *err)
 {
 	struct json_object *value;
 
@@ -93,14 +95,15 @@ static int read_base64(struct json_object *user, const char *name, uint8_t *out,
 		return r;
 	r = lv_base64_decode(text, out, max, len);
 	if (r == -E2BIG)
-		return lv_err_set(err, -EINVAL, FIELD_PREFIX "%s: longer than %zu bytes", name, max);
+		return lv_err_set(err, -EINVAL, FIELD_PREFIX "%s: longer than %zu bytes", name,
+				  max);
 	if (r < 0)
-		return lv_err_set(err, -EINVAL, FIELD_PREFIX "%s: not padded standard base64", name);
+		return lv_err_set(err, -EINVAL, FIELD_PREFIX "%s: not padded standard base64",
+				  name);
 	return 0;
 }
 
-static int read_blobs(struct json_object *user, struct lv_talos_tpm2_token *t,
-		      struct lv_err *err)
+static int read_blobs(struct json_object *user, struct lv_talos_tpm2_token *t, struct lv_err *err)
 {
 	size_t hash_len = 0;
 	int r = read_base64(user, "sealed_blob_private", t->sealed_private,
@@ -113,26 +116,28 @@ static int read_blobs(struct json_object *user, struct lv_talos_tpm2_token *t,
 		r = read_base64(user, "policy_hash", t->policy_hash, sizeof(t->policy_hash),
 				&hash_len, err);
 	if (r == 0 && hash_len != sizeof(t->policy_hash))
-		r = lv_err_set(err, -EINVAL, FIELD_PREFIX "policy_hash: %zu bytes, not 32", hash_len);
+		r = lv_err_set(err, -EINVAL, FIELD_PREFIX "policy_hash: %zu bytes, not 32",
+			       hash_len);
 	if (r == 0)
-		r = read_base64(user, "key_name", t->key_name, sizeof(t->key_name), &t->key_name_len,
-				err);
+		r = read_base64(user, "key_name", t->key_name, sizeof(t->key_name),
+				&t->key_name_len, err);
 	return r;
 }
 
-static int read_strings(struct json_object *user, struct lv_talos_tpm2_token *t,
-			struct lv_err *err)
+static int read_strings(struct json_object *user, struct lv_talos_tpm2_token *t, struct lv_err *err)
 {
 	const char *alg, *version, *policy;
 	int r = read_string(user, "alg", 0, &alg, err);
 
 	if (r == 0 && alg && strcmp(alg, "sha256") != 0)
-		r = lv_err_set(err, -EINVAL, FIELD_PREFIX "alg: \"%.32s\", only sha256 is known", alg);
+		r = lv_err_set(err, -EINVAL, FIELD_PREFIX "alg: \"%.32s\", only sha256 is known",
+			       alg);
 	if (r == 0)
 		r = read_string(user, "encryption_version", 0, &version, err);
 	if (r == 0 && version && version[0] && strcmp(version, LV_TALOS_ENCRYPTION_VERSION) != 0)
 		r = lv_err_set(err, -EINVAL,
-			       FIELD_PREFIX "encryption_version: \"%.16s\" is unknown (Talos writes \"1\")",
+			       FIELD_PREFIX
+			       "encryption_version: \"%.16s\" is unknown (Talos writes \"1\")",
 			       version);
 	if (r == 0 && version)
 		snprintf(t->encryption_version, sizeof(t->encryption_version), "%s", version);
@@ -161,7 +166,7 @@ static int check_token(const struct lv_talos_tpm2_token *t, struct lv_err *err)
 		       pub.publicArea.authPolicy.size != TPM2_SHA256_DIGEST_SIZE))
 		r = lv_err_set(err, -EINVAL,
 			       FIELD_PREFIX "sealed_blob_public: not a SHA-256 sealed data object "
-			       "with a policy");
+					    "with a policy");
 	if (r == 0)
 		r = lv_tpm2b_private_from_bytes(t->sealed_private, t->sealed_private_len, &priv,
 						FIELD_PREFIX "sealed_blob_private", err);
@@ -174,7 +179,8 @@ static int check_token(const struct lv_talos_tpm2_token *t, struct lv_err *err)
 	if (r == 0 && t->policy == LV_TALOS_POLICY_PCR_ONLY &&
 	    (t->pcr_count == 0 || t->pubkey_pcr_count != 0))
 		r = lv_err_set(err, -EINVAL,
-			       FIELD_PREFIX "luksvol_policy: pcr-only needs pcrs and no pubkey_pcrs");
+			       FIELD_PREFIX
+			       "luksvol_policy: pcr-only needs pcrs and no pubkey_pcrs");
 	return r;
 }
 
@@ -199,8 +205,7 @@ static int read_user_data(struct json_object *user, struct lv_talos_tpm2_token *
 	return r;
 }
 
-static int parse_object(const char *json, size_t len, struct json_object **root,
-			struct lv_err *err)
+static int parse_object(const char *json, size_t len, struct json_object **root, struct lv_err *err)
 {
 	struct json_tokener *tok;
 	size_t end;
@@ -241,7 +246,8 @@ int lv_talos_tpm2_token_parse(const char *json, size_t len, struct lv_talos_tpm2
 		r = lv_err_set(err, -EINVAL, "talos-tpm2 token: type is not \"talos-tpm2\"");
 	else if (!json_object_object_get_ex(root, "UserData", &user) ||
 		 !json_object_is_type(user, json_type_object))
-		r = lv_err_set(err, -EINVAL, "talos-tpm2 token: UserData: missing or not an object");
+		r = lv_err_set(err, -EINVAL,
+			       "talos-tpm2 token: UserData: missing or not an object");
 	else
 		r = read_user_data(user, token, err);
 	json_object_put(root);
@@ -303,13 +309,13 @@ static int add_user_fields(struct json_object *user, const struct lv_talos_tpm2_
 	if (r == 0)
 		r = add(user, "sealed_blob_public",
 			base64_string(t->sealed_public, t->sealed_public_len));
-	if (r == 0 && t->pcr_count > 0)	/* omitempty */
+	if (r == 0 && t->pcr_count > 0) /* omitempty */
 		r = add(user, "pcrs", int_list(t->pcrs, t->pcr_count));
 	if (r == 0)
 		r = add(user, "pubkey_pcrs", int_list(t->pubkey_pcrs, t->pubkey_pcr_count));
 	if (r == 0)
 		r = add(user, "alg", json_object_new_string("sha256"));
-	if (r == 0 && t->encryption_version[0])	/* omitempty */
+	if (r == 0 && t->encryption_version[0]) /* omitempty */
 		r = add(user, "encryption_version", json_object_new_string(t->encryption_version));
 	if (r == 0)
 		r = add(user, "policy_hash", base64_string(t->policy_hash, sizeof(t->policy_hash)));
@@ -360,8 +366,7 @@ static void dump_list(FILE *out, const char *indent, const char *label, const in
 	fputc('\n', out);
 }
 
-static void dump_hex(FILE *out, const char *indent, const char *label, const uint8_t *b,
-		     size_t n)
+static void dump_hex(FILE *out, const char *indent, const char *label, const uint8_t *b, size_t n)
 {
 	fprintf(out, "%s%-20s", indent, label);
 	for (size_t i = 0; i < n; i++)

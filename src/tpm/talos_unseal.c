@@ -72,8 +72,8 @@ static int unseal_plan(struct unseal *u, struct lv_err *err)
 		r = lv_tpm2b_public_from_bytes(t->sealed_public, t->sealed_public_len,
 					       &u->sealed_public, "sealed_blob_public", err);
 	if (r == 0)
-		r = lv_tpm2b_name_from_bytes(t->key_name, t->key_name_len, &u->srk_name,
-					     "key_name", err);
+		r = lv_tpm2b_name_from_bytes(t->key_name, t->key_name_len, &u->srk_name, "key_name",
+					     err);
 	if (r < 0) {
 		lv_err_prefix(err, "talos-tpm2 token");
 		return r;
@@ -81,8 +81,8 @@ static int unseal_plan(struct unseal *u, struct lv_err *err)
 	r = unseal_pcrs(u, err);
 	if (r < 0 || t->policy == LV_TALOS_POLICY_PCR_ONLY)
 		return r;
-	u->key_path = u->params->pcr_public_key ? u->params->pcr_public_key
-						: LV_TALOS_PCR_PUBLIC_KEY;
+	u->key_path =
+		u->params->pcr_public_key ? u->params->pcr_public_key : LV_TALOS_PCR_PUBLIC_KEY;
 	u->sig_path = u->params->pcr_signature ? u->params->pcr_signature : LV_TALOS_PCR_SIGNATURE;
 	r = talos_pubkey_load(u->key_path, &u->key, &u->signing_key, err);
 	if (r == 0)
@@ -100,9 +100,10 @@ static int unseal_load(struct unseal *u, struct lv_err *err)
 		return r;
 	if (u->srk.name.size != u->srk_name.size ||
 	    memcmp(u->srk.name.name, u->srk_name.name, u->srk_name.size) != 0)
-		return lv_tpm_err(u->tpm, err, -EPERM,
-				  "the storage root key's Name differs from the token's key_name: "
-				  "sealed by another TPM, or this TPM's owner hierarchy was cleared");
+		return lv_tpm_err(
+			u->tpm, err, -EPERM,
+			"the storage root key's Name differs from the token's key_name: "
+			"sealed by another TPM, or this TPM's owner hierarchy was cleared");
 	r = lv_tpm_load(u->tpm, &u->srk, &u->sealed_private, &u->sealed_public, &u->sealed, err);
 	if (r == 0)
 		r = lv_tpm_policy_session(u->tpm, u->srk.handle, &u->session, err);
@@ -196,7 +197,8 @@ static int check_digest(struct unseal *u, struct lv_err *err)
 
 	if (r < 0)
 		return r;
-	if (digest.size == sealed->size && memcmp(digest.buffer, sealed->buffer, digest.size) == 0 &&
+	if (digest.size == sealed->size &&
+	    memcmp(digest.buffer, sealed->buffer, digest.size) == 0 &&
 	    (!u->pcr_mask ||
 	     memcmp(digest.buffer, u->token->policy_hash, sizeof(u->token->policy_hash)) == 0))
 		return 0;

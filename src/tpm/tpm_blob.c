@@ -56,8 +56,8 @@ static int from_bytes(enum blob_type type, const uint8_t *buf, size_t len, void 
 	return 0;
 }
 
-int lv_tpm2b_public_from_bytes(const uint8_t *buf, size_t len, TPM2B_PUBLIC *out,
-			       const char *what, struct lv_err *err)
+int lv_tpm2b_public_from_bytes(const uint8_t *buf, size_t len, TPM2B_PUBLIC *out, const char *what,
+			       struct lv_err *err)
 {
 	return from_bytes(BLOB_PUBLIC, buf, len, out, sizeof(*out), what, err);
 }
@@ -154,8 +154,8 @@ int lv_tpm_rsa_public(const uint8_t *modulus, size_t modulus_len, uint32_t expon
 		return -EINVAL;
 	area->type = TPM2_ALG_RSA;
 	area->nameAlg = TPM2_ALG_SHA256;
-	area->objectAttributes = TPMA_OBJECT_DECRYPT | TPMA_OBJECT_SIGN_ENCRYPT |
-				 TPMA_OBJECT_USERWITHAUTH;
+	area->objectAttributes =
+		TPMA_OBJECT_DECRYPT | TPMA_OBJECT_SIGN_ENCRYPT | TPMA_OBJECT_USERWITHAUTH;
 	area->parameters.rsaDetail.symmetric.algorithm = TPM2_ALG_NULL;
 	area->parameters.rsaDetail.scheme.scheme = TPM2_ALG_NULL;
 	area->parameters.rsaDetail.keyBits = (TPMI_RSA_KEY_BITS)bits;
@@ -181,7 +181,7 @@ static void put_be32(uint8_t out[4], uint32_t v)
 /* digest = H(digest || parts...): lv_hash clears its output first, so
  * the result goes through a copy. */
 static int calc_hash(struct lv_tpm_calc *calc, const void *const parts[], const size_t lens[],
-		       size_t n)
+		     size_t n)
 {
 	uint8_t next[TPM2_SHA256_DIGEST_SIZE];
 	int r = lv_hash("sha256", parts, lens, n, next, sizeof(next));
@@ -192,8 +192,7 @@ static int calc_hash(struct lv_tpm_calc *calc, const void *const parts[], const 
 }
 
 /* digest = H(digest || cc || arg) */
-static int calc_extend(struct lv_tpm_calc *calc, TPM2_CC cc, const void *arg,
-			 size_t arg_len)
+static int calc_extend(struct lv_tpm_calc *calc, TPM2_CC cc, const void *arg, size_t arg_len)
 {
 	uint8_t cc_be[4];
 	const void *parts[3] = { calc->digest, cc_be, arg };
@@ -204,7 +203,7 @@ static int calc_extend(struct lv_tpm_calc *calc, TPM2_CC cc, const void *arg,
 }
 
 int lv_tpm_calc_pcr(struct lv_tpm_calc *calc, const TPML_PCR_SELECTION *selection,
-		      const uint8_t pcr_composite[TPM2_SHA256_DIGEST_SIZE])
+		    const uint8_t pcr_composite[TPM2_SHA256_DIGEST_SIZE])
 {
 	uint8_t arg[sizeof(TPML_PCR_SELECTION) + TPM2_SHA256_DIGEST_SIZE];
 	size_t len = 0;
@@ -218,7 +217,7 @@ int lv_tpm_calc_pcr(struct lv_tpm_calc *calc, const TPML_PCR_SELECTION *selectio
 }
 
 int lv_tpm_calc_authorize(struct lv_tpm_calc *calc, const TPM2B_NAME *key_sign,
-			    const uint8_t *policy_ref, size_t policy_ref_len)
+			  const uint8_t *policy_ref, size_t policy_ref_len)
 {
 	const void *parts[2] = { calc->digest, policy_ref };
 	size_t lens[2] = { sizeof(calc->digest), policy_ref_len };

@@ -109,9 +109,10 @@ static int tcti_choose(const char *tcti, char conf[TCTI_MAX], struct lv_err *err
 	size_t driver_len;
 
 	if (!tcti) {
-		const char *device = path_exists(LV_TPM_DEVICE) || !path_exists(LV_TPM_DEVICE_FALLBACK)
-					     ? LV_TPM_DEVICE
-					     : LV_TPM_DEVICE_FALLBACK;
+		const char *device =
+			path_exists(LV_TPM_DEVICE) || !path_exists(LV_TPM_DEVICE_FALLBACK)
+				? LV_TPM_DEVICE
+				: LV_TPM_DEVICE_FALLBACK;
 
 		snprintf(conf, TCTI_MAX, "device:%s", device);
 		return 0;
@@ -121,9 +122,10 @@ static int tcti_choose(const char *tcti, char conf[TCTI_MAX], struct lv_err *err
 				  TCTI_MAX - (int)sizeof("device:"));
 	for (const char *c = tcti; *c; c++)
 		if (*c <= ' ' || *c == 0x7f)
-			return lv_err_set(err, -EINVAL,
-					  "TPM TCTI \"%.40s\": spaces and control characters are not allowed",
-					  tcti);
+			return lv_err_set(
+				err, -EINVAL,
+				"TPM TCTI \"%.40s\": spaces and control characters are not allowed",
+				tcti);
 	if (tcti[0] == '/') {
 		snprintf(conf, TCTI_MAX, "device:%s", tcti);
 		return 0;
@@ -182,8 +184,9 @@ static int device_check(const char *conf, struct lv_err *err)
 		return lv_err_set(err, -EINVAL, "TPM %s: %s is not a character device", conf, path);
 	r = char_device_class(st.st_rdev, class, sizeof(class));
 	if (r < 0)
-		return lv_err_set(err, -EINVAL, "TPM %s: cannot tell whether %s is a TPM (sysfs: %s)",
-				  conf, path, strerror(-r));
+		return lv_err_set(err, -EINVAL,
+				  "TPM %s: cannot tell whether %s is a TPM (sysfs: %s)", conf, path,
+				  strerror(-r));
 	if (strcmp(class, "tpm") != 0 && strcmp(class, "tpmrm") != 0)
 		return lv_err_set(err, -EINVAL, "TPM %s: %s is not a TPM (a %s device)", conf, path,
 				  class);

@@ -8,7 +8,7 @@
 /* What the three primaries share: a restricted decryption key in the
  * owner hierarchy, AES-128-CFB for its children. */
 #define PRIMARY_ATTRS                                                                              \
-	(TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |       \
+	(TPMA_OBJECT_FIXEDTPM | TPMA_OBJECT_FIXEDPARENT | TPMA_OBJECT_SENSITIVEDATAORIGIN |        \
 	 TPMA_OBJECT_USERWITHAUTH | TPMA_OBJECT_RESTRICTED | TPMA_OBJECT_DECRYPT)
 
 static const TPMT_SYM_DEF_OBJECT primary_symmetric = {

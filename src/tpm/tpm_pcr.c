@@ -72,8 +72,8 @@ int lv_tpm_pcr_read(struct lv_tpm *tpm, uint32_t mask,
 		TSS2_RC rc;
 
 		lv_tpm_pcr_selection(left, &want);
-		rc = Esys_PCR_Read(lv_tpm_esys(tpm), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &want,
-				   &update_counter, &selected, &digests);
+		rc = Esys_PCR_Read(lv_tpm_esys(tpm), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+				   &want, &update_counter, &selected, &digests);
 		if (rc != TSS2_RC_SUCCESS)
 			return lv_tpm_fail(tpm, rc, "PCR_Read (sha256)", err);
 		got = take_values(selected, digests, values);
@@ -143,9 +143,9 @@ int lv_tpm_pcr_values_check(struct lv_tpm *tpm, uint32_t mask, struct lv_err *er
 		if (!(mask & 1u << pcr))
 			continue;
 		if (all_bytes(values[pcr], 0x00))
-			r = lv_tpm_err(tpm, err, -EPERM,
-				       "PCR %d (sha256) is all zeroes: nothing was measured into it",
-				       pcr);
+			r = lv_tpm_err(
+				tpm, err, -EPERM,
+				"PCR %d (sha256) is all zeroes: nothing was measured into it", pcr);
 		else if (all_bytes(values[pcr], 0xff))
 			r = lv_tpm_err(tpm, err, -EPERM, "PCR %d (sha256) is all 0xFF", pcr);
 	}

@@ -24,8 +24,7 @@ static void sealed_template(TPMA_OBJECT attrs, const TPM2B_DIGEST *policy, TPM2B
 /* Create under parent; the sensitive part lives in a locked secret. */
 static int create_sealed(struct lv_tpm *tpm, const struct lv_tpm_object *parent, ESYS_TR session,
 			 const TPM2B_PUBLIC *template, const struct lv_secret *data,
-			 TPM2B_PRIVATE *private_blob, TPM2B_PUBLIC *public_blob,
-			 struct lv_err *err)
+			 TPM2B_PRIVATE *private_blob, TPM2B_PUBLIC *public_blob, struct lv_err *err)
 {
 	struct lv_secret *sensitive_buf = lv_secret_new(sizeof(TPM2B_SENSITIVE_CREATE));
 	TPM2B_SENSITIVE_CREATE *sensitive;
@@ -70,8 +69,10 @@ int lv_tpm_seal(struct lv_tpm *tpm, const struct lv_tpm_object *parent, TPMA_OBJ
 	memset(private_blob, 0, sizeof(*private_blob));
 	memset(public_blob, 0, sizeof(*public_blob));
 	if (data->len == 0 || data->len > SEALED_DATA_MAX)
-		return lv_tpm_err(tpm, err, -EINVAL, "Create (sealed object): %zu bytes to seal, "
-				  "1 to %d fit", data->len, SEALED_DATA_MAX);
+		return lv_tpm_err(tpm, err, -EINVAL,
+				  "Create (sealed object): %zu bytes to seal, "
+				  "1 to %d fit",
+				  data->len, SEALED_DATA_MAX);
 	sealed_template(attrs, policy, &template);
 	r = lv_tpm_hmac_session(tpm, parent->handle,
 				LV_TPM_ENCRYPT_COMMAND | LV_TPM_ENCRYPT_RESPONSE, &session, err);

@@ -11,9 +11,8 @@ static const TPMT_SYM_DEF session_symmetric = {
 	.mode.aes = TPM2_ALG_CFB,
 };
 
-static int start_session(struct lv_tpm *tpm, ESYS_TR salt_key, TPM2_SE type,
-			 TPMA_SESSION attrs, const char *step, ESYS_TR *session,
-			 struct lv_err *err)
+static int start_session(struct lv_tpm *tpm, ESYS_TR salt_key, TPM2_SE type, TPMA_SESSION attrs,
+			 const char *step, ESYS_TR *session, struct lv_err *err)
 {
 	ESYS_CONTEXT *esys = lv_tpm_esys(tpm);
 	ESYS_TR handle = ESYS_TR_NONE;

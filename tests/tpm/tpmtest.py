@@ -5,6 +5,7 @@
 #
 #   keygen PRIV_PEM PUB_PEM [BITS]        an RSA PCR-signing key pair
 #   extend-hex TEXT                       SHA-256 of TEXT in hex (a PCR extend)
+#   pcr-after TEXT...                     a SHA-256 PCR from zero after extending each TEXT
 #   pcrsig PRIV_PEM PCR11_HEX OUT_JSON    systemd-stub's .pcrsig for PCR 11 = PCR11_HEX
 #   policy-digest PCR11_HEX OUT_BIN       the PolicyPCR(11) digest, raw (tpm2-tools oracle)
 #   signature PRIV_PEM PCR11_HEX OUT_BIN  its RSASSA-SHA256 signature, raw
@@ -220,6 +221,11 @@ def main(argv):
         cmd_keygen(*args)
     elif cmd == "extend-hex":
         print(hashlib.sha256(args[0].encode()).hexdigest())
+    elif cmd == "pcr-after":
+        value = bytes(32)
+        for text in args:
+            value = sha256(value, sha256(text.encode()))
+        print(value.hex())
     elif cmd == "pcrsig":
         cmd_pcrsig(*args)
     elif cmd == "policy-digest":
