@@ -7,7 +7,7 @@
 #   make install    PREFIX=/usr/local DESTDIR=: binary, libraries, header, .pc, man page
 #
 # Build flags (see README.md "Build"): CRYPTO=openssl|kernel, WITH_TPM, WITH_KMS,
-# WITH_YAML, WITH_BLKID (=0|1), STATIC=1, CC, EXTRA_CFLAGS.
+# WITH_CLEVIS, WITH_YAML, WITH_BLKID (=0|1), STATIC=1, CC, EXTRA_CFLAGS.
 
 CRYPTO ?= openssl
 CC ?= cc
@@ -17,34 +17,45 @@ SO_MAJOR := 0
 
 # Feature flags: 1 builds a feature, 0 leaves out its sources (by the
 # directory or file names below), its verbs and its library.  A static
-# build is the minimal one an initramfs carries: it leaves out TPM, KMS and
-# libblkid (src/keys/device_edges.h stands in) unless asked for them.
+# build is the minimal one an initramfs carries: it leaves out TPM, KMS,
+# clevis and libblkid (src/keys/device_edges.h stands in) unless asked for
+# them.
 ifeq ($(STATIC),1)
 WITH_TPM ?= 0
 WITH_KMS ?= 0
+WITH_CLEVIS ?= 0
 WITH_BLKID ?= 0
 endif
 WITH_TPM ?= 1
 WITH_KMS ?= 1
+WITH_CLEVIS ?= 1
 WITH_YAML ?= 1
 WITH_BLKID ?= 1
 FEATURE_FLAGS := -DLV_WITH_TPM=$(WITH_TPM) -DLV_WITH_KMS=$(WITH_KMS) \
-	-DLV_WITH_YAML=$(WITH_YAML) -DLV_WITH_BLKID=$(WITH_BLKID)
+	-DLV_WITH_CLEVIS=$(WITH_CLEVIS) -DLV_WITH_YAML=$(WITH_YAML) -DLV_WITH_BLKID=$(WITH_BLKID)
 TPM_SRCS := $(wildcard src/tpm/*.c src/*/*tpm*.c)
 KMS_SRCS := $(wildcard src/kms/*.c src/*/*kms*.c)
+# clevis (tang, sss) tokens: libjose for JOSE, libcurl for HTTP, and the
+# Shamir sharing of src/crypto/shamir.c (OpenSSL bignums, so libcrypto even
+# when CRYPTO=kernel).
+CLEVIS_SRCS := $(wildcard src/clevis/*.c src/*/*clevis*.c) src/crypto/shamir.c
 # Without YAML only the plain verbs remain: no volume config, no Talos keys
 # (whose state salt is YAML too), no apply, wipe or config check/show.
 YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/cli/cmd_config.c src/cli/cmd_apply.c \
 	src/cli/cmd_wipe.c)
 OFF_SRCS := $(if $(filter 0,$(WITH_TPM)),$(TPM_SRCS)) $(if $(filter 0,$(WITH_KMS)),$(KMS_SRCS)) \
-	$(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))
+	$(if $(filter 0,$(WITH_CLEVIS)),$(CLEVIS_SRCS)) $(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))
 TPM_PKGS :=
 KMS_PKGS := libcurl
+CLEVIS_PKGS := jose libcurl libcrypto
 
 on = $(if $(filter 1,$(1)),$(2))
+# json-c stays first: libjansson (under libjose) also exports json_object_get
+# and json_object_iter_next, and luksvol's own references to those names are
+# json-c's (src/clevis/engine.h keeps the clevis sources off them).
 PKGS := json-c libargon2 $(if $(filter openssl,$(CRYPTO)),openssl) $(call on,$(WITH_BLKID),blkid) \
 	$(call on,$(WITH_YAML),yaml-0.1) $(call on,$(WITH_TPM),$(TPM_PKGS)) \
-	$(call on,$(WITH_KMS),$(KMS_PKGS))
+	$(call on,$(WITH_KMS),$(KMS_PKGS)) $(call on,$(WITH_CLEVIS),$(CLEVIS_PKGS))
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config $(call on,$(STATIC),--static) --libs $(PKGS) 2>/dev/null)
@@ -70,8 +81,8 @@ LDFLAGS_SAN := -fsanitize=address,undefined
 
 CRYPTO_BACKENDS := $(wildcard src/crypto/backend_*.c)
 LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS) $(OFF_SRCS),$(wildcard src/luks2/*.c src/crypto/*.c \
-	src/dm/*.c src/keys/*.c src/config/*.c src/meta/*.c src/tpm/*.c src/kms/*.c)) \
-	src/crypto/backend_$(CRYPTO).c
+	src/dm/*.c src/keys/*.c src/config/*.c src/meta/*.c src/tpm/*.c src/kms/*.c \
+	src/clevis/*.c)) src/crypto/backend_$(CRYPTO).c
 CLI_SRCS := $(filter-out $(OFF_SRCS),$(wildcard src/cli/*.c))
 HDRS := $(wildcard include/*.h src/*/*.h)
 
