@@ -91,7 +91,8 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/asan/obj/%.o)
 SAN_CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/asan/obj/%.o)
 
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_SRCS := $(filter-out $(if $(filter 0,$(WITH_CLEVIS)),tests/unit/test_clevis.c), \
+	$(wildcard tests/unit/test_*.c))
 RELIABILITY_SRCS := $(wildcard tests/reliability/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%) \
 	$(RELIABILITY_SRCS:tests/reliability/%.c=$(BUILD)/asan/tests/%)
@@ -179,13 +180,17 @@ $(BUILD)/asan/tests/%: tests/reliability/%.c $(RELIABILITY_LIB) $(wildcard tests
 	@$(CC) $(CFLAGS_SAN) -Itests/unit -Itests/reliability -o $@ $< $(RELIABILITY_LIB) \
 		$(BUILD)/asan/libluksvol.a $(PKG_LIBS) -lcmocka
 
-# Test programs the suites drive (tests/kms/kms_call.c: the KMS engine).
-TEST_TOOLS := $(if $(filter 1,$(WITH_KMS)),$(BUILD)/asan/tests/kms_call)
+# Test programs the suites drive: tests/kms/kms_call.c (the KMS engine),
+# tests/clevis/clevis_tool.c (the clevis engine).
+TEST_TOOLS := $(if $(filter 1,$(WITH_KMS)),$(BUILD)/asan/tests/kms_call) \
+	$(if $(filter 1,$(WITH_CLEVIS)),$(BUILD)/asan/tests/clevis_tool)
 
-$(BUILD)/asan/tests/kms_call: tests/kms/kms_call.c $(BUILD)/asan/libluksvol.a
+$(BUILD)/asan/tests/kms_call: tests/kms/kms_call.c
+$(BUILD)/asan/tests/clevis_tool: tests/clevis/clevis_tool.c
+$(BUILD)/asan/tests/kms_call $(BUILD)/asan/tests/clevis_tool: $(BUILD)/asan/libluksvol.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS_SAN) -o $@ $< $(BUILD)/asan/libluksvol.a $(PKG_LIBS)
+	@$(CC) $(CFLAGS_SAN) -o $@ $(filter %.c,$^) $(BUILD)/asan/libluksvol.a $(PKG_LIBS)
 
 asan: $(BUILD)/asan/luksvol
 unit: $(UNIT_BINS)

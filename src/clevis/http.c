@@ -114,12 +114,12 @@ static int transfer_error(const struct lv_http_request *req, CURLcode code, cons
 }
 
 int lv_http_request(const struct lv_http_request *req, uint8_t **reply, size_t *reply_len,
-		    struct lv_err *err)
+		    long *status, struct lv_err *err)
 {
 	struct sink sink = { .max = req->reply_max };
 	struct curl_slist *headers = NULL;
 	char errbuf[CURL_ERROR_SIZE] = "";
-	long status = 0;
+	long http_status = 0;
 	CURLcode code;
 	CURL *curl;
 	int r;
@@ -142,9 +142,11 @@ int lv_http_request(const struct lv_http_request *req, uint8_t **reply, size_t *
 		r = transfer_error(req, code, &sink, errbuf, err);
 		goto out;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
-	if (status != 200) {
-		r = lv_err_set(err, -EPROTO, "HTTP status %ld", status);
+	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
+	if (status)
+		*status = http_status;
+	if (http_status != 200) {
+		r = lv_err_set(err, -EPROTO, "HTTP status %ld", http_status);
 		goto out;
 	}
 	if (!sink.bytes)

@@ -24,10 +24,11 @@ struct lv_http_request {
 };
 
 /* *reply (free() it) gets the body, NUL-terminated past reply_len.  Errors
- * (the caller names the server): -ETIMEDOUT, -ECONNREFUSED, -EHOSTUNREACH (name or route),
- * -EPROTO (a status other than 200), -EMSGSIZE, -ECANCELED, -EINVAL (a URL
- * curl refuses), -EIO, -ENOMEM. */
+ * (the caller names the server): -ETIMEDOUT, -ECONNREFUSED, -EHOSTUNREACH
+ * (name or route), -EPROTO (a status other than 200, in *status when not
+ * NULL), -EMSGSIZE, -ECANCELED, -EINVAL (a URL curl refuses), -EIO,
+ * -ENOMEM. */
 int lv_http_request(const struct lv_http_request *req, uint8_t **reply, size_t *reply_len,
-		    struct lv_err *err);
+		    long *status, struct lv_err *err);
 
 #endif

@@ -49,7 +49,7 @@ static int ctx_cancelled(const void *ctx)
  * was asked of it. */
 static int tang_request(struct clevis_ctx *ctx, const char *url, const char *path,
 			const char *name, const char *body, uint8_t **reply, size_t *reply_len,
-			size_t reply_max, struct lv_err *err)
+			size_t reply_max, long *status, struct lv_err *err)
 {
 	const char *what = body ? "key recovery" : "advertisement";
 	struct lv_http_request req = {
@@ -64,10 +64,13 @@ static int tang_request(struct clevis_ctx *ctx, const char *url, const char *pat
 	char *full, prefix[TANG_URL_MAX + 64];
 	int r;
 
+	/* An sss that has its shares starts no more requests. */
+	if (clevis_ctx_cancelled(ctx))
+		return lv_err_set(err, -ECANCELED, "tang server %s (%s): cancelled", url, what);
 	if (asprintf(&full, "%s%s%s", url, path, name) < 0)
 		return lv_err_set(err, -ENOMEM, "out of memory");
 	req.url = full;
-	r = lv_http_request(&req, reply, reply_len, err);
+	r = lv_http_request(&req, reply, reply_len, status, err);
 	if (r < 0) {
 		snprintf(prefix, sizeof(prefix), "tang server %s (%s)", url, what);
 		lv_err_prefix(err, prefix);
@@ -174,7 +177,7 @@ static int recover_key(struct clevis_ctx *ctx, const struct tang_binding *b, jso
 	*k = NULL;
 	if (r == 0)
 		r = tang_request(ctx, b->url, "/rec/", b->kid, body, &reply, &reply_len,
-				 TANG_REPLY_MAX, err);
+				 TANG_REPLY_MAX, NULL, err);
 	if (r == 0)
 		r = parse_reply(b, reply, reply_len, &y, err);
 	if (r == 0) {
@@ -254,6 +257,7 @@ static int fetch_adv(struct clevis_ctx *ctx, const json_t *config, const char *u
 	const json_t *given = jget(config, "adv");
 	char *text = NULL;
 	size_t len = 0;
+	long status = 0;
 	int r;
 
 	*from_config = given != NULL;
@@ -265,7 +269,11 @@ static int fetch_adv(struct clevis_ctx *ctx, const json_t *config, const char *u
 		return lv_err_set(err, -EINVAL, "tang config: \"adv\" is not an object or a file name");
 	else
 		r = tang_request(ctx, url, "/adv/", thp ? thp : "", NULL, (uint8_t **)&text, &len,
-				 TANG_ADV_MAX, err);
+				 TANG_ADV_MAX, &status, err);
+	/* tang answers 404 for a thumbprint it has no key for. */
+	if (r == -EPROTO && status == 404 && thp)
+		r = lv_err_set(err, -EPERM, "tang server %s: has no signing key with thumbprint "
+			       "%.64s", url, thp);
 	if (r == 0)
 		r = tang_adv_parse(ctx, text, len, adv, err);
 	free(text);
