@@ -3,7 +3,7 @@
  * compact.h: the JWE compact serialization (RFC 7516 §7.1),
  *   protected.encrypted_key.iv.ciphertext.tag
  * each field base64url; with clevis's pins only the encrypted key may be
- * empty.  Shared by the JOSE side (jwe.c) and the LUKS2 token (token.c),
+ * empty.  Shared by the JOSE side (jwe.c) and the LUKS2 token (clevis_token.c),
  * which holds the same five fields as a flattened JWE object.
  */
 #ifndef LV_CLEVIS_COMPACT_H

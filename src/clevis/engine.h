@@ -3,7 +3,7 @@
  * engine.h: the inside of the clevis engine, its JOSE side: JWE objects are
  * libjose's (jansson json_t, flattened serialization), one ops table per
  * pin.  Only src/clevis/ includes it, and no file that includes it may use
- * json-c (token.c is the json-c side).
+ * json-c (clevis_token.c is the json-c side).
  */
 #ifndef LV_CLEVIS_ENGINE_H
 #define LV_CLEVIS_ENGINE_H

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * token.c: the LUKS2 "clevis" token (tokens-clevis-systemd.md §1.1), as
+ * clevis_token.c: the LUKS2 "clevis" token (tokens-clevis-systemd.md §1.1), as
  * `clevis luks bind` writes it and `clevis luks list/pass` read it:
  *   {"type":"clevis","keyslots":["N"],"jwe":{"ciphertext":...,
  *    "encrypted_key":"","iv":...,"protected":...,"tag":...}}
