@@ -61,14 +61,23 @@ void clevis_ctx_fini(struct clevis_ctx *ctx);
 /* True once this context or one above it was cancelled. */
 int clevis_ctx_cancelled(const struct clevis_ctx *ctx);
 
+/* What a pin encrypts to: the JWE's protected header, and either a
+ * recipient key (libjose derives or wraps the content key with it) or the
+ * content key itself ("dir"). */
+struct clevis_recipient {
+	json_t *header;
+	json_t *jwk;
+	json_t *cek;
+};
+
 struct clevis_pin_ops {
 	const char *name;
 	/* hdr is the decoded protected header of jwe. */
 	int (*decrypt)(struct clevis_ctx *ctx, const json_t *jwe, const json_t *hdr,
 		       struct lv_secret **plaintext, struct lv_err *err);
-	/* Sets *jwe to the flattened JWE, its protected header an object. */
+	/* The recipient for config; every member set on success. */
 	int (*encrypt)(struct clevis_ctx *ctx, const json_t *config,
-		       const struct lv_secret *plaintext, json_t **jwe, struct lv_err *err);
+		       struct clevis_recipient *recipient, struct lv_err *err);
 	/* The pin's config as `clevis luks list` shows it (a new object). */
 	int (*describe)(const json_t *hdr, json_t **config, struct lv_err *err);
 };
@@ -93,11 +102,7 @@ int clevis_describe_jwe(const char *text, size_t len, json_t **pin_and_config,
  * new secret; -EPERM when the tag does not verify. */
 int clevis_jwe_open(struct clevis_ctx *ctx, const json_t *jwe, const json_t *cek,
 		    struct lv_secret **plaintext, struct lv_err *err);
-/* Encrypts plaintext into jwe, whose "protected" member is the header
- * object (alg set): with jwk wrapping the content key, or with cek itself
- * ("dir") when jwk is NULL. */
-int clevis_jwe_seal(struct clevis_ctx *ctx, json_t *jwe, const json_t *jwk, json_t *cek,
-		    const struct lv_secret *plaintext, struct lv_err *err);
+void clevis_recipient_clear(struct clevis_recipient *recipient);
 /* A JWK {"kty":"oct","k":b64u(key)} (plus "alg" when alg is non-NULL). */
 json_t *clevis_oct_jwk(const struct lv_secret *key, const char *alg);
 

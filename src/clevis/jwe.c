@@ -232,13 +232,25 @@ static int wrap_key(struct clevis_ctx *ctx, json_t *jwe, const json_t *jwk, json
 	return 0;
 }
 
-int clevis_jwe_seal(struct clevis_ctx *ctx, json_t *jwe, const json_t *jwk, json_t *cek,
-		    const struct lv_secret *plaintext, struct lv_err *err)
+void clevis_recipient_clear(struct clevis_recipient *recipient)
 {
-	if (jwk && wrap_key(ctx, jwe, jwk, cek) < 0)
+	json_decref(recipient->header);
+	json_decref(recipient->jwk);
+	json_decref(recipient->cek);
+	memset(recipient, 0, sizeof(*recipient));
+}
+
+/* A flattened JWE of plaintext for the recipient. */
+static int seal(struct clevis_ctx *ctx, struct clevis_recipient *recipient,
+		const struct lv_secret *plaintext, json_t **jwe, struct lv_err *err)
+{
+	*jwe = json_pack("{s:O}", "protected", recipient->header);
+	if (!*jwe)
+		return lv_err_set(err, -ENOMEM, "out of memory");
+	if (recipient->jwk && wrap_key(ctx, *jwe, recipient->jwk, recipient->cek) < 0)
 		return lv_err_set(err, -EINVAL, "clevis: cannot derive the content key: %s",
 				  ctx->jose_msg[0] ? ctx->jose_msg : "libjose refused the key");
-	if (!jose_jwe_enc_cek(ctx->cfg, jwe, cek, plaintext->bytes, plaintext->len))
+	if (!jose_jwe_enc_cek(ctx->cfg, *jwe, recipient->cek, plaintext->bytes, plaintext->len))
 		return lv_err_set(err, -EINVAL, "clevis: cannot encrypt: %s",
 				  ctx->jose_msg[0] ? ctx->jose_msg : "libjose failed");
 	return 0;
@@ -280,6 +292,7 @@ int clevis_encrypt_pin(struct clevis_ctx *ctx, const char *pin_name, const json_
 		       const struct lv_secret *plaintext, char **compact, struct lv_err *err)
 {
 	const struct clevis_pin_ops *pin = clevis_pin_find(pin_name);
+	struct clevis_recipient recipient = { 0 };
 	json_t *jwe = NULL;
 	int r;
 
@@ -292,10 +305,13 @@ int clevis_encrypt_pin(struct clevis_ctx *ctx, const char *pin_name, const json_
 	if (plaintext->len > LV_CLEVIS_PLAINTEXT_MAX)
 		return lv_err_set(err, -EINVAL, "clevis: %zu bytes of plaintext, more than %u",
 				  plaintext->len, LV_CLEVIS_PLAINTEXT_MAX);
-	r = pin->encrypt(ctx, config, plaintext, &jwe, err);
+	r = pin->encrypt(ctx, config, &recipient, err);
+	if (r == 0)
+		r = seal(ctx, &recipient, plaintext, &jwe, err);
 	if (r == 0)
 		r = compact_join(jwe, compact, err);
 	json_decref(jwe);
+	clevis_recipient_clear(&recipient);
 	return r;
 }
 

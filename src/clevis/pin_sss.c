@@ -284,33 +284,26 @@ static int make_shares(struct clevis_ctx *ctx, const json_t *config, struct lv_s
 }
 
 static int sss_encrypt(struct clevis_ctx *ctx, const json_t *config,
-		       const struct lv_secret *plaintext, json_t **jwe, struct lv_err *err)
+		       struct clevis_recipient *recipient, struct lv_err *err)
 {
 	struct lv_shamir *shamir = NULL;
 	struct lv_secret *key = NULL;
-	json_t *children = json_array(), *cek = NULL;
+	json_t *children = json_array();
 	json_int_t t = 0;
 	int r = children ? make_shares(ctx, config, &shamir, children, &t, err) :
 		lv_err_set(err, -ENOMEM, "out of memory");
 
-	*jwe = NULL;
 	if (r == 0 && (r = lv_shamir_secret(shamir, &key)) < 0)
 		lv_err_set(err, r, "sss: cannot read the secret");
 	if (r == 0) {
-		cek = clevis_oct_jwk(key, "A256GCM");
-		*jwe = json_pack("{s:{s:s,s:{s:s,s:{s:O,s:o,s:I}}}}", "protected", "alg", "dir",
-				 "clevis", "pin", "sss", "sss", "jwe", children, "p",
-				 jose_b64_enc(lv_shamir_prime(shamir), lv_shamir_bytes(shamir)), "t", t);
-		if (!cek || !*jwe)
+		recipient->cek = clevis_oct_jwk(key, "A256GCM");
+		recipient->header = json_pack("{s:s,s:{s:s,s:{s:O,s:o,s:I}}}", "alg", "dir",
+					      "clevis", "pin", "sss", "sss", "jwe", children, "p",
+					      jose_b64_enc(lv_shamir_prime(shamir),
+							   lv_shamir_bytes(shamir)), "t", t);
+		if (!recipient->cek || !recipient->header)
 			r = lv_err_set(err, -ENOMEM, "out of memory");
 	}
-	if (r == 0)
-		r = clevis_jwe_seal(ctx, *jwe, NULL, cek, plaintext, err);
-	if (r < 0) {
-		json_decref(*jwe);
-		*jwe = NULL;
-	}
-	json_decref(cek);
 	json_decref(children);
 	lv_secret_free(&key);
 	lv_shamir_free(&shamir);

@@ -315,21 +315,18 @@ static int check_trust(struct clevis_ctx *ctx, const char *url, const char *thp,
 /* The protected header clevis writes, before libjose adds "epk". */
 static json_t *tang_header(const char *url, const struct tang_adv *adv, json_t *kid)
 {
-	return json_pack("{s:{s:s,s:s,s:{s:s,s:{s:s,s:O}},s:o}}", "protected", "alg", "ECDH-ES",
-			 "enc", "A256GCM", "clevis", "pin", "tang", "tang", "url", url, "adv",
-			 adv->keys, "kid", kid);
+	return json_pack("{s:s,s:s,s:{s:s,s:{s:s,s:O}},s:o}", "alg", "ECDH-ES", "enc", "A256GCM",
+			 "clevis", "pin", "tang", "tang", "url", url, "adv", adv->keys, "kid", kid);
 }
 
 static int tang_encrypt(struct clevis_ctx *ctx, const json_t *config,
-			const struct lv_secret *plaintext, json_t **jwe, struct lv_err *err)
+			struct clevis_recipient *recipient, struct lv_err *err)
 {
 	const char *url = jget_str(config, "url"), *thp = jget_str(config, "thp");
 	struct tang_adv adv = { 0 };
-	json_t *exchange = NULL, *cek = NULL;
 	int from_config = 0;
 	int r = check_url(url, err);
 
-	*jwe = NULL;
 	if (r == 0 && jget(config, "thp") && !thp)
 		r = lv_err_set(err, -EINVAL, "tang config: \"thp\" is not a string");
 	if (r == 0)
@@ -337,25 +334,18 @@ static int tang_encrypt(struct clevis_ctx *ctx, const json_t *config,
 	if (r == 0)
 		r = check_trust(ctx, url, thp, &adv, from_config, err);
 	if (r == 0) {
-		exchange = tang_adv_exchange_key(&adv);
-		if (!exchange)
+		recipient->jwk = tang_adv_exchange_key(&adv);
+		if (!recipient->jwk)
 			r = lv_err_set(err, -EINVAL, "tang server %s: no exchange (deriveKey) key is "
 				       "advertised", url);
 	}
 	if (r == 0) {
-		*jwe = tang_header(url, &adv, jose_jwk_thp(ctx->cfg, exchange, "S256"));
-		cek = json_object();
-		if (!*jwe || !cek)
+		recipient->header = tang_header(url, &adv,
+						jose_jwk_thp(ctx->cfg, recipient->jwk, "S256"));
+		recipient->cek = json_object();
+		if (!recipient->header || !recipient->cek)
 			r = lv_err_set(err, -ENOMEM, "out of memory");
 	}
-	if (r == 0)
-		r = clevis_jwe_seal(ctx, *jwe, exchange, cek, plaintext, err);
-	if (r < 0) {
-		json_decref(*jwe);
-		*jwe = NULL;
-	}
-	json_decref(cek);
-	json_decref(exchange);
 	tang_adv_clear(&adv);
 	return r;
 }

@@ -303,13 +303,29 @@ static void test_tang_encrypt_offline(void **state)
 	server_free(&s);
 }
 
+/* An advertisement of keys signed by signers is refused with want. */
+static void refused_adv(json_t *keys, json_t *const signers[], int want, const char *says)
+{
+	struct lv_secret *pt = plaintext();
+	json_t *jws = sign_keys(keys, signers);
+	char *cfg = tang_config(URL_NOBODY, jws, NULL), *jwe = NULL;
+	struct lv_err err = { 0 };
+
+	assert_int_equal(lv_clevis_encrypt("tang", cfg, pt, NULL, &jwe, &err), want);
+	assert_non_null(strstr(err.msg, says));
+	assert_null(jwe);
+	free(cfg);
+	json_decref(jws);
+	json_decref(keys);
+	lv_secret_free(&pt);
+}
+
 static void test_tang_trust(void **state)
 {
 	struct server s, other;
 	struct lv_secret *pt = plaintext();
 	struct lv_err err = { 0 };
 	char *sig_thp, *exc_thp, *cfg, *jwe = NULL;
-	json_t *keys, *jws;
 
 	(void)state;
 	server_new(&s);
@@ -325,42 +341,17 @@ static void test_tang_trust(void **state)
 	assert_int_equal(lv_clevis_encrypt("tang", cfg, pt, NULL, &jwe, &err), -EPERM);
 	assert_non_null(strstr(err.msg, "names no key that signed"));
 	free(cfg);
-	/* Keys signed by another server's key. */
-	keys = json_pack("{s:[oo]}", "keys", public_copy(s.sig), public_copy(s.exc));
-	jws = sign_keys(keys, (json_t *const[]){ other.sig, NULL });
-	cfg = tang_config(URL_NOBODY, jws, NULL);
-	assert_int_equal(lv_clevis_encrypt("tang", cfg, pt, NULL, &jwe, &err), -EPERM);
-	assert_non_null(strstr(err.msg, "not signed by every signing key"));
-	json_decref(jws);
-	json_decref(keys);
-	free(cfg);
-	/* Two signing keys listed, one signature. */
-	keys = json_pack("{s:[ooo]}", "keys", public_copy(s.sig), public_copy(other.sig),
-			 public_copy(s.exc));
-	jws = sign_keys(keys, (json_t *const[]){ s.sig, NULL });
-	cfg = tang_config(URL_NOBODY, jws, NULL);
-	assert_int_equal(lv_clevis_encrypt("tang", cfg, pt, NULL, &jwe, &err), -EPERM);
-	json_decref(jws);
-	json_decref(keys);
-	free(cfg);
-	/* No signing key at all. */
-	keys = json_pack("{s:[o]}", "keys", public_copy(s.exc));
-	jws = sign_keys(keys, (json_t *const[]){ s.sig, NULL });
-	cfg = tang_config(URL_NOBODY, jws, NULL);
-	assert_int_equal(lv_clevis_encrypt("tang", cfg, pt, NULL, &jwe, &err), -EPERM);
-	assert_non_null(strstr(err.msg, "no signing key"));
-	json_decref(jws);
-	json_decref(keys);
-	free(cfg);
-	/* No exchange key. */
-	keys = json_pack("{s:[o]}", "keys", public_copy(s.sig));
-	jws = sign_keys(keys, (json_t *const[]){ s.sig, NULL });
-	cfg = tang_config(URL_NOBODY, jws, NULL);
-	assert_int_equal(lv_clevis_encrypt("tang", cfg, pt, NULL, &jwe, &err), -EINVAL);
-	assert_non_null(strstr(err.msg, "no exchange"));
-	json_decref(jws);
-	json_decref(keys);
-	free(cfg);
+	/* Keys signed by another server's key; two signing keys listed and one
+	 * signature; no signing key at all; no exchange key. */
+	refused_adv(json_pack("{s:[oo]}", "keys", public_copy(s.sig), public_copy(s.exc)),
+		    (json_t *const[]){ other.sig, NULL }, -EPERM, "not signed by every signing key");
+	refused_adv(json_pack("{s:[ooo]}", "keys", public_copy(s.sig), public_copy(other.sig),
+			      public_copy(s.exc)),
+		    (json_t *const[]){ s.sig, NULL }, -EPERM, "not signed by every signing key");
+	refused_adv(json_pack("{s:[o]}", "keys", public_copy(s.exc)),
+		    (json_t *const[]){ s.sig, NULL }, -EPERM, "no signing key");
+	refused_adv(json_pack("{s:[o]}", "keys", public_copy(s.sig)),
+		    (json_t *const[]){ s.sig, NULL }, -EINVAL, "no exchange");
 	/* Bad urls are refused before anything is fetched. */
 	cfg = tang_config("file:///etc/passwd", s.jws, NULL);
 	assert_int_equal(lv_clevis_encrypt("tang", cfg, pt, NULL, &jwe, &err), -EINVAL);
