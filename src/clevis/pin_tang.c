@@ -225,7 +225,8 @@ static int tang_decrypt(struct clevis_ctx *ctx, const json_t *jwe, const json_t 
 
 static int read_adv_file(const char *path, char **text, size_t *len, struct lv_err *err)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	/* O_NONBLOCK: a FIFO must not hang the open before fstat refuses it. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 	struct stat st;
 	ssize_t n;
 

@@ -156,6 +156,10 @@ test_engine_bindings() {
 		"{\"url\":\"${TANG_URL[b2]}\",\"thp\":\"$(tang_sig_thp b1)\"}"
 	err_has engine/bind-wrong-thp-says "has no signing key with thumbprint $(tang_sig_thp b1)"
 	t_expect engine/bind-bad-config 1 "$TOOL" bind "$img" "$DIR/pw.key" tang '{"url":'
+	mkfifo "$DIR/adv.fifo"
+	t_expect engine/bind-adv-fifo 1 timeout 20 "$TOOL" bind "$img" "$DIR/pw.key" tang \
+		"{\"url\":\"${TANG_URL[b2]}\",\"adv\":\"$DIR/adv.fifo\"}"
+	err_has engine/bind-adv-fifo-says "not a regular file"
 	t_same engine/refusals-change-nothing "$(digest "$img")" "$before"
 	t_expect engine/bind-trust-accepted 0 "$TOOL" --trust yes bind "$img" "$DIR/pw.key" tang \
 		"{\"url\":\"${TANG_URL[b2]}\"}"

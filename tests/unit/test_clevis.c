@@ -394,6 +394,9 @@ static void test_tang_no_server(void **state)
 					   &opts, &jwe, &err), -EINVAL);
 	assert_int_equal(lv_clevis_encrypt("tang", "{\"url\":\"" URL_NOBODY "\",\"adv\":\"/nonexistent\"}",
 					   pt, &opts, &jwe, &err), -ENOENT);
+	assert_int_equal(lv_clevis_encrypt("tang", "{\"url\":\"" URL_NOBODY "\",\"adv\":\"/tmp\"}",
+					   pt, &opts, &jwe, &err), -EINVAL);
+	assert_non_null(strstr(err.msg, "not a regular file"));
 	assert_int_equal(lv_clevis_encrypt("tang", "{,}", pt, &opts, &jwe, &err), -EINVAL);
 	assert_int_equal(lv_clevis_encrypt("nope", "{}", pt, &opts, &jwe, &err), -ENOTSUP);
 	lv_secret_free(&pt);
