@@ -180,11 +180,23 @@ int lv_clevis_token_passphrase(const char *token_json, const struct lv_clevis_op
 	return r;
 }
 
+/* Prefixes err with the device's path unless the message names it already. */
+static void name_device(const struct lv_device *dev, const char *what, struct lv_err *err)
+{
+	const char *path = lv_device_path(dev);
+	char prefix[LV_ERR_MSG_MAX];
+
+	if (!err || strncmp(err->msg, path, strlen(path)) == 0)
+		return;
+	snprintf(prefix, sizeof(prefix), "%s%s%s", path, what ? ": " : "", what ? what : "");
+	lv_err_prefix(err, prefix);
+}
+
 int lv_clevis_unlock(struct lv_device *dev, int token_id, const struct lv_clevis_opts *opts,
 		     struct lv_secret **volume_key, int *keyslot, struct lv_err *err)
 {
 	struct lv_secret *passphrase = NULL;
-	char *token_json = NULL, prefix[64];
+	char *token_json = NULL, what[32];
 	int slot = -1;
 	int r = lv_token_export(dev, token_id, &token_json, err);
 
@@ -194,8 +206,8 @@ int lv_clevis_unlock(struct lv_device *dev, int token_id, const struct lv_clevis
 	if (r == 0)
 		r = lv_unlock(dev, slot, passphrase, volume_key, keyslot, err);
 	if (r < 0) {
-		snprintf(prefix, sizeof(prefix), "token %d", token_id);
-		lv_err_prefix(err, prefix);
+		snprintf(what, sizeof(what), "token %d", token_id);
+		name_device(dev, what, err);
 	}
 	lv_secret_free(&passphrase);
 	free(token_json);
@@ -261,9 +273,9 @@ int lv_clevis_bind(struct lv_device *dev, const struct lv_secret *volume_key,
 	if (r == 0)
 		r = lv_clevis_encrypt(params->pin, params->config, passphrase, &params->opts, &jwe,
 				      err);
-	if (r == 0)
-		r = add_slot_and_token(dev, volume_key, params, passphrase, jwe, keyslot, token_id,
-				       err);
+	if (r == 0 && (r = add_slot_and_token(dev, volume_key, params, passphrase, jwe, keyslot,
+					      token_id, err)) < 0)
+		name_device(dev, NULL, err);
 	free(jwe);
 	lv_secret_free(&passphrase);
 	return r;

@@ -16,8 +16,8 @@
  *
  * -y trusts a tang advertisement's keys; --trust answers the trust question
  * (printing the thumbprints asked about) instead.  Exit codes as luksvol's:
- * 1 bad input, 2 no key (wrong key, server down, not trusted), 3 no memory,
- * 5 in use.
+ * 1 bad input or no room, 2 no key (wrong key, server down, not trusted),
+ * 3 no memory, 5 in use.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -29,14 +29,18 @@
 
 #define INPUT_MAX (2u << 20)
 
+/* 2 when no key could be had (the server, the trust, the passphrase), else
+ * as luksvol's cli_exit_code. */
 static int exit_code(int r)
 {
 	switch (r) {
 	case 0: return 0;
+	case -EPERM: case -ENOKEY: case -ENOENT: case -ETIMEDOUT: case -ECONNREFUSED:
+	case -EHOSTUNREACH: case -EPROTO: case -ECANCELED: case -EMSGSIZE: case -EIO:
+		return 2;
 	case -ENOMEM: return 3;
 	case -EEXIST: case -EBUSY: return 5;
-	case -EINVAL: case -ENOTSUP: return 1;
-	default: return 2;
+	default: return 1;
 	}
 }
 

@@ -202,6 +202,14 @@ test_fleet() {
 		tang_start "$name"
 		pins="$pins${pins:+,}{\"url\":\"${TANG_URL[$name]}\"}"
 	done
+	# A token too large for a 16 KiB header: the keyslot made for it goes again.
+	img=$DIR/small.img
+	truncate -s 20M "$img"
+	cryptsetup luksFormat -q "${FAST[@]}" --key-file "$DIR/pw.key" "$img" >/dev/null
+	t_expect fleet/too-large-for-header 1 "$TOOL" -y bind "$img" "$DIR/pw.key" sss \
+		"{\"t\":2,\"pins\":{\"tang\":[$pins,$pins]}}"
+	err_has fleet/too-large-names-image "$img: metadata JSON"
+	t_same fleet/too-large-keyslot-removed "$(cryptsetup luksDump "$img" | grep -cE '^  [0-9]+: (luks2|clevis)')" 1
 	img=$(new_image fleet)
 	t_expect fleet/engine-bind 0 "$TOOL" -y bind "$img" "$DIR/pw.key" sss \
 		"{\"t\":2,\"pins\":{\"tang\":[$pins]}}"
