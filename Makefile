@@ -7,7 +7,7 @@
 #   make install    PREFIX=/usr/local DESTDIR=: binary, libraries, header, .pc, man page
 #
 # Build flags (see README.md "Build"): CRYPTO=openssl|kernel, WITH_TPM, WITH_KMS,
-# WITH_YAML, WITH_BLKID (=0|1), STATIC=1, CC, EXTRA_CFLAGS.
+# WITH_CLEVIS, WITH_YAML, WITH_BLKID (=0|1), STATIC=1, CC, EXTRA_CFLAGS.
 
 CRYPTO ?= openssl
 CC ?= cc
@@ -17,37 +17,48 @@ SO_MAJOR := 0
 
 # Feature flags: 1 builds a feature, 0 leaves out its sources (by the
 # directory or file names below), its verbs and its library.  A static
-# build is the minimal one an initramfs carries: it leaves out TPM, KMS and
-# libblkid (src/keys/device_edges.h stands in) unless asked for them.
+# build is the minimal one an initramfs carries: it leaves out TPM, KMS,
+# clevis and libblkid (src/keys/device_edges.h stands in) unless asked for
+# them.
 ifeq ($(STATIC),1)
 WITH_TPM ?= 0
 WITH_KMS ?= 0
+WITH_CLEVIS ?= 0
 WITH_BLKID ?= 0
 endif
 WITH_TPM ?= 1
 WITH_KMS ?= 1
+WITH_CLEVIS ?= 1
 WITH_YAML ?= 1
 WITH_BLKID ?= 1
 FEATURE_FLAGS := -DLV_WITH_TPM=$(WITH_TPM) -DLV_WITH_KMS=$(WITH_KMS) \
-	-DLV_WITH_YAML=$(WITH_YAML) -DLV_WITH_BLKID=$(WITH_BLKID)
+	-DLV_WITH_CLEVIS=$(WITH_CLEVIS) -DLV_WITH_YAML=$(WITH_YAML) -DLV_WITH_BLKID=$(WITH_BLKID)
 TPM_SRCS := $(wildcard src/tpm/*.c src/*/*tpm*.c)
 KMS_SRCS := $(wildcard src/kms/*.c src/*/*kms*.c)
+# clevis (tang, sss) tokens: libjose for JOSE, libcurl for HTTP, and the
+# Shamir sharing of src/crypto/shamir.c (OpenSSL bignums, so libcrypto even
+# when CRYPTO=kernel).
+CLEVIS_SRCS := $(wildcard src/clevis/*.c src/*/*clevis*.c) src/crypto/shamir.c
 # Without YAML only the plain verbs remain: no volume config, no Talos keys
 # (whose state salt is YAML too), no apply, wipe or config check/show.
 YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/cli/cmd_config.c src/cli/cmd_apply.c \
 	src/cli/cmd_wipe.c)
 OFF_SRCS := $(if $(filter 0,$(WITH_TPM)),$(TPM_SRCS)) $(if $(filter 0,$(WITH_KMS)),$(KMS_SRCS)) \
-	$(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))
+	$(if $(filter 0,$(WITH_CLEVIS)),$(CLEVIS_SRCS)) $(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))
 # tss2-tctildr loads the TCTI named at run time (libtss2-tcti-device,
 # -swtpm, -mssim: dependencies of Debian's libtss2-tctildr0); tss2-sys gives
 # the response buffer to wipe, tss2-rc the text of a response code.
 TPM_PKGS := tss2-esys tss2-mu tss2-tctildr tss2-sys tss2-rc
 KMS_PKGS := libcurl
+CLEVIS_PKGS := jose libcurl libcrypto
 
 on = $(if $(filter 1,$(1)),$(2))
+# json-c stays first: libjansson (under libjose) also exports json_object_get
+# and json_object_iter_next, and luksvol's own references to those names are
+# json-c's (src/clevis/engine.h keeps the clevis sources off them).
 PKGS := json-c libargon2 $(if $(filter openssl,$(CRYPTO)),openssl) $(call on,$(WITH_BLKID),blkid) \
 	$(call on,$(WITH_YAML),yaml-0.1) $(call on,$(WITH_TPM),$(TPM_PKGS)) \
-	$(call on,$(WITH_KMS),$(KMS_PKGS))
+	$(call on,$(WITH_KMS),$(KMS_PKGS)) $(call on,$(WITH_CLEVIS),$(CLEVIS_PKGS))
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config $(call on,$(STATIC),--static) --libs $(PKGS) 2>/dev/null)
@@ -73,8 +84,8 @@ LDFLAGS_SAN := -fsanitize=address,undefined
 
 CRYPTO_BACKENDS := $(wildcard src/crypto/backend_*.c)
 LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS) $(OFF_SRCS),$(wildcard src/luks2/*.c src/crypto/*.c \
-	src/dm/*.c src/keys/*.c src/config/*.c src/meta/*.c src/tpm/*.c src/kms/*.c)) \
-	src/crypto/backend_$(CRYPTO).c
+	src/dm/*.c src/keys/*.c src/config/*.c src/meta/*.c src/tpm/*.c src/kms/*.c \
+	src/clevis/*.c)) src/crypto/backend_$(CRYPTO).c
 CLI_SRCS := $(filter-out $(OFF_SRCS),$(wildcard src/cli/*.c))
 HDRS := $(wildcard include/*.h src/*/*.h)
 
@@ -83,7 +94,8 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/asan/obj/%.o)
 SAN_CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/asan/obj/%.o)
 
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_SRCS := $(filter-out $(if $(filter 0,$(WITH_CLEVIS)),tests/unit/test_clevis.c), \
+	$(wildcard tests/unit/test_*.c))
 RELIABILITY_SRCS := $(wildcard tests/reliability/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%) \
 	$(RELIABILITY_SRCS:tests/reliability/%.c=$(BUILD)/asan/tests/%)
@@ -171,13 +183,17 @@ $(BUILD)/asan/tests/%: tests/reliability/%.c $(RELIABILITY_LIB) $(wildcard tests
 	@$(CC) $(CFLAGS_SAN) -Itests/unit -Itests/reliability -o $@ $< $(RELIABILITY_LIB) \
 		$(BUILD)/asan/libluksvol.a $(PKG_LIBS) -lcmocka
 
-# Test programs the suites drive (tests/kms/kms_call.c: the KMS engine).
-TEST_TOOLS := $(if $(filter 1,$(WITH_KMS)),$(BUILD)/asan/tests/kms_call)
+# Test programs the suites drive: tests/kms/kms_call.c (the KMS engine),
+# tests/clevis/clevis_tool.c (the clevis engine).
+TEST_TOOLS := $(if $(filter 1,$(WITH_KMS)),$(BUILD)/asan/tests/kms_call) \
+	$(if $(filter 1,$(WITH_CLEVIS)),$(BUILD)/asan/tests/clevis_tool)
 
-$(BUILD)/asan/tests/kms_call: tests/kms/kms_call.c $(BUILD)/asan/libluksvol.a
+$(BUILD)/asan/tests/kms_call: tests/kms/kms_call.c
+$(BUILD)/asan/tests/clevis_tool: tests/clevis/clevis_tool.c
+$(BUILD)/asan/tests/kms_call $(BUILD)/asan/tests/clevis_tool: $(BUILD)/asan/libluksvol.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS_SAN) -o $@ $< $(BUILD)/asan/libluksvol.a $(PKG_LIBS)
+	@$(CC) $(CFLAGS_SAN) -o $@ $(filter %.c,$^) $(BUILD)/asan/libluksvol.a $(PKG_LIBS)
 
 asan: $(BUILD)/asan/luksvol
 unit: $(UNIT_BINS)
