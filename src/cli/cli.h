@@ -76,6 +76,12 @@ int cli_read_passphrase(const struct cli_key_source *src, const char *prompt, in
 /* Asks "Are you sure? (Type 'yes' in capital letters)" unless batch. */
 int cli_confirm(const struct cli_opts *opts, const char *question);
 
+/* output.c: writes text and a newline to path ("-" or NULL: stdout),
+ * checking every write.  A file is created mode 0600 beside path and
+ * renamed over it once complete: a failure leaves path as it was, and a
+ * symbolic link, FIFO, directory or device at path is refused. */
+int cli_write_output(const char *path, const char *text, struct lv_err *err);
+
 /* Loads positional[0] with flags and unlocks it with opts->key. */
 int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
 			struct lv_secret **volume_key, int *opened_slot, struct lv_err *err);

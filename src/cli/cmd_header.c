@@ -62,20 +62,12 @@ static int token_import(struct lv_device *dev, const struct cli_opts *opts, stru
 
 static int token_export(struct lv_device *dev, const struct cli_opts *opts, struct lv_err *err)
 {
-	FILE *out = opts->json_file ? fopen(opts->json_file, "w") : stdout;
-	char *text;
-	int r;
+	char *text = NULL;
+	int r = lv_token_export(dev, opts->token_id, &text, err);
 
-	if (!out)
-		return lv_err_set(err, -EINVAL, "%s: cannot create: %s", opts->json_file,
-				  strerror(errno));
-	r = lv_token_export(dev, opts->token_id, &text, err);
-	if (r == 0) {
-		fprintf(out, "%s\n", text);
-		free(text);
-	}
-	if (out != stdout && fclose(out) != 0 && r == 0)
-		r = lv_err_set(err, -EIO, "%s: cannot write", opts->json_file);
+	if (r == 0)
+		r = cli_write_output(opts->json_file, text, err);
+	free(text);
 	return r;
 }
 
