@@ -375,3 +375,9 @@ int cli_confirm(const struct cli_opts *opts, const char *question)
 		return 0;
 	return strcmp(answer, "YES\n") == 0;
 }
+
+int cli_declined(int code, const char *why)
+{
+	fprintf(stderr, "luksvol: %s\n", why);
+	return cli_exit_code(code);
+}
