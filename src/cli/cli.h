@@ -133,8 +133,11 @@ int cli_exit_code(int code);
  * on piped input. */
 int cli_read_passphrase(const struct cli_key_source *src, const char *prompt, int verify,
 			struct lv_secret **passphrase, struct lv_err *err);
-/* Asks "Are you sure? (Type 'yes' in capital letters)" when stdin is a
- * terminal and not in batch mode (-q); 1 when confirmed or not asked. */
+/* Whether cli_confirm asks: stdin is a terminal and no -q (cryptsetup's
+ * yesDialog says yes to everything else). */
+int cli_asks(const struct cli_opts *opts);
+/* Asks "Are you sure? (Type 'yes' in capital letters)" when cli_asks;
+ * 1 when confirmed or not asked. */
 int cli_confirm(const struct cli_opts *opts, const char *question);
 /* A declined confirmation: prints "luksvol: <why>" and returns the exit
  * code of code, the one cryptsetup uses for the same verb. */

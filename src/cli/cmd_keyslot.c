@@ -217,7 +217,7 @@ static int confirm_last_removal(const struct cli_opts *opts, const struct lv_sec
 {
 	struct lv_secret *volume_key;
 
-	if (keyslot_count(*dev) != 1 || opts->batch)
+	if (keyslot_count(*dev) != 1 || !cli_asks(opts))
 		return 0;
 	lv_device_free(dev);
 	if (!cli_confirm(opts, LAST_KEYSLOT_QUESTION))

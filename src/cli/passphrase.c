@@ -363,11 +363,16 @@ int cli_read_passphrase(const struct cli_key_source *src, const char *prompt, in
 	return read_key_input(STDIN_FILENO, "standard input", src, !src->path, 1, passphrase, err);
 }
 
+int cli_asks(const struct cli_opts *opts)
+{
+	return !opts->batch && isatty(STDIN_FILENO);
+}
+
 int cli_confirm(const struct cli_opts *opts, const char *question)
 {
 	char answer[16];
 
-	if (opts->batch || !isatty(STDIN_FILENO))
+	if (!cli_asks(opts))
 		return 1;
 	fprintf(stderr, "\nWARNING!\n========\n%s\n\nAre you sure? (Type 'yes' in capital letters): ",
 		question);
