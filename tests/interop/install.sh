@@ -92,7 +92,7 @@ compile_against_install() {
 	t_same install/static-archive-result "$(cat "$LV_WORK/last.out")" LUKS2
 }
 
-# Every verb `luksvol --help` lists and every long option of main.c.
+# Every verb `luksvol --help` lists and every long option of options.c.
 man_page() {
 	local page=$DEST$PREFIX/share/man/man8/luksvol.8 text verbs options missing=""
 	LC_ALL=C MANWIDTH=100 man --warnings -l "$page" >"$DIR/man.txt" 2>"$DIR/man.err"
@@ -105,7 +105,7 @@ man_page() {
 	done
 	t_same install/man-documents-every-verb "$missing" ""
 	missing=""
-	options=$(sed -n '/long_options\[\] = {/,/^};/p' "$LV_TOP/src/cli/main.c" |
+	options=$(sed -n '/cli_options\[\] = {/,/^};/p' "$LV_TOP/src/cli/options.c" |
 		grep -o '{ "[a-z_-]*"' | sed 's/{ "//; s/"//')
 	for option in $options; do
 		grep -qE -- "--$option([^a-z_-]|$)" <<<"$text" || missing="$missing --$option"
