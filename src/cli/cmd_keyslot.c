@@ -208,21 +208,49 @@ int cli_change_key(const struct cli_opts *opts)
 #define LAST_KEYSLOT_QUESTION \
 	"This is the last keyslot. Device will become unusable after purging this key."
 #define KEYSLOT_KEPT "operation aborted, the keyslot was NOT wiped"
+#define LAST_KEYSLOT_UNCONFIRMED \
+	"refusing to remove the last keyslot without a confirmation: answer on a terminal, " \
+	"or pass -q"
 
-/* remove-key on a terminal, without -q, asks before the last keyslot goes
- * (cryptsetup luksRemoveKey).  The lock is let go while it asks; the
- * passphrase is then checked again under it. */
+/*
+ * Removing the last keyslot needs -q or a "YES" typed at a terminal.
+ * cryptsetup removes it without asking when stdin is not a terminal or a
+ * key file was given; a script that pipes the last passphrase to
+ * remove-key would lose the volume, so luksvol refuses instead (-ENOTTY).
+ */
+static int confirm_last_keyslot(const struct cli_opts *opts)
+{
+	if (opts->batch)
+		return 0;
+	if (!isatty(STDIN_FILENO))
+		return -ENOTTY;
+	return cli_confirm(opts, LAST_KEYSLOT_QUESTION) ? 0 : -ECANCELED;
+}
+
+static int keyslot_kept(int r, const struct lv_err *err)
+{
+	if (r == -ECANCELED)
+		return cli_declined(-EPERM, KEYSLOT_KEPT);
+	if (r == -ENOTTY)
+		return cli_declined(-EPERM, LAST_KEYSLOT_UNCONFIRMED);
+	return r < 0 ? cli_fail(r, err) : EXIT_OK;
+}
+
+/* remove-key asks before the last keyslot goes, unless -q (cryptsetup
+ * luksRemoveKey asks on a terminal only).  The lock is let go while it
+ * asks; the passphrase is then checked again under it. */
 static int confirm_last_removal(const struct cli_opts *opts, const struct lv_secret *passphrase,
 				struct lv_device **dev, int *slot, struct lv_err *err)
 {
 	struct lv_secret *volume_key;
 
-	if (keyslot_count(*dev) != 1 || !cli_asks(opts))
+	if (keyslot_count(*dev) != 1 || opts->batch)
 		return 0;
 	lv_device_free(dev);
-	if (!cli_confirm(opts, LAST_KEYSLOT_QUESTION))
-		return -ECANCELED;
-	int r = load_and_unlock(opts->positional[0], LV_LOAD_WRITABLE, *slot, passphrase, dev,
+	int r = confirm_last_keyslot(opts);
+	if (r < 0)
+		return r;
+	r = load_and_unlock(opts->positional[0], LV_LOAD_WRITABLE, *slot, passphrase, dev,
 				&volume_key, slot, err);
 	lv_secret_free(&volume_key);
 	return r;
@@ -251,9 +279,7 @@ int cli_remove_key(const struct cli_opts *opts)
 	if (r == 0 && opts->verbose)
 		printf("Key slot %d removed.\n", slot);
 	lv_device_free(&dev);
-	if (r == -ECANCELED)
-		return cli_declined(-EPERM, KEYSLOT_KEPT);
-	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
+	return keyslot_kept(r, &err);
 }
 
 static int parse_slot(const char *text, int *slot)
@@ -306,9 +332,9 @@ static int inspect_slot(const char *path, int slot, int *last, struct lv_err *er
 
 /*
  * kill-slot proves knowledge of a remaining passphrase, as cryptsetup
- * luksKillSlot: unless -q on a terminal without --key-file.  On a terminal
- * without -q or --key-file, the last keyslot is confirmed first.  Piped
- * input with nothing on it skips the check (cryptsetup's -EPIPE rule).
+ * luksKillSlot: unless -q on a terminal without --key-file.  The last
+ * keyslot is confirmed first (confirm_last_keyslot).  Piped input with
+ * nothing on it skips the check (cryptsetup's -EPIPE rule).
  */
 static int read_kill_passphrase(const struct cli_opts *opts, int last,
 				struct lv_secret **passphrase, struct lv_err *err)
@@ -318,8 +344,8 @@ static int read_kill_passphrase(const struct cli_opts *opts, int last,
 	*passphrase = NULL;
 	if (opts->batch && !opts->key.path && isatty(STDIN_FILENO))
 		return 0;
-	if (last && !opts->batch && !opts->key.path && !cli_confirm(opts, LAST_KEYSLOT_QUESTION))
-		return -ECANCELED;
+	if (last && (r = confirm_last_keyslot(opts)) < 0)
+		return r;
 	r = read_old_passphrase(opts, "Enter any remaining passphrase", passphrase, err);
 	if (r == -EPIPE && (!opts->key.path || strcmp(opts->key.path, "-") == 0))
 		r = 0;
@@ -351,9 +377,7 @@ int cli_kill_slot(const struct cli_opts *opts)
 	if (r == 0 && opts->verbose)
 		printf("Key slot %d removed.\n", slot);
 	lv_device_free(&dev);
-	if (r == -ECANCELED)
-		return cli_declined(-EPERM, KEYSLOT_KEPT);
-	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
+	return keyslot_kept(r, &err);
 }
 
 int cli_dump_volume_key(const struct cli_opts *opts)

@@ -232,6 +232,24 @@ def compare(name, results, want_rc, want_slots, asked=None):
                "luksvol asked: %s, cryptsetup asked: %s" % (lv_asked, cs_asked))
 
 
+def deliberate(name, results, lv_want, cs_want):
+    """Where luksvol refuses on purpose what cryptsetup does: removing the
+    last keyslot with nobody asked (no terminal, or a key file) and no -q.
+    lv_want and cs_want are (exit code, keyslots left, asked)."""
+    for tool, (rc, out, img), (want_rc, want_slots, want_asked) in (
+            ("luksvol", results[0], lv_want), ("cryptsetup", results[1], cs_want)):
+        asked = b"This is the last keyslot" in out
+        report("%s/%s-exit" % (name, tool), rc == want_rc,
+               "exit %s, want %d: %r" % (rc, want_rc, out[-300:]))
+        report("%s/%s-keyslots" % (name, tool), keyslots(img) == want_slots,
+               "keyslots %s, want %s" % (keyslots(img), want_slots))
+        report("%s/%s-asked" % (name, tool), asked == want_asked,
+               "asked: %s, want %s" % (asked, want_asked))
+    if lv_want[0] != 0:
+        report("%s/luksvol-says-why" % name, b"without a confirmation" in results[0][1]
+               or b"NOT wiped" in results[0][1], repr(results[0][1][-300:]))
+
+
 def test_last_keyslot(w):
     k0, k1 = w.key("ls0.key", b"last zero"), w.key("ls1.key", b"last one")
     one = w.image("last1.img", [k0])
@@ -246,13 +264,17 @@ def test_last_keyslot(w):
     compare("last/remove-key-tty-prompt-yes",
             both(w, "rk2", one, rk_lv + ["IMG"], rk_cs + ["IMG"],
                  answers=[b"last zero", b"YES"]), 0, [], asked=True)
-    # -q, or stdin not a terminal: cryptsetup does not ask, nor does luksvol.
+    # -q: neither asks.  stdin not a terminal: cryptsetup removes the last
+    # keyslot without asking; luksvol refuses (exit 2) unless -q.
     compare("last/remove-key-tty-batch",
             both(w, "rk3", one, rk_lv + ["-q", "--key-file", k0, "IMG"],
                  rk_cs + ["-q", "--key-file", k0, "IMG"], answers=[]), 0, [], asked=False)
-    compare("last/remove-key-not-tty",
-            both(w, "rk4", one, rk_lv + ["--key-file", k0, "IMG"],
-                 rk_cs + ["--key-file", k0, "IMG"]), 0, [], asked=False)
+    deliberate("last/remove-key-not-tty",
+               both(w, "rk4", one, rk_lv + ["--key-file", k0, "IMG"],
+                    rk_cs + ["--key-file", k0, "IMG"]), (2, [0], False), (0, [], False))
+    compare("last/remove-key-not-tty-batch",
+            both(w, "rk6", one, rk_lv + ["-q", "--key-file", k0, "IMG"],
+                 rk_cs + ["-q", "--key-file", k0, "IMG"]), 0, [], asked=False)
     compare("last/remove-key-not-last-tty",
             both(w, "rk5", two, rk_lv + ["--key-file", k1, "IMG"],
                  rk_cs + ["--key-file", k1, "IMG"], answers=[]), 0, [0], asked=False)
@@ -265,9 +287,15 @@ def test_last_keyslot(w):
     compare("last/kill-slot-tty-wrong",
             both(w, "ks3", one, ks_lv, ks_cs, answers=[b"YES", b"wrong"]), 2, [0],
             asked=True)
-    compare("last/kill-slot-tty-key-file",
-            both(w, "ks4", one, ks_lv[:2] + ["--key-file", k0] + ks_lv[2:],
-                 ks_cs[:2] + ["--key-file", k0] + ks_cs[2:], answers=[]), 0, [], asked=False)
+    # With a key file cryptsetup does not ask; luksvol still does.
+    deliberate("last/kill-slot-tty-key-file",
+               both(w, "ks4", one, ks_lv[:2] + ["--key-file", k0] + ks_lv[2:],
+                    ks_cs[:2] + ["--key-file", k0] + ks_cs[2:], answers=[b"no"]),
+               (2, [0], True), (0, [], False))
+    deliberate("last/kill-slot-tty-key-file-yes",
+               both(w, "ks10", one, ks_lv[:2] + ["--key-file", k0] + ks_lv[2:],
+                    ks_cs[:2] + ["--key-file", k0] + ks_cs[2:], answers=[b"YES"]),
+               (0, [], True), (0, [], False))
     compare("last/kill-slot-tty-batch",
             both(w, "ks5", one, ks_lv[:2] + ["-q"] + ks_lv[2:], ks_cs[:2] + ["-q"] + ks_cs[2:],
                  answers=[]), 0, [], asked=False)
@@ -276,8 +304,11 @@ def test_last_keyslot(w):
     compare("last/kill-slot-piped-wrong",
             both(w, "ks6", one, ks_lv, ks_cs, stdin=w.key("wrong.key", b"wrong\n")), 2, [0],
             asked=False)
-    compare("last/kill-slot-piped-empty", both(w, "ks7", one, ks_lv, ks_cs), 0, [],
-            asked=False)
+    deliberate("last/kill-slot-piped-empty", both(w, "ks7", one, ks_lv, ks_cs),
+               (2, [0], False), (0, [], False))
+    compare("last/kill-slot-piped-empty-batch",
+            both(w, "ks11", one, ks_lv[:2] + ["-q"] + ks_lv[2:], ks_cs[:2] + ["-q"] + ks_cs[2:]),
+            0, [], asked=False)
     # Another slot is killed with a passphrase of a remaining slot only.
     other_lv = [lv, "kill-slot", "--key-file", k1, "IMG", "1"]
     other_cs = ["cryptsetup", "luksKillSlot", "--key-file", k1, "IMG", "1"]
