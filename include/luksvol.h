@@ -87,6 +87,28 @@ int lv_device_load_mem(struct lv_device **dev, uint8_t *image, size_t image_len,
 
 void lv_device_free(struct lv_device **dev);
 
+/*
+ * A device held for a decision such as "format it only when it is empty":
+ * opened, and its metadata lock taken (exclusive when writable, shared
+ * otherwise) before anything is read.  Probe it through the hold, then
+ * format or load it through the hold: those take the hold over (*hold is
+ * NULL afterwards, on failure too) and the device they make keeps the lock
+ * until lv_device_free, so no other luksvol or cryptsetup writer can
+ * format or change it between the probe and the end of the work.
+ */
+struct lv_device_hold;
+int lv_device_hold(const char *path, int writable, struct lv_device_hold **hold,
+		   struct lv_err *err);
+/* The held descriptor, for probes (libblkid) of exactly what is locked. */
+int lv_device_hold_fd(const struct lv_device_hold *hold);
+/* lv_probe of the held device. */
+int lv_device_hold_probe(struct lv_device_hold *hold, enum lv_luks_version *version);
+/* lv_device_load of the held device; LV_LOAD_WRITABLE needs a writable hold. */
+int lv_device_load_held(struct lv_device_hold **hold, unsigned flags, struct lv_device **dev,
+			struct lv_err *err);
+/* Releases a hold that was not taken over; NULL is accepted. */
+void lv_device_hold_release(struct lv_device_hold **hold);
+
 /* Newline-separated warnings gathered at load, or "" when none. */
 const char *lv_device_warnings(const struct lv_device *dev);
 
@@ -158,6 +180,10 @@ struct lv_format_params {
 int lv_format(const char *path, const struct lv_format_params *params,
 	      const struct lv_secret *passphrase, struct lv_device **dev,
 	      struct lv_err *err);
+/* lv_format of a device held writable (lv_device_hold), under its lock. */
+int lv_format_held(struct lv_device_hold **hold, const struct lv_format_params *params,
+		   const struct lv_secret *passphrase, struct lv_device **dev,
+		   struct lv_err *err);
 
 /* Tokens.  json_text is one JSON object with "type" and "keyslots";
  * token_id LV_ANY_SLOT takes the lowest free id. */
