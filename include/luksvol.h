@@ -325,16 +325,22 @@ void lv_config_free(struct lv_config_file **cfg);
  * (talos-encryption.md §3, §4).
  */
 
+struct lv_apply_report;
+
 struct lv_apply_params {
 	const char *const *devices;	/* "VOLUMEID=PATH" overrides, NULL-terminated */
 	const char *node_uuid;		/* NULL: /sys/class/dmi/id/product_uuid */
 	const char *state_dir;		/* the mounted STATE, for lockToState salts */
 	int no_activate;		/* unlock and sync, but map nothing */
+	int no_sync;			/* open and map only: no header is ever written
+					 * (no format, no recovery, no keyslot change) */
 	int dry_run;			/* plan only: nothing is written */
 	struct lv_pbkdf_params pbkdf;	/* type NULL: argon2id, cryptsetup's costs */
+	/* When set, the key sync removes or replaces only the keyslots this
+	 * earlier --dry-run report planned to (what a user confirmed); any
+	 * other is left as it is and reported.  NULL: Talos's sync. */
+	const struct lv_apply_report *confirmed;
 };
-
-struct lv_apply_report;
 
 /* Applies every encrypted volume of cfg, STATE first.  Returns 0 when the
  * run itself could start; per-volume outcomes are in *report. */
@@ -347,6 +353,9 @@ void lv_apply_report_print(const struct lv_apply_report *report, FILE *out, int 
  * Key-sync failures don't count: the volume is usable. */
 int lv_apply_report_status(const struct lv_apply_report *report, struct lv_err *err);
 void lv_apply_report_free(struct lv_apply_report **report);
+/* Prints the keyslots a --dry-run report plans to remove or replace, one
+ * line each ("u-data: would remove keyslot 7"); returns how many. */
+unsigned lv_apply_report_print_destructive(const struct lv_apply_report *report, FILE *out);
 
 /* The partition whose GPT name is label (libblkid), e.g. "/dev/vda3". */
 int lv_partition_find(const char *label, char *path, size_t path_size, struct lv_err *err);

@@ -52,6 +52,7 @@ struct cli_opts {
 	const char *node_uuid;
 	const char *state_dir;
 	int no_activate;
+	int no_sync;
 	int dry_run;
 	const char *positional[CLI_POSITIONAL_MAX];
 	int positional_count;

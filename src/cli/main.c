@@ -49,7 +49,7 @@ static const struct cli_verb verbs[] = {
 #if LV_WITH_YAML
 	/* The Talos verbs: a WITH_YAML=0 build leaves out cmd_apply.c and src/keys. */
 	{ "apply", "apply -f FILE [--device VOLUMEID=PATH]... [--node-uuid U] [--state-dir DIR] "
-		   "[--no-activate] [--dry-run] [--json] [pbkdf options]", 0, 0, cli_apply },
+		   "[--no-activate] [--no-sync] [--dry-run] [--yes] [--json] [pbkdf options]", 0, 0, cli_apply },
 	{ "wipe", "wipe [--yes] --label LABEL | DEVICE", 0, 1, cli_wipe },
 #endif
 };
@@ -65,6 +65,7 @@ enum long_only_option {
 	OPT_SAME_CPU_CRYPT, OPT_SUBMIT_FROM_CRYPT_CPUS, OPT_NO_READ_WORKQUEUE,
 	OPT_NO_WRITE_WORKQUEUE, OPT_PERSISTENT, OPT_DISABLE_KEYRING, OPT_DEFERRED,
 	OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_DRY_RUN, OPT_YES,
+	OPT_NO_SYNC,
 };
 
 static const struct option long_options[] = {
@@ -112,6 +113,7 @@ static const struct option long_options[] = {
 	{ "node-uuid", required_argument, NULL, OPT_NODE_UUID },
 	{ "state-dir", required_argument, NULL, OPT_STATE_DIR },
 	{ "no-activate", no_argument, NULL, OPT_NO_ACTIVATE },
+	{ "no-sync", no_argument, NULL, OPT_NO_SYNC },
 	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
 	{ "yes", no_argument, NULL, OPT_YES },
 	{ NULL, 0, NULL, 0 },
@@ -283,6 +285,7 @@ static int apply_option(int c, const char *arg, struct cli_opts *opts)
 	case OPT_NODE_UUID: opts->node_uuid = arg; return 0;
 	case OPT_STATE_DIR: opts->state_dir = arg; return 0;
 	case OPT_NO_ACTIVATE: opts->no_activate = 1; return 0;
+	case OPT_NO_SYNC: opts->no_sync = 1; return 0;
 	case OPT_DRY_RUN: opts->dry_run = 1; return 0;
 	case OPT_YES: opts->batch = 1; return 0;
 	default: return apply_format_option(c, arg, &opts->format) == 0 ? 0 : -EINVAL;

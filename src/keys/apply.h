@@ -114,7 +114,10 @@ enum lv_device_content {
 	LV_CONTENT_LUKS2,
 	LV_CONTENT_OTHER,		/* what is in *other_type */
 };
-int lv_device_content(const char *path, enum lv_device_content *content, char *other_type,
-		      size_t other_type_size, struct lv_err *err);
+/* What the held device (at path, for messages) holds: probed through the
+ * hold, so under its lock. */
+int lv_device_content(struct lv_device_hold *hold, const char *path,
+		      enum lv_device_content *content, char *other_type, size_t other_type_size,
+		      struct lv_err *err);
 
 #endif

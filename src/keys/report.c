@@ -138,3 +138,28 @@ void lv_apply_report_print(const struct lv_apply_report *report, FILE *out, int 
 							     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
 }
+
+static int destructive(const struct lv_apply_step *step)
+{
+	return step->status == LV_STEP_PLANNED &&
+	       (step->action == LV_STEP_REMOVE || step->action == LV_STEP_REPLACE);
+}
+
+unsigned lv_apply_report_print_destructive(const struct lv_apply_report *report, FILE *out)
+{
+	char sentence[LV_ERR_MSG_MAX + 256];
+	unsigned count = 0;
+
+	for (size_t i = 0; i < report->volume_count; i++) {
+		const struct lv_apply_volume *vol = &report->volumes[i];
+
+		for (unsigned j = 0; j < vol->step_count; j++) {
+			if (!destructive(&vol->steps[j]))
+				continue;
+			step_sentence(&vol->steps[j], sentence, sizeof(sentence));
+			fprintf(out, "%s: %s\n", vol->config->volume_id, sentence);
+			count++;
+		}
+	}
+	return count;
+}

@@ -295,6 +295,149 @@ test_adiantum() {
 	esac
 }
 
+GAMMA3='    - slot: 3
+      static:
+        passphrase: gamma three'
+DELTA3='    - slot: 3
+      static:
+        passphrase: delta four'
+
+# stale_image NAME: IMG opened by keyslot 0 (alpha one); keyslot 3 holds
+# "gamma three" where the config "delta" says "delta four" (a sync
+# replaces it), and keyslot 7 was added out of band (a sync removes it).
+stale_image() {
+	new_image "$IMG"
+	apply -f "$(config gamma "$STATIC0" "$GAMMA3")" >/dev/null 2>&1
+	cryptsetup luksAddKey -q --pbkdf argon2id --pbkdf-memory 32 --pbkdf-force-iterations 4 \
+		--key-slot 7 --key-file "$(keyfile s0 'alpha one')" "$IMG" "$(keyfile oob 'out of band')"
+	slots "apply/$1-setup" "0 3 7"
+}
+
+# The key sync runs only once the volume is unlocked and mapped.  No
+# mapping can be made here (a build host has no device-mapper; where there
+# is one, a mapping of another device holds the name): the volume fails
+# and every keyslot stays, the out-of-band one too.
+test_map_failure_keeps_keyslots() {
+	local cfg before blocker= rc
+	cfg=$(config delta "$STATIC0" "$DELTA3")
+	stale_image mapfail
+	if dmsetup version >/dev/null 2>&1; then
+		blocker=luks2-u-data
+		dmsetup create "$blocker" --table "0 8 zero"
+	fi
+	before=$(digest "$IMG")
+	"$LUKSVOL" apply --device "u-data=$IMG" "${FAST[@]}" -f "$cfg" >"$LV_WORK/last.out" 2>"$LV_WORK/last.err"
+	rc=$?
+	[ -n "$blocker" ] && dmsetup remove "$blocker"
+	case $rc in
+	4|5) t_pass apply/mapfail-exit ;;
+	*) t_fail apply/mapfail-exit "exit $rc, want 4 (no device-mapper) or 5 (name taken)" ;;
+	esac
+	t_same apply/mapfail-writes-nothing "$(digest "$IMG")" "$before"
+	slots apply/mapfail-slots "0 3 7"
+	grep -q "u-data: cannot map" "$LV_WORK/last.out" && ! grep -qE "removed|replaced" "$LV_WORK/last.out" &&
+		t_pass apply/mapfail-report || t_fail apply/mapfail-report "$(cat "$LV_WORK/last.out")"
+}
+
+# Flips a byte of the secondary header copy's JSON area.
+damage_secondary_json() {
+	/usr/bin/python3 - "$IMG" <<'PY'
+import struct, sys
+with open(sys.argv[1], "r+b") as f:
+    hdr_size = struct.unpack(">Q", f.read(16)[8:16])[0]
+    f.seek(hdr_size + 4096 + 2)
+    byte = f.read(1)
+    f.seek(hdr_size + 4096 + 2)
+    f.write(bytes([byte[0] ^ 0x20]))
+PY
+}
+
+# --no-sync opens (and maps) only: no keyslot is replaced or removed, a
+# damaged copy is not recovered, an empty device is not formatted.
+test_no_sync() {
+	local cfg before
+	cfg=$(config delta "$STATIC0" "$DELTA3")
+	stale_image nosync
+	before=$(digest "$IMG")
+	t_expect apply/no-sync 0 apply --no-sync -f "$cfg"
+	t_same apply/no-sync-writes-nothing "$(digest "$IMG")" "$before"
+	grep -q "u-data: opened with keyslot 0 (static)" "$LV_WORK/last.out" &&
+		! grep -qE "replace|remove|add|in sync" "$LV_WORK/last.out" &&
+		t_pass apply/no-sync-report || t_fail apply/no-sync-report "$(cat "$LV_WORK/last.out")"
+	damage_secondary_json
+	before=$(digest "$IMG")
+	t_expect apply/no-sync-damaged-copy 0 apply --no-sync -f "$cfg"
+	t_same apply/no-sync-no-recovery "$(digest "$IMG")" "$before"
+	new_image "$IMG"
+	before=$(digest "$IMG")
+	t_expect apply/no-sync-empty 4 apply --no-sync -f "$cfg"
+	t_same apply/no-sync-never-formats "$(digest "$IMG")" "$before"
+	grep -q "never formats" "$LV_WORK/last.err" && t_pass apply/no-sync-empty-message ||
+		t_fail apply/no-sync-empty-message "$(cat "$LV_WORK/last.err")"
+}
+
+# on_tty NAME WANT_RC ANSWER ARGS...: apply on a terminal, ANSWER typed at
+# its question ("-": none); the transcript is in $LV_WORK/last.out.
+on_tty() {
+	local name=$1 want=$2 answer=$3
+	shift 3
+	t_expect "$name" "$want" /usr/bin/python3 "$LV_TOP/tests/interop/tty_run.py" "$answer" \
+		"$DIR/tty.txt" "$LUKSVOL" apply --device "u-data=$IMG" --node-uuid "$UUID" \
+		--state-dir "$DIR/state" --no-activate "${FAST[@]}" "$@"
+	cp "$DIR/tty.txt" "$LV_WORK/last.out"
+}
+
+# On a terminal, what the sync would destroy is shown and asked about;
+# "no" writes nothing, YES syncs, -q and --yes do not ask.
+test_confirm_on_terminal() {
+	local cfg before flag
+	cfg=$(config delta "$STATIC0" "$DELTA3")
+	stale_image tty
+	before=$(digest "$IMG")
+	on_tty apply/tty-declined 1 no -f "$cfg"
+	grep -q "u-data: would replace keyslot 3 (static)" "$LV_WORK/last.out" &&
+		grep -q "u-data: would remove keyslot 7" "$LV_WORK/last.out" &&
+		grep -q "Are you sure?" "$LV_WORK/last.out" &&
+		grep -q "not confirmed, nothing written" "$LV_WORK/last.out" &&
+		t_pass apply/tty-shows-plan || t_fail apply/tty-shows-plan "$(cat "$LV_WORK/last.out")"
+	t_same apply/tty-declined-writes-nothing "$(digest "$IMG")" "$before"
+	on_tty apply/tty-confirmed 0 YES -f "$cfg"
+	grep -q "u-data: removed keyslot 7" "$LV_WORK/last.out" && t_pass apply/tty-confirmed-report ||
+		t_fail apply/tty-confirmed-report "$(cat "$LV_WORK/last.out")"
+	slots apply/tty-confirmed-slots "0 3"
+	opens apply/tty-replaced-opens 3 "$(keyfile d3 'delta four')"
+	for flag in -q --yes; do
+		stale_image "tty$flag"
+		on_tty "apply/tty$flag" 0 - "$flag" -f "$cfg"
+		! grep -q "Are you sure?" "$LV_WORK/last.out" && t_pass "apply/tty$flag-no-question" ||
+			t_fail "apply/tty$flag-no-question" "$(cat "$LV_WORK/last.out")"
+		slots "apply/tty$flag-slots" "0 3"
+	done
+}
+
+# wipe takes the DEVICE or --label, never apply's --device; apply takes
+# one --device per volume ID.
+test_device_options() {
+	local cfg before
+	t_expect apply/wipe-unknown-label 4 "$LUKSVOL" wipe --yes --label no-such-label
+	if grep -q -- "--device" "$LV_WORK/last.err" ||
+		! grep -q "no partition is named no-such-label: give the DEVICE" "$LV_WORK/last.err"; then
+		t_fail apply/wipe-label-hint "$(cat "$LV_WORK/last.err")"
+	else
+		t_pass apply/wipe-label-hint
+	fi
+	new_image "$IMG"
+	before=$(digest "$IMG")
+	t_expect apply/wipe-device-option 1 "$LUKSVOL" wipe --yes --device "u-data=$IMG" "$IMG"
+	t_same apply/wipe-device-option-unchanged "$(digest "$IMG")" "$before"
+	cfg=$(config dup "$STATIC0")
+	t_expect apply/duplicate-device 1 apply --device "u-data=$DIR/other.img" -f "$cfg"
+	[ "$(grep -c . "$LV_WORK/last.err")" -eq 1 ] &&
+		grep -q "u-data already has --device u-data=$IMG" "$LV_WORK/last.err" &&
+		t_pass apply/duplicate-device-message || t_fail apply/duplicate-device-message "$(cat "$LV_WORK/last.err")"
+	t_same apply/duplicate-device-unchanged "$(digest "$IMG")" "$before"
+}
+
 test_format
 test_json_report
 test_rotation
@@ -304,3 +447,7 @@ test_bad_nodeid
 test_dry_run
 test_wipe
 test_adiantum
+test_map_failure_keeps_keyslots
+test_no_sync
+test_confirm_on_terminal
+test_device_options
