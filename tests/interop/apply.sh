@@ -415,6 +415,90 @@ test_confirm_on_terminal() {
 	done
 }
 
+# locked_apply STATE_DIR [VAR=VALUE]...: apply a lockToState key with
+# STATE_DIR and those environment variables, bounded in time (a hang is a
+# failure: exit 124).
+locked_apply() {
+	local state=$1
+	shift
+	env "$@" timeout -k 5 30 "$LUKSVOL" apply --device "u-data=$IMG" --state-dir "$state" \
+		--no-activate "${FAST[@]}" -f "$(config locked "$LOCKED2")"
+}
+
+# The salt file must be a regular file: a FIFO (which hung apply forever),
+# a directory, a device node or a symbolic link is refused at once, and
+# nothing is written.
+test_salt_not_regular() {
+	local kind state=$DIR/bad-state before
+	for kind in fifo directory device symlink; do
+		rm -rf "$state"
+		mkdir -p "$state"
+		case $kind in
+		fifo) mkfifo "$state/encryption-salt.yaml" ;;
+		directory) mkdir "$state/encryption-salt.yaml" ;;
+		device) mknod "$state/encryption-salt.yaml" c 1 3 ;;
+		symlink) /usr/bin/python3 -c 'print("diskSalt:"); [print("    - 1") for _ in range(32)]' \
+				>"$DIR/real-salt.yaml"
+			ln -s "$DIR/real-salt.yaml" "$state/encryption-salt.yaml" ;;
+		esac
+		new_image "$IMG"
+		before=$(digest "$IMG")
+		t_expect "apply/salt-$kind-refused" 1 locked_apply "$state"
+		grep -qE "encryption-salt.yaml: (not a regular file|a symbolic link)" "$LV_WORK/last.err" &&
+			t_pass "apply/salt-$kind-message" || t_fail "apply/salt-$kind-message" "$(cat "$LV_WORK/last.err")"
+		t_same "apply/salt-$kind-writes-nothing" "$(digest "$IMG")" "$before"
+	done
+	rm -rf "$state"
+}
+
+# salt_bytes YAML OUT: the 32 salt bytes of a salt file, as a file.
+salt_bytes() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import re, sys
+values = [int(v) for v in re.findall(r"^    - (\d+)$", open(sys.argv[1]).read(), re.M)]
+assert len(values) == 32
+open(sys.argv[2], "wb").write(bytes(values))
+PY
+}
+
+# The salt file is created under no name others can reach: O_TMPFILE, or
+# (salt_swap.so: a filesystem without it) a temporary name checked after
+# the link.  A user owning the directory who swaps the temporary file for
+# their own (SALT_SWAP=1) never gets a keyslot made with a salt other than
+# the file's: apply refuses that salt and writes nothing.
+test_salt_creation_race() {
+	local shim=$DIR/salt_swap.so state=$DIR/swap-state before
+	local preload=(LD_PRELOAD="$shim" ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0")
+	if ! cc -shared -fPIC -O1 -o "$shim" "$LV_TOP/tests/interop/salt_swap.c" -ldl; then
+		t_fail apply/salt-swap-build "cannot build salt_swap.so"
+		return
+	fi
+	rm -rf "$state"
+	mkdir -p "$state"
+	new_image "$IMG"
+	t_expect apply/salt-named-temp 0 locked_apply "$state" "${preload[@]}"
+	salt_bytes "$state/encryption-salt.yaml" "$DIR/swap-salt.bin"
+	cat "$(keyfile s2 'beta two')" "$DIR/swap-salt.bin" >"$DIR/swap.key"
+	opens apply/salt-named-temp-opens 2 "$DIR/swap.key"
+	t_same apply/salt-named-temp-cleaned "$(ls -A "$state")" encryption-salt.yaml
+	rm -rf "$state"
+	mkdir -p "$state"
+	new_image "$IMG"
+	before=$(digest "$IMG")
+	t_expect apply/salt-swapped-refused 5 locked_apply "$state" "${preload[@]}" SALT_SWAP=1
+	grep -q "replaced while it was being created" "$LV_WORK/last.err" && t_pass apply/salt-swapped-message ||
+		t_fail apply/salt-swapped-message "$(cat "$LV_WORK/last.out" "$LV_WORK/last.err")"
+	t_same apply/salt-swapped-writes-nothing "$(digest "$IMG")" "$before"
+	# What matters: no keyslot whose salt is not the file's (the volume
+	# could not be opened again).
+	if cryptsetup isLuks "$IMG" && [ -f "$state/encryption-salt.yaml" ]; then
+		salt_bytes "$state/encryption-salt.yaml" "$DIR/swap-salt.bin"
+		cat "$DIR/s2.key" "$DIR/swap-salt.bin" >"$DIR/swap.key"
+		opens apply/salt-swapped-keyslot-matches-file 2 "$DIR/swap.key"
+	fi
+	rm -rf "$state"
+}
+
 # wipe takes the DEVICE or --label, never apply's --device; apply takes
 # one --device per volume ID.
 test_device_options() {
@@ -450,4 +534,6 @@ test_adiantum
 test_map_failure_keeps_keyslots
 test_no_sync
 test_confirm_on_terminal
+test_salt_not_regular
+test_salt_creation_race
 test_device_options
