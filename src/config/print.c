@@ -214,6 +214,8 @@ static void json_quoted(struct writer *w, const char *text)
 			fprintf(w->out, "\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(w->out, "\\u%04x", *p);
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			fprintf(w->out, "\\u%04x", *++p);	/* a C1 control */
 		else
 			fputc(*p, w->out);
 	}
