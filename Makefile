@@ -69,8 +69,8 @@ CFLAGS_SAN := $(CFLAGS_BASE) -O1 -g -fno-omit-frame-pointer \
 LDFLAGS_SAN := -fsanitize=address,undefined
 
 CRYPTO_BACKENDS := $(wildcard src/crypto/backend_*.c)
-LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS) $(OFF_SRCS),$(wildcard src/luks2/*.c src/crypto/*.c \
-	src/dm/*.c src/keys/*.c src/config/*.c src/meta/*.c src/tpm/*.c src/kms/*.c)) \
+LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS) $(OFF_SRCS),$(wildcard src/base/*.c src/luks2/*.c \
+	src/crypto/*.c src/dm/*.c src/keys/*.c src/config/*.c src/meta/*.c src/tpm/*.c src/kms/*.c)) \
 	src/crypto/backend_$(CRYPTO).c
 CLI_SRCS := $(filter-out $(OFF_SRCS),$(wildcard src/cli/*.c))
 HDRS := $(wildcard include/*.h src/*/*.h)
