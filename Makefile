@@ -18,7 +18,7 @@ SO_MAJOR := 0
 # Feature flags: 1 builds a feature, 0 leaves out its sources (by the
 # directory or file names below), its verbs and its library.  A static
 # build is the minimal one an initramfs carries: it leaves out TPM, KMS and
-# libblkid (src/keys/device_edges.h stands in) unless asked for them.
+# libblkid (src/talos/device_edges.h stands in) unless asked for them.
 ifeq ($(STATIC),1)
 WITH_TPM ?= 0
 WITH_KMS ?= 0
@@ -34,7 +34,8 @@ TPM_SRCS := $(wildcard src/tpm/*.c src/*/*tpm*.c)
 KMS_SRCS := $(wildcard src/kms/*.c src/*/*kms*.c)
 # Without YAML only the plain verbs remain: no volume config, no Talos keys
 # (whose state salt is YAML too), no apply, wipe or config check/show.
-YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/cli/cmd_config.c src/cli/cmd_apply.c \
+YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/talos/*.c src/cli/cmd_config.c \
+	src/cli/cmd_apply.c \
 	src/cli/cmd_wipe.c)
 OFF_SRCS := $(if $(filter 0,$(WITH_TPM)),$(TPM_SRCS)) $(if $(filter 0,$(WITH_KMS)),$(KMS_SRCS)) \
 	$(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))
@@ -70,7 +71,8 @@ LDFLAGS_SAN := -fsanitize=address,undefined
 
 CRYPTO_BACKENDS := $(wildcard src/crypto/backend_*.c)
 LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS) $(OFF_SRCS),$(wildcard src/base/*.c src/luks2/*.c \
-	src/crypto/*.c src/dm/*.c src/keys/*.c src/config/*.c src/meta/*.c src/tpm/*.c src/kms/*.c)) \
+	src/crypto/*.c src/dm/*.c src/keys/*.c src/talos/*.c src/config/*.c src/meta/*.c src/tpm/*.c \
+	src/kms/*.c)) \
 	src/crypto/backend_$(CRYPTO).c
 CLI_SRCS := $(filter-out $(OFF_SRCS),$(wildcard src/cli/*.c))
 HDRS := $(wildcard include/*.h src/*/*.h)

@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "faultdisk.h"
-#include "keys/apply.h"
+#include "talos/apply.h"
 #include "luks2/device.h"
 #include "rel_common.h"
 

@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
-#include "keys/apply.h"
+#include "talos/apply.h"
 
 struct fixture {
 	char dir[4096];

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * talos_rules.c: the header rules Talos applies before it unlocks a
+ * rules.c: the header rules Talos applies before it unlocks a
  * volume (talos-encryption.md §5 "Validation rules").  A header that
  * passes luksvol's own validation can still be one Talos refuses to
  * open, e.g. with a pbkdf2 keyslot; apply refuses it the same way, so
@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "keys/apply.h"
+#include "talos/apply.h"
 #include "luks2/device.h"
 
 static const char *const talos_ciphers[] = {

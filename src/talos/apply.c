@@ -13,7 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "keys/apply.h"
+#include "talos/apply.h"
 
 void lv_apply_step(struct lv_apply_volume *vol, enum lv_step_action action,
 		   enum lv_step_status status, int slot, const struct lv_config_key *key,

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "keys/apply.h"
+#include "talos/apply.h"
 
 static const char *const action_names[] = {
 	[LV_STEP_LOCATE] = "locate", [LV_STEP_SALT] = "create-salt", [LV_STEP_FORMAT] = "format",

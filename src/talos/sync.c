@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keys/apply.h"
+#include "talos/apply.h"
 
 enum slot_check {
 	SLOT_VALID,

@@ -3,8 +3,8 @@
  * apply.h: what `luksvol apply` did (or would do) to each volume, and the
  * steps apply.c and sync.c share.
  */
-#ifndef LV_KEYS_APPLY_H
-#define LV_KEYS_APPLY_H
+#ifndef LV_TALOS_APPLY_H
+#define LV_TALOS_APPLY_H
 
 #include "config/config.h"
 #include "keys/keys.h"
@@ -105,7 +105,7 @@ int lv_sync_add_key(struct lv_volume_run *run, const struct lv_config_key *key,
 int lv_plan_derive_new(struct lv_volume_run *run, const struct lv_config_key *key,
 		       struct lv_secret **passphrase, char **token_json, struct lv_err *err);
 
-/* talos_rules.c: Talos's header rules before an open (§5). */
+/* rules.c: Talos's header rules before an open (§5). */
 int lv_talos_header_check(const struct lv_device *dev, struct lv_err *err);
 
 /* volume_device.c */

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keys/apply.h"
-#include "keys/device_edges.h"
+#include "talos/apply.h"
+#include "talos/device_edges.h"
 
 #if LV_WITH_BLKID
 static int read_sysfs_int(const char *path, long *value)
