@@ -14,32 +14,10 @@
 #include <unistd.h>
 
 #include "talos/apply.h"
-
-void lv_apply_step(struct lv_apply_volume *vol, enum lv_step_action action,
-		   enum lv_step_status status, int slot, const struct lv_config_key *key,
-		   const char *fmt, ...)
-{
-	struct lv_apply_step *step;
-	va_list ap;
-
-	if (vol->step_count >= LV_APPLY_STEPS_MAX)
-		return;
-	step = &vol->steps[vol->step_count++];
-	step->action = action;
-	step->status = status;
-	step->slot = slot;
-	step->key = key;
-	va_start(ap, fmt);
-	vsnprintf(step->detail, sizeof(step->detail), fmt, ap);
-	va_end(ap);
-}
-
-void lv_apply_volume_fail(struct lv_apply_volume *vol, const struct lv_err *err, int code)
-{
-	vol->outcome = LV_VOLUME_FAILED;
-	vol->error_code = code;
-	snprintf(vol->error, sizeof(vol->error), "%s", err->msg[0] ? err->msg : strerror(-code));
-}
+#include "talos/rules.h"
+#include "talos/run.h"
+#include "talos/sync.h"
+#include "talos/volume_device.h"
 
 /* STATE first (its salt and META live there), then EPHEMERAL, then the
  * rest in document order. */
@@ -137,71 +115,6 @@ static int locate_device(struct lv_volume_run *run, struct lv_err *err)
 	return r;
 }
 
-static struct lv_pbkdf_params keyslot_pbkdf(const struct lv_apply_params *params)
-{
-	struct lv_pbkdf_params pbkdf = params->pbkdf;
-
-	if (!pbkdf.type)
-		pbkdf.type = "argon2id";
-	return pbkdf;
-}
-
-int lv_plan_derive_new(struct lv_volume_run *run, const struct lv_config_key *key,
-		       struct lv_secret **passphrase, char **token_json, struct lv_err *err)
-{
-	int r = lv_key_derive_new(key, &run->keys, passphrase, token_json, err);
-
-	/* Planning only: a missing salt is one apply would create. */
-	if (r == -ENOENT && run->params->dry_run && key->lock_to_state && run->keys.state_dir &&
-	    access(run->keys.state_dir, W_OK) == 0) {
-		run->keys.salt_planned = 1;
-		return 0;
-	}
-	return r;
-}
-
-static int import_token(struct lv_volume_run *run, const struct lv_config_key *key,
-			const char *token_json, struct lv_err *err)
-{
-	int r = 0;
-
-	if (!token_json)
-		return 0;
-	/* Token id = keyslot number, replacing what is there (§3). */
-	if (lv_token_present(run->dev, key->slot))
-		r = lv_token_remove(run->dev, key->slot, err);
-	return r < 0 ? r : lv_token_import(run->dev, key->slot, token_json, NULL, err);
-}
-
-int lv_sync_add_key(struct lv_volume_run *run, const struct lv_config_key *key,
-		    enum lv_step_action action)
-{
-	struct lv_pbkdf_params pbkdf = keyslot_pbkdf(run->params);
-	struct lv_secret *passphrase = NULL;
-	struct lv_err err = { 0 };
-	char *token_json = NULL;
-	int r;
-
-	if (run->params->dry_run) {
-		r = lv_plan_derive_new(run, key, &passphrase, &token_json, &err);
-	} else {
-		r = lv_key_derive_new(key, &run->keys, &passphrase, &token_json, &err);
-		if (r == 0)
-			r = import_token(run, key, token_json, &err);
-		if (r == 0)
-			r = lv_keyslot_add(run->dev, key->slot, run->volume_key, passphrase, &pbkdf,
-					   NULL, &err);
-	}
-	lv_secret_free(&passphrase);
-	free(token_json);
-	if (r < 0)
-		lv_apply_step(run->report, action, LV_STEP_FAILED, key->slot, key, "%s", err.msg);
-	else
-		lv_apply_step(run->report, action, run->params->dry_run ? LV_STEP_PLANNED : LV_STEP_DONE,
-			      key->slot, key, "%s", "");
-	return r;
-}
-
 /* §3 FormatAndEncrypt: the first key (in slot order) that can be derived
  * formats the volume at its slot; nothing is written when none can. */
 static int first_derivable_key(struct lv_volume_run *run, struct lv_secret **passphrase,
@@ -233,12 +146,12 @@ static int format_with_key(struct lv_volume_run *run, struct lv_device_hold **ho
 		.key_bits = enc->key_bits,
 		.sector_size = enc->block_size,
 		.key_slot = key->slot,
-		.pbkdf = keyslot_pbkdf(run->params),
+		.pbkdf = lv_slot_pbkdf(run->params),
 	};
 	int r = lv_format_held(hold, &format, passphrase, &run->dev, err);
 
 	if (r == 0)
-		r = import_token(run, key, token_json, err);
+		r = lv_slot_import_token(run, key, token_json, err);
 	if (r == 0)
 		r = lv_unlock(run->dev, key->slot, passphrase, &run->volume_key, NULL, err);
 	return r;
@@ -268,38 +181,8 @@ static int format_volume(struct lv_volume_run *run, struct lv_device_hold **hold
 	run->report->outcome = LV_VOLUME_FORMATTED;
 	run->opened_slot = key->slot;
 	for (size_t i = (size_t)first + 1; i < run->key_count; i++)
-		lv_sync_add_key(run, run->sorted_keys[i], LV_STEP_ADD);
+		lv_slot_add_key(run, run->sorted_keys[i], LV_STEP_ADD);
 	return 0;
-}
-
-int lv_token_present(struct lv_device *dev, int token_id)
-{
-	char *json_text = NULL;
-	int r = lv_token_export(dev, token_id, &json_text, NULL);
-
-	free(json_text);
-	return r == 0;
-}
-
-int lv_slot_unlock(struct lv_volume_run *run, const struct lv_config_key *key,
-		   struct lv_secret **volume_key, int *derive_failed, struct lv_err *err)
-{
-	struct lv_secret *passphrase = NULL;
-	char *token_json = NULL;
-	int r;
-
-	*derive_failed = 0;
-	if (lv_token_export(run->dev, key->slot, &token_json, NULL) < 0)
-		token_json = NULL;
-	r = lv_key_derive_existing(key, &run->keys, token_json, &passphrase, err);
-	free(token_json);
-	if (r < 0) {
-		*derive_failed = 1;
-		return r;
-	}
-	r = lv_unlock(run->dev, key->slot, passphrase, volume_key, NULL, err);
-	lv_secret_free(&passphrase);
-	return r;
 }
 
 /* §3 Open algorithm: each configured key only on its own keyslot,

@@ -10,7 +10,7 @@
 #include <json-c/json.h>
 #include <string.h>
 
-#include "talos/apply.h"
+#include "talos/rules.h"
 #include "luks2/device.h"
 
 static const char *const talos_ciphers[] = {

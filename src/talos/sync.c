@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "talos/apply.h"
+#include "talos/sync.h"
 
 enum slot_check {
 	SLOT_VALID,
@@ -90,7 +90,7 @@ static void replace_slot(struct lv_volume_run *run, const struct lv_config_key *
 			      err.msg);
 		return;
 	}
-	lv_sync_add_key(run, key, LV_STEP_REPLACE);
+	lv_slot_add_key(run, key, LV_STEP_REPLACE);
 }
 
 static void sync_configured_key(struct lv_volume_run *run, const struct lv_config_key *key)
@@ -98,7 +98,7 @@ static void sync_configured_key(struct lv_volume_run *run, const struct lv_confi
 	struct lv_err err = { 0 };
 
 	if (!lv_keyslot_exists(run->dev, key->slot)) {
-		lv_sync_add_key(run, key, LV_STEP_ADD);
+		lv_slot_add_key(run, key, LV_STEP_ADD);
 		return;
 	}
 	switch (check_slot(run, key, &err)) {

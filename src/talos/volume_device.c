@@ -17,7 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "talos/apply.h"
+#include "talos/volume_device.h"
 #include "talos/device_edges.h"
 
 #if LV_WITH_BLKID
