@@ -137,15 +137,18 @@ $(BUILD)/luksvol: $(CLI_OBJS) $(BUILD)/libluksvol.a $(OBJS_STAMP)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS_OPT) -o $@ $(CLI_OBJS) $(BUILD)/libluksvol.a $(PKG_LIBS)
 
-# The shared library exports what include/luksvol.h declares, nothing else.
+# The shared library exports what the public headers declare, nothing
+# else: include/luksvol.h, and include/luksvol-talos.h (the Talos calls)
+# in a WITH_YAML=1 build.
 SO_NAME := libluksvol.so.$(SO_MAJOR)
 SO_FILE := libluksvol.so.$(LV_VERSION)
+PUBLIC_HDRS := include/luksvol.h $(call on,$(WITH_YAML),include/luksvol-talos.h)
 
-$(BUILD)/luksvol.map: include/luksvol.h
+$(BUILD)/luksvol.map: $(PUBLIC_HDRS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@{ echo 'LUKSVOL_$(SO_MAJOR) {'; echo 'global:'; \
-	  $(CC) -E -P $< | grep -o '\blv_[a-z0-9_]*[[:space:]]*(' | sed 's/[[:space:]]*($$/;/' | sort -u; \
-	  echo 'local: *;'; echo '};'; } >$@
+	  cat $(PUBLIC_HDRS) | $(CC) -Iinclude -E -P - | grep -o '\blv_[a-z0-9_]*[[:space:]]*(' | \
+	  sed 's/[[:space:]]*($$/;/' | sort -u; echo 'local: *;'; echo '};'; } >$@
 
 $(BUILD)/$(SO_FILE): $(LIB_OBJS) $(BUILD)/luksvol.map $(OBJS_STAMP)
 	@echo "  LD      $@"
@@ -238,7 +241,7 @@ install: $(BUILD)/luksvol $(BUILD)/libluksvol.a $(BUILD)/$(SO_FILE)
 	install -D -m 0755 $(BUILD)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_FILE)
 	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
 	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libluksvol.so
-	install -D -m 0644 include/luksvol.h $(DESTDIR)$(INCLUDEDIR)/luksvol.h
+	for h in $(PUBLIC_HDRS); do install -D -m 0644 $$h $(DESTDIR)$(INCLUDEDIR)/$${h#include/}; done
 	install -D -m 0644 src/cli/luksvol.8 $(DESTDIR)$(MANDIR)/man8/luksvol.8
 	mkdir -p $(DESTDIR)$(PKGCONFIGDIR)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "luksvol-talos.h"
 #include "lv_features.h"
 
 #if LV_WITH_YAML

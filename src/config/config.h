@@ -3,8 +3,8 @@
  * config.h: Talos-style volume documents (VolumeConfig, UserVolumeConfig,
  * RawVolumeConfig, SwapVolumeConfig; apiVersion v1alpha1) as typed structs.
  * talos-encryption.md §1 is the schema.  The public entry points
- * (lv_config_load, lv_config_print, ...) are declared in luksvol.h; this
- * header is for src/keys, which acts on the parsed volumes.
+ * (lv_config_load, lv_config_print, ...) are declared in luksvol-talos.h;
+ * this header is for src/keys and src/talos, which act on the volumes.
  */
 #ifndef LV_CONFIG_H
 #define LV_CONFIG_H
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "luksvol.h"
+#include "luksvol-talos.h"
 
 enum lv_volume_kind {
 	LV_VOLUME_SYSTEM,		/* VolumeConfig: STATE, EPHEMERAL, ... */
@@ -65,9 +65,9 @@ struct lv_config_volume {
 	void *unused_fields;
 };
 
-/* Named lv_config_file because struct lv_config is the LUKS2 "config"
+ /* Named lv_config_file because struct lv_config is the LUKS2 "config"
  * object in src/luks2/metadata.h, and src/keys includes both headers.
- * The public API in luksvol.h must use this name too. */
+ * The public API in luksvol-talos.h must use this name too. */
 struct lv_config_file {
 	char *path;
 	struct lv_config_volume *volumes;	/* in document order */

@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#include "luksvol.h"
+#include "luksvol-talos.h"
 
 enum lv_device_content {
 	LV_CONTENT_EMPTY,

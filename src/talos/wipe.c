@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "luksvol.h"
+#include "luksvol-talos.h"
 #include "talos/device_edges.h"
 
 /* A LUKS2 header whose metadata can't be read: cryptsetup's default
