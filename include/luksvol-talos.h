@@ -47,10 +47,48 @@ void lv_config_free(struct lv_config_file **cfg);
 
 struct lv_apply_report;
 
+/*
+ * What the key sources need from the machine (talos-encryption.md §2).
+ * Every field is optional: NULL or 0 takes the default named.  The kms
+ * and tpm fields are read by those sources in builds that have them.
+ */
+struct lv_key_settings {
+	/* nodeID and kms keys: the node's UUID (Talos's SMBIOS UUID, or
+	 * META's UUIDOverride).  NULL: /sys/class/dmi/id/product_uuid,
+	 * lowercased.  Talos's entropy check applies either way. */
+	const char *node_uuid;
+	/* lockToState keys: the mounted STATE filesystem, which holds
+	 * encryption-salt.yaml.  NULL: such keys cannot be derived. */
+	const char *state_dir;
+	/* kms keys: a PEM file of CA certificates trusted for https://
+	 * endpoints besides the system roots.  NULL: the system roots. */
+	const char *kms_ca_file;
+	/* tpm keys: the TPM's TCTI ("device:/dev/tpmrm0",
+	 * "swtpm:host=127.0.0.1,port=2321").  NULL: /dev/tpmrm0, else
+	 * /dev/tpm0. */
+	const char *tpm_tcti;
+	/* tpm keys: the PEM RSA public key that signs PCR 11 policies (the
+	 * UKI's .pcrpkey).  NULL: /.extra/tpm2-pcr-public-key.pem. */
+	const char *tpm_pcr_public_key;
+	/* tpm keys: systemd-stub's signed PCR policies (.pcrsig JSON).
+	 * NULL: /.extra/tpm2-pcr-signature.json. */
+	const char *tpm_pcr_signature;
+	/* tpm keys with checkSecurebootStatusOnEnroll: the EFI variables.
+	 * NULL: /sys/firmware/efi/efivars. */
+	const char *efivars_dir;
+	/* The bound on deriving one key (a new key, or an existing keyslot's
+	 * from its token), network and TPM included, in milliseconds.  0:
+	 * 20000, the timeout Talos gives each key handler.  A source that
+	 * is still busy then fails that key with -ETIMEDOUT. */
+	unsigned key_timeout_ms;
+	/* kms keys: the bound on one KMS call, within key_timeout_ms.  0:
+	 * 10000, Talos's. */
+	unsigned kms_timeout_ms;
+};
+
 struct lv_apply_params {
 	const char *const *devices;	/* "VOLUMEID=PATH" overrides, NULL-terminated */
-	const char *node_uuid;		/* NULL: /sys/class/dmi/id/product_uuid */
-	const char *state_dir;		/* the mounted STATE, for lockToState salts */
+	struct lv_key_settings keys;	/* what the key sources read */
 	int no_activate;		/* unlock and sync, but map nothing */
 	int no_sync;			/* open and map only: no header is ever written
 					 * (no format, no recovery, no keyslot change) */

@@ -28,7 +28,15 @@ static const struct {
 	{ "same_cpu_crypt", LV_FLAG_SAME_CPU_CRYPT },
 };
 
-static const char *const kind_names[] = { "static", "nodeID", "kms", "tpm" };
+static const char *const kind_names[LV_KEY_KIND_COUNT] = {
+	[LV_KEY_STATIC] = "static", [LV_KEY_NODEID] = "nodeID", [LV_KEY_KMS] = "kms",
+	[LV_KEY_TPM] = "tpm",
+};
+
+const char *lv_key_kind_name(enum lv_key_kind kind)
+{
+	return (unsigned)kind < LV_KEY_KIND_COUNT && kind_names[kind] ? kind_names[kind] : "unknown";
+}
 
 int cfg_encryption_zero(const struct cfg_encryption *enc)
 {
@@ -132,7 +140,7 @@ static void note_kinds(struct cfg_ctx *ctx, const struct cfg_key *key)
 
 	if (kind < 0 || key->kinds == (1u << kind))
 		return;
-	for (int other = kind + 1; other <= LV_KEY_TPM; other++)
+	for (int other = kind + 1; other < LV_KEY_KIND_COUNT; other++)
 		if (key->kinds & (1u << other))
 			cfg_notice(ctx, key->kind_marks[other],
 				   "key at slot %lld sets both %s and %s; %s is used, as in Talos",

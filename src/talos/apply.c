@@ -355,9 +355,8 @@ static void init_run(struct lv_volume_run *run, const struct lv_config_volume *c
 	memset(run, 0, sizeof(*run));
 	run->params = params;
 	run->report = vol;
+	run->keys.settings = &params->keys;
 	run->keys.volume_id = config->volume_id;
-	run->keys.node_uuid_override = params->node_uuid;
-	run->keys.state_dir = params->state_dir;
 	run->keys.may_create_salt = !params->dry_run;
 	run->opened_slot = -1;
 	memset(vol, 0, sizeof(*vol));
@@ -372,10 +371,11 @@ static void report_salt(struct lv_volume_run *run)
 
 	if (run->keys.salt_created && lv_state_salt_fingerprint(run->keys.salt, fingerprint) == 0)
 		lv_apply_step(run->report, LV_STEP_SALT, LV_STEP_DONE, -1, NULL,
-			      "%s/%s (checksum %s)", run->keys.state_dir, LV_STATE_SALT_FILE, fingerprint);
+			      "%s/%s (checksum %s)", run->params->keys.state_dir, LV_STATE_SALT_FILE,
+			      fingerprint);
 	else if (run->keys.salt_planned)
 		lv_apply_step(run->report, LV_STEP_SALT, LV_STEP_PLANNED, -1, NULL, "%s/%s",
-			      run->keys.state_dir, LV_STATE_SALT_FILE);
+			      run->params->keys.state_dir, LV_STATE_SALT_FILE);
 }
 
 static void apply_volume(const struct lv_config_volume *config, const struct lv_apply_params *params,

@@ -22,11 +22,12 @@ struct lv_pbkdf_params lv_slot_pbkdf(const struct lv_apply_params *params)
 int lv_plan_derive_new(struct lv_volume_run *run, const struct lv_config_key *key,
 		       struct lv_secret **passphrase, char **token_json, struct lv_err *err)
 {
+	const char *state_dir = run->params->keys.state_dir;
 	int r = lv_key_derive_new(key, &run->keys, passphrase, token_json, err);
 
 	/* Planning only: a missing salt is one apply would create. */
-	if (r == -ENOENT && run->params->dry_run && key->lock_to_state && run->keys.state_dir &&
-	    access(run->keys.state_dir, W_OK) == 0) {
+	if (r == -ENOENT && run->params->dry_run && key->lock_to_state && state_dir &&
+	    access(state_dir, W_OK) == 0) {
 		run->keys.salt_planned = 1;
 		return 0;
 	}

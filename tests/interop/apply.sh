@@ -522,6 +522,35 @@ test_device_options() {
 	t_same apply/duplicate-device-unchanged "$(digest "$IMG")" "$before"
 }
 
+# kms and tpm keys: parsed, planned and reported, never guessed (their
+# sources are not written yet); a build without them (the static build:
+# WITH_KMS=0 WITH_TPM=0) names the flag.
+test_kinds_without_source() {
+	local static=$LV_TOP/$BUILD/luksvol-static cfg before kms tpm
+	cfg=$(config nosource "$STATIC0" '    - slot: 2
+      kms:
+        endpoint: kms.example:4050' '    - slot: 3
+      tpm: {}')
+	new_image "$IMG"
+	before=$(digest "$IMG")
+	kms="u-data: cannot add keyslot 2 (kms): slot 2: kms keys are not supported by this build"
+	tpm="u-data: cannot add keyslot 3 (tpm): slot 3: tpm keys are not supported by this build"
+	t_expect apply/kinds-without-source 0 apply --dry-run -f "$cfg"
+	grep -qx "$kms" "$LV_WORK/last.out" && grep -qx "$tpm" "$LV_WORK/last.out" &&
+		t_pass apply/kinds-without-source-report ||
+		t_fail apply/kinds-without-source-report "$(cat "$LV_WORK/last.out")"
+	if [ ! -x "$static" ]; then
+		t_fail apply/kinds-left-out "no $static: make static builds it"
+		return
+	fi
+	t_expect apply/kinds-left-out 0 "$static" apply --dry-run --device "u-data=$IMG" --no-activate \
+		-f "$cfg"
+	grep -qx "$kms (built with WITH_KMS=0)" "$LV_WORK/last.out" &&
+		grep -qx "$tpm (built with WITH_TPM=0)" "$LV_WORK/last.out" &&
+		t_pass apply/kinds-left-out-report || t_fail apply/kinds-left-out-report "$(cat "$LV_WORK/last.out")"
+	t_same apply/kinds-without-source-unchanged "$(digest "$IMG")" "$before"
+}
+
 test_format
 test_json_report
 test_rotation
@@ -537,3 +566,4 @@ test_confirm_on_terminal
 test_salt_not_regular
 test_salt_creation_race
 test_device_options
+test_kinds_without_source

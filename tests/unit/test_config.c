@@ -86,15 +86,15 @@ static void test_typed_values(void **state)
 	assert_int_equal(enc->keys[0].slot, 3);
 	assert_int_equal(enc->keys[0].kind, LV_KEY_STATIC);
 	assert_true(enc->keys[0].lock_to_state);
-	assert_int_equal(enc->keys[0].static_passphrase->len, 3);
-	assert_memory_equal(enc->keys[0].static_passphrase->bytes, "a\0b", 3);
+	assert_int_equal(enc->keys[0].static_key.passphrase->len, 3);
+	assert_memory_equal(enc->keys[0].static_key.passphrase->bytes, "a\0b", 3);
 	assert_int_equal(enc->keys[0].line, 6);
 	assert_int_equal(enc->keys[0].column, 7);
 	assert_int_equal(enc->keys[1].kind, LV_KEY_TPM);
-	assert_int_equal(enc->keys[1].tpm_pcr_count, 1);
-	assert_int_equal(enc->keys[1].tpm_pcrs[0], 7);
-	assert_int_equal(enc->keys[2].tpm_pcr_count, 0);
-	assert_true(enc->keys[2].tpm_check_secureboot);
+	assert_int_equal(enc->keys[1].tpm.pcr_count, 1);
+	assert_int_equal(enc->keys[1].tpm.pcrs[0], 7);
+	assert_int_equal(enc->keys[2].tpm.pcr_count, 0);
+	assert_true(enc->keys[2].tpm.check_secureboot);
 	/* static wins over kms, as in Talos. */
 	assert_int_equal(enc->keys[3].kind, LV_KEY_STATIC);
 
