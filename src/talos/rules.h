@@ -5,6 +5,6 @@
 
 #include "luksvol.h"
 
-int lv_talos_header_check(const struct lv_device *dev, struct lv_err *err);
+int lv_talos_header_check(struct lv_device *dev, struct lv_err *err);
 
 #endif

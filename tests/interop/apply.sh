@@ -551,6 +551,36 @@ test_kinds_without_source() {
 	t_same apply/kinds-without-source-unchanged "$(digest "$IMG")" "$before"
 }
 
+# Talos's header rules, read from the header's JSON: a data segment or a
+# keyslot area in a cipher Talos does not use is refused before any key is
+# tried, and nothing is written.
+test_talos_rules() {
+	local cfg before
+	cfg=$(config rules "$STATIC0")
+	new_image "$IMG"
+	cryptsetup luksFormat -q --type luks2 --cipher aes-cbc-essiv:sha256 --key-size 256 \
+		--keyslot-cipher aes-xts-plain64 --keyslot-key-size 512 \
+		--pbkdf argon2id --pbkdf-memory 32 --pbkdf-force-iterations 4 \
+		--key-file "$(keyfile s0 'alpha one')" "$IMG"
+	before=$(digest "$IMG")
+	t_expect apply/rules-segment-cipher 1 apply -f "$cfg"
+	grep -q "segment 0: encryption aes-cbc-essiv:sha256 is not a Talos cipher" "$LV_WORK/last.err" &&
+		t_pass apply/rules-segment-cipher-message ||
+		t_fail apply/rules-segment-cipher-message "$(cat "$LV_WORK/last.err")"
+	t_same apply/rules-segment-cipher-unchanged "$(digest "$IMG")" "$before"
+	new_image "$IMG"
+	apply -f "$cfg" >/dev/null 2>&1
+	cryptsetup luksAddKey -q --pbkdf argon2id --pbkdf-memory 32 --pbkdf-force-iterations 4 \
+		--keyslot-cipher aes-cbc-essiv:sha256 --keyslot-key-size 256 --key-slot 4 \
+		--key-file "$DIR/s0.key" "$IMG" "$(keyfile oob 'out of band')"
+	before=$(digest "$IMG")
+	t_expect apply/rules-keyslot-cipher 1 apply -f "$cfg"
+	grep -q "keyslot 4: area.encryption aes-cbc-essiv:sha256 is not a Talos cipher" "$LV_WORK/last.err" &&
+		t_pass apply/rules-keyslot-cipher-message ||
+		t_fail apply/rules-keyslot-cipher-message "$(cat "$LV_WORK/last.err")"
+	t_same apply/rules-keyslot-cipher-unchanged "$(digest "$IMG")" "$before"
+}
+
 test_format
 test_json_report
 test_rotation
@@ -567,3 +597,4 @@ test_salt_not_regular
 test_salt_creation_race
 test_device_options
 test_kinds_without_source
+test_talos_rules
