@@ -169,6 +169,18 @@ test_no_key_opens() {
 	t_same apply/no-key-opens-unchanged "$(digest "$IMG")" "$before"
 }
 
+# apply_refused NAME WANT_RC MESSAGE ARGS...: apply ARGS exits WANT_RC,
+# says MESSAGE (a grep pattern) on stderr and leaves IMG byte-identical.
+apply_refused() {
+	local name=$1 want=$2 message=$3 before
+	shift 3
+	before=$(digest "$IMG")
+	t_expect "$name" "$want" apply "$@"
+	grep -q -- "$message" "$LV_WORK/last.err" && t_pass "$name-message" ||
+		t_fail "$name-message" "$(cat "$LV_WORK/last.err")"
+	t_same "$name-unchanged" "$(digest "$IMG")" "$before"
+}
+
 # refused NAME: apply must refuse IMG (exit 4) and leave it byte-identical.
 refused() {
 	local cfg before
@@ -369,11 +381,7 @@ test_no_sync() {
 	t_expect apply/no-sync-damaged-copy 0 apply --no-sync -f "$cfg"
 	t_same apply/no-sync-no-recovery "$(digest "$IMG")" "$before"
 	new_image "$IMG"
-	before=$(digest "$IMG")
-	t_expect apply/no-sync-empty 4 apply --no-sync -f "$cfg"
-	t_same apply/no-sync-never-formats "$(digest "$IMG")" "$before"
-	grep -q "never formats" "$LV_WORK/last.err" && t_pass apply/no-sync-empty-message ||
-		t_fail apply/no-sync-empty-message "$(cat "$LV_WORK/last.err")"
+	apply_refused apply/no-sync-empty 4 "never formats" --no-sync -f "$cfg"
 }
 
 # on_tty NAME WANT_RC ANSWER ARGS...: apply on a terminal, ANSWER typed at
@@ -555,30 +563,22 @@ test_kinds_without_source() {
 # keyslot area in a cipher Talos does not use is refused before any key is
 # tried, and nothing is written.
 test_talos_rules() {
-	local cfg before
+	local cfg
 	cfg=$(config rules "$STATIC0")
 	new_image "$IMG"
 	cryptsetup luksFormat -q --type luks2 --cipher aes-cbc-essiv:sha256 --key-size 256 \
 		--keyslot-cipher aes-xts-plain64 --keyslot-key-size 512 \
 		--pbkdf argon2id --pbkdf-memory 32 --pbkdf-force-iterations 4 \
 		--key-file "$(keyfile s0 'alpha one')" "$IMG"
-	before=$(digest "$IMG")
-	t_expect apply/rules-segment-cipher 1 apply -f "$cfg"
-	grep -q "segment 0: encryption aes-cbc-essiv:sha256 is not a Talos cipher" "$LV_WORK/last.err" &&
-		t_pass apply/rules-segment-cipher-message ||
-		t_fail apply/rules-segment-cipher-message "$(cat "$LV_WORK/last.err")"
-	t_same apply/rules-segment-cipher-unchanged "$(digest "$IMG")" "$before"
+	apply_refused apply/rules-segment-cipher 1 \
+		"segment 0: encryption aes-cbc-essiv:sha256 is not a Talos cipher" -f "$cfg"
 	new_image "$IMG"
 	apply -f "$cfg" >/dev/null 2>&1
 	cryptsetup luksAddKey -q --pbkdf argon2id --pbkdf-memory 32 --pbkdf-force-iterations 4 \
 		--keyslot-cipher aes-cbc-essiv:sha256 --keyslot-key-size 256 --key-slot 4 \
 		--key-file "$DIR/s0.key" "$IMG" "$(keyfile oob 'out of band')"
-	before=$(digest "$IMG")
-	t_expect apply/rules-keyslot-cipher 1 apply -f "$cfg"
-	grep -q "keyslot 4: area.encryption aes-cbc-essiv:sha256 is not a Talos cipher" "$LV_WORK/last.err" &&
-		t_pass apply/rules-keyslot-cipher-message ||
-		t_fail apply/rules-keyslot-cipher-message "$(cat "$LV_WORK/last.err")"
-	t_same apply/rules-keyslot-cipher-unchanged "$(digest "$IMG")" "$before"
+	apply_refused apply/rules-keyslot-cipher 1 \
+		"keyslot 4: area.encryption aes-cbc-essiv:sha256 is not a Talos cipher" -f "$cfg"
 }
 
 test_format

@@ -53,16 +53,8 @@ int openat(int dir_fd, const char *path, int flags, ...)
 	return r;
 }
 
-int openat64(int dir_fd, const char *path, int flags, ...)
-{
-	va_list ap;
-	int r;
-
-	va_start(ap, flags);
-	r = open_at(dir_fd, path, flags, ap);
-	va_end(ap);
-	return r;
-}
+/* glibc's other name for it. */
+int openat64(int dir_fd, const char *path, int flags, ...) __attribute__((alias("openat")));
 
 static int is_temp_salt(const char *path)
 {
