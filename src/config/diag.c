@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "config/cfg_internal.h"
 
 /* Takes text (NULL: the allocation failed). */
@@ -130,33 +131,6 @@ void cfg_ctx_release(struct cfg_ctx *ctx)
 	diags_release(&ctx->notices);
 }
 
-/* The length of the UTF-8 sequence at text (at most len bytes), or 0
- * when it is not one (a stray, overlong or surrogate byte sequence). */
-static size_t utf8_sequence(const unsigned char *text, size_t len)
-{
-	unsigned char c = text[0];
-	size_t need = c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3 :
-		      c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-	unsigned char low = 0x80, high = 0xbf;
-
-	if (need == 0 || need > len)
-		return 0;
-	if (c == 0xe0)
-		low = 0xa0;
-	else if (c == 0xed)
-		high = 0x9f;
-	else if (c == 0xf0)
-		low = 0x90;
-	else if (c == 0xf4)
-		high = 0x8f;
-	if (text[1] < low || text[1] > high)
-		return 0;
-	for (size_t i = 2; i < need; i++)
-		if (text[i] < 0x80 || text[i] > 0xbf)
-			return 0;
-	return need;
-}
-
 /* How many bytes at p may be printed as they are: a printable ASCII byte
  * other than the backslash, or a UTF-8 sequence that is not a C1 control
  * (U+0080..U+009F, 8-bit CSI among them); 0 when p[0] must be escaped. */
@@ -166,7 +140,7 @@ static size_t printable_run(const unsigned char *p, size_t len)
 
 	if (p[0] < 0x80)
 		return p[0] >= 0x20 && p[0] != 0x7f && p[0] != '\\';
-	n = utf8_sequence(p, len);
+	n = lv_utf8_sequence(p, len);
 	return n == 2 && p[0] == 0xc2 && p[1] <= 0x9f ? 0 : n;
 }
 
