@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/constants.h"
 #include "config/config.h"
 #include "luksvol-talos.h"
 
@@ -19,7 +20,6 @@
 #define LV_STATE_SALT_LEN 32	/* Talos's DiskEncryptionSaltSize */
 #define LV_STATE_SALT_FILE "encryption-salt.yaml"
 #define LV_KEY_TIMEOUT_MS 20000	/* Talos's per key handler timeout */
-#define LV_KEY_SLOTS 32		/* a configured key's slot is 0..31 */
 
 struct lv_keysrc_ops;
 
@@ -35,8 +35,8 @@ struct lv_key_context {
 	int salt_created;		/* this run wrote encryption-salt.yaml */
 	int salt_planned;		/* --dry-run: it would */
 	uint64_t deadline_ms;		/* of the derivation under way (CLOCK_MONOTONIC) */
-	void *states[LV_KEY_SLOTS];	/* each slot's source state, made on first use */
-	const struct lv_keysrc_ops *state_ops[LV_KEY_SLOTS];	/* whose state it is */
+	void *states[LV_KEYSLOT_COUNT];	/* each slot's source state, made on first use */
+	const struct lv_keysrc_ops *state_ops[LV_KEYSLOT_COUNT];	/* whose state it is */
 };
 
 /* A source's result when a slot's token is missing or of another type:

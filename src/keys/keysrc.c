@@ -85,7 +85,7 @@ static int slot_state(const struct lv_keysrc_ops *ops, const struct lv_config_ke
 	int slot = key->slot, r = 0;
 
 	*state = NULL;
-	if (slot < 0 || slot >= LV_KEY_SLOTS)
+	if (slot < 0 || slot >= LV_KEYSLOT_COUNT)
 		return lv_err_set(err, -EINVAL, "slot %d: out of range (0-31)", slot);
 	if (ctx->state_ops[slot] == ops) {
 		*state = ctx->states[slot];
@@ -291,7 +291,7 @@ int lv_key_derive_existing(const struct lv_config_key *key, struct lv_key_contex
 
 void lv_key_context_release(struct lv_key_context *ctx)
 {
-	for (int slot = 0; slot < LV_KEY_SLOTS; slot++) {
+	for (int slot = 0; slot < LV_KEYSLOT_COUNT; slot++) {
 		if (ctx->state_ops[slot] && ctx->state_ops[slot]->fini)
 			ctx->state_ops[slot]->fini(ctx->states[slot]);
 		ctx->state_ops[slot] = NULL;

@@ -43,7 +43,7 @@ static void order_volumes(const struct lv_config_file *cfg, size_t *order)
 static void sort_keys(struct lv_volume_run *run, const struct lv_config_encryption *enc)
 {
 	run->key_count = 0;
-	for (size_t i = 0; i < enc->key_count && run->key_count < 32; i++) {
+	for (size_t i = 0; i < enc->key_count && run->key_count < LV_KEYSLOT_COUNT; i++) {
 		size_t at = run->key_count++;
 		while (at > 0 && run->sorted_keys[at - 1]->slot > enc->keys[i].slot) {
 			run->sorted_keys[at] = run->sorted_keys[at - 1];

@@ -17,7 +17,7 @@ struct lv_volume_run {
 	const struct lv_apply_params *params;
 	struct lv_apply_volume *report;
 	struct lv_key_context keys;
-	const struct lv_config_key *sorted_keys[32];
+	const struct lv_config_key *sorted_keys[LV_KEYSLOT_COUNT];
 	size_t key_count;
 	struct lv_device *dev;
 	struct lv_secret *volume_key;

@@ -141,7 +141,7 @@ void lv_sync_keys(struct lv_volume_run *run)
 	for (size_t i = 0; i < run->key_count; i++)
 		if (run->sorted_keys[i]->slot != run->opened_slot)
 			sync_configured_key(run, run->sorted_keys[i]);
-	for (int slot = 0; slot < 32; slot++)
+	for (int slot = 0; slot < LV_KEYSLOT_COUNT; slot++)
 		if (slot != run->opened_slot && !slot_configured(run, slot) &&
 		    lv_keyslot_exists(run->dev, slot))
 			remove_unconfigured(run, slot);
