@@ -18,7 +18,7 @@ SO_MAJOR := 0
 # Feature flags: 1 builds a feature, 0 leaves out its sources (by the
 # directory or file names below), its verbs and its library.  A static
 # build is the minimal one an initramfs carries: it leaves out TPM, KMS,
-# clevis and libblkid (src/keys/device_edges.h stands in) unless asked for
+# clevis and libblkid (src/talos/device_edges.h stands in) unless asked for
 # them.
 ifeq ($(STATIC),1)
 WITH_TPM ?= 0
@@ -41,7 +41,8 @@ KMS_SRCS := $(wildcard src/kms/*.c src/*/*kms*.c)
 CLEVIS_SRCS := $(wildcard src/clevis/*.c src/*/*clevis*.c) src/crypto/shamir.c
 # Without YAML only the plain verbs remain: no volume config, no Talos keys
 # (whose state salt is YAML too), no apply, wipe or config check/show.
-YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/cli/cmd_config.c src/cli/cmd_apply.c \
+YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/talos/*.c src/cli/cmd_config.c \
+	src/cli/cmd_apply.c \
 	src/cli/cmd_wipe.c)
 OFF_SRCS := $(if $(filter 0,$(WITH_TPM)),$(TPM_SRCS)) $(if $(filter 0,$(WITH_KMS)),$(KMS_SRCS)) \
 	$(if $(filter 0,$(WITH_CLEVIS)),$(CLEVIS_SRCS)) $(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))
@@ -83,9 +84,9 @@ CFLAGS_SAN := $(CFLAGS_BASE) -O1 -g -fno-omit-frame-pointer \
 LDFLAGS_SAN := -fsanitize=address,undefined
 
 CRYPTO_BACKENDS := $(wildcard src/crypto/backend_*.c)
-LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS) $(OFF_SRCS),$(wildcard src/luks2/*.c src/crypto/*.c \
-	src/dm/*.c src/keys/*.c src/config/*.c src/meta/*.c src/tpm/*.c src/kms/*.c \
-	src/clevis/*.c)) src/crypto/backend_$(CRYPTO).c
+LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS) $(OFF_SRCS),$(wildcard src/base/*.c src/luks2/*.c \
+	src/crypto/*.c src/dm/*.c src/keys/*.c src/talos/*.c src/config/*.c src/meta/*.c src/tpm/*.c \
+	src/kms/*.c src/clevis/*.c)) src/crypto/backend_$(CRYPTO).c
 CLI_SRCS := $(filter-out $(OFF_SRCS),$(wildcard src/cli/*.c))
 HDRS := $(wildcard include/*.h src/*/*.h)
 
@@ -150,15 +151,18 @@ $(BUILD)/luksvol: $(CLI_OBJS) $(BUILD)/libluksvol.a $(OBJS_STAMP)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS_OPT) -o $@ $(CLI_OBJS) $(BUILD)/libluksvol.a $(PKG_LIBS)
 
-# The shared library exports what include/luksvol.h declares, nothing else.
+# The shared library exports what the public headers declare, nothing
+# else: include/luksvol.h, and include/luksvol-talos.h (the Talos calls)
+# in a WITH_YAML=1 build.
 SO_NAME := libluksvol.so.$(SO_MAJOR)
 SO_FILE := libluksvol.so.$(LV_VERSION)
+PUBLIC_HDRS := include/luksvol.h $(call on,$(WITH_YAML),include/luksvol-talos.h)
 
-$(BUILD)/luksvol.map: include/luksvol.h
+$(BUILD)/luksvol.map: $(PUBLIC_HDRS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@{ echo 'LUKSVOL_$(SO_MAJOR) {'; echo 'global:'; \
-	  $(CC) -E -P $< | grep -o '\blv_[a-z0-9_]*[[:space:]]*(' | sed 's/[[:space:]]*($$/;/' | sort -u; \
-	  echo 'local: *;'; echo '};'; } >$@
+	  cat $(PUBLIC_HDRS) | $(CC) -Iinclude -E -P - | grep -o '\blv_[a-z0-9_]*[[:space:]]*(' | \
+	  sed 's/[[:space:]]*($$/;/' | sort -u; echo 'local: *;'; echo '};'; } >$@
 
 $(BUILD)/$(SO_FILE): $(LIB_OBJS) $(BUILD)/luksvol.map $(OBJS_STAMP)
 	@echo "  LD      $@"
@@ -255,7 +259,7 @@ install: $(BUILD)/luksvol $(BUILD)/libluksvol.a $(BUILD)/$(SO_FILE)
 	install -D -m 0755 $(BUILD)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_FILE)
 	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
 	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libluksvol.so
-	install -D -m 0644 include/luksvol.h $(DESTDIR)$(INCLUDEDIR)/luksvol.h
+	for h in $(PUBLIC_HDRS); do install -D -m 0644 $$h $(DESTDIR)$(INCLUDEDIR)/$${h#include/}; done
 	install -D -m 0644 src/cli/luksvol.8 $(DESTDIR)$(MANDIR)/man8/luksvol.8
 	mkdir -p $(DESTDIR)$(PKGCONFIGDIR)
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \

@@ -40,7 +40,7 @@ enum cli_opt {
 	OPT_READONLY, OPT_ALLOW_DISCARDS, OPT_SAME_CPU_CRYPT, OPT_SUBMIT_FROM_CRYPT_CPUS,
 	OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE, OPT_PERSISTENT, OPT_DISABLE_KEYRING,
 	OPT_DEFERRED,
-	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_DRY_RUN, OPT_YES,
+	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES,
 	OPT_COUNT
 };
 
@@ -87,6 +87,7 @@ struct cli_opts {
 	const char *node_uuid;
 	const char *state_dir;
 	int no_activate;
+	int no_sync;
 	int dry_run;
 	unsigned char given[OPT_COUNT];	/* which options the command line named */
 	const char *positional[CLI_POSITIONAL_MAX];

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "luksvol-talos.h"
 
 static int load_config(const struct cli_opts *opts, struct lv_config_file **cfg)
 {

@@ -107,6 +107,8 @@ static const struct cli_option cli_options[] = {
 	{ "state-dir", required_argument, 0, OPT_STATE_DIR, "DIR",
 	  "where encryption-salt.yaml lives" },
 	{ "no-activate", no_argument, 0, OPT_NO_ACTIVATE, NULL, "unlock and sync, map nothing" },
+	{ "no-sync", no_argument, 0, OPT_NO_SYNC, NULL,
+	  "open and map only: never change a header (rescue)" },
 	{ "dry-run", no_argument, 0, OPT_DRY_RUN, NULL, "print the plan, write nothing" },
 	{ "yes", no_argument, 0, OPT_YES, NULL, "ask for no confirmation" },
 	{ NULL, 0, 0, OPT_END, NULL, NULL },
@@ -380,6 +382,7 @@ static int set_option(const struct cli_option *o, const char *arg, struct cli_op
 	case OPT_NODE_UUID: opts->node_uuid = arg; return 0;
 	case OPT_STATE_DIR: opts->state_dir = arg; return 0;
 	case OPT_NO_ACTIVATE: opts->no_activate = 1; return 0;
+	case OPT_NO_SYNC: opts->no_sync = 1; return 0;
 	case OPT_DRY_RUN: opts->dry_run = 1; return 0;
 	default: break;
 	}

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/secret.h"
 #include "luksvol.h"
 
 #define LV_HASH_MAX_BYTES 64
@@ -86,13 +87,7 @@ void lv_sector_cipher_free(struct lv_sector_cipher *cipher);
 /* Cryptographically strong random bytes. */
 int lv_random(void *out, size_t len);
 
-/* Wipe memory in a way the compiler cannot drop. */
-void lv_wipe(void *p, size_t len);
-
-/* Constant-time equality: 1 when equal, 0 otherwise. */
-int lv_memeq(const void *a, const void *b, size_t len);
-
-/* Secret buffers (struct lv_secret, lv_secret_new/dup/free) are declared
- * in luksvol.h: they are part of the public API. */
+/* lv_wipe and lv_memeq: base/secret.h; the secret buffers (struct
+ * lv_secret, lv_secret_new/dup/free) are public API, in luksvol.h. */
 
 #endif

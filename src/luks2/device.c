@@ -155,20 +155,55 @@ int lv_device_new(struct lv_device **dev, struct lv_storage *storage, int writab
 	return r;
 }
 
-static int device_open(struct lv_device **dev, struct lv_storage *storage, unsigned flags,
-		       struct lv_err *err)
+int lv_device_adopt(struct lv_device **dev, struct lv_device_hold **hold, struct lv_err *err)
 {
-	int writable = !!(flags & LV_LOAD_WRITABLE);
-	int r = lv_device_new(dev, storage, writable, err);
+	*dev = NULL;
+	if (!hold || !*hold)
+		return lv_err_set(err, -EINVAL, "no device held");
+	*dev = calloc(1, sizeof(**dev));
+	if (!*dev) {
+		lv_device_hold_release(hold);
+		return lv_err_set(err, -ENOMEM, "out of memory");
+	}
+	(*dev)->storage = (*hold)->storage;
+	(*dev)->lock = (*hold)->lock;
+	free(*hold);
+	*hold = NULL;
+	return 0;
+}
 
-	if (r < 0)
-		return r;
-	r = device_load(*dev, err);
-	if (r == 0 && writable)
+/* Reads both copies into a new device; a writable one recovers a bad copy. */
+static int device_read_new(struct lv_device **dev, unsigned flags, struct lv_err *err)
+{
+	int r = device_load(*dev, err);
+
+	if (r == 0 && (flags & LV_LOAD_WRITABLE))
 		r = lv_device_recover(*dev, !!(flags & LV_LOAD_REPAIR), err);
 	if (r < 0)
 		lv_device_free(dev);
 	return r;
+}
+
+static int device_open(struct lv_device **dev, struct lv_storage *storage, unsigned flags,
+		       struct lv_err *err)
+{
+	int r = lv_device_new(dev, storage, !!(flags & LV_LOAD_WRITABLE), err);
+
+	return r < 0 ? r : device_read_new(dev, flags, err);
+}
+
+int lv_device_load_held(struct lv_device_hold **hold, unsigned flags, struct lv_device **dev,
+			struct lv_err *err)
+{
+	int r;
+
+	*dev = NULL;
+	if ((flags & LV_LOAD_WRITABLE) && !(*hold)->storage->writable) {
+		lv_device_hold_release(hold);
+		return lv_err_set(err, -EINVAL, "a writable load needs a writable hold");
+	}
+	r = lv_device_adopt(dev, hold, err);
+	return r < 0 ? r : device_read_new(dev, flags, err);
 }
 
 int lv_device_load(struct lv_device **dev, const char *path, unsigned flags,

@@ -20,6 +20,16 @@ struct lv_device {
 	char warnings[LV_WARNINGS_MAX];
 };
 
+/* hold.c: what lv_device_hold took, before a device is made of it. */
+struct lv_device_hold {
+	struct lv_storage *storage;
+	struct lv_lock lock;
+};
+
+/* An empty device over a hold's storage and lock (taken over, *hold is
+ * NULL afterwards, also on failure); nothing is read yet. */
+int lv_device_adopt(struct lv_device **dev, struct lv_device_hold **hold, struct lv_err *err);
+
 /* An empty device over storage (taken over), locked for writing or
  * reading; nothing is read yet. */
 int lv_device_new(struct lv_device **dev, struct lv_storage *storage, int writable,

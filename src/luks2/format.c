@@ -232,17 +232,6 @@ static int wipe_header_areas(struct lv_device *dev, const struct layout *lay, st
 	return lv_keyslot_wipe_area(dev, 2 * lay->metadata_bytes, lay->keyslots_bytes, err);
 }
 
-/* Takes st into a new, empty device locked for writing. */
-static int device_for_format(struct lv_storage *st, struct lv_device **dev, struct lv_err *err)
-{
-	int r = lv_device_new(dev, st, 1, err);
-
-	if (r == 0 && (r = lv_storage_size(st, &(*dev)->device_bytes)) < 0) {
-		lv_err_set(err, r, "%s: cannot get its size", st->name);
-		lv_device_free(dev);
-	}
-	return r;
-}
 
 static int format_device(struct lv_device *dev, const struct lv_format_params *p,
 			 const struct lv_secret *passphrase, struct lv_err *err)
@@ -297,21 +286,49 @@ out:
 	return r;
 }
 
-int lv_format_storage(struct lv_storage *st, const struct lv_format_params *params,
-		      const struct lv_secret *passphrase, struct lv_device **dev_out,
-		      struct lv_err *err)
+/* Formats dev, new and locked for writing; hands it to *dev_out or frees it. */
+static int format_new_device(struct lv_device *dev, const struct lv_format_params *params,
+			     const struct lv_secret *passphrase, struct lv_device **dev_out,
+			     struct lv_err *err)
 {
-	struct lv_device *dev;
-	int r = device_for_format(st, &dev, err);
+	int r = lv_storage_size(dev->storage, &dev->device_bytes);
 
 	if (r < 0)
-		return r;
-	r = format_device(dev, params, passphrase, err);
+		r = lv_err_set(err, r, "%s: cannot get its size", dev->storage->name);
+	else
+		r = format_device(dev, params, passphrase, err);
 	if (r < 0 || !dev_out)
 		lv_device_free(&dev);
 	else
 		*dev_out = dev;
 	return r;
+}
+
+int lv_format_storage(struct lv_storage *st, const struct lv_format_params *params,
+		      const struct lv_secret *passphrase, struct lv_device **dev_out,
+		      struct lv_err *err)
+{
+	struct lv_device *dev;
+	int r = lv_device_new(&dev, st, 1, err);
+
+	return r < 0 ? r : format_new_device(dev, params, passphrase, dev_out, err);
+}
+
+int lv_format_held(struct lv_device_hold **hold, const struct lv_format_params *params,
+		   const struct lv_secret *passphrase, struct lv_device **dev_out,
+		   struct lv_err *err)
+{
+	struct lv_device *dev;
+	int r;
+
+	if (dev_out)
+		*dev_out = NULL;
+	if (*hold && !(*hold)->storage->writable) {
+		lv_device_hold_release(hold);
+		return lv_err_set(err, -EINVAL, "format needs a writable hold");
+	}
+	r = lv_device_adopt(&dev, hold, err);
+	return r < 0 ? r : format_new_device(dev, params, passphrase, dev_out, err);
 }
 
 int lv_format(const char *path, const struct lv_format_params *params,

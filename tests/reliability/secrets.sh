@@ -1,6 +1,6 @@
 #!/bin/bash
 # secrets.sh: secret hygiene.  Passphrases and volume keys must not reach a
-# core dump (they live in mlocked MADV_DONTDUMP pages, src/crypto/secret.c),
+# core dump (they live in mlocked MADV_DONTDUMP pages, src/base/secret.c),
 # argv, or error messages; --keyfile-size must cut the key file exactly.
 set -u
 source "$(dirname "$0")/../lib.sh"

@@ -17,8 +17,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keys/apply.h"
-#include "keys/device_edges.h"
+#include "talos/volume_device.h"
+#include "talos/device_edges.h"
 
 #if LV_WITH_BLKID
 static int read_sysfs_int(const char *path, long *value)
@@ -156,11 +156,9 @@ int lv_partition_find(const char *label, char *path, size_t path_size, struct lv
 	}
 	closedir(dir);
 	if (matches == 0)
-		return lv_err_set(err, -ENODEV, "no partition named %s (pass --device %s=PATH)", label,
-				  label);
+		return lv_err_set(err, -ENODEV, "no partition is named %s", label);
 	if (matches > 1)
-		return lv_err_set(err, -EINVAL, "%d partitions are named %s: pass --device %s=PATH",
-				  matches, label, label);
+		return lv_err_set(err, -EINVAL, "%d partitions are named %s", matches, label);
 	snprintf(path, path_size, "%s", first);
 	return 0;
 }
@@ -212,15 +210,15 @@ static int blkid_content(int fd, char *type, size_t type_size)
 }
 #endif
 
-int lv_device_content(const char *path, enum lv_device_content *content, char *other_type,
-		      size_t other_type_size, struct lv_err *err)
+int lv_device_content(struct lv_device_hold *hold, const char *path,
+		      enum lv_device_content *content, char *other_type, size_t other_type_size,
+		      struct lv_err *err)
 {
 	enum lv_luks_version version;
-	int fd, found;
-	int r = lv_probe(path, &version, err);
+	int found = lv_device_hold_probe(hold, &version);
 
-	if (r < 0)
-		return r;
+	if (found < 0)
+		return lv_err_set(err, found, "%s: cannot probe for a LUKS header", path);
 	if (version == LV_LUKS2) {
 		*content = LV_CONTENT_LUKS2;
 		return 0;
@@ -230,11 +228,7 @@ int lv_device_content(const char *path, enum lv_device_content *content, char *o
 		snprintf(other_type, other_type_size, "LUKS1");
 		return 0;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return lv_err_set(err, -errno, "%s: cannot open: %s", path, strerror(errno));
-	found = blkid_content(fd, other_type, other_type_size);
-	close(fd);
+	found = blkid_content(lv_device_hold_fd(hold), other_type, other_type_size);
 	if (found < 0)
 		return lv_err_set(err, found, "%s: cannot probe for signatures", path);
 	*content = found ? LV_CONTENT_OTHER : LV_CONTENT_EMPTY;

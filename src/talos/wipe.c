@@ -16,8 +16,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "keys/apply.h"
-#include "keys/device_edges.h"
+#include "luksvol-talos.h"
+#include "talos/device_edges.h"
 
 /* A LUKS2 header whose metadata can't be read: cryptsetup's default
  * header area (16 MiB: both copies and the keyslots). */

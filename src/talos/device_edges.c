@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "keys/device_edges.h"
+#include "talos/device_edges.h"
 
 #define CHUNK_BYTES (64 * 1024)
 

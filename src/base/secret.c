@@ -5,7 +5,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "crypto/crypto.h"
+#include "base/secret.h"
 
 /* The public struct comes first so a struct lv_secret * converts back. */
 struct secret_mapping {

@@ -1,10 +1,38 @@
 /* SPDX-License-Identifier: ISC */
 /* report.c: apply's report, one line per volume and action, or JSON. */
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
-#include "keys/apply.h"
+#include "keys/keys.h"
+#include "talos/report.h"
+
+void lv_apply_step(struct lv_apply_volume *vol, enum lv_step_action action,
+		   enum lv_step_status status, int slot, const struct lv_config_key *key,
+		   const char *fmt, ...)
+{
+	struct lv_apply_step *step;
+	va_list ap;
+
+	if (vol->step_count >= LV_APPLY_STEPS_MAX)
+		return;
+	step = &vol->steps[vol->step_count++];
+	step->action = action;
+	step->status = status;
+	step->slot = slot;
+	step->key = key;
+	va_start(ap, fmt);
+	vsnprintf(step->detail, sizeof(step->detail), fmt, ap);
+	va_end(ap);
+}
+
+void lv_apply_volume_fail(struct lv_apply_volume *vol, const struct lv_err *err, int code)
+{
+	vol->outcome = LV_VOLUME_FAILED;
+	vol->error_code = code;
+	snprintf(vol->error, sizeof(vol->error), "%s", err->msg[0] ? err->msg : strerror(-code));
+}
 
 static const char *const action_names[] = {
 	[LV_STEP_LOCATE] = "locate", [LV_STEP_SALT] = "create-salt", [LV_STEP_FORMAT] = "format",
@@ -137,4 +165,29 @@ void lv_apply_report_print(const struct lv_apply_report *report, FILE *out, int 
 	fprintf(out, "%s\n", json_object_to_json_string_ext(root, JSON_C_TO_STRING_PRETTY |
 							     JSON_C_TO_STRING_NOSLASHESCAPE));
 	json_object_put(root);
+}
+
+static int destructive(const struct lv_apply_step *step)
+{
+	return step->status == LV_STEP_PLANNED &&
+	       (step->action == LV_STEP_REMOVE || step->action == LV_STEP_REPLACE);
+}
+
+unsigned lv_apply_report_print_destructive(const struct lv_apply_report *report, FILE *out)
+{
+	char sentence[LV_ERR_MSG_MAX + 256];
+	unsigned count = 0;
+
+	for (size_t i = 0; i < report->volume_count; i++) {
+		const struct lv_apply_volume *vol = &report->volumes[i];
+
+		for (unsigned j = 0; j < vol->step_count; j++) {
+			if (!destructive(&vol->steps[j]))
+				continue;
+			step_sentence(&vol->steps[j], sentence, sizeof(sentence));
+			fprintf(out, "%s: %s\n", vol->config->volume_id, sentence);
+			count++;
+		}
+	}
+	return count;
 }

@@ -10,35 +10,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
-#include "keys/apply.h"
-
-void lv_apply_step(struct lv_apply_volume *vol, enum lv_step_action action,
-		   enum lv_step_status status, int slot, const struct lv_config_key *key,
-		   const char *fmt, ...)
-{
-	struct lv_apply_step *step;
-	va_list ap;
-
-	if (vol->step_count >= LV_APPLY_STEPS_MAX)
-		return;
-	step = &vol->steps[vol->step_count++];
-	step->action = action;
-	step->status = status;
-	step->slot = slot;
-	step->key = key;
-	va_start(ap, fmt);
-	vsnprintf(step->detail, sizeof(step->detail), fmt, ap);
-	va_end(ap);
-}
-
-void lv_apply_volume_fail(struct lv_apply_volume *vol, const struct lv_err *err, int code)
-{
-	vol->outcome = LV_VOLUME_FAILED;
-	vol->error_code = code;
-	snprintf(vol->error, sizeof(vol->error), "%s", err->msg[0] ? err->msg : strerror(-code));
-}
+#include "talos/apply.h"
+#include "talos/rules.h"
+#include "talos/run.h"
+#include "talos/sync.h"
+#include "talos/volume_device.h"
 
 /* STATE first (its salt and META live there), then EPHEMERAL, then the
  * rest in document order. */
@@ -64,7 +43,7 @@ static void order_volumes(const struct lv_config_file *cfg, size_t *order)
 static void sort_keys(struct lv_volume_run *run, const struct lv_config_encryption *enc)
 {
 	run->key_count = 0;
-	for (size_t i = 0; i < enc->key_count && run->key_count < 32; i++) {
+	for (size_t i = 0; i < enc->key_count && run->key_count < LV_KEYSLOT_COUNT; i++) {
 		size_t at = run->key_count++;
 		while (at > 0 && run->sorted_keys[at - 1]->slot > enc->keys[i].slot) {
 			run->sorted_keys[at] = run->sorted_keys[at - 1];
@@ -84,15 +63,29 @@ static const char *device_override(const struct lv_apply_params *params, const c
 	return NULL;
 }
 
+/* An earlier entry for the same volume ID, or NULL. */
+static const char *earlier_override(const char *const *first, const char *const *entry,
+				    size_t id_len)
+{
+	for (const char *const *other = first; other < entry; other++)
+		if (strncmp(*other, *entry, id_len + 1) == 0)
+			return *other;
+	return NULL;
+}
+
 static int check_overrides(const struct lv_config_file *cfg, const struct lv_apply_params *params,
 			   struct lv_err *err)
 {
 	for (const char *const *entry = params->devices; entry && *entry; entry++) {
-		const char *eq = strchr(*entry, '=');
+		const char *eq = strchr(*entry, '='), *earlier;
 		int known = 0;
 
 		if (!eq || eq == *entry || !eq[1])
 			return lv_err_set(err, -EINVAL, "--device %s: expected VOLUMEID=PATH", *entry);
+		earlier = earlier_override(params->devices, entry, (size_t)(eq - *entry));
+		if (earlier)
+			return lv_err_set(err, -EINVAL, "--device %s: volume %.*s already has --device %s",
+					  *entry, (int)(eq - *entry), *entry, earlier);
 		for (size_t i = 0; i < cfg->volume_count; i++)
 			known |= strlen(cfg->volumes[i].volume_id) == (size_t)(eq - *entry) &&
 				 strncmp(cfg->volumes[i].volume_id, *entry, (size_t)(eq - *entry)) == 0;
@@ -107,80 +100,18 @@ static int locate_device(struct lv_volume_run *run, struct lv_err *err)
 {
 	struct lv_apply_volume *vol = run->report;
 	const char *path = device_override(run->params, vol->config->volume_id);
+	struct lv_err find_err = { 0 };
 	int r;
 
 	if (path) {
 		snprintf(vol->device, sizeof(vol->device), "%s", path);
 		return 0;
 	}
-	r = lv_partition_find(vol->config->volume_id, vol->device, sizeof(vol->device), err);
-	if (r < 0)
+	r = lv_partition_find(vol->config->volume_id, vol->device, sizeof(vol->device), &find_err);
+	if (r < 0) {
 		vol->device[0] = '\0';
-	return r;
-}
-
-static struct lv_pbkdf_params keyslot_pbkdf(const struct lv_apply_params *params)
-{
-	struct lv_pbkdf_params pbkdf = params->pbkdf;
-
-	if (!pbkdf.type)
-		pbkdf.type = "argon2id";
-	return pbkdf;
-}
-
-int lv_plan_derive_new(struct lv_volume_run *run, const struct lv_config_key *key,
-		       struct lv_secret **passphrase, char **token_json, struct lv_err *err)
-{
-	int r = lv_key_derive_new(key, &run->keys, passphrase, token_json, err);
-
-	/* Planning only: a missing salt is one apply would create. */
-	if (r == -ENOENT && run->params->dry_run && key->lock_to_state && run->keys.state_dir &&
-	    access(run->keys.state_dir, W_OK) == 0) {
-		run->keys.salt_planned = 1;
-		return 0;
+		lv_err_set(err, r, "%s: pass --device %s=PATH", find_err.msg, vol->config->volume_id);
 	}
-	return r;
-}
-
-static int import_token(struct lv_volume_run *run, const struct lv_config_key *key,
-			const char *token_json, struct lv_err *err)
-{
-	int r = 0;
-
-	if (!token_json)
-		return 0;
-	/* Token id = keyslot number, replacing what is there (§3). */
-	if (lv_token_present(run->dev, key->slot))
-		r = lv_token_remove(run->dev, key->slot, err);
-	return r < 0 ? r : lv_token_import(run->dev, key->slot, token_json, NULL, err);
-}
-
-int lv_sync_add_key(struct lv_volume_run *run, const struct lv_config_key *key,
-		    enum lv_step_action action)
-{
-	struct lv_pbkdf_params pbkdf = keyslot_pbkdf(run->params);
-	struct lv_secret *passphrase = NULL;
-	struct lv_err err = { 0 };
-	char *token_json = NULL;
-	int r;
-
-	if (run->params->dry_run) {
-		r = lv_plan_derive_new(run, key, &passphrase, &token_json, &err);
-	} else {
-		r = lv_key_derive_new(key, &run->keys, &passphrase, &token_json, &err);
-		if (r == 0)
-			r = import_token(run, key, token_json, &err);
-		if (r == 0)
-			r = lv_keyslot_add(run->dev, key->slot, run->volume_key, passphrase, &pbkdf,
-					   NULL, &err);
-	}
-	lv_secret_free(&passphrase);
-	free(token_json);
-	if (r < 0)
-		lv_apply_step(run->report, action, LV_STEP_FAILED, key->slot, key, "%s", err.msg);
-	else
-		lv_apply_step(run->report, action, run->params->dry_run ? LV_STEP_PLANNED : LV_STEP_DONE,
-			      key->slot, key, "%s", "");
 	return r;
 }
 
@@ -205,9 +136,9 @@ static int first_derivable_key(struct lv_volume_run *run, struct lv_secret **pas
 			  key_err.msg);
 }
 
-static int format_with_key(struct lv_volume_run *run, const struct lv_config_key *key,
-			   const struct lv_secret *passphrase, const char *token_json,
-			   struct lv_err *err)
+static int format_with_key(struct lv_volume_run *run, struct lv_device_hold **hold,
+			   const struct lv_config_key *key, const struct lv_secret *passphrase,
+			   const char *token_json, struct lv_err *err)
 {
 	const struct lv_config_encryption *enc = &run->report->config->encryption;
 	struct lv_format_params format = {
@@ -215,18 +146,21 @@ static int format_with_key(struct lv_volume_run *run, const struct lv_config_key
 		.key_bits = enc->key_bits,
 		.sector_size = enc->block_size,
 		.key_slot = key->slot,
-		.pbkdf = keyslot_pbkdf(run->params),
+		.pbkdf = lv_slot_pbkdf(run->params),
 	};
-	int r = lv_format(run->report->device, &format, passphrase, &run->dev, err);
+	int r = lv_format_held(hold, &format, passphrase, &run->dev, err);
 
 	if (r == 0)
-		r = import_token(run, key, token_json, err);
+		r = lv_slot_import_token(run, key, token_json, err);
 	if (r == 0)
 		r = lv_unlock(run->dev, key->slot, passphrase, &run->volume_key, NULL, err);
 	return r;
 }
 
-static int format_volume(struct lv_volume_run *run, struct lv_err *err)
+/* Formats the held, empty device; the device keeps the hold's lock, so
+ * no other writer sees it between the probe and the last added key. */
+static int format_volume(struct lv_volume_run *run, struct lv_device_hold **hold,
+			 struct lv_err *err)
 {
 	struct lv_secret *passphrase = NULL;
 	char *token_json = NULL;
@@ -237,7 +171,7 @@ static int format_volume(struct lv_volume_run *run, struct lv_err *err)
 		return first;
 	key = run->sorted_keys[first];
 	if (!run->params->dry_run)
-		r = format_with_key(run, key, passphrase, token_json, err);
+		r = format_with_key(run, hold, key, passphrase, token_json, err);
 	lv_secret_free(&passphrase);
 	free(token_json);
 	if (r < 0)
@@ -247,38 +181,8 @@ static int format_volume(struct lv_volume_run *run, struct lv_err *err)
 	run->report->outcome = LV_VOLUME_FORMATTED;
 	run->opened_slot = key->slot;
 	for (size_t i = (size_t)first + 1; i < run->key_count; i++)
-		lv_sync_add_key(run, run->sorted_keys[i], LV_STEP_ADD);
+		lv_slot_add_key(run, run->sorted_keys[i], LV_STEP_ADD);
 	return 0;
-}
-
-int lv_token_present(struct lv_device *dev, int token_id)
-{
-	char *json_text = NULL;
-	int r = lv_token_export(dev, token_id, &json_text, NULL);
-
-	free(json_text);
-	return r == 0;
-}
-
-int lv_slot_unlock(struct lv_volume_run *run, const struct lv_config_key *key,
-		   struct lv_secret **volume_key, int *derive_failed, struct lv_err *err)
-{
-	struct lv_secret *passphrase = NULL;
-	char *token_json = NULL;
-	int r;
-
-	*derive_failed = 0;
-	if (lv_token_export(run->dev, key->slot, &token_json, NULL) < 0)
-		token_json = NULL;
-	r = lv_key_derive_existing(key, &run->keys, token_json, &passphrase, err);
-	free(token_json);
-	if (r < 0) {
-		*derive_failed = 1;
-		return r;
-	}
-	r = lv_unlock(run->dev, key->slot, passphrase, volume_key, NULL, err);
-	lv_secret_free(&passphrase);
-	return r;
 }
 
 /* §3 Open algorithm: each configured key only on its own keyslot,
@@ -319,15 +223,46 @@ static int unlock_loaded(struct lv_volume_run *run, struct lv_err *err)
 	return 0;
 }
 
-static int open_volume(struct lv_volume_run *run, struct lv_err *err)
+/* Whether the run writes headers: not in --dry-run, never with --no-sync. */
+static int run_writes(const struct lv_volume_run *run)
 {
-	unsigned flags = run->params->dry_run ? 0 : LV_LOAD_WRITABLE;
-	int r = lv_device_load(&run->dev, run->report->device, flags, err);
+	return !run->params->dry_run && !run->params->no_sync;
+}
+
+static int open_volume(struct lv_volume_run *run, struct lv_device_hold **hold,
+		       struct lv_err *err)
+{
+	int r = lv_device_load_held(hold, run_writes(run) ? LV_LOAD_WRITABLE : 0, &run->dev, err);
 
 	return r < 0 ? r : unlock_loaded(run, err);
 }
 
-static void map_volume(struct lv_volume_run *run)
+/* An existing mapping of this name is this volume only when it is a LUKS2
+ * crypt mapping over this very device (a block device by its number, an
+ * image file through its loop device's backing file). */
+static int mapping_is_volume(const struct lv_mapping_status *status, const char *path)
+{
+	struct stat ours, theirs;
+
+	if (strcmp(status->type, "LUKS2") != 0 || stat(path, &ours) < 0)
+		return 0;
+	if (S_ISBLK(ours.st_mode))
+		return stat(status->device, &theirs) == 0 && S_ISBLK(theirs.st_mode) &&
+		       theirs.st_rdev == ours.st_rdev;
+	return status->loop_file[0] && stat(status->loop_file, &theirs) == 0 &&
+	       theirs.st_dev == ours.st_dev && theirs.st_ino == ours.st_ino;
+}
+
+static int map_failed(struct lv_apply_volume *vol, struct lv_err *err, int r)
+{
+	lv_apply_step(vol, LV_STEP_MAP, LV_STEP_FAILED, -1, NULL, "%s", err->msg);
+	lv_apply_volume_fail(vol, err, r);
+	return r;
+}
+
+/* Maps the unlocked volume (§3 luksOpen); 0 when it is mapped (or not to
+ * be), else the volume has failed and nothing may be synced. */
+static int map_volume(struct lv_volume_run *run)
 {
 	const struct lv_config_encryption *enc = &run->report->config->encryption;
 	struct lv_apply_volume *vol = run->report;
@@ -337,24 +272,27 @@ static void map_volume(struct lv_volume_run *run)
 	int r;
 
 	if (run->params->no_activate)
-		return;
+		return 0;
 	activate.flags = enc->perf_flags | (enc->allow_discards ? LV_FLAG_ALLOW_DISCARDS : 0);
 	if (run->params->dry_run) {
 		lv_apply_step(vol, LV_STEP_MAP, LV_STEP_PLANNED, -1, NULL, "/dev/mapper/%s", vol->mapping);
-		return;
+		return 0;
 	}
 	if (lv_mapping_status(vol->mapping, &status, NULL) == 0) {
+		if (!mapping_is_volume(&status, vol->device)) {
+			r = lv_err_set(&err, -EEXIST, "/dev/mapper/%s exists and maps another device (%s)",
+				       vol->mapping, status.loop_file[0] ? status.loop_file : status.device);
+			return map_failed(vol, &err, r);
+		}
 		lv_apply_step(vol, LV_STEP_MAP, LV_STEP_DONE, -1, NULL, "/dev/mapper/%s (already active)",
 			      vol->mapping);
-		return;
+		return 0;
 	}
 	r = lv_activate(run->dev, run->volume_key, &activate, &err);
-	if (r < 0) {
-		lv_apply_step(vol, LV_STEP_MAP, LV_STEP_FAILED, -1, NULL, "%s", err.msg);
-		lv_apply_volume_fail(vol, &err, r);
-	} else {
-		lv_apply_step(vol, LV_STEP_MAP, LV_STEP_DONE, -1, NULL, "/dev/mapper/%s", vol->mapping);
-	}
+	if (r < 0)
+		return map_failed(vol, &err, r);
+	lv_apply_step(vol, LV_STEP_MAP, LV_STEP_DONE, -1, NULL, "/dev/mapper/%s", vol->mapping);
+	return 0;
 }
 
 static int refuse(struct lv_volume_run *run, const char *other_type, struct lv_err *err)
@@ -364,24 +302,49 @@ static int refuse(struct lv_volume_run *run, const char *other_type, struct lv_e
 			  run->report->device, other_type);
 }
 
+static int refuse_empty(struct lv_volume_run *run, struct lv_err *err)
+{
+	return lv_err_set(err, -ENODEV, "%s: holds no LUKS2 header, and --no-sync never formats",
+			  run->report->device);
+}
+
+/* Format or open, decided and done under the device's lock (the hold's,
+ * then the device's): two runs on one empty device never both format it. */
+static int format_or_open(struct lv_volume_run *run, enum lv_device_content *content,
+			  struct lv_err *err)
+{
+	struct lv_device_hold *hold = NULL;
+	char other_type[128];
+	int r = lv_device_hold(run->report->device, run_writes(run), &hold, err);
+
+	if (r == 0)
+		r = lv_device_content(hold, run->report->device, content, other_type,
+				      sizeof(other_type), err);
+	if (r == 0 && *content == LV_CONTENT_OTHER)
+		r = refuse(run, other_type, err);
+	else if (r == 0 && *content == LV_CONTENT_EMPTY)
+		r = run->params->no_sync ? refuse_empty(run, err) : format_volume(run, &hold, err);
+	else if (r == 0)
+		r = open_volume(run, &hold, err);
+	lv_device_hold_release(&hold);
+	return r;
+}
+
+/* §3 then §4: the keyslots are synced only once the volume is unlocked
+ * and mapped (or not to be mapped), never after a failure. */
 static int run_volume(struct lv_volume_run *run, struct lv_err *err)
 {
 	enum lv_device_content content;
-	char other_type[128];
 	int r = locate_device(run, err);
 
 	if (r == 0)
-		r = lv_device_content(run->report->device, &content, other_type, sizeof(other_type), err);
-	if (r < 0)
-		return r;
-	if (content == LV_CONTENT_OTHER)
-		return refuse(run, other_type, err);
-	r = content == LV_CONTENT_EMPTY ? format_volume(run, err) : open_volume(run, err);
+		r = format_or_open(run, &content, err);
 	if (r < 0)
 		return r;
 	run->report->opened_slot = run->opened_slot;
-	map_volume(run);
-	if (content == LV_CONTENT_LUKS2)
+	if (map_volume(run) < 0)
+		return 0;
+	if (content == LV_CONTENT_LUKS2 && !run->params->no_sync)
 		lv_sync_keys(run);
 	return 0;
 }
@@ -392,9 +355,8 @@ static void init_run(struct lv_volume_run *run, const struct lv_config_volume *c
 	memset(run, 0, sizeof(*run));
 	run->params = params;
 	run->report = vol;
+	run->keys.settings = &params->keys;
 	run->keys.volume_id = config->volume_id;
-	run->keys.node_uuid_override = params->node_uuid;
-	run->keys.state_dir = params->state_dir;
 	run->keys.may_create_salt = !params->dry_run;
 	run->opened_slot = -1;
 	memset(vol, 0, sizeof(*vol));
@@ -409,10 +371,11 @@ static void report_salt(struct lv_volume_run *run)
 
 	if (run->keys.salt_created && lv_state_salt_fingerprint(run->keys.salt, fingerprint) == 0)
 		lv_apply_step(run->report, LV_STEP_SALT, LV_STEP_DONE, -1, NULL,
-			      "%s/%s (checksum %s)", run->keys.state_dir, LV_STATE_SALT_FILE, fingerprint);
+			      "%s/%s (checksum %s)", run->params->keys.state_dir, LV_STATE_SALT_FILE,
+			      fingerprint);
 	else if (run->keys.salt_planned)
 		lv_apply_step(run->report, LV_STEP_SALT, LV_STEP_PLANNED, -1, NULL, "%s/%s",
-			      run->keys.state_dir, LV_STATE_SALT_FILE);
+			      run->params->keys.state_dir, LV_STATE_SALT_FILE);
 }
 
 static void apply_volume(const struct lv_config_volume *config, const struct lv_apply_params *params,
