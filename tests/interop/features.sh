@@ -36,7 +36,7 @@ done
 t_same features/so-no-kms-code "$(nm "$FEAT_BUILD/libluksvol.so.0.1.0" |
 	grep -c ' lv_kms_')" 0
 t_same features/so-no-tpm-code "$(nm "$FEAT_BUILD/libluksvol.so.0.1.0" |
-	grep -c ' lv_tpm_\| lv_talos_\| U Esys_')" 0
+	grep -c ' lv_tpm_\| lv_talos_tpm2_\| U Esys_')" 0
 t_same features/so-no-clevis-code "$(nm "$FEAT_BUILD/libluksvol.so.0.1.0" |
 	grep -cE ' (lv_clevis_|lv_shamir_)')" 0
 t_expect features/default-so 0 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
