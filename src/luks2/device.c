@@ -180,7 +180,7 @@ int lv_device_load(struct lv_device **dev, const char *path, unsigned flags,
 	*dev = NULL;
 	if (r < 0)
 		return lv_err_set(err, r == -ENOENT ? -ENODEV : r,
-				  "%s: cannot open: %s", path, strerror(-r));
+				  "%s: cannot open: %s", path, lv_storage_strerror(r));
 	return device_open(dev, storage, flags, err);
 }
 
@@ -247,7 +247,7 @@ int lv_probe(const char *path, enum lv_luks_version *version, struct lv_err *err
 	*version = LV_NOT_LUKS;
 	if (r < 0)
 		return lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
-				  strerror(-r));
+				  lv_storage_strerror(r));
 	r = lv_probe_storage(st, version);
 	lv_storage_close(&st);
 	return r;

@@ -237,6 +237,14 @@ static int device_for_format(struct lv_storage *st, struct lv_device **dev, stru
 {
 	int r = lv_device_new(dev, st, 1, err);
 
+	/* cryptsetup's luksFormat takes only the write lock, whose failure
+	 * it reports as -EINVAL (exit 1); other verbs fail at their read lock
+	 * first, busy (exit 5). */
+	if (r == -EBUSY) {
+		r = -EINVAL;
+		if (err)
+			err->code = r;
+	}
 	if (r == 0 && (r = lv_storage_size(st, &(*dev)->device_bytes)) < 0) {
 		lv_err_set(err, r, "%s: cannot get its size", st->name);
 		lv_device_free(dev);
@@ -323,6 +331,6 @@ int lv_format(const char *path, const struct lv_format_params *params,
 
 	if (r < 0)
 		return lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
-				  strerror(-r));
+				  lv_storage_strerror(r));
 	return lv_format_storage(st, params, passphrase, dev_out, err);
 }

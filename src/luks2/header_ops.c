@@ -429,8 +429,9 @@ static int read_backup(const char *backup_path, uint8_t **image, size_t *len, st
 	*image = NULL;
 	if (r < 0) {
 		lv_err_prefix(err, "backup file is not a valid LUKS2 header");
-		/* A missing backup file is a bad parameter, not a wrong device. */
-		return r == -ENODEV ? -EINVAL : r;
+		/* A missing backup file, or a directory or device named as one,
+		 * is a bad parameter, not a wrong device (cryptsetup: exit 1). */
+		return r == -ENODEV || r == -ENOTBLK ? -EINVAL : r;
 	}
 	r = refuse_backup_requirements(lv_dev_md(backup), backup_path, err);
 	*len = (size_t)header_area_bytes(lv_dev_md(backup));
@@ -476,7 +477,7 @@ int lv_header_restore(const char *path, const char *backup_path, struct lv_err *
 		*err = load_err;
 	} else if ((r = lv_storage_open_path(&target, path, 1)) < 0) {
 		r = lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
-			       strerror(-r));
+			       lv_storage_strerror(r));
 	} else {
 		r = lv_lock_acquire(&lock, target, 1, err);
 	}
@@ -512,7 +513,7 @@ int lv_repair(const char *path, struct lv_err *err)
 
 	if (r < 0)
 		return lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
-				  strerror(-r));
+				  lv_storage_strerror(r));
 	return lv_repair_storage(storage, err);
 }
 
