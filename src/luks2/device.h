@@ -51,6 +51,9 @@ enum lv_commit_flags {
  * both copies with seqid + 1.  On success dev holds the new metadata. */
 int lv_device_commit(struct lv_device *dev, const struct lv_metadata *md, unsigned flags,
 		     struct lv_err *err);
+/* The commit's checks alone (serialized, re-read, validated for a header
+ * of hdr_size bytes), for what must be refused before anything is written. */
+int lv_metadata_check(const struct lv_metadata *md, uint64_t hdr_size, struct lv_err *err);
 
 /* -EBUSY when the header on disk has a seqid other than the one loaded:
  * a writer bypassed the lock.  Called before every write, keyslot areas

@@ -80,6 +80,22 @@ static int serialize(const struct lv_metadata *md, uint64_t hdr_size, uint8_t *j
 	return r;
 }
 
+int lv_metadata_check(const struct lv_metadata *md, uint64_t hdr_size, struct lv_err *err)
+{
+	size_t json_area_bytes = hdr_size - LV_HDR_BIN_BYTES, json_len;
+	uint8_t *json_area = malloc(json_area_bytes);
+	struct lv_metadata checked;
+	int r;
+
+	if (!json_area)
+		return lv_err_set(err, -ENOMEM, "out of memory");
+	r = serialize(md, hdr_size, json_area, json_area_bytes, &json_len, &checked, err);
+	if (r == 0)
+		lv_metadata_free(&checked);
+	free(json_area);
+	return r;
+}
+
 /* A writer that bypassed the lock shows up as a changed seqid (§2). */
 int lv_device_check_seqid(struct lv_device *dev, struct lv_err *err)
 {
