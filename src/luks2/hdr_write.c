@@ -216,7 +216,7 @@ int lv_device_recover(struct lv_device *dev, int force, struct lv_err *err)
 		return 0;
 	if (!force && lv_other_signature(dev->storage, other, sizeof(other)))
 		return lv_err_set(err, -EINVAL,
-				  "%s: the device also holds a %s signature; not recovering the %s header automatically (run `luksvol repair`)",
+				  "%s: another signature besides LUKS2 is on the device (%s): not recovering the %s header automatically (run `luksvol repair`)",
 				  dev->storage->name, other,
 				  bad_index == LV_PRIMARY ? "primary" : "secondary");
 	bin.hdr_offset = bad_index == LV_PRIMARY ? 0 : bin.hdr_size;
