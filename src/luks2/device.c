@@ -94,6 +94,10 @@ static int choose_copy(struct lv_device *dev, struct lv_err *err)
 	const struct lv_hdr_copy *report =
 		primary->state == LV_COPY_OBSOLETE || secondary->state != LV_COPY_OBSOLETE ?
 		primary : secondary;
+	/* A checksum this build cannot compute says nothing about the header. */
+	if (report->err.code == -ENOTSUP)
+		return lv_err_set(err, -ENOTSUP, "%s: cannot check the LUKS2 header: %s",
+				  dev->storage->name, report->err.msg);
 	return lv_err_set(err, -EINVAL, "%s: no valid LUKS2 header: %s", dev->storage->name,
 			  report->err.msg);
 }

@@ -120,8 +120,9 @@ static int plan_cipher(const struct lv_format_params *p, struct lv_storage *st,
 		return lv_err_set(err, -EINVAL, "refusing to format with the null cipher");
 	r = lv_sector_cipher_supported(lay->cipher, lay->volume_key_bytes);
 	if (r == -ENOTSUP)
-		return lv_err_set(err, r, "cipher %s with a %u-bit key is unsupported by the %s crypto backend",
-				  lay->cipher, lay->volume_key_bytes * 8, lv_crypto_backend());
+		return lv_err_set(err, r, "cipher %s with a %u-bit key is unsupported by the %s crypto backend%s",
+				  lay->cipher, lay->volume_key_bytes * 8, lv_crypto_backend(),
+				  lv_crypto_kernel_hint(1, lay->cipher));
 	if (r < 0)
 		return lv_err_set(err, r, "cipher %s with a %u-bit key is invalid", lay->cipher,
 				  lay->volume_key_bytes * 8);
