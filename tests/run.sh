@@ -52,11 +52,25 @@ for name in $units; do
 	fi
 done
 
+# CPU seconds (user + system) of this shell's finished children, into
+# CPU: on a shared machine the wall time says little about a suite's cost.
+children_cpu() {
+	local file=$LV_WORK/.times.$BASHPID user sys
+	times >"$file"
+	{ read -r _ _ && read -r user sys; } <"$file"
+	rm -f "$file"
+	CPU=$(echo "$user $sys" | awk '{ for (i = 1; i <= 2; i++) { split($i, t, /[ms]/)
+		s += t[1] * 60 + t[2] } printf "%.0f", s }')
+}
+
 run_suite() {
-	local started=$SECONDS
+	local started=$SECONDS cpu
 	echo "== suite: $1"
+	children_cpu
+	cpu=$CPU
 	bash "$1" || echo "FAIL $1: suite exited $?" >>"$LV_RESULTS"
-	echo "== $1 took $((SECONDS - started)) s"
+	children_cpu
+	echo "== $1 took $((SECONDS - started)) s, $((CPU - cpu)) s CPU"
 }
 
 # LV_JOBS suites at a time (make check), each with a work directory of

@@ -55,7 +55,7 @@ accepted() {
 		--key-file "$KEY" "$DIR/lv.img"
 }
 
-BASE=$(pristine base 40M)
+BASE=$(pristine base 20M)
 SMALL=$(pristine small 2M --luks2-keyslots-size 1m)
 
 # The layout.  A keyslot for a 512-bit key takes 258048 bytes, for a

@@ -15,7 +15,7 @@ mkdir -p "$DIR"
 FAST=(--pbkdf pbkdf2 --pbkdf-force-iterations 1000)
 USER_NAME=nobody
 GROUP_NAME=$(id -gn nobody)
-RACE_RUNS=${LV_BACKUP_RACE_RUNS:-60}
+RACE_RUNS=${LV_BACKUP_RACE_RUNS:-30}
 # The same race with a window that does not depend on the scheduler:
 # strace holds luksvol for 20 ms after each openat returns (the backup's
 # creation is one), as a preemption at that point would.
