@@ -169,10 +169,7 @@ test_damaged_copies() {
 test_key_size_overflow() {
 	local img=$DIR/key-size.img base field value
 	base=$DIR/key-size.base
-	rm -f "$base"
-	truncate -s 24M "$base"
-	cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
-		--key-file /etc/hostname "$base"
+	cs_image "$base" 24M /etc/hostname
 	for field in area.key_size:4611686018427387904 area.key_size:-1 \
 		area.key_size:9223372036854775807 area.key_size:536870913 key_size:536870913; do
 		value=${field#*:}

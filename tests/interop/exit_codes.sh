@@ -20,9 +20,7 @@ printf '%s' 'exit code passphrase' >"$KEY"
 printf '%s' 'exit code second' >"$NEW"
 IMG=$DIR/img
 PRISTINE=$DIR/pristine.img
-rm -f "$PRISTINE"
-truncate -s 24M "$PRISTINE"
-cryptsetup luksFormat -q --type luks2 "${FAST[@]}" --key-file "$KEY" "$PRISTINE"
+cs_image "$PRISTINE" 24M "$KEY"
 
 # verb NAME: the luksvol and cryptsetup command lines of each verb, with
 # DEV where the device goes.

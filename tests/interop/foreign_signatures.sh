@@ -18,9 +18,7 @@ NEW=$DIR/new.key
 printf '%s' 'signature passphrase' >"$KEY"
 printf '%s' 'a second passphrase' >"$NEW"
 PRISTINE=$DIR/pristine.img
-rm -f "$PRISTINE"
-truncate -s 32M "$PRISTINE"
-cryptsetup luksFormat -q --type luks2 "${FAST[@]}" --key-file "$KEY" "$PRISTINE"
+cs_image "$PRISTINE" 32M "$KEY"
 
 # copy_bytes FROM TO OFFSET LENGTH
 copy_bytes() {

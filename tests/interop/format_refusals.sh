@@ -18,12 +18,9 @@ printf '%s' 'format refusal passphrase' >"$KEY"
 
 # pristine NAME SIZE [cryptsetup options]: an image holding cryptsetup's header.
 pristine() {
-	local img=$DIR/$1.pristine
-	rm -f "$img"
-	truncate -s "$2" "$img"
+	local img=$DIR/$1.pristine size=$2
 	shift 2
-	cryptsetup luksFormat -q --type luks2 "${FAST[@]}" --key-file "$KEY" "$@" "$img" \
-		>"$DIR/pristine.log" 2>&1 || t_fail format-refused/setup "cryptsetup luksFormat $* failed"
+	cs_image "$img" "$size" "$KEY" "$@" || t_fail format-refused/setup "cryptsetup luksFormat $* failed"
 	echo "$img"
 }
 

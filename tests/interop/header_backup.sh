@@ -12,7 +12,6 @@ set -u
 source "$(dirname "$0")/../lib.sh"
 DIR=$(realpath -m "$LV_WORK/header_backup")
 mkdir -p "$DIR"
-FAST=(--pbkdf pbkdf2 --pbkdf-force-iterations 1000)
 USER_NAME=nobody
 GROUP_NAME=$(id -gn nobody)
 RACE_RUNS=${LV_BACKUP_RACE_RUNS:-30}
@@ -27,11 +26,8 @@ as_user() { setpriv --reuid="$USER_NAME" --regid="$GROUP_NAME" --clear-groups --
 
 printf '%s' 'backup passphrase' >"$DIR/pass.key"
 IMG=$DIR/img
-rm -f "$IMG"
-truncate -s 24M "$IMG"
 # A 1 MiB keyslots area keeps each of the many backups below cheap.
-cryptsetup luksFormat -q --type luks2 "${FAST[@]}" --luks2-keyslots-size 1m \
-	--key-file "$DIR/pass.key" "$IMG" >/dev/null
+cs_image "$IMG" 24M "$DIR/pass.key" --luks2-keyslots-size 1m
 
 # The attacker: for every regular file named backup in its directory, put
 # a symlink to the victim in its place (rename is atomic), as fast as it

@@ -76,10 +76,7 @@ import socket
 socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, 0)
 print("ok")')" ok
 	img=$DIR/no-af-alg.img
-	rm -f "$img"
-	truncate -s 24M "$img"
-	cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
-		--key-file "$DIR/pass.key" "$img"
+	cs_image "$img" 24M "$DIR/pass.key"
 	before=$(sha256sum <"$img")
 	if [ -x "$STATIC_LV" ]; then
 		t_expect kernel-crypto/no-af-alg/static-dump 1 "$NO_AF_ALG" "$STATIC_LV" dump "$img"
