@@ -71,6 +71,20 @@ run_suite() {
 	bash "$1" || echo "FAIL $1: suite exited $?" >>"$LV_RESULTS"
 	children_cpu
 	echo "== $1 took $((SECONDS - started)) s, $((CPU - cpu)) s CPU"
+	echo "$((CPU - cpu)) $1" >>"$SUITE_COSTS.new"
+}
+
+# Each suite's CPU seconds in the last run, kept across runs: parallel runs
+# start the costliest first (a suite not measured yet counts as costliest),
+# so that no long suite is left to run alone at the end.
+SUITE_COSTS=$BUILD/suite-costs.txt
+rm -f "$SUITE_COSTS.new"
+costliest_first() {
+	local suite
+	for suite in "$@"; do
+		awk -v s="$suite" '$2 == s {c = $1} END {print (c == "" ? 999999 : c), s}' \
+			"$SUITE_COSTS" 2>/dev/null || echo "999999 $suite"
+	done | sort -rn | awk '{print $2}'
 }
 
 # LV_JOBS suites at a time (make check), each with a work directory of
@@ -95,12 +109,16 @@ suites=${LV_SUITES:-$(ls tests/interop/*.sh tests/reliability/*.sh tests/fuzz/ru
 last=$(ls tests/*/zz_*.sh 2>/dev/null)
 [ -n "${LV_SUITES:-}" ] && last=""
 if [ "${LV_JOBS:-1}" -gt 1 ]; then
-	# shellcheck disable=SC2086
-	run_suites_parallel $suites
+	# shellcheck disable=SC2046,SC2086
+	run_suites_parallel $(costliest_first $suites)
 else
 	for suite in $suites; do run_suite "$suite"; done
 fi
 for suite in $last; do run_suite "$suite"; done
+# Keep the last cost of every suite, this run's where it ran.
+cat "$SUITE_COSTS.new" "$SUITE_COSTS" 2>/dev/null | awk '!seen[$2]++' >"$SUITE_COSTS.tmp" &&
+	mv "$SUITE_COSTS.tmp" "$SUITE_COSTS"
+rm -f "$SUITE_COSTS.new"
 
 passed=$(grep -c '^PASS ' "$LV_RESULTS")
 failed=$(grep -c '^FAIL ' "$LV_RESULTS")
