@@ -210,11 +210,18 @@ int lv_device_recover(struct lv_device *dev, int force, struct lv_err *err)
 	struct lv_hdr_bin bin = good->bin;
 	uint8_t *json_area;
 	char other[64];
-	int r;
+	int found, r;
 
 	if (bad->state == LV_COPY_OK)
 		return 0;
-	if (!force && lv_other_signature(dev->storage, other, sizeof(other)))
+	found = force ? 0 : lv_other_signature(dev->storage, other, sizeof(other));
+	/* As cryptsetup: a device that cannot be probed is not recovered on
+	 * its own either. */
+	if (found < 0)
+		return lv_err_set(err, found, "%s: cannot recover the %s header: %s (libblkid could not probe the device for other signatures)",
+				  dev->storage->name,
+				  bad_index == LV_PRIMARY ? "primary" : "secondary", strerror(-found));
+	if (found)
 		return lv_err_set(err, -EINVAL,
 				  "%s: another signature besides LUKS2 is on the device (%s): not recovering the %s header automatically (run `luksvol repair`)",
 				  dev->storage->name, other,

@@ -5,6 +5,7 @@
  * damaged because someone ran mkfs or pvcreate over it must not be
  * "recovered" on top of their data.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -44,34 +45,28 @@ static int first_foreign(blkid_probe probe, char *other, size_t other_len)
 			return 1;
 		}
 	}
-	/* As cryptsetup: a probe that fails cannot vouch for the device. */
-	if (r < 0) {
-		snprintf(other, other_len, "perhaps: libblkid could not probe it");
-		return 1;
-	}
-	return 0;
+	/* A failed read comes back as its -errno, anything else as -1. */
+	return r < 0 ? (r < -1 ? r : -EIO) : 0;
 }
 
 int lv_other_signature(struct lv_storage *st, char *other, size_t other_len)
 {
 	blkid_probe probe;
-	int found;
+	int found = -EIO;
 
 	other[0] = '\0';
 	if (st->fd < 0)
 		return 0;
 	probe = blkid_new_probe();
-	if (!probe || blkid_probe_set_device(probe, st->fd, 0, 0) != 0) {
-		snprintf(other, other_len, "perhaps: libblkid could not probe it");
-		found = 1;
-	} else {
+	if (!probe)
+		return -ENOMEM;
+	if (blkid_probe_set_device(probe, st->fd, 0, 0) == 0) {
 		blkid_probe_enable_superblocks(probe, 1);
 		blkid_probe_set_superblocks_flags(probe, BLKID_SUBLKS_TYPE);
 		blkid_probe_enable_partitions(probe, 1);
 		found = first_foreign(probe, other, other_len);
 	}
-	if (probe)
-		blkid_free_probe(probe);
+	blkid_free_probe(probe);
 	return found;
 }
 #endif
