@@ -84,7 +84,7 @@ print("ok")')" ok
 		t_expect kernel-crypto/no-af-alg/static-format 1 "$NO_AF_ALG" "$STATIC_LV" format -q \
 			--pbkdf pbkdf2 --pbkdf-force-iterations 1000 --key-file "$DIR/pass.key" "$img"
 		no_af_alg_message kernel-crypto/no-af-alg/static-format-message
-		t_expect kernel-crypto/no-af-alg/static-is-luks 1 "$NO_AF_ALG" "$STATIC_LV" is-luks "$img"
+		t_expect kernel-crypto/no-af-alg/static-is-luks 1 "$NO_AF_ALG" "$STATIC_LV" is-luks -v "$img"
 		if grep -q 'not a LUKS' "$LV_WORK/last.out" "$LV_WORK/last.err"; then
 			t_fail kernel-crypto/no-af-alg/static-is-luks-message "called a valid header not LUKS"
 		else
