@@ -229,15 +229,21 @@ test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS) $(TEST_T
 		valgrind
 	@BUILD=$(BUILD) ./tests/run.sh
 
-# The edit-test loop: the unit tests and the interop suites, two at a time,
-# with a 40-step tool-alternating chain and only the header-backup race
-# runs whose window strace holds open (make test: 200 steps, 30 more plain
-# races against a spinning helper); no VM, fuzzing, valgrind, power-cut
-# sweeps or build tests.
+# The edit-test loop: the unit tests (ASan+UBSan) and the interop suites
+# against the -O2 luksvol (half the CPU time: an ASan process costs much
+# to start), two suites at a time, with a 40-step tool-alternating chain
+# and only the header-backup races whose window strace holds open (make
+# test: ASan+UBSan everywhere, 200 steps, 30 more plain races against a
+# spinning helper); no VM, fuzzing, valgrind, power-cut sweeps or build
+# tests.  CHECK_LUKSVOL=$(BUILD)/asan/luksvol runs the suites under ASan.
+CHECK_LUKSVOL ?= $(BUILD)/luksvol
+# (tests/tpm/tpm.mk adds its programs to both.)
+CHECK_UNITS = $(UNIT_NAMES) $(TPM_TEST_BINS:$(BUILD)/asan/tests/%=%)
 check: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_NAMES:%=$(BUILD)/asan/tests/%) \
 		$(TEST_TOOLS) static
-	@BUILD=$(BUILD) LV_UNITS="$(UNIT_NAMES)" LV_SUITES="$(wildcard tests/interop/*.sh)" \
-		LV_JOBS=2 LV_CHAIN_STEPS=40 LV_BACKUP_RACE_RUNS=0 ./tests/run.sh
+	@BUILD=$(BUILD) LV_UNITS="$(CHECK_UNITS)" LV_SUITES="$(wildcard tests/interop/*.sh)" \
+		LUKSVOL=$(abspath $(CHECK_LUKSVOL)) LV_JOBS=2 LV_CHAIN_STEPS=40 LV_BACKUP_RACE_RUNS=0 \
+		./tests/run.sh
 
 # The exhaustive sweeps: every byte of both JSON areas flipped.
 test-long: $(DEPS_STAMP) $(BUILD)/asan/tests/test_corruption

@@ -6,7 +6,7 @@
 # "PASS name" or "FAIL name: reason" lines to $LV_RESULTS.
 #
 #   LV_UNITS="test_a test_b"   only these unit binaries (default: every
-#                              tests/{unit,reliability}/test_*.c's)
+#                              tests/*/test_*.c's)
 #   LV_SUITES="a.sh b.sh"      only these suites (default: all, zz_* last)
 #   LV_JOBS=N                  N suites at a time (make check: 2)
 set -u
@@ -40,10 +40,10 @@ run_unit() {
 	echo "== $name took $((SECONDS - started)) s"
 }
 
-# The unit binaries of the tests that exist (a binary left behind by a
-# deleted or renamed test is not run), or those LV_UNITS names.
-units=${LV_UNITS:-$(ls tests/unit/test_*.c tests/reliability/test_*.c 2>/dev/null |
-	sed 's|.*/||; s|\.c$||')}
+# The unit binaries of the tests that exist (tests/*/test_*.c; a binary
+# left behind by a deleted or renamed test is not run), or those LV_UNITS
+# names.
+units=${LV_UNITS:-$(ls tests/*/test_*.c 2>/dev/null | sed 's|.*/||; s|\.c$||')}
 for name in $units; do
 	if [ -x "$BUILD/asan/tests/$name" ]; then
 		run_unit "$BUILD/asan/tests/$name"

@@ -127,8 +127,10 @@ test_run_sh_units() {
 test_check_target() {
 	local cmd
 	cmd=$(submake -n check | tr '\n' ' ')
-	t_same build/check/units "$(echo "$cmd" | sed -n 's/.*LV_UNITS="\([^"]*\)".*/\1/p')" \
-		"$(ls tests/unit/test_*.c | sed 's|.*/||; s|\.c$||' | tr '\n' ' ' | sed 's/ $//')"
+	# The unit tests: tests/unit's, and tests/tpm's (WITH_TPM=1, the default).
+	t_same build/check/units \
+		"$(echo "$cmd" | sed -n 's/.*LV_UNITS="\([^"]*\)".*/\1/p' | tr ' ' '\n' | sort | xargs)" \
+		"$(ls tests/unit/test_*.c tests/tpm/test_*.c | sed 's|.*/||; s|\.c$||' | sort | xargs)"
 	t_same build/check/suites "$(echo "$cmd" | sed -n 's/.*LV_SUITES="\([^"]*\)".*/\1/p')" \
 		"$(ls tests/interop/*.sh | tr '\n' ' ' | sed 's/ $//')"
 }
