@@ -2,6 +2,7 @@
 #
 #   make            build/luksvol and build/libluksvol.a (-O2)
 #   make test       ASan+UBSan build, then every test (tests/run.sh)
+#   make check      the edit-test loop: unit and interop tests only
 #   make demo       the main job, see README.md
 #   make static     build/luksvol-static: fully static, kernel crypto backend
 #   make install    PREFIX=/usr/local DESTDIR=: binary, libraries, header, .pc, man page
@@ -9,6 +10,7 @@
 # Build flags (see README.md "Build"): CRYPTO=openssl|kernel, WITH_TPM, WITH_KMS,
 # WITH_CLEVIS, WITH_YAML, WITH_BLKID (=0|1), STATIC=1, CC, EXTRA_CFLAGS.
 
+.DEFAULT_GOAL := all
 CRYPTO ?= openssl
 CC ?= cc
 BUILD ?= build
@@ -61,8 +63,25 @@ PKGS := json-c libargon2 $(if $(filter openssl,$(CRYPTO)),openssl) $(call on,$(W
 	$(call on,$(WITH_YAML),yaml-0.1) $(call on,$(WITH_TPM),$(TPM_PKGS)) \
 	$(call on,$(WITH_KMS),$(KMS_PKGS)) $(call on,$(WITH_CLEVIS),$(CLEVIS_PKGS))
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config $(call on,$(STATIC),--static) --libs $(PKGS) 2>/dev/null)
+# Packages (scripts/deps.sh): the build ones before anything is compiled
+# or installed; all of them (tests, VM, fuzzing, benchmarks) before a
+# target that runs tests.
+BUILD_DEPS_STAMP := $(BUILD)/.deps-build-ok
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+# pkg-config's answers are a makefile of their own, made only once the
+# build packages are installed; GNU make remakes an included makefile
+# first and then starts over reading it, so even the first `make test` on
+# a fresh machine compiles with them.  One file per package set.
+PKG_MK := $(BUILD)/.pkg-$(shell echo '$(PKGS) $(STATIC)' | md5sum | cut -c1-12).mk
+$(PKG_MK): $(BUILD_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@cflags=$$(pkg-config --cflags $(PKGS)) && \
+	libs=$$(pkg-config $(call on,$(STATIC),--static) --libs $(PKGS)) && \
+	printf 'PKG_CFLAGS := %s\nPKG_LIBS := %s\n' "$$cflags" "$$libs" >$@.tmp && mv $@.tmp $@
+ifneq ($(MAKECMDGOALS),clean)
+include $(PKG_MK)
+endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc $(FEATURE_FLAGS) $(PKG_CFLAGS) \
@@ -98,25 +117,33 @@ SAN_CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/asan/obj/%.o)
 UNIT_SRCS := $(filter-out $(if $(filter 0,$(WITH_CLEVIS)),tests/unit/test_clevis.c), \
 	$(wildcard tests/unit/test_*.c))
 RELIABILITY_SRCS := $(wildcard tests/reliability/test_*.c)
-UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%) \
+UNIT_NAMES := $(UNIT_SRCS:tests/unit/%.c=%)
+UNIT_BINS := $(UNIT_NAMES:%=$(BUILD)/asan/tests/%) \
 	$(RELIABILITY_SRCS:tests/reliability/%.c=$(BUILD)/asan/tests/%)
-DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all test test-long demo clean deps asan unit static install valgrind
+.PHONY: all test check test-long demo clean deps asan unit static static-tests install valgrind
 all: $(BUILD)/luksvol $(BUILD)/libluksvol.a
 
+$(BUILD_DEPS_STAMP): scripts/deps.sh
+	@mkdir -p $(dir $@)
+	@./scripts/deps.sh build
+	@touch $@
+
 $(DEPS_STAMP): scripts/deps.sh
-	@mkdir -p $(BUILD)
-	@./scripts/deps.sh
+	@mkdir -p $(dir $@)
+	@./scripts/deps.sh all
 	@touch $@
 
 deps: $(DEPS_STAMP)
 
-# Changing CRYPTO, a WITH_ flag or STATIC rebuilds what they shape.
-FLAGS_STAMP := $(BUILD)/.flags-$(shell echo '$(CC) $(CFLAGS_OPT) $(CRYPTO)' | md5sum | cut -c1-12)
-$(FLAGS_STAMP):
+# Changing CRYPTO, a WITH_ flag or STATIC rebuilds what they shape, in
+# the -O2 and in the sanitizer build.
+flags_stamp = $(1)/.flags-$(shell echo '$(CC) $(2) $(CRYPTO)' | md5sum | cut -c1-12)
+FLAGS_STAMP := $(call flags_stamp,$(BUILD),$(CFLAGS_OPT))
+SAN_FLAGS_STAMP := $(call flags_stamp,$(BUILD)/asan,$(CFLAGS_SAN))
+$(FLAGS_STAMP) $(SAN_FLAGS_STAMP):
 	@mkdir -p $(dir $@)
-	@rm -f $(BUILD)/.flags-*
+	@rm -f $(dir $@).flags-*
 	@touch $@
 
 # So is a feature flag's change to the list of objects: this file changes
@@ -129,12 +156,12 @@ $(OBJS_STAMP): FORCE
 .PHONY: FORCE
 FORCE:
 
-$(BUILD)/obj/%.o: %.c $(HDRS) $(FLAGS_STAMP) | $(DEPS_STAMP)
+$(BUILD)/obj/%.o: %.c $(HDRS) $(FLAGS_STAMP) | $(BUILD_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_OPT) -c $< -o $@
 
-$(BUILD)/asan/obj/%.o: %.c $(HDRS) | $(DEPS_STAMP)
+$(BUILD)/asan/obj/%.o: %.c $(HDRS) $(SAN_FLAGS_STAMP) | $(BUILD_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC-SAN  $<"
 	@$(CC) $(CFLAGS_SAN) -c $< -o $@
@@ -143,9 +170,9 @@ $(BUILD)/libluksvol.a: $(LIB_OBJS) $(FLAGS_STAMP) $(OBJS_STAMP)
 	@echo "  AR      $@"
 	@rm -f $@ && ar rcs $@ $(LIB_OBJS)
 
-$(BUILD)/asan/libluksvol.a: $(SAN_LIB_OBJS)
+$(BUILD)/asan/libluksvol.a: $(SAN_LIB_OBJS) $(SAN_FLAGS_STAMP) $(OBJS_STAMP)
 	@echo "  AR      $@"
-	@rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $(SAN_LIB_OBJS)
 
 $(BUILD)/luksvol: $(CLI_OBJS) $(BUILD)/libluksvol.a $(OBJS_STAMP)
 	@echo "  LD      $@"
@@ -169,7 +196,7 @@ $(BUILD)/$(SO_FILE): $(LIB_OBJS) $(BUILD)/luksvol.map $(OBJS_STAMP)
 	@$(CC) -shared -Wl,-soname,$(SO_NAME) -Wl,--version-script,$(BUILD)/luksvol.map -Wl,-z,defs \
 		-o $@ $(LIB_OBJS) $(PKG_LIBS)
 
-$(BUILD)/asan/luksvol: $(SAN_CLI_OBJS) $(BUILD)/asan/libluksvol.a
+$(BUILD)/asan/luksvol: $(SAN_CLI_OBJS) $(BUILD)/asan/libluksvol.a $(OBJS_STAMP)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS_SAN) -o $@ $(SAN_CLI_OBJS) $(BUILD)/asan/libluksvol.a $(PKG_LIBS)
 
@@ -202,9 +229,25 @@ $(BUILD)/asan/tests/kms_call $(BUILD)/asan/tests/clevis_tool: $(BUILD)/asan/libl
 asan: $(BUILD)/asan/luksvol
 unit: $(UNIT_BINS)
 
-test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS) $(TEST_TOOLS) static \
+test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS) $(TEST_TOOLS) static-tests \
 		valgrind
 	@BUILD=$(BUILD) ./tests/run.sh
+
+# The edit-test loop: the unit tests (ASan+UBSan) and the interop suites
+# against the -O2 luksvol (half the CPU time: an ASan process costs much
+# to start), two suites at a time, with a 40-step tool-alternating chain
+# and only the header-backup races whose window strace holds open (make
+# test: ASan+UBSan everywhere, 200 steps, 30 more plain races against a
+# spinning helper); no VM, fuzzing, valgrind, power-cut sweeps or build
+# tests.  CHECK_LUKSVOL=$(BUILD)/asan/luksvol runs the suites under ASan.
+CHECK_LUKSVOL ?= $(BUILD)/luksvol
+# (tests/tpm/tpm.mk adds its programs to both.)
+CHECK_UNITS = $(UNIT_NAMES) $(TPM_TEST_BINS:$(BUILD)/asan/tests/%=%)
+check: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_NAMES:%=$(BUILD)/asan/tests/%) \
+		$(TEST_TOOLS) static
+	@BUILD=$(BUILD) LV_UNITS="$(CHECK_UNITS)" LV_SUITES="$(wildcard tests/interop/*.sh)" \
+		LUKSVOL=$(abspath $(CHECK_LUKSVOL)) LV_JOBS=2 LV_CHAIN_STEPS=40 LV_BACKUP_RACE_RUNS=0 \
+		./tests/run.sh
 
 # The exhaustive sweeps: every byte of both JSON areas flipped.
 test-long: $(DEPS_STAMP) $(BUILD)/asan/tests/test_corruption
@@ -216,23 +259,26 @@ test-long: $(DEPS_STAMP) $(BUILD)/asan/tests/test_corruption
 VALGRIND_BUILD := $(BUILD)/valgrind
 valgrind: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory BUILD=$(VALGRIND_BUILD) DEPS_STAMP=$(DEPS_STAMP) \
-		CFLAGS_SAN='$$(CFLAGS_BASE) -O1 -g' LDFLAGS_SAN= $(VALGRIND_BUILD)/asan/luksvol \
+		BUILD_DEPS_STAMP=$(BUILD_DEPS_STAMP) CFLAGS_SAN='$$(CFLAGS_BASE) -O1 -g' LDFLAGS_SAN= $(VALGRIND_BUILD)/asan/luksvol \
 		$(UNIT_SRCS:tests/unit/%.c=$(VALGRIND_BUILD)/asan/tests/%)
 
 demo: $(DEPS_STAMP) $(BUILD)/luksvol
 	@BUILD=$(BUILD) ./scripts/demo.sh
 
 # The minimal static build an initramfs carries: the kernel's crypto
-# (STATIC_CRYPTO=openssl for the other), built in $(BUILD)/static with its
-# crypto unit tests (dynamically linked: Debian ships no static cmocka),
-# which the VM suite runs.
+# (STATIC_CRYPTO=openssl for the other), built in $(BUILD)/static.
 STATIC_CRYPTO ?= kernel
-static: $(DEPS_STAMP)
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/static CRYPTO=$(STATIC_CRYPTO) STATIC=1 \
-		DEPS_STAMP=$(DEPS_STAMP) $(BUILD)/static/luksvol $(BUILD)/static/tests/test_crypto \
-		$(BUILD)/static/tests/pbkdf2_calls
+STATIC_MAKE = $(MAKE) --no-print-directory BUILD=$(BUILD)/static CRYPTO=$(STATIC_CRYPTO) STATIC=1 \
+	DEPS_STAMP=$(DEPS_STAMP) BUILD_DEPS_STAMP=$(BUILD_DEPS_STAMP)
+static: $(BUILD_DEPS_STAMP)
+	+@$(STATIC_MAKE) $(BUILD)/static/luksvol
 	@cp $(BUILD)/static/luksvol $(BUILD)/luksvol-static
 	@echo "  STATIC  $(BUILD)/luksvol-static: $$(stat -c %s $(BUILD)/luksvol-static) bytes"
+
+# What the VM suite runs with it: that build's crypto unit tests
+# (dynamically linked: Debian ships no static cmocka) and a PBKDF2 probe.
+static-tests: $(DEPS_STAMP) static
+	+@$(STATIC_MAKE) $(BUILD)/static/tests/test_crypto $(BUILD)/static/tests/pbkdf2_calls
 
 $(BUILD)/tests/test_crypto: tests/unit/test_crypto.c tests/unit/unit.h $(BUILD)/libluksvol.a
 	@mkdir -p $(dir $@)

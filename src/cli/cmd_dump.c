@@ -74,6 +74,10 @@ int cli_is_luks(const struct cli_opts *opts)
 	if (version == LV_LUKS2) {
 		r = lv_device_load(&dev, path, 0, &err);
 		lv_device_free(&dev);
+		/* Only invalid metadata is "not LUKS"; a lock or read failure
+		 * says nothing about the header (cryptsetup: its own code). */
+		if (r < 0 && r != -EINVAL)
+			return cli_fail(r, &err);
 		if (r < 0)
 			version = LV_NOT_LUKS;
 	}

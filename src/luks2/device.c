@@ -94,6 +94,10 @@ static int choose_copy(struct lv_device *dev, struct lv_err *err)
 	const struct lv_hdr_copy *report =
 		primary->state == LV_COPY_OBSOLETE || secondary->state != LV_COPY_OBSOLETE ?
 		primary : secondary;
+	/* A checksum this build cannot compute says nothing about the header. */
+	if (report->err.code == -ENOTSUP)
+		return lv_err_set(err, -ENOTSUP, "%s: cannot check the LUKS2 header: %s",
+				  dev->storage->name, report->err.msg);
 	return lv_err_set(err, -EINVAL, "%s: no valid LUKS2 header: %s", dev->storage->name,
 			  report->err.msg);
 }
@@ -215,7 +219,7 @@ int lv_device_load(struct lv_device **dev, const char *path, unsigned flags,
 	*dev = NULL;
 	if (r < 0)
 		return lv_err_set(err, r == -ENOENT ? -ENODEV : r,
-				  "%s: cannot open: %s", path, strerror(-r));
+				  "%s: cannot open: %s", path, lv_storage_strerror(r));
 	return device_open(dev, storage, flags, err);
 }
 
@@ -282,7 +286,7 @@ int lv_probe(const char *path, enum lv_luks_version *version, struct lv_err *err
 	*version = LV_NOT_LUKS;
 	if (r < 0)
 		return lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
-				  strerror(-r));
+				  lv_storage_strerror(r));
 	r = lv_probe_storage(st, version);
 	lv_storage_close(&st);
 	return r;

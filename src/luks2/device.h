@@ -61,6 +61,9 @@ enum lv_commit_flags {
  * both copies with seqid + 1.  On success dev holds the new metadata. */
 int lv_device_commit(struct lv_device *dev, const struct lv_metadata *md, unsigned flags,
 		     struct lv_err *err);
+/* The commit's checks alone (serialized, re-read, validated for a header
+ * of hdr_size bytes), for what must be refused before anything is written. */
+int lv_metadata_check(const struct lv_metadata *md, uint64_t hdr_size, struct lv_err *err);
 
 /* -EBUSY when the header on disk has a seqid other than the one loaded:
  * a writer bypassed the lock.  Called before every write, keyslot areas
@@ -86,8 +89,10 @@ void lv_device_warn(struct lv_device *dev, const char *fmt, ...)
  * another signature (blkid) shares the device; force is `repair`. */
 int lv_device_recover(struct lv_device *dev, int force, struct lv_err *err);
 
-/* signature.c: names another filesystem/RAID/LVM signature on the device
- * besides LUKS, in other (size other_len); 0 when there is none. */
+/* signature.c: 1 when the device holds another signature besides LUKS (a
+ * filesystem, RAID, LVM or swap superblock, a partition table), named in
+ * other (size other_len); 0 when there is none; a negative errno when
+ * libblkid could not probe it (an I/O error: -EIO). */
 int lv_other_signature(struct lv_storage *st, char *other, size_t other_len);
 
 /* strict.c: findings of luks2-reference.md §1.7 that cryptsetup accepts.

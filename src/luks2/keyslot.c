@@ -262,6 +262,12 @@ static int new_keyslot(const struct lv_metadata *md, uint32_t id, uint32_t volum
 	if (find_area_gap(md, ks->area.size_bytes, &ks->area.offset_bytes) < 0)
 		return lv_err_set(err, -ENOSPC, "no free room in the keyslots area for keyslot %u",
 				  id);
+	/* A salt already, so that the planned metadata validates; storing
+	 * the key draws the one that is kept. */
+	if ((r = lv_random(ks->kdf.salt.bytes, LV_SALT_LEN)) < 0)
+		return lv_err_set(err, r, "cannot generate a salt");
+	ks->kdf.salt.len = LV_SALT_LEN;
+	ks->kdf.salt.valid = 1;
 	return 0;
 }
 
@@ -303,9 +309,9 @@ static int verify_volume_key(const struct lv_device *dev, const struct lv_secret
 	return 0;
 }
 
-int lv_keyslot_create(struct lv_device *dev, struct lv_metadata *work, int slot,
-		      const struct lv_secret *volume_key, const struct lv_secret *passphrase,
-		      const struct lv_pbkdf_params *pbkdf, struct lv_err *err)
+int lv_keyslot_plan(struct lv_metadata *work, int slot, uint32_t volume_key_bytes,
+		    const struct lv_pbkdf_params *pbkdf, struct lv_keyslot **planned,
+		    struct lv_err *err)
 {
 	struct lv_keyslot *ks = &work->keyslots[work->keyslot_count];
 	struct lv_digest *digest = work_digest(work);
@@ -313,14 +319,23 @@ int lv_keyslot_create(struct lv_device *dev, struct lv_metadata *work, int slot,
 
 	if (!digest || work->keyslot_count == LV_KEYSLOTS_MAX)
 		return lv_err_set(err, -EINVAL, "cannot link keyslot %d to a digest", slot);
-	r = new_keyslot(work, (uint32_t)slot, (uint32_t)volume_key->len, pbkdf, ks, err);
-	if (r == 0)
-		r = lv_keyslot_store_key(dev, ks, passphrase, volume_key, err);
-	if (r == 0 && (r = id_list_add(&digest->keyslots, (uint32_t)slot)) < 0)
-		lv_err_set(err, r, "cannot link keyslot %d to the digest", slot);
-	if (r == 0)
-		work->keyslot_count++;
-	return r;
+	if ((r = new_keyslot(work, (uint32_t)slot, volume_key_bytes, pbkdf, ks, err)) < 0)
+		return r;
+	if ((r = id_list_add(&digest->keyslots, (uint32_t)slot)) < 0)
+		return lv_err_set(err, r, "cannot link keyslot %d to the digest", slot);
+	work->keyslot_count++;
+	*planned = ks;
+	return 0;
+}
+
+int lv_keyslot_create(struct lv_device *dev, struct lv_metadata *work, int slot,
+		      const struct lv_secret *volume_key, const struct lv_secret *passphrase,
+		      const struct lv_pbkdf_params *pbkdf, struct lv_err *err)
+{
+	struct lv_keyslot *ks;
+	int r = lv_keyslot_plan(work, slot, (uint32_t)volume_key->len, pbkdf, &ks, err);
+
+	return r < 0 ? r : lv_keyslot_store_key(dev, ks, passphrase, volume_key, err);
 }
 
 int lv_keyslot_add(struct lv_device *dev, int slot, const struct lv_secret *volume_key,

@@ -285,7 +285,7 @@ test_ambiguous_signature() {
 	before=$(sha256sum <"$img")
 	t_expect ambiguous/dump-reads-secondary 0 "$LUKSVOL" dump "$img"
 	t_expect ambiguous/write-refused 1 "$LUKSVOL" config --label x "$img"
-	if grep -q 'LVM2_member signature' "$LV_WORK/last.err"; then
+	if grep -q 'signature besides LUKS2 is on the device (LVM2_member)' "$LV_WORK/last.err"; then
 		t_pass ambiguous/message-names-signature
 	else
 		t_fail ambiguous/message-names-signature "$(cat "$LV_WORK/last.err")"

@@ -5,8 +5,8 @@
 #   $(BUILD)/tpm/lvtpm             the same without sanitizers, for the VM
 #                                  (tests/vm/t_tpm.sh, the kernel's TPM driver)
 #   $(BUILD)/asan/tests/test_tpm_* cmocka tests of src/tpm that need no TPM
-#                                  (tests/run.sh runs every test_* there)
-# Built by `make test` when WITH_TPM=1.
+#                                  (tests/run.sh runs those of tests/*/test_*.c)
+# Built by `make test` and `make check` when WITH_TPM=1.
 
 ifeq ($(WITH_TPM),1)
 TPM_TEST_SRCS := $(wildcard tests/tpm/test_*.c)
@@ -32,4 +32,5 @@ $(TPM_TEST_BINS): $(BUILD)/asan/tests/%: tests/tpm/%.c tests/unit/unit.h $(BUILD
 .PHONY: tpm-tests
 tpm-tests: $(LVTPM) $(LVTPM_VM) $(TPM_TEST_BINS)
 test: tpm-tests
+check: $(LVTPM) $(TPM_TEST_BINS)
 endif

@@ -86,7 +86,8 @@ INNER
 	truncate -s 20M "$OVERLAY/test/null-cipher.img"
 	"$LV_TOP/$BUILD/luksvol" format -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
 		--key-file "$OVERLAY/test/keys/pass.key" "$OVERLAY/test/null-cipher.img" &&
-		/usr/bin/python3 "$LV_TOP/tests/vm/edit_segment.py" "$OVERLAY/test/null-cipher.img" cipher_null-ecb
+		/usr/bin/python3 "$LV_TOP/tests/generators/edit_json.py" "$OVERLAY/test/null-cipher.img" \
+			segments.0.encryption cipher_null-ecb
 }
 
 VM_TPM=$(mkdir -p "$VM_TPM" && cd "$VM_TPM" && pwd)
