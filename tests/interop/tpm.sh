@@ -25,12 +25,15 @@ LV_RESULTS=$(cd "$(dirname "$LV_RESULTS")" && pwd)/$(basename "$LV_RESULTS")
 cd "$DIR" || exit 1
 
 SWTPM_PID=
+STALL_PID=
 TCTI=
 cleanup() {
-	if [ -n "$SWTPM_PID" ]; then
-		kill "$SWTPM_PID" 2>/dev/null
-		wait "$SWTPM_PID" 2>/dev/null
-	fi
+	local pid
+	for pid in $SWTPM_PID $STALL_PID; do
+		kill -CONT "$pid" 2>/dev/null
+		kill "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
 }
 trap cleanup EXIT
 
@@ -228,6 +231,38 @@ same_file tpm/signed/unseal-same-passphrase pass pass2
 t_same tpm/signed/tpm2-tools-unseals "$(oracle token.json oracle.pass signed 7)" ok
 same_file tpm/signed/tpm2-tools-same-passphrase pass oracle.pass
 no_handles tpm/signed/no-handles-left
+
+# ---- a TPM that stops answering: the bound holds (--timeout) -----------------
+
+# timeout(1) turns a hang into exit 124: the bound is what ends each command.
+hung() { t_expect "$1" 3 timeout -k 5 60 "$LVTPM" "${@:2}"; }
+kill -STOP "$SWTPM_PID"
+hung tpm/hung/unseal-times-out unseal --tcti "$TCTI" --pubkey pub.pem --sig sig.json \
+	--timeout 1500 token.json p
+message tpm/hung/unseal-message "^lvtpm: TPM $TCTI: cannot connect: no answer within 1500 ms$"
+hung tpm/hung/enrol-times-out enrol --tcti "$TCTI" --pubkey pub.pem --timeout 1500 t.json p
+kill -CONT "$SWTPM_PID"
+t_expect tpm/hung/answers-again 0 "$LVTPM" unseal --tcti "$TCTI" --pubkey pub.pem --sig sig.json \
+	--timeout 20000 token.json p
+same_file tpm/hung/answers-again-same-passphrase pass p
+# Stalled in the middle (stall_proxy.py answers the first commands, then
+# none): the command under way fails, and so does every later one at once
+# (the flushes on the way out): the TPM keeps what it made.
+port=$(free_port_pair)
+"$PY" "$LV_TOP/tests/tpm/stall_proxy.py" "$port" "${TCTI##*port=}" 8 >stall.out 2>&1 &
+STALL_PID=$!
+for _ in $(seq 50); do grep -q ready stall.out 2>/dev/null && break; sleep 0.1; done
+hung tpm/hung/stalled-mid-unseal unseal --tcti "swtpm:host=127.0.0.1,port=$port" \
+	--pubkey pub.pem --sig sig.json --timeout 1500 token.json p
+message tpm/hung/stalled-mid-unseal-message \
+	"^lvtpm: TPM swtpm:host=127.0.0.1,port=$port: [A-Za-z_]+[^:]*: no answer within 1500 ms$"
+kill "$STALL_PID" 2>/dev/null
+wait "$STALL_PID" 2>/dev/null
+STALL_PID=
+for kind in -t -l -s; do tpm2 flushcontext "$kind" 2>/dev/null; done
+t_expect tpm/hung/no-bound-is-no-bound 0 "$LVTPM" unseal --tcti "$TCTI" --pubkey pub.pem \
+	--sig sig.json token.json p
+no_handles tpm/hung/no-handles-left
 
 # luksvol unseals what tpm2-tools sealed: the policy from tpmtest.py, the
 # object from tpm2_create under the go-tpm SRK, the token from Python.
