@@ -425,17 +425,21 @@ static void test_source_time_bound(void **state)
 	lv_key_context_release(&ctx);
 }
 
-/* A kind a build flag left out says which flag. */
+/* A kind a build flag left out says which flag; with the flag, the
+ * tpm source writes talos-tpm2 tokens. */
 static void test_left_out_kinds(void **state)
 {
 	const char *why = NULL;
+	const struct lv_keysrc_ops *tpm = lv_keysrc_of(LV_KEY_TPM, &why);
 
 	(void)state;
-	assert_null(lv_keysrc_of(LV_KEY_TPM, &why));
-	if (LV_WITH_TPM)
-		assert_string_equal(why, "not supported by this build");
-	else
+	if (LV_WITH_TPM) {
+		assert_non_null(tpm);
+		assert_string_equal(tpm->token_type, "talos-tpm2");
+	} else {
+		assert_null(tpm);
 		assert_string_equal(why, "not supported by this build (built with WITH_TPM=0)");
+	}
 }
 
 /* A source's notices: kept for the derivation that made them (at most
