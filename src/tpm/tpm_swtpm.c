@@ -74,46 +74,39 @@ static int wait_fd(int fd, short events, uint64_t deadline_ms)
 	return n == 0 ? -ETIMEDOUT : 0;
 }
 
-static int send_all(int fd, const uint8_t *bytes, size_t len, uint64_t deadline_ms)
+/* Sends out, or receives into in, len bytes by the deadline: 0,
+ * -ETIMEDOUT, -ECONNRESET when the peer closed first, or -errno. */
+static int transfer(int fd, const uint8_t *out, uint8_t *in, size_t len, uint64_t deadline_ms)
 {
 	while (len > 0) {
-		ssize_t n = send(fd, bytes, len, MSG_NOSIGNAL);
+		ssize_t n = out ? send(fd, out, len, MSG_NOSIGNAL) : recv(fd, in, len, 0);
+		int r;
 
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return -errno;
-		if (n < 0) {
-			int r = wait_fd(fd, POLLOUT, deadline_ms);
-
-			if (r < 0)
-				return r;
+		if (n > 0) {
+			out = out ? out + n : NULL;
+			in = in ? in + n : NULL;
+			len -= (size_t)n;
 			continue;
 		}
-		bytes += n;
-		len -= (size_t)n;
+		if (n == 0)
+			return -ECONNRESET;
+		if (errno != EAGAIN && errno != EINTR)
+			return -errno;
+		r = wait_fd(fd, out ? POLLOUT : POLLIN, deadline_ms);
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
 
+static int send_all(int fd, const uint8_t *bytes, size_t len, uint64_t deadline_ms)
+{
+	return transfer(fd, bytes, NULL, len, deadline_ms);
+}
+
 static int recv_all(int fd, uint8_t *bytes, size_t len, uint64_t deadline_ms)
 {
-	while (len > 0) {
-		ssize_t n = recv(fd, bytes, len, 0);
-
-		if (n == 0)
-			return -ECONNRESET;
-		if (n < 0 && errno != EAGAIN && errno != EINTR)
-			return -errno;
-		if (n < 0) {
-			int r = wait_fd(fd, POLLIN, deadline_ms);
-
-			if (r < 0)
-				return r;
-			continue;
-		}
-		bytes += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return transfer(fd, NULL, bytes, len, deadline_ms);
 }
 
 /* A non-blocking connect that gives up at the deadline. */
