@@ -119,12 +119,7 @@ measure_boot
 "$PY" "$AUX" pcrsig priv.pem "$(pcr_hex 11)" sig.json
 "$PY" "$AUX" pcrsig other-priv.pem "$(pcr_hex 11)" other-sig.json
 # The right key's fingerprint, another key's signature.
-"$PY" - sig.json other-sig.json bad-sig.json <<'EOF'
-import json, sys
-good, other = (json.load(open(p)) for p in sys.argv[1:3])
-good["sha256"][0]["sig"] = other["sha256"][0]["sig"]
-json.dump(good, open(sys.argv[3], "w"))
-EOF
+"$PY" "$AUX" swap-signature sig.json other-sig.json bad-sig.json
 if [ -e /.extra/tpm2-pcr-public-key.pem ]; then
 	t_fail apply_tpm/precondition "/.extra/tpm2-pcr-public-key.pem exists: the PCR-only cases need it absent"
 fi

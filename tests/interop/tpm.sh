@@ -163,12 +163,7 @@ same_file tpm/no-pcrs/same-passphrase nopcrs.pass nopcrs.pass2
 
 # The right key's fingerprint, another key's signature.
 "$PY" "$AUX" pcrsig other-priv.pem "$(pcr_hex 11)" other-sig.json
-"$PY" - sig.json other-sig.json bad-sig.json <<'EOF'
-import json, sys
-good, other = (json.load(open(p)) for p in sys.argv[1:3])
-good["sha256"][0]["sig"] = other["sha256"][0]["sig"]
-json.dump(good, open(sys.argv[3], "w"))
-EOF
+"$PY" "$AUX" swap-signature sig.json other-sig.json bad-sig.json
 t_expect tpm/fail/wrong-signature 2 "$LVTPM" unseal --tcti "$TCTI" --pubkey pub.pem \
 	--sig bad-sig.json token.json p
 message tpm/fail/wrong-signature-message 'bad-sig.json: TPM swtpm:.*VerifySignature'
