@@ -18,6 +18,8 @@ struct lv_tcti {
 	TSS2_TCTI_CONTEXT_COMMON_V2 common;	/* first: what ESAPI calls */
 	TSS2_TCTI_CONTEXT *driver;		/* device, mssim: tss2's, through tctildr */
 	int driver_fd;				/* its poll handle */
+	int driver_is_device;			/* device: the kernel's TPM */
+	int response_ready;			/* device: this response came */
 	struct lv_swtpm *swtpm;			/* swtpm: luksvol's client */
 	unsigned timeout_ms;
 	uint64_t deadline_ms;			/* 0: none */
@@ -45,16 +47,22 @@ static TSS2_RC tcti_transmit(TSS2_TCTI_CONTEXT *context, size_t size, const uint
 	}
 	if (t->swtpm)
 		return lv_swtpm_transmit(t->swtpm, size, command, t->deadline_ms, &t->timed_out);
+	t->response_ready = 0;
 	return Tss2_Tcti_Transmit(t->driver, size, command);
 }
 
-/* The driver reads once its poll handle is readable, within the deadline. */
+/* The driver reads once its poll handle is readable, within the deadline.
+ * SAPI receives each response twice: its size, then its bytes.  The
+ * kernel's TPM device hands over a whole response at once, and is no
+ * longer readable once the driver has read a response that is only the
+ * 10-byte header (Startup's TPM_RC_INITIALIZE): only the first receive
+ * after a command waits on it.  A socket (mssim) is waited on each time. */
 static TSS2_RC driver_receive(struct lv_tcti *t, size_t *size, uint8_t *response)
 {
 	struct pollfd pfd = { .fd = t->driver_fd, .events = POLLIN };
 	int n;
 
-	if (t->deadline_ms) {
+	if (t->deadline_ms && !(t->driver_is_device && t->response_ready)) {
 		do {
 			n = poll(&pfd, 1, lv_tcti_poll_ms(t->deadline_ms));
 		} while (n < 0 && errno == EINTR);
@@ -62,6 +70,7 @@ static TSS2_RC driver_receive(struct lv_tcti *t, size_t *size, uint8_t *response
 			t->timed_out = n == 0;
 			return TSS2_TCTI_RC_IO_ERROR;
 		}
+		t->response_ready = 1;
 	}
 	return Tss2_Tcti_Receive(t->driver, size, response, TSS2_TCTI_TIMEOUT_BLOCK);
 }
@@ -118,6 +127,7 @@ static int open_driver(struct lv_tcti *t, const char *conf, struct lv_err *err)
 	}
 	if (driver_poll_fd(t->driver, &t->driver_fd) < 0)
 		return lv_err_set(err, -ENOTSUP, "TPM %s: the driver has no poll handle", conf);
+	t->driver_is_device = strncmp(conf, "device:", strlen("device:")) == 0;
 	return 0;
 }
 

@@ -7,8 +7,9 @@
  * apply` at boot for ever.  Every command therefore goes through this
  * TCTI, which fails it once the deadline has passed:
  *   device:, mssim:  tss2's own driver (loaded through tctildr), whose
- *                    poll handle is waited on until the deadline before
- *                    each read;
+ *                    poll handle is waited on until the deadline (device:
+ *                    once a response, which the kernel hands over whole;
+ *                    mssim: before each read);
  *   swtpm:           luksvol's own client of swtpm's socket protocol
  *                    (tpm_swtpm.c): tss2 3.2's swtpm driver has no poll
  *                    handle and ignores the receive timeout.
