@@ -1,12 +1,13 @@
 # t_tpm.sh: the tpm key's engine on the kernel's TPM driver: QEMU's
 # tpm-tis device, backed by swtpm on the host (tests/vm/run.sh).  Without
 # --tpm-tcti it opens /dev/tpmrm0 (the kernel's resource manager); through
-# /dev/tpm0 (none) it must leave no transient handle behind.  The PCR
-# public key and signature come from the host (tests/tpm/tpmtest.py), for
-# PCR 11 measured here as Talos measures it.  Then `luksvol apply` with a
-# tpm key: it formats and maps the volume as /dev/mapper/luks2-u-tpmdata,
-# reopens and maps it after a close, and after a PCR 7 change maps it with
-# the static key, leaving the TPM keyslot as it was.
+# /dev/tpm0 (none), bounded in time as apply bounds it, it must leave no
+# transient handle behind.  The PCR public key and signature come from the
+# host (tests/tpm/tpmtest.py), for PCR 11 measured here as Talos measures
+# it.  Then `luksvol apply` with a tpm key: it formats and maps the volume
+# as /dev/mapper/luks2-u-tpmdata, reopens and maps it after a close, and
+# after a PCR 7 change maps it with the static key, leaving the TPM
+# keyslot as it was.
 
 LVTPM=/bin/lvtpm
 TPMDATA=/test/tpm
@@ -113,7 +114,7 @@ tpm_vm_tests() {
 	expect tpm/unseal-default-device 0 "$LVTPM" unseal --pubkey "$TPMDATA/pub.pem" \
 		--sig "$TPMDATA/sig.json" "$tok" /tmp/tpm-pass2
 	same tpm/same-passphrase "$(cat /tmp/tpm-pass2)" "$(cat /tmp/tpm-pass)"
-	expect tpm/unseal-tpm0 0 "$LVTPM" unseal --tcti /dev/tpm0 --pubkey "$TPMDATA/pub.pem" \
+	expect tpm/unseal-tpm0 0 "$LVTPM" unseal --tcti /dev/tpm0 --timeout 60000 --pubkey "$TPMDATA/pub.pem" \
 		--sig "$TPMDATA/sig.json" "$tok" /tmp/tpm-pass3
 	same tpm/tpm0-same-passphrase "$(cat /tmp/tpm-pass3)" "$(cat /tmp/tpm-pass)"
 	same tpm/tpm0-no-handles-left \
