@@ -18,18 +18,8 @@ IMG=$DIR/data.img
 new_image() { rm -f "$1"; truncate -s "${2:-24M}" "$1"; }
 digest() { sha256sum "$1" | cut -d' ' -f1; }
 
-# config NAME KEYS...: a UserVolumeConfig "data" whose keys are YAML lines.
-config() {
-	local file=$DIR/$1.yaml
-	shift
-	{
-		printf 'apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\n'
-		printf 'provisioning:\n  diskSelector:\n    match: system_disk\n  minSize: 20MiB\n'
-		printf 'encryption:\n  provider: luks2\n  keys:\n'
-		printf '%s\n' "$@"
-	} >"$file"
-	echo "$file"
-}
+# config NAME KEYS...: $DIR/NAME.yaml, a data_volume_config (tests/lib.sh).
+config() { data_volume_config "$DIR/$1.yaml" "${@:2}"; }
 
 apply() {
 	"$LUKSVOL" apply --device "u-data=$IMG" --node-uuid "$UUID" --state-dir "$DIR/state" \
