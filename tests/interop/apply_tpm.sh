@@ -6,11 +6,12 @@
 # talos-tpm2 token at token id = keyslot, checked field by field, and a
 # second apply unseals and opens; the key K that tpm2-tools unseals from
 # the token's blobs opens the keyslot as base64(K) in cryptsetup.  A PCR
-# 7 change, a wrong signature, a wrong public key, another TPM and a TPM
-# that stops answering each fall back to the static key, leave the TPM
-# keyslot and its token byte-identical and say why; then the PCR-only
-# mode with its warning, lockToState over tpm, Secure Boot checks and
-# --dry-run.
+# 7 change, a wrong signature, a wrong public key, another TPM, a TPM that
+# stops answering and a signature that is a FIFO or a directory each fall
+# back to the static key, leave the TPM keyslot and its token
+# byte-identical and say why (a public key that is a FIFO: the static key
+# formats); then the PCR-only mode with its warning, lockToState over
+# tpm, Secure Boot checks and --dry-run.
 set -u
 source "$(dirname "$0")/../lib.sh"
 DIR=$LV_WORK/apply_tpm
@@ -284,6 +285,25 @@ test_secureboot() {
 	t_same apply_tpm/secureboot-on-token "$(token_ids)" 1
 }
 
+# A signature or public key that is a FIFO or a directory is refused at
+# once (never waited on): the static key opens, or formats, the volume.
+test_not_regular_files() {
+	mkfifo sig.fifo key.fifo
+	mkdir -p sig.dir
+	PCR_SIG=sig.fifo
+	falls_back apply_tpm/signature-fifo "sig.fifo: not a regular file"
+	PCR_SIG=sig.dir
+	falls_back apply_tpm/signature-directory "sig.dir: not a regular file"
+	PCR_SIG=sig.json PCR_KEY=key.fifo
+	new_image
+	t_expect apply_tpm/public-key-fifo 0 apply -f "$CFG"
+	said_like apply_tpm/public-key-fifo-report \
+		"^u-data: cannot format with keyslot 1 \(tpm\): .*key.fifo: not a regular file$"
+	said apply_tpm/public-key-fifo-static-formats "u-data: formatted with keyslot 2 (static): cipher aes-xts-plain64"
+	t_same apply_tpm/public-key-fifo-no-token "$(token_ids)" ""
+	PCR_KEY=pub.pem
+}
+
 # ---- --dry-run and a bad TCTI write nothing --------------------------------------
 
 test_dry_run_and_tcti() {
@@ -305,6 +325,7 @@ test_signed
 test_pcr7_changed
 test_wrong_signature_key_tpm
 test_hung_tpm
+test_not_regular_files
 test_pcr_only
 test_lock_to_state
 test_secureboot
