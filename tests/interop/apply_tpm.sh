@@ -321,6 +321,52 @@ test_dry_run_and_tcti() {
 	no_handles apply_tpm/dry-run-no-handles-left
 }
 
+# ---- systemd-measure signs the policy (the UKI build's own tool) ------------
+
+# A fresh TPM measured as systemd-stub measures a UKI whose one section is
+# .linux (its name with the NUL, then its bytes) before Talos's three
+# phases; systemd-measure computes PCR 11 from the same UKI (the check
+# that this test measures as systemd-stub does) and signs its policy.
+# apply enrols and opens with that .pcrsig: its format, the policy digest,
+# pkfp and the signature scheme are systemd's, not this suite's oracle's.
+test_systemd_measure() {
+	local measure=/lib/systemd/systemd-measure phases=enter-initrd:leave-initrd:enter-machined
+	local part want
+	swtpm_start "$DIR/state-sd" || { t_fail apply_tpm/systemd-measure-swtpm "swtpm did not start"; return; }
+	extend 7 secureboot-enabled
+	printf 'a kernel image' >uki-linux
+	for part in "$(printf '.linux\0' | sha256sum)" "$(sha256sum <uki-linux)"; do
+		tpm2 pcrextend "11:sha256=${part%% *}"
+	done
+	for part in enter-initrd leave-initrd enter-machined; do extend 11 "$part"; done
+	want=$("$measure" calculate --linux=uki-linux --phase="$phases" --bank=sha256 --json=short |
+		"$PY" -c 'import json, sys; print(json.load(sys.stdin)["sha256"][0]["hash"])')
+	t_same apply_tpm/systemd-measure-pcr11 "$(pcr_hex 11)" "$want"
+	t_expect apply_tpm/systemd-measure-signs 0 "$measure" sign --linux=uki-linux --phase="$phases" \
+		--bank=sha256 --private-key=priv.pem --public-key=pub.pem --tpm2-device="$TCTI" \
+		--json=short
+	cp "$LV_WORK/last.out" sd-sig.json
+	PCR_SIG=sd-sig.json
+	CFG=$(config signed "$TPM1" "$STATIC2")
+	new_image
+	t_expect apply_tpm/systemd-measure-enrol 0 apply -f "$CFG"
+	said apply_tpm/systemd-measure-enrol-report \
+		"u-data: formatted with keyslot 1 (tpm): cipher aes-xts-plain64"
+	# k1.b64: K as tpm2-tools unseals it, for falls_back below.
+	cryptsetup token export --token-id 1 "$IMG" >sd-token.json
+	t_same apply_tpm/systemd-measure-tpm2-tools-unseals "$(oracle sd-token.json k1.b64 signed 7)" ok
+	opens apply_tpm/systemd-measure-base64-K-opens 1 k1.b64
+	t_expect apply_tpm/systemd-measure-reopen 0 apply -f "$CFG"
+	said apply_tpm/systemd-measure-reopen-report "u-data: opened with keyslot 1 (tpm)"
+	# The signature's "pol" is what the TPM's PolicyPCR(11) gives: a
+	# signature for another PCR 11 (one phase further) opens nothing.
+	extend 11 start-the-world
+	falls_back apply_tpm/systemd-measure-next-phase \
+		"sd-sig.json: no sha256 signature for the current PCR 11 policy [0-9a-f]{64}: PCR 11 is not at a phase the UKI signed"
+	PCR_SIG=sig.json
+	no_handles apply_tpm/systemd-measure-no-handles-left
+}
+
 test_signed
 test_pcr7_changed
 test_wrong_signature_key_tpm
@@ -330,3 +376,4 @@ test_pcr_only
 test_lock_to_state
 test_secureboot
 test_dry_run_and_tcti
+test_systemd_measure
