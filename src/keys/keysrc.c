@@ -29,13 +29,13 @@ struct keysrc_entry {
 #define LV_KEYSRC_BUILT_0(flag, ops) { NULL, NOT_WRITTEN " (built with " flag "=0)" }
 #define LV_KEYSRC_ALWAYS(ops) { (ops), NULL }
 
-extern const struct lv_keysrc_ops lv_keysrc_static, lv_keysrc_nodeID;
+extern const struct lv_keysrc_ops lv_keysrc_static, lv_keysrc_nodeID, lv_keysrc_kms;
 
 static const struct keysrc_entry sources[LV_KEY_KIND_COUNT] = {
 	[LV_KEY_STATIC] = LV_KEYSRC_ALWAYS(&lv_keysrc_static),
 	[LV_KEY_NODEID] = LV_KEYSRC_ALWAYS(&lv_keysrc_nodeID),
-	/* Their sources are not written yet (the engines are: src/kms, src/tpm). */
-	[LV_KEY_KMS] = LV_KEYSRC_BUILT(LV_WITH_KMS, "WITH_KMS", NULL),
+	[LV_KEY_KMS] = LV_KEYSRC_BUILT(LV_WITH_KMS, "WITH_KMS", &lv_keysrc_kms),
+	/* Its source is not written yet (the engine is: src/tpm). */
 	[LV_KEY_TPM] = LV_KEYSRC_BUILT(LV_WITH_TPM, "WITH_TPM", NULL),
 };
 
