@@ -41,6 +41,7 @@ enum cli_opt {
 	OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE, OPT_PERSISTENT, OPT_DISABLE_KEYRING,
 	OPT_DEFERRED,
 	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES,
+	OPT_KMS_CA,
 	OPT_COUNT
 };
 
@@ -86,6 +87,7 @@ struct cli_opts {
 	const char *config_file;		/* -f, --file: the volume config YAML */
 	const char *node_uuid;
 	const char *state_dir;
+	const char *kms_ca_file;	/* apply --kms-ca */
 	int no_activate;
 	int no_sync;
 	int dry_run;
