@@ -22,8 +22,6 @@ FAST=(--pbkdf-memory 32 --pbkdf-force-iterations 4 --pbkdf-parallel 1)
 IMG=$DIR/data.img
 RECORD=$KMS_DIR/record
 MASTER=$KMS_DIR/master.key
-# The token Talos writes: exactly this shape, 60 sealed bytes.
-TOKEN_RE='^\{"UserData":\{"sealedData":"[A-Za-z0-9+/]{80}"\},"type":"sideroKMS","keyslots":\[\]\}$'
 
 new_image() { rm -f "$IMG"; truncate -s 24M "$IMG"; }
 digest() { sha256sum "$IMG" | cut -d' ' -f1; }
@@ -81,7 +79,7 @@ formats() {
 	t_same "$name/one-seal" "$(wc -l <"$RECORD")" 1
 	t_same "$name/seal-node-uuid" "$(awk '{print $2}' "$RECORD")" "$UUID"
 	token=$(token0)
-	if grep -qE "$TOKEN_RE" <<<"$token"; then t_pass "$name/token-talos-shape"; else
+	if grep -qE "$KMS_TOKEN_RE" <<<"$token"; then t_pass "$name/token-talos-shape"; else
 		t_fail "$name/token-talos-shape" "$token"; fi
 	t_same "$name/sealed-60-bytes" "$(jq -r .UserData.sealedData <<<"$token" | base64 -d | wc -c)" 60
 	t_same "$name/only-token-0" "$(cryptsetup luksDump --dump-json-metadata "$IMG" | jq -c '.tokens | keys')" \
@@ -205,7 +203,7 @@ cryptsetup token remove --token-id 0 "$IMG"
 t_expect kms-token/missing 0 apply -f "$CFG"
 reported kms-token/missing-report '^u-data: keyslot 0 \(kms\) does not open it: slot 0: no token$' \
 	'^u-data: opened with keyslot 1 \(static\)$' '^u-data: replaced keyslot 0 \(kms\)'
-grep -qE "$TOKEN_RE" <<<"$(token0)" && t_pass kms-token/missing-new-token ||
+grep -qE "$KMS_TOKEN_RE" <<<"$(token0)" && t_pass kms-token/missing-new-token ||
 	t_fail kms-token/missing-new-token "$(token0)"
 last_sealed_passphrase >"$DIR/k.pass"
 t_expect kms-token/missing-slot0-reenrolled 0 cryptsetup open --test-passphrase --key-slot 0 \
