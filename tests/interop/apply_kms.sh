@@ -303,4 +303,51 @@ t_expect kms-misbehave/random-unseal-new-slot0 0 cryptsetup open --test-passphra
 	--key-file "$DIR/k.pass" "$IMG"
 kms_stop random
 
+# Interrupted while it waits for the KMS (Ctrl-C, a service manager's
+# SIGTERM): ended at once, nothing written, and nothing left that stops the
+# next apply (which adds the missing slot 0).  Python starts it, so SIGINT is not ignored as it is for a
+# background job of this script.
+interrupted() {
+	/usr/bin/python3 - "$@" <<'PY'
+import signal, subprocess, sys, time
+sig = getattr(signal, sys.argv[1])
+p = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+time.sleep(2)
+if p.poll() is not None:
+    sys.exit("ended before the signal: exit %d" % p.returncode)
+sent = time.monotonic()
+p.send_signal(sig)
+try:
+    rc = p.wait(timeout=5)
+except subprocess.TimeoutExpired:
+    p.kill()
+    sys.exit("still running 5 s after %s" % sys.argv[1])
+print("rc %d after %.1f s" % (rc, time.monotonic() - sent))
+PY
+}
+kms_start hang --mode hang || exit 1
+HANG_EP=127.0.0.1:$KMS_PORT
+HANG=$(config hang "$HANG_EP" false kms-only)
+for sig in SIGINT SIGTERM; do
+	new_image
+	before=$(digest)
+	t_expect "kms-misbehave/hang-format-$sig" 0 interrupted $sig "$LUKSVOL" apply --device "u-data=$IMG" \
+		--node-uuid "$UUID" --state-dir "$DIR/state" --no-activate "${FAST[@]}" -f "$HANG"
+	t_same "kms-misbehave/hang-format-$sig-unchanged" "$(digest)" "$before"
+done
+# Interrupted in the sync, while the KMS seals a key for the missing slot
+# 0 of a volume the static key formatted (the KMS was down then).
+kms_start gone && kms_stop gone
+new_image
+t_expect kms-misbehave/static-only-format 0 apply -f "$(config gone "127.0.0.1:$KMS_PORT")"
+before=$(digest)
+t_expect kms-misbehave/hang-sync-SIGINT 0 interrupted SIGINT "$LUKSVOL" apply --device "u-data=$IMG" \
+	--node-uuid "$UUID" --state-dir "$DIR/state" --no-activate "${FAST[@]}" \
+	-f "$(config hang-sync "${HANG_EP}")"
+t_same kms-misbehave/hang-sync-SIGINT-unchanged "$(digest)" "$before"
+kms_stop hang
+t_expect kms-misbehave/after-interrupts-syncs 0 apply -f "$(config after-int "127.0.0.1:$PLAIN")"
+reported kms-misbehave/after-interrupts-report '^u-data: opened with keyslot 1 \(static\)$' \
+	'^u-data: added keyslot 0 \(kms\)$'
+
 kms_stop_all
