@@ -350,4 +350,25 @@ t_expect kms-misbehave/after-interrupts-syncs 0 apply -f "$(config after-int "12
 reported kms-misbehave/after-interrupts-report '^u-data: opened with keyslot 1 \(static\)$' \
 	'^u-data: added keyslot 0 \(kms\)$'
 
+# Two applies at once on an empty image, with a KMS slow to seal: one
+# formats, the other waits for it and opens through slot 0; one Seal, one
+# K, one keyslot 0.
+kms_start slow --delay 2 --record "$RECORD" || exit 1
+SLOW=$(config slow "127.0.0.1:$KMS_PORT")
+new_image
+: >"$RECORD"
+apply -f "$SLOW" >"$DIR/first.out" 2>&1 &
+first=$!
+apply -f "$SLOW" >"$DIR/second.out" 2>&1
+second_rc=$?
+wait $first
+t_same kms-twice/both-succeed "$? $second_rc" "0 0"
+t_same kms-twice/one-formats "$(cat "$DIR/first.out" "$DIR/second.out" | grep -c '^u-data: formatted with keyslot 0 (kms)')" 1
+t_same kms-twice/other-opens-slot0 "$(cat "$DIR/first.out" "$DIR/second.out" | grep -c '^u-data: opened with keyslot 0 (kms)$')" 1
+t_same kms-twice/one-seal "$(wc -l <"$RECORD")" 1
+last_sealed_passphrase >"$DIR/k.pass"
+t_expect kms-twice/slot0-opens-with-base64-K 0 cryptsetup open --test-passphrase --key-slot 0 \
+	--key-file "$DIR/k.pass" "$IMG"
+kms_stop slow
+
 kms_stop_all
