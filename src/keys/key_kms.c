@@ -70,15 +70,23 @@ static int kms_server_now(const struct kms_state *kms, const struct lv_key_conte
 	return 0;
 }
 
+/* What every call needs: the node UUID it is made for, and the server
+ * with this call's time bound. */
+static int kms_call_setup(const struct kms_state *kms, struct lv_key_context *ctx,
+			  struct lv_kms_server *server, struct lv_err *err)
+{
+	int r = lv_node_uuid_load(ctx, err);
+
+	return r < 0 ? r : kms_server_now(kms, ctx, server, err);
+}
+
 static int kms_new_key(void *state, struct lv_key_context *ctx, const struct lv_config_key *key,
 		       struct lv_secret **passphrase, char **token_json, struct lv_err *err)
 {
 	struct lv_kms_server server;
-	int r = lv_node_uuid_load(ctx, err);
+	int r = kms_call_setup(state, ctx, &server, err);
 
 	(void)key;
-	if (r == 0)
-		r = kms_server_now(state, ctx, &server, err);
 	return r < 0 ? r : lv_kms_enrol(&server, ctx->node_uuid, passphrase, token_json, err);
 }
 
@@ -86,11 +94,9 @@ static int kms_get_key(void *state, struct lv_key_context *ctx, const struct lv_
 		       const char *token_json, struct lv_secret **passphrase, struct lv_err *err)
 {
 	struct lv_kms_server server;
-	int r = lv_node_uuid_load(ctx, err);
+	int r = kms_call_setup(state, ctx, &server, err);
 
 	(void)key;
-	if (r == 0)
-		r = kms_server_now(state, ctx, &server, err);
 	return r < 0 ? r : lv_kms_open(&server, ctx->node_uuid, token_json, passphrase, err);
 }
 
