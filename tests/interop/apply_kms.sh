@@ -305,13 +305,17 @@ kms_stop random
 
 # Interrupted while it waits for the KMS (Ctrl-C, a service manager's
 # SIGTERM): ended at once, nothing written, and nothing left that stops the
-# next apply (which adds the missing slot 0).  Python starts it, so SIGINT is not ignored as it is for a
-# background job of this script.
+# next apply (which adds the missing slot 0).
 interrupted() {
 	/usr/bin/python3 - "$@" <<'PY'
 import signal, subprocess, sys, time
 sig = getattr(signal, sys.argv[1])
-p = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+# As at a terminal: the signal's default action, even when this suite
+# runs as a background job (SIGINT ignored) or under nohup.
+def default_action():
+    signal.signal(sig, signal.SIG_DFL)
+p = subprocess.Popen(sys.argv[2:], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                     preexec_fn=default_action)
 time.sleep(2)
 if p.poll() is not None:
     sys.exit("ended before the signal: exit %d" % p.returncode)
