@@ -31,6 +31,15 @@ static int name_endpoint(const char *endpoint, int r, struct lv_err *err)
 	return r;
 }
 
+/* --kms-ca: a file that is missing or no PEM is a bad option, refused
+ * before apply touches anything, not a KMS that fails. */
+static int kms_check_settings(const struct lv_key_settings *settings, struct lv_err *err)
+{
+	if (!settings->kms_ca_file)
+		return 0;
+	return lv_kms_ca_check(settings->kms_ca_file, err);
+}
+
 static int kms_init(struct lv_key_context *ctx, const struct lv_config_key *key, void **state,
 		    struct lv_err *err)
 {
@@ -108,6 +117,7 @@ static void kms_fini(void *state)
 const struct lv_keysrc_ops lv_keysrc_kms = {
 	.name = "kms",
 	.token_type = LV_KMS_TOKEN_TYPE,
+	.check_settings = kms_check_settings,
 	.init = kms_init,
 	.new_key = kms_new_key,
 	.get_key = kms_get_key,

@@ -56,6 +56,10 @@ int lv_key_derive_existing(const struct lv_config_key *key, struct lv_key_contex
 			   const char *token_json, struct lv_secret **passphrase,
 			   struct lv_err *err);
 
+/* Every built key source's check of the settings (a file an option
+ * names, ...), before any device is touched. */
+int lv_key_settings_check(const struct lv_key_settings *settings, struct lv_err *err);
+
 /* Finishes every source state and wipes the salt. */
 void lv_key_context_release(struct lv_key_context *ctx);
 

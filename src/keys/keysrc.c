@@ -50,6 +50,18 @@ const struct lv_keysrc_ops *lv_keysrc_of(enum lv_key_kind kind, const char **why
 	return NULL;
 }
 
+int lv_key_settings_check(const struct lv_key_settings *settings, struct lv_err *err)
+{
+	for (size_t kind = 0; kind < LV_KEY_KIND_COUNT; kind++) {
+		const struct lv_keysrc_ops *ops = sources[kind].ops;
+		int r = ops && ops->check_settings ? ops->check_settings(settings, err) : 0;
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 uint64_t lv_keysrc_now_ms(void)
 {
 	struct timespec ts;

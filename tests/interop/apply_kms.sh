@@ -236,8 +236,26 @@ if kms_certs; then
 	reopens kms-tls "$TLS" --kms-ca "$C/ca.pem"
 	falls_back kms-tls/no-ca "$TLS" 'Unseal: TLS: server not trusted'
 	falls_back kms-tls/wrong-ca "$TLS" 'Unseal: TLS: server not trusted' --kms-ca "$C/otherca.pem"
-	falls_back kms-tls/ca-missing "$TLS" 'Unseal: CA file .*: No such file' \
-		--kms-ca "$C/missing.pem"
+	# A --kms-ca that cannot be a CA file is a bad option: refused before
+	# anything is read or written, not a KMS that fails (which would let
+	# a format go on without the kms key).
+	mkfifo "$C/fifo.pem"
+	printf 'not a certificate\n' >"$C/junk.pem"
+	before=$(digest)
+	for ca in missing:'No such file or directory' fifo:'not a regular file' \
+		junk:'no PEM certificate in it' certs:'not a regular file'; do
+		file=$C/${ca%%:*}.pem
+		[ "${ca%%:*}" = certs ] && file=$C
+		t_expect "kms-tls/ca-${ca%%:*}-refused" 1 apply -f "$TLS" --kms-ca "$file"
+		t_same "kms-tls/ca-${ca%%:*}-message" "$(cat "$LV_WORK/last.err")" \
+			"luksvol: CA file $file: ${ca#*:}"
+		t_same "kms-tls/ca-${ca%%:*}-unchanged" "$(digest)" "$before"
+	done
+	# On an empty image: no format with the static key alone.
+	IMG=$DIR/empty.img new_image
+	IMG=$DIR/empty.img t_expect kms-tls/ca-missing-no-format 1 apply -f "$TLS" --kms-ca "$C/missing.pem"
+	t_same kms-tls/ca-missing-no-format-unchanged "$(IMG=$DIR/empty.img digest)" \
+		"$(head -c 24M /dev/zero | sha256sum | cut -d' ' -f1)"
 	kms_stop tls
 	# The same sealed token, served with certificates that must be refused.
 	for cert in expired:'server not trusted: .*expired' \
