@@ -463,6 +463,23 @@ static void test_kms_bad_endpoint(void **state)
 	lv_key_context_release(&ctx);
 }
 
+/* The settings' CA file is checked before any key: none is fine, a path
+ * that is no PEM file is refused and named. */
+static void test_kms_ca_checked_first(void **state)
+{
+	struct lv_key_settings settings = { 0 };
+	struct lv_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(lv_key_settings_check(&settings, &err), 0);
+	settings.kms_ca_file = "/nonexistent/ca.pem";
+	assert_int_equal(lv_key_settings_check(&settings, &err), -EINVAL);
+	assert_string_equal(err.msg, "CA file /nonexistent/ca.pem: No such file or directory");
+	settings.kms_ca_file = "/";
+	assert_int_equal(lv_key_settings_check(&settings, &err), -EINVAL);
+	assert_string_equal(err.msg, "CA file /: not a regular file");
+}
+
 /* A listening socket nobody accepts on: the TCP handshake completes, no
  * answer ever comes.  Returns the port. */
 static int silent_listener(int *fd)
@@ -542,6 +559,7 @@ int main(void)
 		cmocka_unit_test(test_left_out_kinds),
 #if LV_WITH_KMS
 		cmocka_unit_test(test_kms_bad_endpoint),
+		cmocka_unit_test(test_kms_ca_checked_first),
 		cmocka_unit_test(test_kms_call_bounded),
 #endif
 	};
