@@ -64,6 +64,21 @@ last_sealed_passphrase() {
 	tail -1 "$RECORD" | awk '{print $3}' | xxd -r -p | base64 -w0
 }
 
+# no_key_in_output NAME: the last command's output holds neither K (hex)
+# nor the passphrase base64(K) of the last Seal.
+no_key_in_output() {
+	local hex passphrase
+	hex=$(tail -1 "$RECORD" | awk '{print $3}')
+	passphrase=$(last_sealed_passphrase)
+	if [ -z "$hex" ]; then
+		t_fail "$1" "no Seal recorded"
+	elif grep -qiF -e "$hex" -e "$passphrase" "$LV_WORK/last.out" "$LV_WORK/last.err"; then
+		t_fail "$1" "the KMS key is in apply's output"
+	else
+		t_pass "$1"
+	fi
+}
+
 token0() { cryptsetup token export --token-id 0 "$IMG" 2>/dev/null; }
 
 # formats NAME CFG ARGS...: apply formats a new image with kms at slot 0
@@ -76,6 +91,7 @@ formats() {
 	t_expect "$name/format" 0 apply -f "$cfg" "$@"
 	reported "$name/format-report" '^u-data: formatted with keyslot 0 \(kms\)' \
 		'^u-data: added keyslot 1 \(static\)$'
+	no_key_in_output "$name/format-no-key-in-output"
 	t_same "$name/one-seal" "$(wc -l <"$RECORD")" 1
 	t_same "$name/seal-node-uuid" "$(awk '{print $2}' "$RECORD")" "$UUID"
 	token=$(token0)
@@ -102,6 +118,9 @@ reopens() {
 	t_expect "$name/reopen" 0 apply -f "$cfg" "$@"
 	reported "$name/reopen-report" '^u-data: opened with keyslot 0 \(kms' \
 		'^u-data: in sync: keyslot 1 \(static\)$'
+	no_key_in_output "$name/reopen-no-key-in-output"
+	t_expect "$name/reopen-json" 0 apply --json -f "$cfg" "$@"
+	no_key_in_output "$name/reopen-json-no-key-in-output"
 	t_same "$name/reopen-writes-nothing" "$(digest)" "$before"
 }
 
