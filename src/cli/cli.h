@@ -42,6 +42,7 @@ enum cli_opt {
 	OPT_DEFERRED,
 	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES,
 	OPT_TPM_TCTI, OPT_TPM_PCR_PUBLIC_KEY, OPT_TPM_PCR_SIGNATURE, OPT_EFIVARS_DIR,
+	OPT_KMS_CA,
 	OPT_COUNT
 };
 
@@ -91,6 +92,7 @@ struct cli_opts {
 	const char *tpm_pcr_public_key;
 	const char *tpm_pcr_signature;
 	const char *efivars_dir;
+	const char *kms_ca_file;	/* apply --kms-ca */
 	int no_activate;
 	int no_sync;
 	int dry_run;
