@@ -247,19 +247,6 @@ static void test_salt_fingerprint(void **state)
 	lv_secret_free(&salt);
 }
 
-static void test_unsupported_kinds(void **state)
-{
-	struct lv_key_context ctx = { .volume_id = "STATE" };
-	struct lv_config_key key = key_of(LV_KEY_TPM, 2, 0);
-	struct lv_secret *passphrase = NULL;
-	struct lv_err err = { 0 };
-	char *token = NULL;
-
-	(void)state;
-	assert_int_equal(lv_key_derive_new(&key, &ctx, &passphrase, &token, &err), -ENOTSUP);
-	assert_string_equal(err.msg, "slot 2: tpm keys are not supported by this build");
-}
-
 /* Every kind's source is named as the config names the kind. */
 static void test_sources_named_as_config(void **state)
 {
@@ -431,19 +418,28 @@ static void test_source_time_bound(void **state)
 
 /* A kind a build flag left out says which flag; with the flag, the
  * tpm source writes talos-tpm2 tokens. */
-static void test_left_out_kinds(void **state)
+static void check_left_out(enum lv_key_kind kind, int built, const char *token_type,
+			   const char *flag)
 {
 	const char *why = NULL;
-	const struct lv_keysrc_ops *tpm = lv_keysrc_of(LV_KEY_TPM, &why);
+	const struct lv_keysrc_ops *ops = lv_keysrc_of(kind, &why);
+	char expected[128];
 
-	(void)state;
-	if (LV_WITH_TPM) {
-		assert_non_null(tpm);
-		assert_string_equal(tpm->token_type, "talos-tpm2");
-	} else {
-		assert_null(tpm);
-		assert_string_equal(why, "not supported by this build (built with WITH_TPM=0)");
+	if (built) {
+		assert_non_null(ops);
+		assert_string_equal(ops->token_type, token_type);
+		return;
 	}
+	assert_null(ops);
+	snprintf(expected, sizeof(expected), "not supported by this build (built with %s=0)", flag);
+	assert_string_equal(why, expected);
+}
+
+static void test_left_out_kinds(void **state)
+{
+	(void)state;
+	check_left_out(LV_KEY_TPM, LV_WITH_TPM, "talos-tpm2", "WITH_TPM");
+	check_left_out(LV_KEY_KMS, LV_WITH_KMS, "sideroKMS", "WITH_KMS");
 }
 
 /* A source's notices: kept for the derivation that made them (at most
@@ -611,7 +607,6 @@ int main(void)
 		cmocka_unit_test(test_salt_rejects_bad_files),
 		cmocka_unit_test(test_salt_created_once),
 		cmocka_unit_test(test_salt_fingerprint),
-		cmocka_unit_test(test_unsupported_kinds),
 		cmocka_unit_test(test_sources_named_as_config),
 		cmocka_unit_test(test_source_state_settings_tokens),
 		cmocka_unit_test(test_source_time_bound),
