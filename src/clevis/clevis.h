@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * clevis.h: clevis bindings (tokens-clevis-systemd.md §1): the JWEs of the
- * tang and sss pins, decrypted and encrypted as clevis does it, and the
- * LUKS2 "clevis" token `clevis luks bind` writes.  Built with WITH_CLEVIS.
+ * tang, tpm2 and sss pins, decrypted and encrypted as clevis does it, and
+ * the LUKS2 "clevis" token `clevis luks bind` writes.  Built with
+ * WITH_CLEVIS; the tpm2 pin also needs WITH_TPM.
  *
  * A pin's config is clevis's JSON text: tang {"url":..., "thp":...,
- * "adv":...}, sss {"t":N, "pins":{"tang":[{...},...], "sss":{...}}}.
+ * "adv":...}, tpm2 {"pcr_bank":"sha256", "pcr_ids":"0,7", "key":"ecc",
+ * "hash":"sha256", "pcr_digest":...}, sss {"t":N, "pins":{"tang":[{...},
+ * ...], "tpm2":[...], "sss":{...}}}.
  *
  * Every call returns 0 or a negative errno with one line in err that names
  * the server, token or field:
@@ -13,7 +16,9 @@
  *   -ENOTSUP       a pin this build does not have
  *   -EPERM         the JWE did not decrypt with the key recovered (a wrong
  *                  or rotated-away server key, a damaged JWE); an
- *                  advertisement not signed by its own keys, or not trusted
+ *                  advertisement not signed by its own keys, or not trusted;
+ *                  tpm2: the PCRs changed since the binding
+ *   -ENODEV        tpm2: no TPM
  *   -ETIMEDOUT     a server did not answer within the timeout
  *   -ECONNREFUSED, -EHOSTUNREACH   a server could not be reached
  *   -EPROTO        a server answered with an HTTP error or a malformed reply
@@ -41,6 +46,7 @@ typedef int (*lv_clevis_trust_fn)(void *ctx, const char *url, const char *const 
 
 struct lv_clevis_opts {
 	unsigned timeout_ms;		/* 0: LV_CLEVIS_TIMEOUT_MS */
+	const char *tpm_tcti;		/* tpm2 pin: NULL: /dev/tpmrm0, else /dev/tpm0 */
 	int trust_any;			/* trust an advertisement's keys, as clevis -y */
 	lv_clevis_trust_fn trust;	/* NULL: refuse keys not named by "thp" */
 	void *trust_ctx;

@@ -102,6 +102,10 @@ int lv_tpm_create_primary(struct lv_tpm *tpm, enum lv_tpm_primary which,
 int lv_tpm_load(struct lv_tpm *tpm, const struct lv_tpm_object *parent,
 		const TPM2B_PRIVATE *private_blob, const TPM2B_PUBLIC *public_blob,
 		struct lv_tpm_object *object, struct lv_err *err);
+/* The persistent object at handle (0x81000000..0x81FFFFFF), not tracked:
+ * it stays in the TPM.  -ENOENT when there is none. */
+int lv_tpm_persistent(struct lv_tpm *tpm, TPM2_HANDLE handle, struct lv_tpm_object *object,
+		      struct lv_err *err);
 /* Loads a public key alone (signature checks), in hierarchy
  * (ESYS_TR_RH_OWNER for a ticket PolicyAuthorize accepts). */
 int lv_tpm_load_external(struct lv_tpm *tpm, const TPM2B_PUBLIC *public_key, ESYS_TR hierarchy,
@@ -123,6 +127,13 @@ int lv_tpm_policy_session(struct lv_tpm *tpm, ESYS_TR salt_key, ESYS_TR *session
 /* PolicyPCR over the PCRs' current values. */
 int lv_tpm_policy_pcr(struct lv_tpm *tpm, ESYS_TR session, const TPML_PCR_SELECTION *pcrs,
 		      struct lv_err *err);
+/* PolicyAuthValue: the object's authValue (lv_tpm_set_auth) joins the
+ * session's HMAC. */
+int lv_tpm_policy_auth_value(struct lv_tpm *tpm, ESYS_TR session, struct lv_err *err);
+/* The authValue ESAPI uses for handle (a loaded object), len at most 64
+ * bytes; ESAPI keeps a copy until the handle is flushed. */
+int lv_tpm_set_auth(struct lv_tpm *tpm, ESYS_TR handle, const uint8_t *auth, size_t len,
+		    struct lv_err *err);
 int lv_tpm_policy_get_digest(struct lv_tpm *tpm, ESYS_TR session, TPM2B_DIGEST *digest,
 			     struct lv_err *err);
 /* VerifySignature of an RSASSA-PKCS1-v1_5 SHA-256 signature over digest
@@ -136,8 +147,39 @@ int lv_tpm_policy_authorize(struct lv_tpm *tpm, ESYS_TR session, const TPM2B_DIG
 			    struct lv_err *err);
 
 /*
- * PCRs (SHA-256 bank).  A PCR set is a bitmask: bit n is PCR n.
+ * PCRs.  A PCR set is a bitmask: bit n is PCR n.  Talos seals to the
+ * SHA-256 bank; clevis and systemd may use another (sha1 on old firmware),
+ * so a bank is named where it matters.
  */
+#define LV_TPM_BANK_DIGEST_MAX TPM2_SHA512_DIGEST_SIZE
+
+/* A bank by the name clevis and systemd write ("sha1", "sha256",
+ * "sha384", "sha512"): -EINVAL for another name. */
+int lv_tpm_bank_from_name(const char *name, TPMI_ALG_HASH *bank);
+/* The bank's name, or NULL for another algorithm. */
+const char *lv_tpm_bank_name(TPMI_ALG_HASH bank);
+/* The size of one PCR value of bank, or 0 for another algorithm. */
+size_t lv_tpm_bank_digest_bytes(TPMI_ALG_HASH bank);
+
+/* The values of the PCRs of mask in one bank. */
+struct lv_tpm_pcr_values {
+	TPMI_ALG_HASH bank;
+	uint32_t mask;
+	uint8_t value[LV_TPM_PCR_COUNT][LV_TPM_BANK_DIGEST_MAX];
+};
+
+/* The TPML_PCR_SELECTION of mask in bank, sizeofSelect 3. */
+void lv_tpm_pcr_selection_bank(TPMI_ALG_HASH bank, uint32_t mask,
+			       TPML_PCR_SELECTION *selection);
+/* Reads the PCRs of mask in bank; -EIO naming the bank when the TPM has
+ * no values for them (a bank that is not allocated). */
+int lv_tpm_pcr_read_bank(struct lv_tpm *tpm, TPMI_ALG_HASH bank, uint32_t mask,
+			 struct lv_tpm_pcr_values *values, struct lv_err *err);
+/* SHA-256 (the session hash) over the values, concatenated in ascending
+ * PCR order: the pcrDigest of PolicyPCR, whatever the bank. */
+int lv_tpm_pcr_values_composite(const struct lv_tpm_pcr_values *values, TPM2B_DIGEST *digest);
+
+/* The same in the SHA-256 bank. */
 /* The TPML_PCR_SELECTION of mask, sizeofSelect 3. */
 void lv_tpm_pcr_selection(uint32_t mask, TPML_PCR_SELECTION *selection);
 /* The mask of a PCR list; -EINVAL (naming the PCR) for one outside 0..23
@@ -165,9 +207,10 @@ int lv_tpm_pcr_composite(uint32_t mask, const uint8_t values[LV_TPM_PCR_COUNT][L
 int lv_tpm_seal(struct lv_tpm *tpm, const struct lv_tpm_object *parent, TPMA_OBJECT attrs,
 		const TPM2B_DIGEST *policy, const struct lv_secret *data,
 		TPM2B_PRIVATE *private_blob, TPM2B_PUBLIC *public_blob, struct lv_err *err);
-/* Unseals object with policy_session (whose policy must be satisfied),
- * the response encrypted by a second session salted with salt_key.
- * *data is a new secret. */
+/* Unseals object with policy_session (whose policy must be satisfied;
+ * ESYS_TR_PASSWORD for an object with userWithAuth and an empty auth), the
+ * response encrypted by a second session salted with salt_key.  *data is a
+ * new secret. */
 int lv_tpm_unseal(struct lv_tpm *tpm, const struct lv_tpm_object *object, ESYS_TR policy_session,
 		  ESYS_TR salt_key, struct lv_secret **data, struct lv_err *err);
 

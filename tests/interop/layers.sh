@@ -24,7 +24,7 @@ declare -A allowed=(
 	[meta]="base crypto config luks2 meta"
 	[kms]="base crypto kms luks2"
 	[tpm]="base crypto luks2 tpm"
-	[clevis]="base clevis crypto"
+	[clevis]="base clevis crypto tpm"
 )
 
 # The src/ directories a module's files include from ("luks2" for
