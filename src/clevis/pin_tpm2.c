@@ -117,18 +117,6 @@ static int pcr_ids_mask(const json_t *ids, uint32_t *mask, struct lv_err *err)
 	return r;
 }
 
-/* The mask as clevis writes pcr_ids: ascending, comma-separated. */
-static void pcr_ids_text(uint32_t mask, char text[PCR_IDS_TEXT_MAX])
-{
-	size_t used = 0;
-
-	text[0] = '\0';
-	for (int pcr = 0; pcr < LV_TPM_PCR_COUNT; pcr++)
-		if (mask & 1u << pcr)
-			used += (size_t)snprintf(text + used, PCR_IDS_TEXT_MAX - used, "%s%d",
-						 used ? "," : "", pcr);
-}
-
 /* ---- decryption --------------------------------------------------------- */
 
 /* A base64url TPM2B blob of the header into bytes (at most max). */
@@ -200,7 +188,7 @@ static int satisfy_pcrs(struct lv_tpm *tpm, const struct tpm2_binding *b, ESYS_T
 		r = lv_tpm_policy_get_digest(tpm, session, &digest, err);
 	if (r == 0 && (digest.size != sealed->size ||
 		       memcmp(digest.buffer, sealed->buffer, digest.size) != 0)) {
-		pcr_ids_text(b->pcr_mask, ids);
+		lv_tpm_pcr_list(b->pcr_mask, ids, sizeof(ids));
 		r = lv_tpm_err(tpm, err, -EPERM, "tpm2 pin: PCRs %s (%s) changed since the binding: "
 			       "the key is sealed to other values", ids, lv_tpm_bank_name(b->bank));
 	}
@@ -414,7 +402,7 @@ static json_t *tpm2_header(const struct tpm2_binding *b)
 				 blob_b64(&b->private_blob, marshal_private), "jwk_pub",
 				 blob_b64(&b->public_blob, marshal_public), "key", b->key);
 
-	pcr_ids_text(b->pcr_mask, ids);
+	lv_tpm_pcr_list(b->pcr_mask, ids, sizeof(ids));
 	if (tpm2 && b->pcr_mask &&
 	    (json_object_set_new(tpm2, "pcr_bank", json_string(lv_tpm_bank_name(b->bank))) < 0 ||
 	     json_object_set_new(tpm2, "pcr_ids", json_string(ids)) < 0)) {

@@ -182,6 +182,9 @@ int lv_tpm_pcr_values_composite(const struct lv_tpm_pcr_values *values, TPM2B_DI
 /* The same in the SHA-256 bank. */
 /* The TPML_PCR_SELECTION of mask, sizeofSelect 3. */
 void lv_tpm_pcr_selection(uint32_t mask, TPML_PCR_SELECTION *selection);
+/* "0,7": the PCRs of mask, ascending, into buf (for messages and for
+ * clevis's pcr_ids); returns buf. */
+const char *lv_tpm_pcr_list(uint32_t mask, char *buf, size_t size);
 /* The mask of a PCR list; -EINVAL (naming the PCR) for one outside 0..23
  * or listed twice. */
 int lv_tpm_pcr_mask(const int *pcrs, size_t count, uint32_t *mask, struct lv_err *err);

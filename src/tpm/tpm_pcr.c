@@ -62,6 +62,17 @@ void lv_tpm_pcr_selection(uint32_t mask, TPML_PCR_SELECTION *selection)
 	lv_tpm_pcr_selection_bank(TPM2_ALG_SHA256, mask, selection);
 }
 
+const char *lv_tpm_pcr_list(uint32_t mask, char *buf, size_t size)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (int pcr = 0; pcr < LV_TPM_PCR_COUNT && at < size; pcr++)
+		if (mask & 1u << pcr)
+			at += (size_t)snprintf(buf + at, size - at, "%s%d", at ? "," : "", pcr);
+	return buf;
+}
+
 int lv_tpm_pcr_mask(const int *pcrs, size_t count, uint32_t *mask, struct lv_err *err)
 {
 	*mask = 0;
