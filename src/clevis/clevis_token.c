@@ -13,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/constants.h"
+#include "base/token_json.h"
 #include "clevis/clevis.h"
 #include "clevis/compact.h"
 
-#define LUKS2_KEYSLOTS_MAX 32
 
 void lv_clevis_token_clear(struct lv_clevis_token *token)
 {
@@ -32,30 +33,6 @@ static const char *member_string(struct json_object *obj, const char *key)
 	if (!json_object_object_get_ex(obj, key, &value) || !json_object_is_type(value, json_type_string))
 		return NULL;
 	return json_object_get_string(value);
-}
-
-/* keyslots: exactly one decimal string, 0..31. */
-static int decode_keyslot(struct json_object *root, int *keyslot, struct lv_err *err)
-{
-	struct json_object *keyslots;
-	const char *text;
-	char *end;
-	long slot;
-
-	if (!json_object_object_get_ex(root, "keyslots", &keyslots) ||
-	    !json_object_is_type(keyslots, json_type_array) || json_object_array_length(keyslots) != 1)
-		return lv_err_set(err, -EINVAL, "clevis token: \"keyslots\" must list exactly one keyslot");
-	text = json_object_get_string(json_object_array_get_idx(keyslots, 0));
-	if (!json_object_is_type(json_object_array_get_idx(keyslots, 0), json_type_string) ||
-	    text[0] < '0' || text[0] > '9')
-		return lv_err_set(err, -EINVAL, "clevis token: the keyslot is not a decimal string");
-	errno = 0;
-	slot = strtol(text, &end, 10);
-	if (errno || *end || slot >= LUKS2_KEYSLOTS_MAX)
-		return lv_err_set(err, -EINVAL, "clevis token: keyslot \"%.16s\" is out of range 0..%d",
-				  text, LUKS2_KEYSLOTS_MAX - 1);
-	*keyslot = (int)slot;
-	return 0;
 }
 
 /* The flattened JWE back to compact text; members the compact form cannot
@@ -85,17 +62,12 @@ int lv_clevis_token_decode(const char *token_json, struct lv_clevis_token *token
 			   struct lv_err *err)
 {
 	struct json_object *root = json_tokener_parse(token_json);
-	const char *type = member_string(root, "type");
-	int r = 0;
+	int r = lv_token_json_type(root, "clevis", err);
 
 	token->keyslot = -1;
 	token->jwe = NULL;
-	if (!root || !json_object_is_type(root, json_type_object))
-		r = lv_err_set(err, -EINVAL, "clevis token: not a JSON object");
-	else if (!type || strcmp(type, "clevis") != 0)
-		r = lv_err_set(err, -EINVAL, "token type \"%.64s\" is not clevis", type ? type : "");
 	if (r == 0)
-		r = decode_keyslot(root, &token->keyslot, err);
+		r = lv_token_json_keyslot(root, "clevis", &token->keyslot, err);
 	if (r == 0)
 		r = decode_jwe(root, &token->jwe, err);
 	json_object_put(root);
@@ -139,7 +111,7 @@ int lv_clevis_token_encode(int keyslot, const char *jwe, char **token_json, stru
 	int r;
 
 	*token_json = NULL;
-	if (keyslot < 0 || keyslot >= LUKS2_KEYSLOTS_MAX)
+	if (keyslot < 0 || keyslot >= LV_KEYSLOT_COUNT)
 		return lv_err_set(err, -EINVAL, "clevis token: keyslot %d is out of range", keyslot);
 	r = jwe_compact_split(jwe, strlen(jwe), fields, err);
 	if (r < 0)

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * tpm.h: a TPM 2.0 through tpm2-tss ESAPI, the layer every TPM-bound key
- * kind builds on (Talos's talos-tpm2 here; clevis's tpm2 pin and
- * systemd-tpm2 later).  It knows nothing of LUKS, tokens or Talos.
+ * kind builds on (Talos's talos-tpm2, clevis's tpm2 pin, systemd-tpm2).
+ * It knows nothing of LUKS, tokens or Talos.
  *
  * Transient handles.  Every object and session made here is tracked by its
  * struct lv_tpm and flushed by lv_tpm_flush or, at the latest, by
@@ -14,12 +14,14 @@
  * "TPM <tcti>: <step>: <reason>":
  *   -ENODEV  no TPM (no device node, nothing listening at the address)
  *   -EINVAL  bad parameters: a malformed TCTI string, a PCR out of range
- *   -EPERM   a policy or signature check failed (PCRs changed, wrong key)
+ *   -EPERM   a policy, auth or signature check failed (PCRs changed, wrong
+ *            key, wrong PIN, dictionary-attack lockout)
  *   -EIO     the TPM or the TSS failed otherwise
  *   -ENOMEM  out of memory, or the TPM is out of object or session slots
  *
- * Only the SHA-256 PCR bank and SHA-256 names, policies and sessions are
- * supported: that is what Talos and systemd seal to.
+ * Names, policies and sessions are SHA-256 only: that is what Talos,
+ * systemd and clevis use.  PCRs may be read and bound in the sha1, sha256,
+ * sha384 and sha512 banks (clevis and systemd fall back to sha1).
  */
 #ifndef LV_TPM_H
 #define LV_TPM_H
