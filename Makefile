@@ -105,7 +105,7 @@ LDFLAGS_SAN := -fsanitize=address,undefined
 CRYPTO_BACKENDS := $(wildcard src/crypto/backend_*.c)
 LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS) $(OFF_SRCS),$(wildcard src/base/*.c src/luks2/*.c \
 	src/crypto/*.c src/dm/*.c src/keys/*.c src/talos/*.c src/config/*.c src/meta/*.c src/tpm/*.c \
-	src/kms/*.c src/clevis/*.c)) src/crypto/backend_$(CRYPTO).c
+	src/kms/*.c src/clevis/*.c src/unlock/*.c)) src/crypto/backend_$(CRYPTO).c
 CLI_SRCS := $(filter-out $(OFF_SRCS),$(wildcard src/cli/*.c))
 HDRS := $(wildcard include/*.h src/*/*.h)
 

@@ -41,6 +41,7 @@ enum cli_opt {
 	OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE, OPT_PERSISTENT, OPT_DISABLE_KEYRING,
 	OPT_DEFERRED,
 	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES,
+	OPT_TOKEN_ONLY, OPT_TOKEN_TYPE, OPT_TPM_TCTI, OPT_TPM_PCR_SIGNATURE, OPT_TIMEOUT,
 	OPT_COUNT
 };
 
@@ -51,6 +52,8 @@ enum cli_opt {
 	OPT_PBKDF_FORCE_ITERATIONS
 #define CLI_FORMAT_OPTS OPT_CIPHER, OPT_KEY_SIZE, OPT_SECTOR_SIZE, OPT_METADATA_SIZE, \
 	OPT_KEYSLOTS_SIZE, OPT_OFFSET, OPT_UUID, OPT_LABEL, OPT_SUBSYSTEM
+/* Reaching a token's key: its servers, its TPM. */
+#define CLI_TOKEN_KEY_OPTS OPT_TPM_TCTI, OPT_TIMEOUT
 #define CLI_ACTIVATION_OPTS OPT_READONLY, OPT_ALLOW_DISCARDS, OPT_SAME_CPU_CRYPT, \
 	OPT_SUBMIT_FROM_CRYPT_CPUS, OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE, \
 	OPT_PERSISTENT, OPT_DISABLE_KEYRING
@@ -69,6 +72,11 @@ struct cli_opts {
 	int volume_key;
 	int key_slot;			/* LV_ANY_SLOT unless -S */
 	int token_id;			/* LV_ANY_SLOT unless --token-id */
+	int token_only;			/* open: with tokens, not a passphrase */
+	const char *token_type;
+	const char *tpm_tcti;		/* NULL: /dev/tpmrm0, else /dev/tpm0 */
+	const char *tpm_pcr_signature;	/* systemd-tpm2 signed PCR policies */
+	unsigned timeout_ms;		/* per network server; 0: 10 s */
 	struct cli_key_source key;	/* existing passphrase */
 	struct cli_key_source new_key;	/* passphrase being set */
 	int readonly;
@@ -152,6 +160,11 @@ int cli_check_device(const char *path, struct lv_err *err);
  * then loads the device with flags and unlocks it (opts->key_slot). */
 int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
 			struct lv_secret **volume_key, int *opened_slot, struct lv_err *err);
+
+/* cmd_token.c: unlocks positional[0] with its tokens (open --token-only,
+ * --token-id, --token-type), one line on stderr per token tried. */
+int cli_token_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
+		     struct lv_secret **volume_key, int *opened_slot, struct lv_err *err);
 
 /* output.c: writes text and a newline to path ("-" or NULL: stdout),
  * checking every write.  A file is created mode 0600 beside path and

@@ -57,6 +57,8 @@ int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_d
 
 	*dev = NULL;
 	*volume_key = NULL;
+	if (opts->token_only)
+		return cli_token_unlock(opts, flags, dev, volume_key, opened_slot, err);
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s", path);
 	if ((r = cli_check_device(path, err)) < 0 ||
 	    (r = read_old_passphrase(opts, prompt, &passphrase, err)) < 0)

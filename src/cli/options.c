@@ -111,6 +111,15 @@ static const struct cli_option cli_options[] = {
 	  "open and map only: never change a header (rescue)" },
 	{ "dry-run", no_argument, 0, OPT_DRY_RUN, NULL, "print the plan, write nothing" },
 	{ "yes", no_argument, 0, OPT_YES, NULL, "ask for no confirmation" },
+	{ "token-only", no_argument, 0, OPT_TOKEN_ONLY, NULL,
+	  "unlock with the volume's tokens (clevis, systemd-tpm2), no passphrase" },
+	{ "token-type", required_argument, 0, OPT_TOKEN_TYPE, "T", "only tokens of type T" },
+	{ "tpm-tcti", required_argument, 0, OPT_TPM_TCTI, "TCTI",
+	  "the TPM: device:PATH, swtpm:host=H,port=P (default /dev/tpmrm0)" },
+	{ "tpm-pcr-signature", required_argument, 0, OPT_TPM_PCR_SIGNATURE, "F",
+	  "signed PCR policies (systemd-stub's .pcrsig JSON)" },
+	{ "timeout", required_argument, 0, OPT_TIMEOUT, "SECONDS",
+	  "network timeout per server, 1..3600 (10)" },
 	{ NULL, 0, 0, OPT_END, NULL, NULL },
 };
 
@@ -352,6 +361,31 @@ static int set_key_option(const struct cli_option *o, const char *arg, struct cl
 	}
 }
 
+static int set_timeout(const struct cli_option *o, const char *arg, unsigned *timeout_ms)
+{
+	uint64_t seconds;
+
+	if (parse_number(arg, 0, 3600, &seconds) < 0 || seconds == 0) {
+		fprintf(stderr, "luksvol: --%s: \"%s\" is not a number of seconds in 1..3600\n",
+			o->name, arg);
+		return -EINVAL;
+	}
+	*timeout_ms = (unsigned)seconds * 1000;
+	return 0;
+}
+
+static int set_token_option(const struct cli_option *o, const char *arg, struct cli_opts *opts)
+{
+	switch (o->id) {
+	case OPT_TOKEN_ONLY: opts->token_only = 1; return 0;
+	case OPT_TOKEN_TYPE: opts->token_type = arg; return 0;
+	case OPT_TPM_TCTI: opts->tpm_tcti = arg; return 0;
+	case OPT_TPM_PCR_SIGNATURE: opts->tpm_pcr_signature = arg; return 0;
+	case OPT_TIMEOUT: return set_timeout(o, arg, &opts->timeout_ms);
+	default: return set_key_option(o, arg, opts);
+	}
+}
+
 static int set_option(const struct cli_option *o, const char *arg, struct cli_opts *opts)
 {
 	opts->given[o->id] = 1;
@@ -386,7 +420,7 @@ static int set_option(const struct cli_option *o, const char *arg, struct cli_op
 	case OPT_DRY_RUN: opts->dry_run = 1; return 0;
 	default: break;
 	}
-	return set_key_option(o, arg, opts);
+	return set_token_option(o, arg, opts);
 }
 
 /* ---- verbs ---- */

@@ -12,7 +12,8 @@ static const enum cli_opt format_opts[] = {
 	CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_FORMAT_OPTS, CLI_PBKDF_OPTS, OPT_END,
 };
 static const enum cli_opt open_opts[] = {
-	OPT_TEST_PASSPHRASE, CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_ACTIVATION_OPTS, OPT_END,
+	OPT_TEST_PASSPHRASE, CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_ACTIVATION_OPTS, OPT_TOKEN_ONLY,
+	OPT_TOKEN_ID, OPT_TOKEN_TYPE, CLI_TOKEN_KEY_OPTS, OPT_TPM_PCR_SIGNATURE, OPT_END,
 };
 static const enum cli_opt close_opts[] = { OPT_DEFERRED, OPT_END };
 static const enum cli_opt json_opts[] = { OPT_JSON, OPT_END };
@@ -41,8 +42,9 @@ static const enum cli_opt wipe_opts[] = { OPT_LABEL, OPT_YES, OPT_END };
 const struct cli_verb cli_verbs[] = {
 	{ "format", "[options] [--key-file F] DEVICE", 1, 1, format_opts, cli_format },
 	{ "open", "--test-passphrase [--key-file F] [--key-slot N] DEVICE\n"
-		  "[--key-file F] [--key-slot N] [activation options] DEVICE NAME", 1, 2, open_opts,
-	  cli_open },
+		  "[--key-file F] [--key-slot N] [activation options] DEVICE NAME\n"
+		  "--token-only [--token-id N] [--token-type T] [--test-passphrase] DEVICE [NAME]", 1,
+	  2, open_opts, cli_open },
 	{ "close", "[--deferred] NAME", 1, 1, close_opts, cli_close },
 	{ "status", "[--json] [NAME]", 0, 1, json_opts, cli_status },
 	{ "add-key", "[--key-file OLD] [--new-key-file NEW] [--key-slot N] [pbkdf options] DEVICE",

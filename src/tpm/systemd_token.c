@@ -280,11 +280,19 @@ static void dump_hex(const uint8_t *bytes, size_t len, FILE *out)
 			i + 1 == len ? "" : (i + 1) % 16 ? " " : "\n\t            ");
 }
 
+/* systemd's tpm2_pcr_mask_to_string: "0+7", or "n/a" for none. */
 static void dump_pcrs(uint32_t mask, FILE *out)
 {
-	char list[80];
+	const char *separator = "";
 
-	fputs(mask ? lv_tpm_pcr_list(mask, list, sizeof(list)) : "n/a", out);
+	if (!mask)
+		fputs("n/a", out);
+	for (int pcr = 0; pcr < LV_TPM_PCR_COUNT; pcr++) {
+		if (mask & 1u << pcr) {
+			fprintf(out, "%s%d", separator, pcr);
+			separator = "+";
+		}
+	}
 }
 
 void lv_systemd_tpm2_token_dump(const struct lv_systemd_tpm2_token *t, FILE *out)

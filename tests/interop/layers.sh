@@ -25,6 +25,8 @@ declare -A allowed=(
 	[kms]="base crypto kms luks2"
 	[tpm]="base crypto luks2 tpm"
 	[clevis]="base clevis crypto tpm"
+	# Token unlockers: over the engines of each token type and the public API.
+	[unlock]="base clevis tpm unlock"
 )
 
 # The src/ directories a module's files include from ("luks2" for
