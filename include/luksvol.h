@@ -333,6 +333,13 @@ int lv_token_open(const char *path, unsigned flags, const struct lv_token_unlock
 		  struct lv_device **dev, struct lv_secret **volume_key, int *keyslot,
 		  int *token_id, struct lv_err *err);
 
+/* Destroys keyslot slot and then every token that names it alone (its
+ * clevis or systemd-tpm2 binding), as `clevis luks unbind` does;
+ * *removed_tokens gets their ids as a bit mask.  -ENOENT when the keyslot
+ * is not active or no token names it alone. */
+int lv_keyslot_unbind(struct lv_device *dev, int slot, unsigned *removed_tokens,
+		      struct lv_err *err);
+
 /* The Talos-style volume config and `apply` (src/config, src/talos) have
  * their own header: luksvol-talos.h. */
 

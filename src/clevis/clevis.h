@@ -31,6 +31,7 @@
 
 #include <stddef.h>
 
+#include "luksvol-clevis.h"
 #include "luksvol.h"
 
 #define LV_CLEVIS_TIMEOUT_MS 10000		/* per server request */
@@ -38,26 +39,12 @@
 #define LV_CLEVIS_PLAINTEXT_MAX 8192
 #define LV_CLEVIS_PASSPHRASE_BYTES 40		/* random bytes, as clevis >= 20 */
 
-/* Asked, when binding to tang without a thumbprint and without trust_any,
- * whether to trust the advertisement's signing keys (their S256
- * thumbprints).  Returns 1 to trust them. */
-typedef int (*lv_clevis_trust_fn)(void *ctx, const char *url, const char *const thumbprints[],
-				  size_t count);
-
-struct lv_clevis_opts {
-	unsigned timeout_ms;		/* 0: LV_CLEVIS_TIMEOUT_MS */
-	const char *tpm_tcti;		/* tpm2 pin: NULL: /dev/tpmrm0, else /dev/tpm0 */
-	int trust_any;			/* trust an advertisement's keys, as clevis -y */
-	lv_clevis_trust_fn trust;	/* NULL: refuse keys not named by "thp" */
-	void *trust_ctx;
-};
-
 /* A new keyslot passphrase like clevis's: LV_CLEVIS_PASSPHRASE_BYTES random
  * bytes as base64url, 54 characters of [A-Za-z0-9_-] (printable, no
  * newline: clevis's shell scripts can carry it). */
 int lv_clevis_passphrase_new(struct lv_secret **passphrase);
 
-/* Decrypts a compact JWE clevis encrypted (pins tang and sss). */
+/* Decrypts a compact JWE clevis encrypted (pins tang, tpm2 and sss). */
 int lv_clevis_decrypt(const char *jwe, size_t jwe_len, const struct lv_clevis_opts *opts,
 		      struct lv_secret **plaintext, struct lv_err *err);
 
@@ -101,9 +88,7 @@ struct lv_clevis_bind_params {
 	struct lv_clevis_opts opts;
 };
 
-/* A new keyslot for a random passphrase (LV_CLEVIS_PASSPHRASE_BYTES as
- * base64url, 54 characters) holding volume_key, and a clevis token for it.
- * The JWE is made first: a server that cannot be reached changes nothing. */
+/* lv_clevis_binding_new then lv_clevis_binding_store. */
 int lv_clevis_bind(struct lv_device *dev, const struct lv_secret *volume_key,
 		   const struct lv_clevis_bind_params *params, int *keyslot, int *token_id,
 		   struct lv_err *err);

@@ -42,6 +42,7 @@ enum cli_opt {
 	OPT_DEFERRED,
 	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES,
 	OPT_TOKEN_ONLY, OPT_TOKEN_TYPE, OPT_TPM_TCTI, OPT_TPM_PCR_SIGNATURE, OPT_TIMEOUT,
+	OPT_URL, OPT_THUMBPRINT, OPT_PCRS, OPT_PCR_BANK, OPT_PIN_CONFIG,
 	OPT_COUNT
 };
 
@@ -77,6 +78,11 @@ struct cli_opts {
 	const char *tpm_tcti;		/* NULL: /dev/tpmrm0, else /dev/tpm0 */
 	const char *tpm_pcr_signature;	/* systemd-tpm2 signed PCR policies */
 	unsigned timeout_ms;		/* per network server; 0: 10 s */
+	const char *url;		/* bind tang */
+	const char *thumbprint;		/* bind tang: NULL: ask */
+	const char *pcrs;		/* bind tpm2: "0,7"; "": no PCR policy */
+	const char *pcr_bank;		/* bind tpm2: NULL: sha256 */
+	const char *pin_config;		/* bind sss: clevis's JSON config */
 	struct cli_key_source key;	/* existing passphrase */
 	struct cli_key_source new_key;	/* passphrase being set */
 	int readonly;
@@ -188,6 +194,11 @@ int cli_is_luks(const struct cli_opts *opts);
 int cli_token_import(const struct cli_opts *opts);
 int cli_token_export(const struct cli_opts *opts);
 int cli_token_remove(const struct cli_opts *opts);
+/* cmd_clevis.c (WITH_CLEVIS builds) */
+int cli_bind_tang(const struct cli_opts *opts);
+int cli_bind_tpm2(const struct cli_opts *opts);
+int cli_bind_sss(const struct cli_opts *opts);
+int cli_unbind(const struct cli_opts *opts);
 int cli_config(const struct cli_opts *opts);
 /* cmd_config.c: `config check|show -f FILE [--json]` (WITH_YAML builds). */
 int cli_config_check(const struct cli_opts *opts);

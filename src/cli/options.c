@@ -120,6 +120,14 @@ static const struct cli_option cli_options[] = {
 	  "signed PCR policies (systemd-stub's .pcrsig JSON)" },
 	{ "timeout", required_argument, 0, OPT_TIMEOUT, "SECONDS",
 	  "network timeout per server, 1..3600 (10)" },
+	{ "url", required_argument, 0, OPT_URL, "URL", "the tang server" },
+	{ "thumbprint", required_argument, 0, OPT_THUMBPRINT, "THP",
+	  "trust the tang key of this thumbprint (else show them and ask)" },
+	{ "pcrs", required_argument, 0, OPT_PCRS, "LIST",
+	  "the PCRs to seal to, as 0,7 (\"\": none)" },
+	{ "pcr-bank", required_argument, 0, OPT_PCR_BANK, "BANK", "the PCR bank (sha256)" },
+	{ "config", required_argument, 0, OPT_PIN_CONFIG, "JSON",
+	  "the pin's clevis config, as clevis luks bind takes it" },
 	{ NULL, 0, 0, OPT_END, NULL, NULL },
 };
 
@@ -382,6 +390,11 @@ static int set_token_option(const struct cli_option *o, const char *arg, struct 
 	case OPT_TPM_TCTI: opts->tpm_tcti = arg; return 0;
 	case OPT_TPM_PCR_SIGNATURE: opts->tpm_pcr_signature = arg; return 0;
 	case OPT_TIMEOUT: return set_timeout(o, arg, &opts->timeout_ms);
+	case OPT_URL: opts->url = arg; return 0;
+	case OPT_THUMBPRINT: opts->thumbprint = arg; return 0;
+	case OPT_PCRS: opts->pcrs = arg; return 0;
+	case OPT_PCR_BANK: opts->pcr_bank = arg; return 0;
+	case OPT_PIN_CONFIG: opts->pin_config = arg; return 0;
 	default: return set_key_option(o, arg, opts);
 	}
 }

@@ -27,6 +27,15 @@ static const enum cli_opt dump_opts[] = {
 static const enum cli_opt no_opts[] = { OPT_END };
 static const enum cli_opt token_io_opts[] = { OPT_TOKEN_ID, OPT_JSON_FILE, OPT_END };
 static const enum cli_opt token_remove_opts[] = { OPT_TOKEN_ID, OPT_END };
+static const enum cli_opt unbind_opts[] = { OPT_KEY_SLOT, OPT_END };
+#if LV_WITH_CLEVIS
+#define BIND_OPTS CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_TOKEN_ID, CLI_PBKDF_OPTS, OPT_TIMEOUT
+static const enum cli_opt bind_tang_opts[] = { BIND_OPTS, OPT_URL, OPT_THUMBPRINT, OPT_END };
+static const enum cli_opt bind_tpm2_opts[] = {
+	BIND_OPTS, OPT_TPM_TCTI, OPT_PCRS, OPT_PCR_BANK, OPT_END,
+};
+static const enum cli_opt bind_sss_opts[] = { BIND_OPTS, OPT_TPM_TCTI, OPT_PIN_CONFIG, OPT_END };
+#endif
 static const enum cli_opt label_opts[] = { OPT_LABEL, OPT_SUBSYSTEM, OPT_END };
 static const enum cli_opt backup_opts[] = { OPT_BACKUP_FILE, OPT_END };
 #if LV_WITH_YAML
@@ -60,6 +69,15 @@ const struct cli_verb cli_verbs[] = {
 	{ "token export", "--token-id N [--json-file F] DEVICE", 1, 1, token_io_opts,
 	  cli_token_export },
 	{ "token remove", "--token-id N DEVICE", 1, 1, token_remove_opts, cli_token_remove },
+#if LV_WITH_CLEVIS
+	{ "bind tang", "--url URL [--thumbprint THP] [--key-file F] [--key-slot N] DEVICE", 1, 1,
+	  bind_tang_opts, cli_bind_tang },
+	{ "bind tpm2", "--pcrs LIST [--pcr-bank BANK] [--tpm-tcti T] [--key-file F] "
+		       "[--key-slot N] DEVICE", 1, 1, bind_tpm2_opts, cli_bind_tpm2 },
+	{ "bind sss", "--config JSON [--key-file F] [--key-slot N] DEVICE", 1, 1, bind_sss_opts,
+	  cli_bind_sss },
+#endif
+	{ "unbind", "--key-slot N DEVICE", 1, 1, unbind_opts, cli_unbind },
 	{ "config", "[--label L] [--subsystem S] DEVICE", 1, 1, label_opts, cli_config },
 #if LV_WITH_YAML
 	{ "config check", "-f FILE", 0, 0, config_check_opts, cli_config_check },
