@@ -19,7 +19,7 @@ SO=$(cd "$LIB" 2>/dev/null && ls libluksvol.so.*.*.* 2>/dev/null | head -1)
 installed_files() {
 	local f missing=""
 	for f in sbin/luksvol lib/libluksvol.a lib/libluksvol.so lib/libluksvol.so.0 \
-		include/luksvol.h include/luksvol-talos.h lib/pkgconfig/luksvol.pc share/man/man8/luksvol.8; do
+		include/luksvol.h include/luksvol-talos.h include/luksvol-clevis.h lib/pkgconfig/luksvol.pc share/man/man8/luksvol.8; do
 		[ -e "$DEST$PREFIX/$f" ] || missing="$missing $f"
 	done
 	t_same install/files-present "$missing" ""
