@@ -113,6 +113,18 @@ test_tang() {
 	t_expect tang/bind-sss-one-down-refused 2 "$LUKSVOL" bind sss -q --config "$sss" \
 		--key-file "$DIR/pw.key" "$img"
 	t_same tang/refusals-change-nothing "$(digest "$img")" "$before"
+	# On a terminal, the thumbprints are shown; anything but YES refuses.
+	t_expect tang/bind-tty-declined 2 /usr/bin/python3 "$LV_TOP/tests/interop/tty_run.py" no \
+		"$DIR/tty-no.txt" "$LUKSVOL" bind tang --url "${TANG_URL[tb]}" --key-file "$DIR/pw.key" "$img"
+	t_same tang/bind-tty-shows-thumbprint "$(grep -c "^  $(tang_sig_thp tb)" "$DIR/tty-no.txt")" 1
+	t_same tang/bind-tty-declined-changes-nothing "$(digest "$img")" "$before"
+	t_expect tang/bind-tty-yes 0 /usr/bin/python3 "$LV_TOP/tests/interop/tty_run.py" YES \
+		"$DIR/tty-yes.txt" "$LUKSVOL" bind tang --url "${TANG_URL[tb]}" -S 8 --key-file "$DIR/pw.key" \
+		"$img"
+	clevis_pass_opens tang-tty-yes "$img" 8
+	t_expect tang/unbind-tty-yes 0 /usr/bin/python3 "$LV_TOP/tests/interop/tty_run.py" YES \
+		"$DIR/tty-unbind.txt" "$LUKSVOL" unbind --key-slot 8 "$img"
+	t_same tang/unbind-tty-removed "$(clevis luks list -d "$img" -s 8 2>/dev/null)" ""
 
 	# A server down: every token is tried in id order, one line each.
 	token_opens tang/one-down-opens 0 "$img" --timeout 2
@@ -246,8 +258,27 @@ test_tpm_signed() {
 	no_handles tpm-signed/no-handles
 }
 
+# A TPM with no SHA-256 bank: systemd-cryptenroll seals to SHA-1 PCRs.
+test_tpm_sha1_only() {
+	local img
+	swtpm_start "$DIR/swtpm-sha1"
+	tpm2 pcrallocate -Q sha1:all+sha256:none
+	swtpm_start "$DIR/swtpm-sha1"
+	tpm2 pcrextend "7:sha1=$(printf on | sha1sum | cut -d' ' -f1)"
+	img=$(new_image sha1)
+	cryptenroll --tpm2-pcrs=7 "$img"
+	t_same tpm-sha1/enrolled-in-sha1 "$(cryptsetup luksDump "$img" | grep -cE 'tpm2-pcr-bank:\s+sha1$')" 1
+	token_opens tpm-sha1/opens 0 "$img" --tpm-tcti "$TCTI"
+	message tpm-sha1/says "token 0 \(systemd-tpm2\) opened keyslot 1$"
+	tpm2 pcrextend "7:sha1=$(printf off | sha1sum | cut -d' ' -f1)"
+	token_opens tpm-sha1/pcr7-changed 2 "$img" --tpm-tcti "$TCTI"
+	message tpm-sha1/pcr7-changed-says "PCRs 7 \(sha1\) changed"
+	no_handles tpm-sha1/no-handles
+}
+
 test_tang
 test_tpm
 test_tpm_signed
+test_tpm_sha1_only
 tang_cleanup
 cleanup
