@@ -29,7 +29,7 @@ struct keysrc_entry {
 #define LV_KEYSRC_BUILT_0(flag, ops) { NULL, NOT_WRITTEN " (built with " flag "=0)" }
 #define LV_KEYSRC_ALWAYS(ops) { (ops), NULL }
 
-extern const struct lv_keysrc_ops lv_keysrc_static, lv_keysrc_nodeID;
+extern const struct lv_keysrc_ops lv_keysrc_static, lv_keysrc_nodeID, lv_keysrc_tang;
 
 static const struct keysrc_entry sources[LV_KEY_KIND_COUNT] = {
 	[LV_KEY_STATIC] = LV_KEYSRC_ALWAYS(&lv_keysrc_static),
@@ -37,6 +37,7 @@ static const struct keysrc_entry sources[LV_KEY_KIND_COUNT] = {
 	/* Their sources are not written yet (the engines are: src/kms, src/tpm). */
 	[LV_KEY_KMS] = LV_KEYSRC_BUILT(LV_WITH_KMS, "WITH_KMS", NULL),
 	[LV_KEY_TPM] = LV_KEYSRC_BUILT(LV_WITH_TPM, "WITH_TPM", NULL),
+	[LV_KEY_TANG] = LV_KEYSRC_BUILT(LV_WITH_CLEVIS, "WITH_CLEVIS", &lv_keysrc_tang),
 };
 
 const struct lv_keysrc_ops *lv_keysrc_of(enum lv_key_kind kind, const char **why)

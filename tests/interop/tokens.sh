@@ -164,6 +164,57 @@ test_tang() {
 	tang_stop tb
 }
 
+# tang_config NAME URL THP [EXTRA_KEY_LINES...]: a UserVolumeConfig "data"
+# with one tang key at slot 0.
+tang_config() {
+	local file=$DIR/$1.yaml
+	{
+		printf 'apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\n'
+		printf 'provisioning:\n  diskSelector:\n    match: system_disk\n  minSize: 20MiB\n'
+		printf 'encryption:\n  provider: luks2\n  keys:\n'
+		printf '    - slot: 0\n      tang:\n        url: %s\n' "$2"
+		[ -z "$3" ] || printf '        thumbprint: %s\n' "$3"
+		printf '%s\n' "${@:4}"
+	} >"$file"
+	echo "$file"
+}
+
+apply_tang() {
+	"$LUKSVOL" apply --device "u-data=$1" --node-uuid 0f6b8e2a-43c1-4b7e-9d2f-5a1c3e7b9d40 \
+		--state-dir "$DIR/state" --no-activate --pbkdf-memory 32 --pbkdf-force-iterations 4 \
+		--pbkdf-parallel 1 -f "$2" "${@:3}"
+}
+
+# The tang key kind: `apply` binds a volume to tang as clevis does, and
+# opens it through the server.
+test_tang_key() {
+	local img=$DIR/apply.img cfg thp
+	tang_start tk
+	thp=$(tang_sig_thp tk)
+	mkdir -p "$DIR/state"
+	cfg=$(tang_config tk "${TANG_URL[tk]}" "$thp")
+	t_expect tang-key/config-check 0 "$LUKSVOL" config check -f "$cfg"
+	message tang-key/marked-as-extension "tang \(slot 0\) is a luksvol extension: Talos refuses"
+	t_expect tang-key/no-thumbprint 1 "$LUKSVOL" config check -f "$(tang_config nothp "${TANG_URL[tk]}" "")"
+	message tang-key/no-thumbprint-says "must have a thumbprint"
+	t_expect tang-key/bad-url 1 "$LUKSVOL" config check -f "$(tang_config badurl "file:///etc/passwd" "$thp")"
+	sed 's/^kind: UserVolumeConfig/kind: VolumeConfig/; s/^name: data/name: STATE/; /^provisioning:/,/minSize/d' \
+		"$cfg" >"$DIR/state-tang.yaml"
+	t_expect tang-key/not-for-state 1 "$LUKSVOL" config check -f "$DIR/state-tang.yaml"
+	message tang-key/not-for-state-says "tang key is not allowed for the \"STATE\" volume"
+
+	truncate -s 24M "$img"
+	t_expect tang-key/apply-formats 0 apply_tang "$img" "$cfg"
+	t_same tang-key/clevis-lists "$(clevis luks list -d "$img")" "0: tang '{\"url\":\"${TANG_URL[tk]}\"}'"
+	clevis_pass_opens tang-key "$img" 0
+	token_opens tang-key/token-only-opens 0 "$img"
+	t_expect tang-key/apply-opens 0 apply_tang "$img" "$cfg"
+	tang_stop tk
+	t_expect tang-key/apply-server-down 1 apply_tang "$img" "$cfg"
+	t_same tang-key/server-down-names-server "$(grep -c "keyslot 0 (tang) does not open it: slot 0: tang server ${TANG_URL[tk]} (key recovery)" \
+		"$LV_WORK/last.out")" 1
+}
+
 # tpm_bind_opens NAME IMG SLOT CONFIG: clevis binds SLOT to tpm2 with
 # CONFIG; luksvol opens it.
 clevis_tpm2_bind() {
@@ -277,6 +328,7 @@ test_tpm_sha1_only() {
 }
 
 test_tang
+test_tang_key
 test_tpm
 test_tpm_signed
 test_tpm_sha1_only
