@@ -209,6 +209,12 @@ test_tang_key() {
 	clevis_pass_opens tang-key "$img" 0
 	token_opens tang-key/token-only-opens 0 "$img"
 	t_expect tang-key/apply-opens 0 apply_tang "$img" "$cfg"
+	# tangd-rotate-keys: the old keys stay (hidden), the old binding opens.
+	tang_rotate tk
+	tang_restart tk
+	t_same tang-key/rotated "$(tang_sig_thp tk | grep -c "^$thp$")" 0
+	token_opens tang-key/rotated-token-only-opens 0 "$img"
+	t_expect tang-key/rotated-apply-opens 0 apply_tang "$img" "$cfg"
 	tang_stop tk
 	t_expect tang-key/apply-server-down 1 apply_tang "$img" "$cfg"
 	t_same tang-key/server-down-names-server "$(grep -c "keyslot 0 (tang) does not open it: slot 0: tang server ${TANG_URL[tk]} (key recovery)" \
