@@ -53,6 +53,12 @@ stop_vm_tpm() {
 	VM_TPM_PID=
 }
 
+# What tests/vm/t_tang.sh needs: tangd and socat, and tang keys made here.
+add_tang_files() {
+	vm_add_program "$OVERLAY" /usr/libexec/tangd && vm_add_program "$OVERLAY" /usr/bin/socat &&
+		mkdir -p "$OVERLAY/test/tang" && /usr/libexec/tangd-keygen "$OVERLAY/test/tang"
+}
+
 build_overlay() {
 	rm -rf "$OVERLAY"
 	mkdir -p "$OVERLAY/test/keys"
@@ -68,6 +74,9 @@ build_overlay() {
 	cp "$LV_TOP"/tests/vm/t_*.sh "$OVERLAY/test/"
 	if [ -x "$LVTPM_VM" ]; then
 		add_tpm_files || return 1
+	fi
+	if "$LV_TOP/$BUILD/luksvol" bind --help >/dev/null 2>&1; then
+		add_tang_files || return 1
 	fi
 	cat >"$OVERLAY/test/run.sh" <<'INNER'
 . /test/t_lib.sh
