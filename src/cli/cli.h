@@ -41,8 +41,8 @@ enum cli_opt {
 	OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE, OPT_PERSISTENT, OPT_DISABLE_KEYRING,
 	OPT_DEFERRED,
 	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES,
-	OPT_TOKEN_ONLY, OPT_TOKEN_TYPE, OPT_TPM_TCTI, OPT_TPM_PCR_SIGNATURE, OPT_TIMEOUT,
-	OPT_URL, OPT_THUMBPRINT, OPT_PCRS, OPT_PCR_BANK, OPT_PIN_CONFIG,
+	OPT_TOKEN_ONLY, OPT_TOKEN_TYPE, OPT_TPM_TCTI, OPT_TPM_PCR_PUBLIC_KEY, OPT_TPM_PCR_SIGNATURE,
+	OPT_EFIVARS_DIR, OPT_TIMEOUT, OPT_URL, OPT_THUMBPRINT, OPT_PCRS, OPT_PCR_BANK, OPT_PIN_CONFIG,
 	OPT_COUNT
 };
 
@@ -75,8 +75,6 @@ struct cli_opts {
 	int token_id;			/* LV_ANY_SLOT unless --token-id */
 	int token_only;			/* open: with tokens, not a passphrase */
 	const char *token_type;
-	const char *tpm_tcti;		/* NULL: /dev/tpmrm0, else /dev/tpm0 */
-	const char *tpm_pcr_signature;	/* systemd-tpm2 signed PCR policies */
 	unsigned timeout_ms;		/* per network server; 0: 10 s */
 	const char *url;		/* bind tang */
 	const char *thumbprint;		/* bind tang: NULL: ask */
@@ -100,6 +98,10 @@ struct cli_opts {
 	const char *config_file;		/* -f, --file: the volume config YAML */
 	const char *node_uuid;
 	const char *state_dir;
+	const char *tpm_tcti;			/* apply's tpm keys, open's and bind's tokens */
+	const char *tpm_pcr_public_key;
+	const char *tpm_pcr_signature;		/* apply's tpm keys, systemd-tpm2 tokens */
+	const char *efivars_dir;
 	int no_activate;
 	int no_sync;
 	int dry_run;

@@ -36,7 +36,14 @@ static struct lv_apply_params apply_params(const struct cli_opts *opts)
 {
 	struct lv_apply_params params = {
 		.devices = opts->devices,
-		.keys = { .node_uuid = opts->node_uuid, .state_dir = opts->state_dir },
+		.keys = {
+			.node_uuid = opts->node_uuid,
+			.state_dir = opts->state_dir,
+			.tpm_tcti = opts->tpm_tcti,
+			.tpm_pcr_public_key = opts->tpm_pcr_public_key,
+			.tpm_pcr_signature = opts->tpm_pcr_signature,
+			.efivars_dir = opts->efivars_dir,
+		},
 		.no_activate = opts->no_activate,
 		.no_sync = opts->no_sync,
 		.dry_run = opts->dry_run,

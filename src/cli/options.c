@@ -115,9 +115,13 @@ static const struct cli_option cli_options[] = {
 	  "unlock with the volume's tokens (clevis, systemd-tpm2), no passphrase" },
 	{ "token-type", required_argument, 0, OPT_TOKEN_TYPE, "T", "only tokens of type T" },
 	{ "tpm-tcti", required_argument, 0, OPT_TPM_TCTI, "TCTI",
-	  "the TPM: device:PATH, swtpm:host=H,port=P (default /dev/tpmrm0)" },
+	  "the TPM (device:PATH, swtpm:host=H,port=P; default /dev/tpmrm0)" },
+	{ "tpm-pcr-public-key", required_argument, 0, OPT_TPM_PCR_PUBLIC_KEY, "F",
+	  "the PEM key that signs PCR 11 policies" },
 	{ "tpm-pcr-signature", required_argument, 0, OPT_TPM_PCR_SIGNATURE, "F",
-	  "signed PCR policies (systemd-stub's .pcrsig JSON)" },
+	  "the signed PCR policies (systemd-stub's .pcrsig JSON)" },
+	{ "efivars-dir", required_argument, 0, OPT_EFIVARS_DIR, "DIR",
+	  "the EFI variables of checkSecurebootStatusOnEnroll" },
 	{ "timeout", required_argument, 0, OPT_TIMEOUT, "SECONDS",
 	  "network timeout per server, 1..3600 (10)" },
 	{ "url", required_argument, 0, OPT_URL, "URL", "the tang server" },
@@ -387,8 +391,6 @@ static int set_token_option(const struct cli_option *o, const char *arg, struct 
 	switch (o->id) {
 	case OPT_TOKEN_ONLY: opts->token_only = 1; return 0;
 	case OPT_TOKEN_TYPE: opts->token_type = arg; return 0;
-	case OPT_TPM_TCTI: opts->tpm_tcti = arg; return 0;
-	case OPT_TPM_PCR_SIGNATURE: opts->tpm_pcr_signature = arg; return 0;
 	case OPT_TIMEOUT: return set_timeout(o, arg, &opts->timeout_ms);
 	case OPT_URL: opts->url = arg; return 0;
 	case OPT_THUMBPRINT: opts->thumbprint = arg; return 0;
@@ -428,6 +430,10 @@ static int set_option(const struct cli_option *o, const char *arg, struct cli_op
 	case OPT_FILE: opts->config_file = arg; return 0;
 	case OPT_NODE_UUID: opts->node_uuid = arg; return 0;
 	case OPT_STATE_DIR: opts->state_dir = arg; return 0;
+	case OPT_TPM_TCTI: opts->tpm_tcti = arg; return 0;
+	case OPT_TPM_PCR_PUBLIC_KEY: opts->tpm_pcr_public_key = arg; return 0;
+	case OPT_TPM_PCR_SIGNATURE: opts->tpm_pcr_signature = arg; return 0;
+	case OPT_EFIVARS_DIR: opts->efivars_dir = arg; return 0;
 	case OPT_NO_ACTIVATE: opts->no_activate = 1; return 0;
 	case OPT_NO_SYNC: opts->no_sync = 1; return 0;
 	case OPT_DRY_RUN: opts->dry_run = 1; return 0;

@@ -20,6 +20,7 @@
 #define LV_STATE_SALT_LEN 32	/* Talos's DiskEncryptionSaltSize */
 #define LV_STATE_SALT_FILE "encryption-salt.yaml"
 #define LV_KEY_TIMEOUT_MS 20000	/* Talos's per key handler timeout */
+#define LV_KEY_NOTICES_MAX 4	/* per derivation */
 
 struct lv_keysrc_ops;
 
@@ -35,6 +36,10 @@ struct lv_key_context {
 	int salt_created;		/* this run wrote encryption-salt.yaml */
 	int salt_planned;		/* --dry-run: it would */
 	uint64_t deadline_ms;		/* of the derivation under way (CLOCK_MONOTONIC) */
+	/* What the last derivation's source had to tell the user besides
+	 * its result (lv_keysrc_notice), for the engine to report. */
+	char notices[LV_KEY_NOTICES_MAX][LV_ERR_MSG_MAX];
+	unsigned notice_count;
 	void *states[LV_KEYSLOT_COUNT];	/* each slot's source state, made on first use */
 	const struct lv_keysrc_ops *state_ops[LV_KEYSLOT_COUNT];	/* whose state it is */
 };

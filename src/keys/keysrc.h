@@ -80,6 +80,18 @@ struct lv_keysrc_ops {
 uint64_t lv_keysrc_now_ms(void);
 unsigned lv_keysrc_remaining_ms(const struct lv_key_context *ctx);
 
+/*
+ * Notices: what a source has to tell the user about a key it made or
+ * read that is neither its result nor an error ("sealed to PCRs alone:
+ * weaker than a signed policy").  Any source may call this from init,
+ * new_key or get_key; the dispatcher keeps the notices of the derivation
+ * under way in ctx->notices (up to LV_KEY_NOTICES_MAX, the rest dropped)
+ * and the engine reports each one as a step of the key's slot.  Never a
+ * secret.
+ */
+void lv_keysrc_notice(struct lv_key_context *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* The source of kind, or NULL with *why (when non-NULL) set to the
  * reason: "not supported by this build", or "... (built with WITH_KMS=0)". */
 const struct lv_keysrc_ops *lv_keysrc_of(enum lv_key_kind kind, const char **why);

@@ -18,6 +18,7 @@
  *            key, wrong PIN, dictionary-attack lockout)
  *   -EIO     the TPM or the TSS failed otherwise
  *   -ENOMEM  out of memory, or the TPM is out of object or session slots
+ *   -ETIMEDOUT  the TPM did not answer in the time lv_tpm_open_timed gave
  *
  * Names, policies and sessions are SHA-256 only: that is what Talos,
  * systemd and clevis use.  PCRs may be read and bound in the sha1, sha256,
@@ -47,6 +48,13 @@ struct lv_tpm;
  * NULL: /dev/tpmrm0, else /dev/tpm0.  Sends TPM2_Startup(CLEAR) (a TPM
  * that is already started says so, which is fine). */
 int lv_tpm_open(const char *tcti, struct lv_tpm **tpm, struct lv_err *err);
+/* The same, with a bound: every command from here on (Startup
+ * included) must be answered within timeout_ms of this call, or it fails
+ * with -ETIMEDOUT, and so does every later one (the flushes of
+ * lv_tpm_close too, at once: a TPM that stopped answering keeps what it
+ * made).  0: no bound.  tpm2-tss alone would wait for ever. */
+int lv_tpm_open_timed(const char *tcti, unsigned timeout_ms, struct lv_tpm **tpm,
+		      struct lv_err *err);
 /* Flushes every tracked handle, finalizes ESAPI and the TCTI, sets *tpm
  * to NULL.  NULL is accepted. */
 void lv_tpm_close(struct lv_tpm **tpm);

@@ -425,17 +425,76 @@ static void test_source_time_bound(void **state)
 	lv_key_context_release(&ctx);
 }
 
-/* A kind a build flag left out says which flag. */
+/* A kind a build flag left out says which flag; with the flag, the
+ * tpm source writes talos-tpm2 tokens. */
 static void test_left_out_kinds(void **state)
 {
 	const char *why = NULL;
+	const struct lv_keysrc_ops *tpm = lv_keysrc_of(LV_KEY_TPM, &why);
 
 	(void)state;
-	assert_null(lv_keysrc_of(LV_KEY_TPM, &why));
-	if (LV_WITH_TPM)
-		assert_string_equal(why, "not supported by this build");
-	else
+	if (LV_WITH_TPM) {
+		assert_non_null(tpm);
+		assert_string_equal(tpm->token_type, "talos-tpm2");
+	} else {
+		assert_null(tpm);
 		assert_string_equal(why, "not supported by this build (built with WITH_TPM=0)");
+	}
+}
+
+/* A source's notices: kept for the derivation that made them (at most
+ * LV_KEY_NOTICES_MAX), gone when the next one starts. */
+static int noisy_new_key(void *state, struct lv_key_context *ctx, const struct lv_config_key *key,
+			 struct lv_secret **passphrase, char **token_json, struct lv_err *err)
+{
+	(void)state;
+	(void)token_json;
+	(void)err;
+	for (int i = 0; i < key->slot; i++)
+		lv_keysrc_notice(ctx, "notice %d of slot %d", i, key->slot);
+	*passphrase = lv_secret_dup("k", 1);
+	return 0;
+}
+
+static int noisy_get_key(void *state, struct lv_key_context *ctx, const struct lv_config_key *key,
+			 const char *token_json, struct lv_secret **passphrase, struct lv_err *err)
+{
+	(void)token_json;
+	return noisy_new_key(state, ctx, key, passphrase, NULL, err);
+}
+
+static const struct lv_keysrc_ops noisy_ops = {
+	.name = "noisy", .new_key = noisy_new_key, .get_key = noisy_get_key,
+};
+
+static void test_source_notices(void **state)
+{
+	struct lv_key_context ctx = { .volume_id = "u-data" };
+	struct lv_config_key two = key_of(LV_KEY_STATIC, 2, 0), many = key_of(LV_KEY_STATIC, 9, 0),
+			     none = key_of(LV_KEY_STATIC, 0, 0);
+	struct lv_secret *passphrase = NULL;
+	struct lv_err err = { 0 };
+	char *token = NULL;
+
+	(void)state;
+	assert_int_equal(lv_keysrc_new_key(&noisy_ops, &two, &ctx, &passphrase, &token, &err), 0);
+	lv_secret_free(&passphrase);
+	assert_int_equal(ctx.notice_count, 2);
+	assert_string_equal(ctx.notices[0], "notice 0 of slot 2");
+	assert_string_equal(ctx.notices[1], "notice 1 of slot 2");
+	assert_int_equal(lv_keysrc_get_key(&noisy_ops, &many, &ctx, NULL, &passphrase, &err), 0);
+	lv_secret_free(&passphrase);
+	assert_int_equal(ctx.notice_count, LV_KEY_NOTICES_MAX);
+	assert_string_equal(ctx.notices[LV_KEY_NOTICES_MAX - 1], "notice 3 of slot 9");
+	assert_int_equal(lv_keysrc_new_key(&noisy_ops, &none, &ctx, &passphrase, &token, &err), 0);
+	lv_secret_free(&passphrase);
+	assert_int_equal(ctx.notice_count, 0);
+	/* A get_key refused before the source runs says nothing either. */
+	ctx.notice_count = 1;
+	assert_int_equal(lv_keysrc_get_key(&probe_ops, &two, &ctx, NULL, &passphrase, &err),
+			 LV_KEY_TOKEN_INVALID);
+	assert_int_equal(ctx.notice_count, 0);
+	lv_key_context_release(&ctx);
 }
 
 int main(void)
@@ -454,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_source_state_settings_tokens),
 		cmocka_unit_test(test_source_time_bound),
 		cmocka_unit_test(test_left_out_kinds),
+		cmocka_unit_test(test_source_notices),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

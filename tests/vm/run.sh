@@ -1,7 +1,8 @@
 #!/bin/bash
 # run.sh: the VM suite of `make test`: one boot of Debian's kernel under
 # qemu, running every tests/vm/t_*.sh against build/luksvol with cryptsetup
-# and dmsetup inside as oracles.  Results land in $LV_RESULTS as vm/...
+# and dmsetup inside as oracles (LV_VM_TESTS="t_tpm.sh ...": only those).
+# Results land in $LV_RESULTS as vm/...
 set -u
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/vm.sh"
@@ -71,7 +72,10 @@ build_overlay() {
 	# glibc loads libgcc_s when a thread exits: Argon2 lanes in cryptsetup
 	# and in dynamically linked test programs.
 	install -D -m 0644 /lib/x86_64-linux-gnu/libgcc_s.so.1 "$OVERLAY/lib/x86_64-linux-gnu/libgcc_s.so.1"
-	cp "$LV_TOP"/tests/vm/t_*.sh "$OVERLAY/test/"
+	cp "$LV_TOP"/tests/vm/t_lib.sh "$OVERLAY/test/"
+	for t in ${LV_VM_TESTS:-$LV_TOP/tests/vm/t_*.sh}; do
+		cp "$LV_TOP/tests/vm/$(basename "$t")" "$OVERLAY/test/"
+	done
 	if [ -x "$LVTPM_VM" ]; then
 		add_tpm_files || return 1
 	fi
