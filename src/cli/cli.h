@@ -42,7 +42,8 @@ enum cli_opt {
 	OPT_DEFERRED,
 	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES,
 	OPT_TOKEN_ONLY, OPT_TOKEN_TYPE, OPT_TPM_TCTI, OPT_TPM_PCR_PUBLIC_KEY, OPT_TPM_PCR_SIGNATURE,
-	OPT_EFIVARS_DIR, OPT_TIMEOUT, OPT_URL, OPT_THUMBPRINT, OPT_PCRS, OPT_PCR_BANK, OPT_PIN_CONFIG,
+	OPT_EFIVARS_DIR, OPT_KMS_CA, OPT_TIMEOUT, OPT_URL, OPT_THUMBPRINT, OPT_PCRS, OPT_PCR_BANK,
+	OPT_PIN_CONFIG,
 	OPT_COUNT
 };
 
@@ -102,6 +103,7 @@ struct cli_opts {
 	const char *tpm_pcr_public_key;
 	const char *tpm_pcr_signature;		/* apply's tpm keys, systemd-tpm2 tokens */
 	const char *efivars_dir;
+	const char *kms_ca_file;	/* apply --kms-ca */
 	int no_activate;
 	int no_sync;
 	int dry_run;

@@ -39,6 +39,7 @@ static struct lv_apply_params apply_params(const struct cli_opts *opts)
 		.keys = {
 			.node_uuid = opts->node_uuid,
 			.state_dir = opts->state_dir,
+			.kms_ca_file = opts->kms_ca_file,
 			.tpm_tcti = opts->tpm_tcti,
 			.tpm_pcr_public_key = opts->tpm_pcr_public_key,
 			.tpm_pcr_signature = opts->tpm_pcr_signature,

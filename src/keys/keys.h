@@ -61,11 +61,18 @@ int lv_key_derive_existing(const struct lv_config_key *key, struct lv_key_contex
 			   const char *token_json, struct lv_secret **passphrase,
 			   struct lv_err *err);
 
+/* Every built key source's check of the settings (a file an option
+ * names, ...), before any device is touched. */
+int lv_key_settings_check(const struct lv_key_settings *settings, struct lv_err *err);
+
 /* Finishes every source state and wipes the salt. */
 void lv_key_context_release(struct lv_key_context *ctx);
 
 /* Node UUID (§2.2): the settings' node_uuid, else
- * /sys/class/dmi/id/product_uuid, lowercased; then Talos's entropy check. */
+ * /sys/class/dmi/id/product_uuid, lowercased, into ctx->node_uuid.
+ * lv_node_uuid_get adds Talos's entropy check, which Talos runs for nodeID
+ * keys only (a kms key sends the UUID as it is: keys/kms.go). */
+int lv_node_uuid_load(struct lv_key_context *ctx, struct lv_err *err);
 int lv_node_uuid_get(struct lv_key_context *ctx, struct lv_err *err);
 int lv_node_uuid_check(const char *uuid, struct lv_err *err);
 

@@ -30,14 +30,13 @@ struct keysrc_entry {
 #define LV_KEYSRC_BUILT_0(flag, ops) { NULL, NOT_WRITTEN " (built with " flag "=0)" }
 #define LV_KEYSRC_ALWAYS(ops) { (ops), NULL }
 
-extern const struct lv_keysrc_ops lv_keysrc_static, lv_keysrc_nodeID, lv_keysrc_tpm,
-	lv_keysrc_tang;
+extern const struct lv_keysrc_ops lv_keysrc_static, lv_keysrc_nodeID, lv_keysrc_kms,
+	lv_keysrc_tpm, lv_keysrc_tang;
 
 static const struct keysrc_entry sources[LV_KEY_KIND_COUNT] = {
 	[LV_KEY_STATIC] = LV_KEYSRC_ALWAYS(&lv_keysrc_static),
 	[LV_KEY_NODEID] = LV_KEYSRC_ALWAYS(&lv_keysrc_nodeID),
-	/* Its source is not written yet (the engine is: src/kms). */
-	[LV_KEY_KMS] = LV_KEYSRC_BUILT(LV_WITH_KMS, "WITH_KMS", NULL),
+	[LV_KEY_KMS] = LV_KEYSRC_BUILT(LV_WITH_KMS, "WITH_KMS", &lv_keysrc_kms),
 	[LV_KEY_TPM] = LV_KEYSRC_BUILT(LV_WITH_TPM, "WITH_TPM", &lv_keysrc_tpm),
 	[LV_KEY_TANG] = LV_KEYSRC_BUILT(LV_WITH_CLEVIS, "WITH_CLEVIS", &lv_keysrc_tang),
 };
@@ -51,6 +50,18 @@ const struct lv_keysrc_ops *lv_keysrc_of(enum lv_key_kind kind, const char **why
 	if (why)
 		*why = entry && entry->why ? entry->why : NOT_WRITTEN;
 	return NULL;
+}
+
+int lv_key_settings_check(const struct lv_key_settings *settings, struct lv_err *err)
+{
+	for (size_t kind = 0; kind < LV_KEY_KIND_COUNT; kind++) {
+		const struct lv_keysrc_ops *ops = sources[kind].ops;
+		int r = ops && ops->check_settings ? ops->check_settings(settings, err) : 0;
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 uint64_t lv_keysrc_now_ms(void)

@@ -6,6 +6,7 @@
 #   base    <- everything            luks2  <- dm, keys, talos (public API only)
 #   crypto  <- luks2, keys           config <- keys, talos
 #   keys    <- talos                 cli    <- nothing: it uses include/ only
+#   kms     <- keys (the kms key source over the KMS engine)
 #   tpm     <- keys (its key source)
 #   clevis  <- keys (the tang key), unlock
 set -u
@@ -18,9 +19,9 @@ declare -A allowed=(
 	[luks2]="base crypto luks2"
 	[dm]="base dm"
 	[config]="base config"
-	# A key source uses its kind's engine (key_tpm.c: src/tpm, key_clevis_tang.c:
-	# src/clevis).
-	[keys]="base clevis config crypto keys tpm"
+	# A key source uses its kind's engine (key_kms.c: src/kms, key_tpm.c: src/tpm,
+	# key_clevis_tang.c: src/clevis).
+	[keys]="base clevis config crypto keys kms tpm"
 	[talos]="base config keys talos"
 	[cli]="cli"
 	# Engines on other branches, as they stand: their luks2 includes
