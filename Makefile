@@ -105,7 +105,7 @@ LDFLAGS_SAN := -fsanitize=address,undefined
 CRYPTO_BACKENDS := $(wildcard src/crypto/backend_*.c)
 LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS) $(OFF_SRCS),$(wildcard src/base/*.c src/luks2/*.c \
 	src/crypto/*.c src/dm/*.c src/keys/*.c src/talos/*.c src/config/*.c src/meta/*.c src/tpm/*.c \
-	src/kms/*.c src/clevis/*.c)) src/crypto/backend_$(CRYPTO).c
+	src/kms/*.c src/clevis/*.c src/unlock/*.c)) src/crypto/backend_$(CRYPTO).c
 CLI_SRCS := $(filter-out $(OFF_SRCS),$(wildcard src/cli/*.c))
 HDRS := $(wildcard include/*.h src/*/*.h)
 
@@ -179,11 +179,12 @@ $(BUILD)/luksvol: $(CLI_OBJS) $(BUILD)/libluksvol.a $(OBJS_STAMP)
 	@$(CC) $(LDFLAGS_OPT) -o $@ $(CLI_OBJS) $(BUILD)/libluksvol.a $(PKG_LIBS)
 
 # The shared library exports what the public headers declare, nothing
-# else: include/luksvol.h, and include/luksvol-talos.h (the Talos calls)
-# in a WITH_YAML=1 build.
+# else: include/luksvol.h, include/luksvol-talos.h (the Talos calls) in a
+# WITH_YAML=1 build, include/luksvol-clevis.h (bindings) with WITH_CLEVIS=1.
 SO_NAME := libluksvol.so.$(SO_MAJOR)
 SO_FILE := libluksvol.so.$(LV_VERSION)
-PUBLIC_HDRS := include/luksvol.h $(call on,$(WITH_YAML),include/luksvol-talos.h)
+PUBLIC_HDRS := include/luksvol.h $(call on,$(WITH_YAML),include/luksvol-talos.h) \
+	$(call on,$(WITH_CLEVIS),include/luksvol-clevis.h)
 
 $(BUILD)/luksvol.map: $(PUBLIC_HDRS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)

@@ -293,6 +293,53 @@ const char *lv_device_path(const struct lv_device *dev);
 /* The volume key size in bytes of the device's first segment's digest. */
 uint32_t lv_volume_key_bytes(const struct lv_device *dev);
 
+/*
+ * Unlocking with tokens (`open --token-only`, src/unlock): a token of a
+ * type luksvol can unlock with yields the passphrase of the keyslot it
+ * names: "clevis" (pins tang, tpm2, sss; WITH_CLEVIS) and "systemd-tpm2"
+ * (WITH_TPM).  Other types are passed over, as cryptsetup passes over a
+ * token without a plugin.
+ */
+struct lv_token_unlock_params {
+	int token_id;			/* LV_ANY_SLOT: every token, in id order */
+	const char *token_type;		/* NULL: any type luksvol can unlock with */
+	unsigned timeout_ms;		/* per network request (tang); 0: 10000 */
+	const char *tpm_tcti;		/* NULL: /dev/tpmrm0, else /dev/tpm0 */
+	const char *pcr_signature;	/* systemd-tpm2 signed policies; NULL:
+					 * /run/systemd/tpm2-pcr-signature.json */
+	/* Asked for the PIN of a token that needs one (systemd-tpm2 with
+	 * tpm2-pin), with no lock held: 0 and *pin, or a negative errno.
+	 * NULL: such tokens fail with -ENOANO. */
+	int (*ask_pin)(void *ctx, int token_id, const char *type, struct lv_secret **pin,
+		       struct lv_err *err);
+	void *ask_ctx;
+	/* Told about each token tried, in id order: r is 0 when it opened
+	 * keyslot, else its error (err).  May be NULL. */
+	void (*tried)(void *ctx, int token_id, const char *type, int keyslot, int r,
+		      const struct lv_err *err);
+	void *tried_ctx;
+};
+
+/*
+ * Loads path with flags and unlocks it with the first token, in id order,
+ * whose passphrase opens the keyslot it names.  The tokens are read, then
+ * the device is let go while their passphrases are fetched (a tang server,
+ * the TPM, a PIN asked), then loaded again for each keyslot tried.
+ * -ENOENT when no token luksvol can unlock with is there (of params'
+ * token_id and token_type); -EPERM when tokens were tried and none opened
+ * its keyslot (each said why through tried).
+ */
+int lv_token_open(const char *path, unsigned flags, const struct lv_token_unlock_params *params,
+		  struct lv_device **dev, struct lv_secret **volume_key, int *keyslot,
+		  int *token_id, struct lv_err *err);
+
+/* Destroys keyslot slot and then every token that names it alone (its
+ * clevis or systemd-tpm2 binding), as `clevis luks unbind` does;
+ * *removed_tokens gets their ids as a bit mask.  -ENOENT when the keyslot
+ * is not active or no token names it alone. */
+int lv_keyslot_unbind(struct lv_device *dev, int slot, unsigned *removed_tokens,
+		      struct lv_err *err);
+
 /* The Talos-style volume config and `apply` (src/config, src/talos) have
  * their own header: luksvol-talos.h. */
 

@@ -57,6 +57,8 @@ int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_d
 
 	*dev = NULL;
 	*volume_key = NULL;
+	if (opts->token_only)
+		return cli_token_unlock(opts, flags, dev, volume_key, opened_slot, err);
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s", path);
 	if ((r = cli_check_device(path, err)) < 0 ||
 	    (r = read_old_passphrase(opts, prompt, &passphrase, err)) < 0)
@@ -377,6 +379,43 @@ int cli_kill_slot(const struct cli_opts *opts)
 	if (r == 0 && opts->verbose)
 		printf("Key slot %d removed.\n", slot);
 	lv_device_free(&dev);
+	return keyslot_kept(r, &err);
+}
+
+/*
+ * unbind: a keyslot and the clevis or systemd-tpm2 tokens bound to it
+ * alone, as `clevis luks unbind`: no passphrase, a confirmation on a
+ * terminal (the last keyslot's as remove-key's).
+ */
+int cli_unbind(const struct cli_opts *opts)
+{
+	const char *path = opts->positional[0];
+	struct lv_device *dev = NULL;
+	struct lv_err err = { 0 };
+	char question[PROMPT_MAX];
+	unsigned removed = 0;
+	int last, r;
+
+	if (opts->key_slot == LV_ANY_SLOT)
+		return cli_fail(-EINVAL, &(struct lv_err){ .msg = "--key-slot is required" });
+	if ((r = inspect_slot(path, opts->key_slot, &last, &err)) < 0)
+		return cli_fail(r, &err);
+	snprintf(question, sizeof(question), "This will wipe keyslot %d of %s and its token.",
+		 opts->key_slot, path);
+	if (last)
+		r = confirm_last_keyslot(opts);
+	else if (!cli_confirm(opts, question))
+		r = -ECANCELED;
+	if (r == 0)
+		r = lv_device_load(&dev, path, LV_LOAD_WRITABLE, &err);
+	if (r == 0)
+		r = lv_keyslot_unbind(dev, opts->key_slot, &removed, &err);
+	lv_device_free(&dev);
+	for (int id = 0; r == 0 && opts->verbose && id < 32; id++)
+		if (removed & 1u << id)
+			printf("Token %d removed.\n", id);
+	if (r == 0 && opts->verbose)
+		printf("Key slot %d removed.\n", opts->key_slot);
 	return keyslot_kept(r, &err);
 }
 
