@@ -73,7 +73,7 @@ static void cap_costs(struct lv_metadata *md)
 			struct lv_keyslot *ks = (struct lv_keyslot *)lv_md_keyslot(md, id);
 
 			if (!ks || ks->kind != LV_KEYSLOT_LUKS2 || priority_of(ks) != passes[p] ||
-			    lv_md_digest_of_keyslot(md, id) != bound)
+			    lv_md_digest_of_keyslot(md, ks) != bound)
 				continue;
 			if (ks->key_size > CAP_KEY_BYTES || tried == CAP_TRIED_KEYSLOTS) {
 				ks->has_priority = 1;
@@ -135,7 +135,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (lv_device_load_mem(&dev, img.bytes, img.len, 0, &err) < 0)
 		goto out;
-	md = &dev->copies[dev->active].md;
+	md = dev->md;
 	cap_costs(md);
 	if (ctl & FZ_CTL_NAMED_SLOT) {
 		const struct lv_keyslot *ks = lv_md_keyslot(md, (uint32_t)(ctl >> 3));

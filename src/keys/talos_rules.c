@@ -7,7 +7,6 @@
  * luksvol never opens a volume on a node that Talos then could not.
  */
 #include <errno.h>
-#include <json-c/json.h>
 #include <string.h>
 
 #include "keys/apply.h"
@@ -30,23 +29,22 @@ static int talos_cipher(const char *cipher)
 static int check_keyslot(const struct lv_keyslot *ks, const char *path, struct lv_err *err)
 {
 	if (ks->kind != LV_KEYSLOT_LUKS2)
-		return lv_err_set(err, -EINVAL, "%s: keyslot %u: type %s (Talos opens luks2 keyslots only)",
-				  path, ks->id, ks->type);
+		return lv_err_set(err, -EINVAL, "%s: keyslot %s: type %s (Talos opens luks2 keyslots only)",
+				  path, ks->id.text, ks->type);
 	if (!talos_cipher(ks->area.encryption))
-		return lv_err_set(err, -EINVAL, "%s: keyslot %u: area.encryption %s is not a Talos cipher",
-				  path, ks->id, ks->area.encryption);
+		return lv_err_set(err, -EINVAL, "%s: keyslot %s: area.encryption %s is not a Talos cipher",
+				  path, ks->id.text, ks->area.encryption);
 	if (ks->kdf.kind != LV_KDF_ARGON2ID && ks->kdf.kind != LV_KDF_ARGON2I)
-		return lv_err_set(err, -EINVAL, "%s: keyslot %u: kdf %s (Talos accepts argon2id and argon2i only)",
-				  path, ks->id, ks->kdf.type);
+		return lv_err_set(err, -EINVAL, "%s: keyslot %s: kdf %s (Talos accepts argon2id and argon2i only)",
+				  path, ks->id.text, ks->kdf.type);
 	return 0;
 }
 
 static int check_segment(const struct lv_metadata *md, const char *path, struct lv_err *err)
 {
 	const struct lv_segment *seg = &md->segments[0];
-	struct json_object *flags;
 
-	if (md->segment_count != 1 || seg->id != 0)
+	if (md->segment_count != 1 || strcmp(seg->id.text, "0") != 0)
 		return lv_err_set(err, -EINVAL, "%s: segments: Talos needs exactly one segment, \"0\"",
 				  path);
 	if (strcmp(seg->type, "crypt") != 0)
@@ -54,7 +52,7 @@ static int check_segment(const struct lv_metadata *md, const char *path, struct 
 	if (!talos_cipher(seg->encryption))
 		return lv_err_set(err, -EINVAL, "%s: segment 0: encryption %s is not a Talos cipher",
 				  path, seg->encryption);
-	if (json_object_object_get_ex(seg->json, "flags", &flags))
+	if (seg->flags.present)
 		return lv_err_set(err, -EINVAL, "%s: segment 0: has flags (Talos refuses them)", path);
 	if (seg->offset_bytes == 0)
 		return lv_err_set(err, -EINVAL, "%s: segment 0: offset 0 (a detached header)", path);

@@ -170,7 +170,7 @@ char *rel_state_of(uint8_t *image, unsigned flags)
 
 	if (load_image(image, &dev, &err) < 0)
 		return NULL;
-	json_object_deep_copy(lv_dev_md(dev)->root, &copy, NULL);
+	json_object_deep_copy((struct json_object *)lv_dev_md(dev)->root, &copy, NULL);
 	drop_run_dependent(copy, flags);
 	if (asprintf(&text, "%s|%s|%s", json_object_to_json_string_ext(copy, JSON_C_TO_STRING_PLAIN),
 		     lv_dev_bin(dev)->label, lv_dev_bin(dev)->subsystem) < 0)
