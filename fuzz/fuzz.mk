@@ -16,7 +16,7 @@
 # replay flavour is the exception: it links build/asan/libluksvol.a, which
 # `make test` builds anyway with the same flags.  See fuzz/README.md.
 
-FUZZ_TARGETS := luks2_load luks2_json luks2_unlock luks2_roundtrip config_yaml meta_adv kms_wire
+FUZZ_TARGETS := luks2_load luks2_dump luks2_json luks2_unlock luks2_roundtrip config_yaml meta_adv kms_wire
 FUZZ_CC ?= clang
 AFL_CC ?= afl-clang-fast
 LLVM_PROFDATA ?= llvm-profdata-14

@@ -2,9 +2,9 @@
 /*
  * luks2_load.c: the whole read path from raw device bytes: both binary
  * headers, checksums, the secondary scan, JSON parsing, validation, the
- * choice between the copies and the device size check; then what the
- * read-only verbs do with a loaded header (dump, dump --json, the segment
- * accessors), and lv_probe's verdict on the same bytes.
+ * choice between the copies and the device size check; then the segment
+ * accessors activation uses, and lv_probe's verdict on the same bytes.
+ * What `dump` and `dump --json` print of a loaded header is luks2_dump's.
  *
  * The input is a device image: the header part of a LUKS2 device (seeds are
  * 2 * hdr_size bytes).  See fuzz_common.h for the control byte: by default
@@ -23,16 +23,11 @@
 
 static void after_load(struct lv_device *dev)
 {
-	FILE *out = fz_discard_file();
 	struct lv_crypt_segment seg;
 	const char *cipher, *uuid;
 	uint64_t offset;
 	struct lv_err err;
 
-	if (out) {
-		lv_dump(dev, out, &err);
-		lv_dump_json(dev, out, &err);
-	}
 	if (strlen(lv_device_warnings(dev)) >= LV_WARNINGS_MAX)
 		fz_fail("warnings overflow their buffer");
 	(void)lv_volume_key_bytes(dev);
