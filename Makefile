@@ -52,7 +52,9 @@ PKG_LIBS := $(shell pkg-config $(call on,$(STATIC),--static) --libs $(PKGS) 2>/d
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc $(FEATURE_FLAGS) $(PKG_CFLAGS) \
 	$(EXTRA_CFLAGS)
-CFLAGS_OPT := $(CFLAGS_BASE) -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong
+# -fstack-usage: each object's frame sizes, checked by scripts/stack_usage.sh
+# (tests/checks/stack_usage.sh): none over 16 KiB.
+CFLAGS_OPT := $(CFLAGS_BASE) -O2 -g -D_FORTIFY_SOURCE=2 -fstack-protector-strong -fstack-usage
 # A static binary keeps only the functions it calls and is sized for an
 # initramfs (-Os; no unwind tables: it is stripped, and no C++ or thread
 # cancellation unwinds through luksvol); every other build's objects also

@@ -40,7 +40,7 @@ for bin in "$BUILD"/asan/tests/test_*; do
 done
 
 # zz_*.sh suites run last: they check what all the others left behind.
-suites=${LV_SUITES:-$(ls tests/interop/*.sh tests/reliability/*.sh tests/fuzz/run.sh tests/vm/run.sh \
+suites=${LV_SUITES:-$(ls tests/checks/*.sh tests/interop/*.sh tests/reliability/*.sh tests/fuzz/run.sh tests/vm/run.sh \
 	2>/dev/null | grep -v '/zz_'; ls tests/*/zz_*.sh 2>/dev/null)}
 for suite in $suites; do
 	echo "== suite: $suite"
