@@ -160,7 +160,8 @@ fuzz-coverage: $(FUZZ_COV_BINS)
 	@rm -rf $(FUZZ_COV_DIR)/prof && mkdir -p $(FUZZ_COV_DIR)/prof
 	@for t in $(FUZZ_TARGETS); do \
 		dirs=""; \
-		for d in $$(fuzz/corpus_dirs.sh $$t) fuzz/regressions/$$t fuzz/regressions/$$t/must-load; do \
+		for d in $$(fuzz/corpus_dirs.sh $$t) fuzz/regressions/$$t fuzz/regressions/$$t/must-load \
+			fuzz/regressions/$$t/must-reject; do \
 			[ -d $$d ] && dirs="$$dirs $$d"; \
 		done; \
 		LLVM_PROFILE_FILE=$(FUZZ_COV_DIR)/prof/$$t.profraw \
@@ -200,7 +201,8 @@ fuzz-coverage: $(FUZZ_COV_BINS)
 fuzz-valgrind: $(FUZZ_PLAIN_BINS)
 	@for t in $(FUZZ_TARGETS); do \
 		dirs=""; \
-		for d in $$(fuzz/corpus_dirs.sh $$t) fuzz/regressions/$$t fuzz/regressions/$$t/must-load; do \
+		for d in $$(fuzz/corpus_dirs.sh $$t) fuzz/regressions/$$t fuzz/regressions/$$t/must-load \
+			fuzz/regressions/$$t/must-reject; do \
 			[ -d $$d ] && dirs="$$dirs $$d"; \
 		done; \
 		if valgrind -q --error-exitcode=99 --track-origins=yes \

@@ -88,6 +88,18 @@ int fz_expect_load(void)
 	return expect;
 }
 
+int fz_expect_reject(void)
+{
+	static int expect = -1;
+
+	if (expect < 0) {
+		const char *value = getenv("FUZZ_EXPECT_REJECT");
+
+		expect = value && strcmp(value, "1") == 0;
+	}
+	return expect;
+}
+
 uint8_t fz_control(const uint8_t *data, size_t size)
 {
 	return size > FZ_CTL_OFFSET ? data[FZ_CTL_OFFSET] : 0;

@@ -13,7 +13,9 @@
  *
  * With FUZZ_EXPECT_LOAD=1 in the environment a refused header is a failure
  * too: fuzz/regressions/luks2_load/must-load/ holds headers cryptsetup
- * accepts that luksvol once refused, and replay.sh runs them so.
+ * accepts that luksvol once refused, and replay.sh runs them so.  With
+ * FUZZ_EXPECT_REJECT=1 a header that loads is one: must-reject/ holds
+ * headers cryptsetup refuses that luksvol once loaded.
  */
 #include <string.h>
 
@@ -64,6 +66,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (lv_device_load_mem(&dev, img.bytes, img.len, 0, &err) == 0) {
 		const struct lv_hdr_copy *active = &dev->copies[dev->active];
 
+		if (fz_expect_reject())
+			fz_fail("loaded a header that must be refused (%s copy)",
+				dev->active == LV_PRIMARY ? "primary" : "secondary");
 		if (active->state != LV_COPY_OK)
 			fz_fail("loaded from a copy in state %d", (int)active->state);
 		if (probed == 0 && version == LV_NOT_LUKS)
