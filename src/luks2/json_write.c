@@ -570,10 +570,11 @@ int lv_metadata_print_json(const struct lv_metadata *md, FILE *out)
 		return r;
 	const char *text = json_object_to_json_string_ext(
 		root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+	/* Byte for byte as cryptsetup prints it: no newline after the JSON. */
 	if (!text)
 		r = -ENOMEM;
 	else
-		fprintf(out, "%s\n", text);
+		fputs(text, out);
 	if (!md->root)
 		json_object_put(root);
 	return r;

@@ -340,7 +340,8 @@ int lv_metadata_validate(const struct lv_metadata *md, uint64_t hdr_size,
  * keyslot nor a segment are dropped), compact, in *text (free() it).
  */
 int lv_metadata_to_text(const struct lv_metadata *md, char **text, size_t *len);
-/* What `cryptsetup luksDump --dump-json-metadata` prints. */
+/* What `cryptsetup luksDump --dump-json-metadata` prints, byte for byte
+ * (json-c's pretty form of the parsed JSON, no newline after it). */
 int lv_metadata_print_json(const struct lv_metadata *md, FILE *out);
 /* One token as compact JSON (token export), in *text (free() it). */
 int lv_token_to_text(const struct lv_token *token, char **text);
