@@ -25,17 +25,26 @@
 
 static void after_load(struct lv_device *dev)
 {
-	struct lv_crypt_segment seg;
-	const char *cipher, *uuid;
-	uint64_t offset;
+	struct lv_header_info header;
+	struct lv_keyslot_info keyslot;
+	struct lv_token_info token;
+	struct lv_segment_info seg;
 	struct lv_err err;
+	unsigned keyslots = 0, tokens = 0;
 
 	if (strlen(lv_device_warnings(dev)) >= LV_WARNINGS_MAX)
 		fz_fail("warnings overflow their buffer");
 	(void)lv_volume_key_bytes(dev);
-	if (lv_data_segment_info(dev, &cipher, &offset, &uuid) == 0)
-		(void)lv_crypt_cipher_parsable(cipher);
-	(void)lv_crypt_segment_get(dev, &seg, &err);
+	lv_header_info(dev, &header);
+	if (lv_segment_info(dev, &seg, &err) == 0)
+		(void)lv_crypt_cipher_parsable(seg.cipher);
+	for (int i = 0; i < LV_KEYSLOT_COUNT; i++)
+		keyslots += lv_keyslot_info(dev, i, &keyslot) == 0;
+	for (int i = 0; i < LV_TOKEN_COUNT; i++)
+		tokens += lv_token_info(dev, i, &token) == 0;
+	if (keyslots > header.keyslot_count || tokens > header.token_count)
+		fz_fail("%u keyslots and %u tokens enumerated, the header holds %u and %u",
+			keyslots, tokens, header.keyslot_count, header.token_count);
 }
 
 /* What lv_probe (isLuks, `apply`'s test for an empty device, wipe) says

@@ -89,12 +89,14 @@ static void cap_costs(struct lv_metadata *md)
 static void check_table(struct lv_device *dev, const struct lv_secret *volume_key)
 {
 	struct lv_mapping_status status;
-	struct lv_crypt_segment seg;
+	struct lv_header_info header;
+	struct lv_segment_info seg;
 	struct lv_secret *params = NULL;
 	struct lv_err err;
 
-	if (lv_crypt_segment_get(dev, &seg, &err) < 0 || !lv_crypt_cipher_parsable(seg.cipher) ||
-	    seg.sector_size < 512 || seg.sector_size > 4096)
+	lv_header_info(dev, &header);
+	if (lv_segment_info(dev, &seg, &err) < 0 || seg.segment_count != 1 ||
+	    !lv_crypt_cipher_parsable(seg.cipher) || seg.sector_size < 512 || seg.sector_size > 4096)
 		return;
 	struct lv_crypt_table table = {
 		.cipher = seg.cipher,
@@ -103,7 +105,7 @@ static void check_table(struct lv_device *dev, const struct lv_secret *volume_ke
 		.device_minor = 0,
 		.offset_sectors = seg.offset_bytes / 512,
 		.sector_size = seg.sector_size,
-		.flags = seg.persistent_flags,
+		.flags = header.persistent_flags,
 	};
 	if (lv_crypt_table_build(&table, &params) < 0)
 		fz_fail("cannot build the crypt table of a parsable cipher \"%s\"", seg.cipher);

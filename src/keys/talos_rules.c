@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "keys/apply.h"
-#include "luks2/device.h"
 
 static const char *const talos_ciphers[] = {
 	"aes-xts-plain64",
@@ -26,51 +25,60 @@ static int talos_cipher(const char *cipher)
 	return 0;
 }
 
-static int check_keyslot(const struct lv_keyslot *ks, const char *path, struct lv_err *err)
+static int check_keyslot(int slot, const struct lv_keyslot_info *ks, const char *path,
+			 struct lv_err *err)
 {
-	if (ks->kind != LV_KEYSLOT_LUKS2)
-		return lv_err_set(err, -EINVAL, "%s: keyslot %s: type %s (Talos opens luks2 keyslots only)",
-				  path, ks->id.text, ks->type);
-	if (!talos_cipher(ks->area.encryption))
-		return lv_err_set(err, -EINVAL, "%s: keyslot %s: area.encryption %s is not a Talos cipher",
-				  path, ks->id.text, ks->area.encryption);
-	if (ks->kdf.kind != LV_KDF_ARGON2ID && ks->kdf.kind != LV_KDF_ARGON2I)
-		return lv_err_set(err, -EINVAL, "%s: keyslot %s: kdf %s (Talos accepts argon2id and argon2i only)",
-				  path, ks->id.text, ks->kdf.type);
+	if (strcmp(ks->type, "luks2") != 0)
+		return lv_err_set(err, -EINVAL, "%s: keyslot %d: type %s (Talos opens luks2 keyslots only)",
+				  path, slot, ks->type);
+	if (!talos_cipher(ks->cipher))
+		return lv_err_set(err, -EINVAL, "%s: keyslot %d: area.encryption %s is not a Talos cipher",
+				  path, slot, ks->cipher);
+	if (strcmp(ks->kdf, "argon2id") != 0 && strcmp(ks->kdf, "argon2i") != 0)
+		return lv_err_set(err, -EINVAL, "%s: keyslot %d: kdf %s (Talos accepts argon2id and argon2i only)",
+				  path, slot, ks->kdf);
 	return 0;
 }
 
-static int check_segment(const struct lv_metadata *md, const char *path, struct lv_err *err)
+static int check_segment(const struct lv_device *dev, const char *path, struct lv_err *err)
 {
-	const struct lv_segment *seg = &md->segments[0];
+	struct lv_segment_info seg;
 
-	if (md->segment_count != 1 || strcmp(seg->id.text, "0") != 0)
+	/* A valid header's one segment is "0". */
+	if (lv_segment_info(dev, &seg, NULL) < 0 || seg.segment_count != 1)
 		return lv_err_set(err, -EINVAL, "%s: segments: Talos needs exactly one segment, \"0\"",
 				  path);
-	if (strcmp(seg->type, "crypt") != 0)
-		return lv_err_set(err, -EINVAL, "%s: segment 0: type %s, not crypt", path, seg->type);
-	if (!talos_cipher(seg->encryption))
+	if (strcmp(seg.type, "crypt") != 0)
+		return lv_err_set(err, -EINVAL, "%s: segment 0: type %s, not crypt", path, seg.type);
+	if (!talos_cipher(seg.cipher))
 		return lv_err_set(err, -EINVAL, "%s: segment 0: encryption %s is not a Talos cipher",
-				  path, seg->encryption);
-	if (seg->flags.present)
+				  path, seg.cipher);
+	if (seg.has_flags)
 		return lv_err_set(err, -EINVAL, "%s: segment 0: has flags (Talos refuses them)", path);
-	if (seg->offset_bytes == 0)
+	if (seg.offset_bytes == 0)
 		return lv_err_set(err, -EINVAL, "%s: segment 0: offset 0 (a detached header)", path);
 	return 0;
 }
 
 int lv_talos_header_check(const struct lv_device *dev, struct lv_err *err)
 {
-	const struct lv_metadata *md = lv_dev_md(dev);
 	const char *path = lv_device_path(dev);
+	struct lv_header_info header;
+	struct lv_keyslot_info ks;
+	unsigned seen = 0;
 	int r;
 
-	if (md->keyslot_count == 0)
+	lv_header_info(dev, &header);
+	if (header.keyslot_count == 0)
 		return lv_err_set(err, -EINVAL, "%s: keyslots: none (Talos needs at least one)", path);
-	for (unsigned i = 0; i < md->keyslot_count; i++) {
-		r = check_keyslot(&md->keyslots[i], path, err);
-		if (r < 0)
+	for (int slot = 0; slot < LV_KEYSLOT_COUNT; slot++) {
+		if (lv_keyslot_info(dev, slot, &ks) < 0)
+			continue;
+		seen++;
+		if ((r = check_keyslot(slot, &ks, path, err)) < 0)
 			return r;
 	}
-	return check_segment(md, path, err);
+	if (seen != header.keyslot_count)
+		return lv_err_set(err, -EINVAL, "%s: keyslots: one has an id outside 0..31", path);
+	return check_segment(dev, path, err);
 }

@@ -99,7 +99,7 @@ static int choose_copy(struct lv_device *dev, struct lv_err *err)
 	const struct lv_hdr_copy *report =
 		primary->state == LV_COPY_OBSOLETE || secondary->state != LV_COPY_OBSOLETE ?
 		primary : secondary;
-	return lv_err_set(err, -EINVAL, "%s: no valid LUKS2 header: %s", dev->storage->name,
+	return lv_err_set(err, -EBADMSG, "%s: no valid LUKS2 header: %s", dev->storage->name,
 			  report->err.msg);
 }
 
@@ -113,7 +113,7 @@ static int check_device_size(struct lv_device *dev, struct lv_err *err)
 	if (r < 0)
 		return lv_err_set(err, r, "%s: cannot get the device size", dev->storage->name);
 	if (dev->device_bytes < needed)
-		return lv_err_set(err, -EINVAL,
+		return lv_err_set(err, -ENODATA,
 				  "%s: device is %llu bytes, smaller than its LUKS2 metadata (%llu)",
 				  dev->storage->name, (unsigned long long)dev->device_bytes,
 				  (unsigned long long)needed);
@@ -161,7 +161,7 @@ static int device_load(struct lv_device *dev, struct lv_err *err)
 	return 0;
 }
 
-int lv_device_new(struct lv_device **dev, struct lv_storage *storage, int writable,
+int lv_device_new(struct lv_device **dev, struct lv_storage *storage, unsigned flags,
 		  struct lv_err *err)
 {
 	int r;
@@ -175,7 +175,8 @@ int lv_device_new(struct lv_device **dev, struct lv_storage *storage, int writab
 	(*dev)->lock.fd = -1;
 	/* Writers hold the lock from before the read to after the write, so
 	 * a read-modify-write never interleaves with another writer. */
-	r = lv_lock_acquire(&(*dev)->lock, storage, writable, err);
+	r = lv_lock_acquire(&(*dev)->lock, storage, !!(flags & LV_LOAD_WRITABLE),
+			    !(flags & LV_LOAD_NONBLOCK), err);
 	if (r < 0)
 		lv_device_free(dev);
 	return r;
@@ -185,7 +186,7 @@ static int device_open(struct lv_device **dev, struct lv_storage *storage, unsig
 		       struct lv_err *err)
 {
 	int writable = !!(flags & LV_LOAD_WRITABLE);
-	int r = lv_device_new(dev, storage, writable, err);
+	int r = lv_device_new(dev, storage, flags, err);
 
 	if (r < 0)
 		return r;

@@ -22,9 +22,10 @@ struct lv_device {
 	char *warnings;			/* NULL until the first warning */
 };
 
-/* An empty device over storage (taken over), locked for writing or
- * reading; nothing is read yet. */
-int lv_device_new(struct lv_device **dev, struct lv_storage *storage, int writable,
+/* An empty device over storage (taken over), locked as flags (enum
+ * lv_load_flags) say: for writing or reading, waiting or not; nothing is
+ * read yet. */
+int lv_device_new(struct lv_device **dev, struct lv_storage *storage, unsigned flags,
 		  struct lv_err *err);
 
 /* The path-free entry points, over a storage the caller opened (the

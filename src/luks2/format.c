@@ -236,7 +236,7 @@ static int wipe_header_areas(struct lv_device *dev, const struct layout *lay, st
 /* Takes st into a new, empty device locked for writing. */
 static int device_for_format(struct lv_storage *st, struct lv_device **dev, struct lv_err *err)
 {
-	int r = lv_device_new(dev, st, 1, err);
+	int r = lv_device_new(dev, st, LV_LOAD_WRITABLE, err);
 
 	if (r == 0 && (r = lv_storage_size(st, &(*dev)->device_bytes)) < 0) {
 		lv_err_set(err, r, "%s: cannot get its size", st->name);

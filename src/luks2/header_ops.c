@@ -454,7 +454,7 @@ int lv_header_restore(const char *path, const char *backup_path, struct lv_err *
 		r = lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
 			       strerror(-r));
 	} else {
-		r = lv_lock_acquire(&lock, target, 1, err);
+		r = lv_lock_acquire(&lock, target, 1, 1, err);
 	}
 	if (r == 0)
 		r = lv_header_restore_image(current, target, image, len, err);
@@ -527,9 +527,4 @@ int lv_set_persistent_flags(struct lv_device *dev, unsigned flags, struct lv_err
 		lv_err_set(err, r, "out of memory");
 	lv_metadata_free(&work);
 	return r;
-}
-
-const char *lv_device_path(const struct lv_device *dev)
-{
-	return dev->storage->name;
 }

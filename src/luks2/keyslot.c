@@ -25,24 +25,6 @@ static const struct lv_digest *volume_key_digest(const struct lv_metadata *md)
 	return lv_md_digest_of_segment(md, lv_md_data_segment(md));
 }
 
-uint32_t lv_volume_key_bytes(const struct lv_device *dev)
-{
-	const struct lv_metadata *md = lv_dev_md(dev);
-	const struct lv_digest *digest = volume_key_digest(md);
-
-	for (unsigned k = 0; digest && k < digest->keyslots.count; k++) {
-		const struct lv_keyslot *ks = lv_md_keyslot_named(md, digest->keyslots.items[k].text);
-		if (ks)
-			return ks->key_size;
-	}
-	return 0;
-}
-
-int lv_keyslot_exists(const struct lv_device *dev, int slot)
-{
-	return slot >= 0 && lv_md_keyslot(lv_dev_md(dev), (uint32_t)slot) != NULL;
-}
-
 /* ---- unlock ---- */
 
 static int effective_priority(const struct lv_keyslot *ks)
@@ -374,47 +356,8 @@ int lv_keyslot_change(struct lv_device *dev, int slot, const struct lv_secret *v
 	return r;
 }
 
-int lv_data_segment_info(const struct lv_device *dev, const char **cipher,
-			 uint64_t *offset_bytes, const char **uuid)
-{
-	const struct lv_segment *seg = lv_md_data_segment(lv_dev_md(dev));
-
-	if (!seg)
-		return -ENOENT;
-	*cipher = seg->encryption;
-	*offset_bytes = seg->offset_bytes;
-	*uuid = lv_dev_bin(dev)->uuid;
-	return 0;
-}
-
 int lv_secret_equal(const struct lv_secret *a, const struct lv_secret *b)
 {
 	return a->len == b->len && lv_memeq(a->bytes, b->bytes, a->len);
 }
 
-int lv_crypt_segment_get(const struct lv_device *dev, struct lv_crypt_segment *segment,
-			 struct lv_err *err)
-{
-	const struct lv_metadata *md = lv_dev_md(dev);
-	const struct lv_segment *seg = lv_md_data_segment(md);
-	const struct lv_digest *digest = lv_md_digest_of_segment(md, seg);
-
-	memset(segment, 0, sizeof(*segment));
-	if (!seg || !digest)
-		return lv_err_set(err, -EINVAL, "%s: no crypt segment with a digest",
-				  dev->storage->name);
-	if (md->segment_count != 1)
-		return lv_err_set(err, -ENOTSUP, "%s: %u segments (an unfinished reencryption?) are not supported",
-				  dev->storage->name, md->segment_count);
-	segment->cipher = seg->encryption;
-	segment->offset_bytes = seg->offset_bytes;
-	segment->size_bytes = seg->size_bytes;
-	segment->dynamic = seg->dynamic;
-	segment->sector_size = seg->sector_size;
-	segment->has_integrity = seg->integrity_type != NULL;
-	segment->persistent_flags = md->config.persistent_flags;
-	segment->digest_id = (uint32_t)digest->id.number;
-	segment->uuid = lv_dev_bin(dev)->uuid;
-	segment->unknown_requirements = md->config.unknown_requirement;
-	return 0;
-}

@@ -100,7 +100,7 @@ int lv_keyslot_recover_key(struct lv_device *dev, const struct lv_keyslot *ks,
 	}
 	r = lv_storage_read(dev->storage, ks->area.offset_bytes, material->bytes, af_bytes);
 	if (r < 0) {
-		r = lv_err_set(err, r == -ENODATA ? -EINVAL : -EIO,
+		r = lv_err_set(err, r == -ENODATA ? -ENODATA : -EIO,
 			       "%s: keyslot %s: cannot read its area", dev->storage->name, ks->id.text);
 		goto out;
 	}

@@ -41,8 +41,8 @@ struct lv_arena;
 
 /* cryptsetup's loops over ids (luksDump, free-slot searches, unlock of any
  * slot) stop at these; objects with other ids load and are kept, unused. */
-#define LV_KEYSLOTS_MAX 32	/* LUKS2_KEYSLOTS_MAX */
-#define LV_TOKENS_MAX 32	/* LUKS2_TOKENS_MAX */
+#define LV_KEYSLOTS_MAX LV_KEYSLOT_COUNT	/* LUKS2_KEYSLOTS_MAX */
+#define LV_TOKENS_MAX LV_TOKEN_COUNT		/* LUKS2_TOKENS_MAX */
 #define LV_SEGMENTS_DUMP_MAX 32	/* LUKS2_SEGMENT_MAX */
 #define LV_DIGESTS_DUMP_MAX 8	/* LUKS2_DIGEST_MAX */
 #define LV_BLOB_MAX 64		/* decoded salts and digests (longer: not valid) */
@@ -109,10 +109,6 @@ struct lv_area {
 };
 
 enum lv_keyslot_kind { LV_KEYSLOT_OTHER, LV_KEYSLOT_LUKS2, LV_KEYSLOT_REENCRYPT };
-
-#define LV_PRIORITY_IGNORE 0
-#define LV_PRIORITY_NORMAL 1
-#define LV_PRIORITY_PREFER 2
 
 /* A reencrypt keyslot's state, as luksDump shows it. */
 struct lv_reencrypt {
