@@ -38,7 +38,7 @@ TESTDATA=${TESTDATA:-../shared/testdata/cryptsetup}
 OUT=$BUILD/fuzz-seeds
 WORK=$OUT/work
 PASS=fuzz-passphrase		# luks2_unlock.c's FZ_PASSPHRASE
-TARGETS="luks2_load luks2_dump luks2_json luks2_unlock luks2_roundtrip config_yaml meta_adv"
+TARGETS="luks2_load luks2_dump luks2_json json_tree luks2_unlock luks2_roundtrip config_yaml meta_adv"
 PYTHON=/usr/bin/python3
 SEEDTOOL="$PYTHON fuzz/seedtool.py"
 MERGE=0 REGEN=1
@@ -308,6 +308,8 @@ for f in "$OUT"/images/*; do
 done
 cp "$OUT"/luks2_load/* "$OUT/luks2_roundtrip/"
 cp "$OUT"/luks2_load/* "$OUT/luks2_dump/"
+# json_tree: the same JSON areas (their first byte, '{', picks the C-string mode).
+cp "$OUT"/luks2_json/* "$OUT/json_tree/"
 for f in "$OUT"/unlock-images/*; do
 	$SEEDTOOL keyslots "$f" "$OUT/luks2_unlock/$(basename "$f")"
 done

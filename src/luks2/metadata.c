@@ -10,95 +10,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "luks2/arena.h"
+#include "luks2/json_tree.h"
 #include "luks2/metadata.h"
 
-/* ---- the arena: blocks freed together with their metadata ---- */
+/* ---- the arena: the metadata and everything it holds ---- */
 
-#define ARENA_ALIGN 16
 #define ARENA_FIRST_BYTES 2048
 
-struct arena_block {
-	struct arena_block *next;
-	size_t used, size;
-	_Alignas(ARENA_ALIGN) unsigned char data[];
-};
-
-struct lv_arena {
-	struct arena_block *head;
-};
-
-static struct arena_block *block_new(size_t size)
-{
-	struct arena_block *block;
-
-	if (size > SIZE_MAX - sizeof(*block))
-		return NULL;
-	block = calloc(1, sizeof(*block) + size);
-	if (block)
-		block->size = size;
-	return block;
-}
-
-/* Zeroed bytes from arena (blocks come from calloc and are never reused). */
-static void *arena_alloc(struct lv_arena *arena, size_t bytes)
-{
-	struct arena_block *block = arena->head;
-
-	if (bytes > SIZE_MAX - ARENA_ALIGN)
-		return NULL;
-	bytes = (bytes + ARENA_ALIGN - 1) / ARENA_ALIGN * ARENA_ALIGN;
-	if (!block || block->size - block->used < bytes) {
-		size_t size = block && block->size < SIZE_MAX / 2 ? 2 * block->size : ARENA_FIRST_BYTES;
-
-		block = block_new(bytes > size ? bytes : size);
-		if (!block)
-			return NULL;
-		block->next = arena->head;
-		arena->head = block;
-	}
-	block->used += bytes;
-	return block->data + block->used - bytes;
-}
-
-static int arena_owns(const struct lv_arena *arena, const void *ptr)
-{
-	const unsigned char *p = ptr;
-
-	for (const struct arena_block *b = arena->head; b; b = b->next)
-		if (p >= b->data && p < b->data + b->size)
-			return 1;
-	return 0;
-}
-
-static void arena_free(struct lv_arena *arena)
-{
-	struct arena_block *block = arena->head;
-
-	while (block) {
-		struct arena_block *next = block->next;
-
-		free(block);
-		block = next;
-	}
-}
-
 /* The metadata is the arena's first allocation; first_bytes sizes the
- * first block (the parser passes an estimate, so one block usually does). */
+ * first block (the reader passes an estimate, so one block usually does). */
 static struct lv_metadata *metadata_alloc(size_t first_bytes)
 {
-	struct lv_arena local = { .head = block_new(first_bytes) };
-	struct lv_metadata *md;
-	struct lv_arena *arena;
+	struct lv_arena *arena = lv_arena_new(first_bytes);
+	struct lv_metadata *md = arena ? lv_arena_alloc(arena, sizeof(*md)) : NULL;
 
-	if (!local.head)
-		return NULL;
-	arena = arena_alloc(&local, sizeof(*arena));
-	md = arena_alloc(&local, sizeof(*md));
-	if (!arena || !md) {
-		arena_free(&local);
+	if (!md) {
+		lv_arena_free(&arena);
 		return NULL;
 	}
-	*arena = local;
 	md->arena = arena;
 	return md;
 }
@@ -114,31 +44,40 @@ struct lv_metadata *lv_metadata_alloc_sized(size_t first_bytes)
 	return metadata_alloc(first_bytes < ARENA_FIRST_BYTES ? ARENA_FIRST_BYTES : first_bytes);
 }
 
+int lv_md_hold_doc(struct lv_metadata *md, struct lv_json_doc *doc)
+{
+	struct lv_json_doc **docs = lv_md_alloc(md, (md->doc_count + 1) * sizeof(*docs));
+
+	if (!docs)
+		return -ENOMEM;
+	if (md->doc_count)
+		memcpy(docs, md->docs, md->doc_count * sizeof(*docs));
+	docs[md->doc_count++] = lv_json_doc_get(doc);
+	md->docs = docs;
+	return 0;
+}
+
 void lv_metadata_free(struct lv_metadata **md)
 {
-	struct lv_arena arena;
+	struct lv_arena *arena;
 
 	if (!md || !*md)
 		return;
-	lv_md_release_json(*md);
-	arena = *(*md)->arena;	/* md itself lives in the arena */
-	arena_free(&arena);
+	for (unsigned i = 0; i < (*md)->doc_count; i++)
+		lv_json_doc_put(&(*md)->docs[i]);
+	arena = (*md)->arena;	/* md itself lives in the arena */
+	lv_arena_free(&arena);
 	*md = NULL;
 }
 
 void *lv_md_alloc(struct lv_metadata *md, size_t bytes)
 {
-	return arena_alloc(md->arena, bytes);
+	return lv_arena_alloc(md->arena, bytes);
 }
 
 const char *lv_md_strdup(struct lv_metadata *md, const char *text)
 {
-	size_t len = strlen(text);
-	char *copy = arena_alloc(md->arena, len + 1);
-
-	if (copy)
-		memcpy(copy, text, len + 1);
-	return copy;
+	return lv_arena_strndup(md->arena, text, strlen(text));
 }
 
 /* ---- ids ---- */
@@ -159,21 +98,41 @@ int32_t lv_id_number(const char *text)
 	return (int32_t)(uint32_t)value;
 }
 
+/* Whether "%d" of number prints text: digits, no leading zero, at most
+ * INT32_MAX (number is atoi(text)). */
 static bool id_canonical(const char *text, int32_t number)
 {
-	char printed[16];
+	size_t len = 0;
 
-	if (number < 0)
+	if (number < 0 || (text[0] == '0' && text[1] != '\0'))
 		return false;
-	snprintf(printed, sizeof(printed), "%" PRId32, number);
-	return strcmp(printed, text) == 0;
+	for (; text[len]; len++)
+		if (text[len] < '0' || text[len] > '9' || len >= 10)
+			return false;
+	/* Ten digits or fewer, no leading zero: atoi kept the value whole
+	 * when it is at most INT32_MAX, which number >= 0 leaves to check. */
+	return len > 0 && (len < 10 || strcmp(text, "2147483647") <= 0);
+}
+
+char *lv_u32_text(char *text, uint32_t value)
+{
+	char digits[10];
+	size_t n = 0, i = 0;
+
+	do
+		digits[n++] = (char)('0' + value % 10);
+	while (value /= 10);
+	while (n)
+		text[i++] = digits[--n];
+	text[i] = '\0';
+	return text;
 }
 
 int lv_md_id(struct lv_metadata *md, uint32_t number, struct lv_id *id)
 {
 	char text[16];
 
-	snprintf(text, sizeof(text), "%" PRIu32, number);
+	lv_u32_text(text, number);
 	id->text = lv_md_strdup(md, text);
 	if (!id->text)
 		return -ENOMEM;
@@ -206,7 +165,7 @@ bool lv_id_list_has(const struct lv_id_list *list, const char *text)
 
 static int copy_string(struct lv_metadata *to, const struct lv_metadata *from, const char **s)
 {
-	if (!*s || !arena_owns(from->arena, *s))
+	if (!*s || !lv_arena_owns(from->arena, *s))
 		return 0;	/* NULL, a literal or parsed JSON (held) */
 	*s = lv_md_strdup(to, *s);
 	return *s ? 0 : -ENOMEM;
@@ -340,8 +299,11 @@ int lv_metadata_clone(const struct lv_metadata *md, struct lv_metadata **copy)
 	arena = to->arena;
 	*to = *md;
 	to->arena = arena;
-	to->held = NULL;
-	r = md->held ? lv_md_hold_json(to, md->held) : 0;
+	to->docs = NULL;
+	to->doc_count = 0;
+	r = 0;
+	for (unsigned i = 0; r == 0 && i < md->doc_count; i++)
+		r = lv_md_hold_doc(to, md->docs[i]);
 	if (r == 0)
 		r = copy_all(to, md);
 	if (r < 0) {

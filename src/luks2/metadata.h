@@ -11,8 +11,9 @@
  * or a string but the JSON area itself: a header cryptsetup writes, luksvol
  * reads.
  *
- * Only json_read.c and json_write.c see json-c.  Each object keeps its
- * parsed node as an opaque struct lv_json: fields luksvol does not model
+ * Only json_read.c and json_write.c see the JSON tree (json_tree.h: read
+ * and printed as json-c, cryptsetup's parser, reads and prints it).  Each
+ * object keeps its parsed node as an opaque struct lv_json: fields luksvol does not model
  * (token payloads, unknown segment and keyslot types, extra config keys)
  * survive a rewrite unchanged, while the typed members are the truth for
  * every field they model (json_write.c).  Objects keep the order the header
@@ -32,9 +33,10 @@
 
 #include "luksvol.h"
 
-/* A JSON value kept from the header, opaque outside json_read.c and
- * json_write.c; read it through the lv_json_* accessors below. */
+/* A JSON value kept from the header (json_tree.h), opaque outside the
+ * reader and the writer; read it through the lv_json_* accessors below. */
 struct lv_json;
+struct lv_json_doc;
 
 /* Where one metadata's arrays and strings live (metadata.c). */
 struct lv_arena;
@@ -194,7 +196,8 @@ struct lv_config {
 
 struct lv_metadata {
 	struct lv_arena *arena;
-	struct lv_json *held;		/* every parsed node the structs point into */
+	struct lv_json_doc **docs;	/* the parsed JSON the structs point into */
+	unsigned doc_count;
 	const struct lv_json *root;	/* the parsed top level; NULL for new metadata */
 	struct lv_keyslot *keyslots;
 	unsigned keyslot_count;
@@ -206,7 +209,9 @@ struct lv_metadata {
 	unsigned segment_count;
 	struct lv_config config;
 	/* Set by the reader: the length of the compact re-serialization that
-	 * rule J2 compares with json_size, and the K7 repairs it made. */
+	 * rule J2 compares with json_size (or the length of the text read
+	 * where that bounds it and fits, see json_read.c), and the K7 repairs
+	 * it made. */
 	size_t compact_json_bytes;
 	unsigned repaired_kdf_keys;
 };
@@ -216,8 +221,9 @@ struct lv_metadata {
 bool lv_requirement_is_online_reencrypt(const char *flag);
 
 /*
- * json_read.c: checks the JSON area byte rules (§1.4), parses it with
- * json-c and builds *md; type errors are reported like validation errors.
+ * json_read.c: checks the JSON area byte rules (§1.4), parses it as json-c
+ * does (json_tree.h) and builds *md; type errors are reported like
+ * validation errors.
  * On failure it retries once after cryptsetup's keyslot repair (§1.6 K7)
  * when that changes anything.  json_end_bytes receives the offset just
  * past the parsed JSON text.  A refused area leaves *md NULL.
@@ -260,12 +266,10 @@ int lv_md_list_add(struct lv_metadata *md, struct lv_id_list *list, uint32_t num
 int lv_md_set_persistent_flags(struct lv_metadata *md, unsigned flags);
 
 /* For json_read.c and metadata.c: metadata whose arena starts with
- * first_bytes; an id from its text; md keeps value alive (-ENOMEM);
- * md lets go of every value it keeps. */
+ * first_bytes; an id from its text; md keeps doc alive (-ENOMEM). */
 struct lv_metadata *lv_metadata_alloc_sized(size_t first_bytes);
 void lv_id_set(struct lv_id *id, const char *text);
-int lv_md_hold_json(struct lv_metadata *md, struct lv_json *value);
-void lv_md_release_json(struct lv_metadata *md);
+int lv_md_hold_doc(struct lv_metadata *md, struct lv_json_doc *doc);
 
 /* Lookups.  By number: the object whose id is the canonical text of number
  * (what cryptsetup's snprintf-then-lookup finds); NULL when absent. */
@@ -295,6 +299,8 @@ int lv_md_free_keyslot(const struct lv_metadata *md);
 int lv_md_free_token(const struct lv_metadata *md);
 /* The number cryptsetup reads out of an id: atoi() of its digits. */
 int32_t lv_id_number(const char *text);
+/* "%" PRIu32 of value in text (at least 11 bytes); returns text. */
+char *lv_u32_text(char *text, uint32_t value);
 
 /*
  * Read-only access to a kept JSON value (json_read.c), for what the typed
@@ -316,11 +322,12 @@ enum lv_json_type lv_json_type_of(const struct lv_json *value);
 const struct lv_json *lv_json_member(const struct lv_json *object, const char *key);
 /* Members of an object, elements of an array, 0 for anything else. */
 size_t lv_json_count(const struct lv_json *value);
-/* array[index], or NULL. */
-const struct lv_json *lv_json_element(const struct lv_json *array, size_t index);
-/* A string's value; any other value as json-c prints it (which is what
- * cryptsetup prints); NULL when absent. */
+/* A string's value; NULL for any other value. */
 const char *lv_json_text(const struct lv_json *value);
+/* Prints value as cryptsetup prints a field with "%s" of
+ * json_object_get_string(): a string's value, any other value as JSON,
+ * "(null)" when absent. */
+void lv_json_fprint(FILE *out, const struct lv_json *value);
 
 /* The nine metadata sizes (binary header + JSON area) LUKS2 allows:
  * 16 KiB to 4 MiB, powers of two (spec Table 1). */

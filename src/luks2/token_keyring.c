@@ -22,8 +22,11 @@ static void keyring_dump(const struct lv_token *token, FILE *out)
 {
 	const struct lv_json *desc = lv_json_member(token->json, "key_description");
 
-	if (desc)
-		fprintf(out, "\tKey description: %s\n", lv_json_text(desc));
+	if (lv_json_type_of(desc) == LV_JSON_ABSENT)
+		return;
+	fputs("\tKey description: ", out);
+	lv_json_fprint(out, desc);
+	fputc('\n', out);
 }
 
 const struct lv_token_ops lv_token_keyring_ops = {

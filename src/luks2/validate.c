@@ -137,7 +137,7 @@ static const struct lv_segment *segment_number(const struct lv_metadata *md,
 	char text[16];
 	const struct name_ref *found;
 
-	snprintf(text, sizeof(text), "%" PRIu32, number);
+	lv_u32_text(text, number);
 	found = find_name(ix->segments, md->segment_count, text);
 	return found ? &md->segments[found->index] : NULL;
 }
@@ -341,7 +341,7 @@ static unsigned digests_listing(const struct indexes *ix, const struct lv_keyslo
 	unsigned owners = 0;
 	const struct name_ref *end = ix->digest_keyslots + ix->digest_keyslot_count;
 
-	snprintf(name, sizeof(name), "%" PRIu32, (uint32_t)ks->id.number);
+	lv_u32_text(name, (uint32_t)ks->id.number);
 	ref = find_name(ix->digest_keyslots, ix->digest_keyslot_count, name);
 	for (; ref && ref < end && strcmp(ref->text, name) == 0; ref++)
 		owners += ref == ix->digest_keyslots || strcmp(ref[-1].text, name) != 0 ||
