@@ -2,13 +2,15 @@
 #
 #   make            build/luksvol and build/libluksvol.a (-O2)
 #   make test       ASan+UBSan build, then every test (tests/run.sh)
+#   make check      the edit-test loop: unit and interop tests only
 #   make demo       the main job, see README.md
 #   make static     build/luksvol-static: fully static, kernel crypto backend
 #   make install    PREFIX=/usr/local DESTDIR=: binary, libraries, header, .pc, man page
 #
 # Build flags (see README.md "Build"): CRYPTO=openssl|kernel, WITH_TPM, WITH_KMS,
-# WITH_YAML, WITH_BLKID (=0|1), STATIC=1, CC, EXTRA_CFLAGS.
+# WITH_CLEVIS, WITH_YAML, WITH_BLKID (=0|1), STATIC=1, CC, EXTRA_CFLAGS.
 
+.DEFAULT_GOAL := all
 CRYPTO ?= openssl
 CC ?= cc
 BUILD ?= build
@@ -17,37 +19,69 @@ SO_MAJOR := 0
 
 # Feature flags: 1 builds a feature, 0 leaves out its sources (by the
 # directory or file names below), its verbs and its library.  A static
-# build is the minimal one an initramfs carries: it leaves out TPM, KMS and
-# libblkid (src/keys/device_edges.h stands in) unless asked for them.
+# build is the minimal one an initramfs carries: it leaves out TPM, KMS,
+# clevis and libblkid (src/talos/device_edges.h stands in) unless asked for
+# them.
 ifeq ($(STATIC),1)
 WITH_TPM ?= 0
 WITH_KMS ?= 0
+WITH_CLEVIS ?= 0
 WITH_BLKID ?= 0
 endif
 WITH_TPM ?= 1
 WITH_KMS ?= 1
+WITH_CLEVIS ?= 1
 WITH_YAML ?= 1
 WITH_BLKID ?= 1
 FEATURE_FLAGS := -DLV_WITH_TPM=$(WITH_TPM) -DLV_WITH_KMS=$(WITH_KMS) \
-	-DLV_WITH_YAML=$(WITH_YAML) -DLV_WITH_BLKID=$(WITH_BLKID)
+	-DLV_WITH_CLEVIS=$(WITH_CLEVIS) -DLV_WITH_YAML=$(WITH_YAML) -DLV_WITH_BLKID=$(WITH_BLKID)
 TPM_SRCS := $(wildcard src/tpm/*.c src/*/*tpm*.c)
 KMS_SRCS := $(wildcard src/kms/*.c src/*/*kms*.c)
+# clevis (tang, sss) tokens: libjose for JOSE, libcurl for HTTP, and the
+# Shamir sharing of src/crypto/shamir.c (OpenSSL bignums, so libcrypto even
+# when CRYPTO=kernel).
+CLEVIS_SRCS := $(wildcard src/clevis/*.c src/*/*clevis*.c) src/crypto/shamir.c
 # Without YAML only the plain verbs remain: no volume config, no Talos keys
 # (whose state salt is YAML too), no apply, wipe or config check/show.
-YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/cli/cmd_config.c src/cli/cmd_apply.c \
+YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/talos/*.c src/cli/cmd_config.c \
+	src/cli/cmd_apply.c \
 	src/cli/cmd_wipe.c)
 OFF_SRCS := $(if $(filter 0,$(WITH_TPM)),$(TPM_SRCS)) $(if $(filter 0,$(WITH_KMS)),$(KMS_SRCS)) \
-	$(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))
-TPM_PKGS :=
+	$(if $(filter 0,$(WITH_CLEVIS)),$(CLEVIS_SRCS)) $(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))
+# tss2-tctildr loads the TCTI named at run time (libtss2-tcti-device,
+# -swtpm, -mssim: dependencies of Debian's libtss2-tctildr0); tss2-sys gives
+# the response buffer to wipe, tss2-rc the text of a response code.
+TPM_PKGS := tss2-esys tss2-mu tss2-tctildr tss2-sys tss2-rc
 KMS_PKGS := libcurl
+CLEVIS_PKGS := jose libcurl libcrypto
 
 on = $(if $(filter 1,$(1)),$(2))
+# json-c stays first: libjansson (under libjose) also exports json_object_get
+# and json_object_iter_next, and luksvol's own references to those names are
+# json-c's (src/clevis/engine.h keeps the clevis sources off them).
 PKGS := json-c libargon2 $(if $(filter openssl,$(CRYPTO)),openssl) $(call on,$(WITH_BLKID),blkid) \
 	$(call on,$(WITH_YAML),yaml-0.1) $(call on,$(WITH_TPM),$(TPM_PKGS)) \
-	$(call on,$(WITH_KMS),$(KMS_PKGS))
+	$(call on,$(WITH_KMS),$(KMS_PKGS)) $(call on,$(WITH_CLEVIS),$(CLEVIS_PKGS))
 
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config $(call on,$(STATIC),--static) --libs $(PKGS) 2>/dev/null)
+# Packages (scripts/deps.sh): the build ones before anything is compiled
+# or installed; all of them (tests, VM, fuzzing, benchmarks) before a
+# target that runs tests.
+BUILD_DEPS_STAMP := $(BUILD)/.deps-build-ok
+DEPS_STAMP := $(BUILD)/.deps-ok
+
+# pkg-config's answers are a makefile of their own, made only once the
+# build packages are installed; GNU make remakes an included makefile
+# first and then starts over reading it, so even the first `make test` on
+# a fresh machine compiles with them.  One file per package set.
+PKG_MK := $(BUILD)/.pkg-$(shell echo '$(PKGS) $(STATIC)' | md5sum | cut -c1-12).mk
+$(PKG_MK): $(BUILD_DEPS_STAMP)
+	@mkdir -p $(dir $@)
+	@cflags=$$(pkg-config --cflags $(PKGS)) && \
+	libs=$$(pkg-config $(call on,$(STATIC),--static) --libs $(PKGS)) && \
+	printf 'PKG_CFLAGS := %s\nPKG_LIBS := %s\n' "$$cflags" "$$libs" >$@.tmp && mv $@.tmp $@
+ifneq ($(MAKECMDGOALS),clean)
+include $(PKG_MK)
+endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
 # LV_BUILDING_LIBRARY: luksvol.h adds the internal helpers (src/lv_internal.h).
@@ -72,9 +106,9 @@ CFLAGS_SAN := $(CFLAGS_BASE) -O1 -g -fno-omit-frame-pointer \
 LDFLAGS_SAN := -fsanitize=address,undefined
 
 CRYPTO_BACKENDS := $(wildcard src/crypto/backend_*.c)
-LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS) $(OFF_SRCS),$(wildcard src/luks2/*.c src/crypto/*.c \
-	src/dm/*.c src/keys/*.c src/config/*.c src/meta/*.c src/tpm/*.c src/kms/*.c)) \
-	src/crypto/backend_$(CRYPTO).c
+LIB_SRCS := $(filter-out $(CRYPTO_BACKENDS) $(OFF_SRCS),$(wildcard src/base/*.c src/luks2/*.c \
+	src/crypto/*.c src/dm/*.c src/keys/*.c src/talos/*.c src/config/*.c src/meta/*.c src/tpm/*.c \
+	src/kms/*.c src/clevis/*.c)) src/crypto/backend_$(CRYPTO).c
 CLI_SRCS := $(filter-out $(OFF_SRCS),$(wildcard src/cli/*.c))
 HDRS := $(wildcard include/*.h src/*/*.h)
 
@@ -83,27 +117,36 @@ CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/obj/%.o)
 SAN_LIB_OBJS := $(LIB_SRCS:%.c=$(BUILD)/asan/obj/%.o)
 SAN_CLI_OBJS := $(CLI_SRCS:%.c=$(BUILD)/asan/obj/%.o)
 
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_SRCS := $(filter-out $(if $(filter 0,$(WITH_CLEVIS)),tests/unit/test_clevis.c), \
+	$(wildcard tests/unit/test_*.c))
 RELIABILITY_SRCS := $(wildcard tests/reliability/test_*.c)
-UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/asan/tests/%) \
+UNIT_NAMES := $(UNIT_SRCS:tests/unit/%.c=%)
+UNIT_BINS := $(UNIT_NAMES:%=$(BUILD)/asan/tests/%) \
 	$(RELIABILITY_SRCS:tests/reliability/%.c=$(BUILD)/asan/tests/%)
-DEPS_STAMP := $(BUILD)/.deps-ok
 
-.PHONY: all test test-long demo clean deps asan unit static install valgrind
+.PHONY: all test check test-long demo clean deps asan unit static static-tests install valgrind
 all: $(BUILD)/luksvol $(BUILD)/libluksvol.a $(FEATURES_HDR)
 
+$(BUILD_DEPS_STAMP): scripts/deps.sh
+	@mkdir -p $(dir $@)
+	@./scripts/deps.sh build
+	@touch $@
+
 $(DEPS_STAMP): scripts/deps.sh
-	@mkdir -p $(BUILD)
-	@./scripts/deps.sh
+	@mkdir -p $(dir $@)
+	@./scripts/deps.sh all
 	@touch $@
 
 deps: $(DEPS_STAMP)
 
-# Changing CRYPTO, a WITH_ flag or STATIC rebuilds what they shape.
-FLAGS_STAMP := $(BUILD)/.flags-$(shell echo '$(CC) $(CFLAGS_OPT) $(CRYPTO)' | md5sum | cut -c1-12)
-$(FLAGS_STAMP):
+# Changing CRYPTO, a WITH_ flag or STATIC rebuilds what they shape, in
+# the -O2 and in the sanitizer build.
+flags_stamp = $(1)/.flags-$(shell echo '$(CC) $(2) $(CRYPTO)' | md5sum | cut -c1-12)
+FLAGS_STAMP := $(call flags_stamp,$(BUILD),$(CFLAGS_OPT))
+SAN_FLAGS_STAMP := $(call flags_stamp,$(BUILD)/asan,$(CFLAGS_SAN))
+$(FLAGS_STAMP) $(SAN_FLAGS_STAMP):
 	@mkdir -p $(dir $@)
-	@rm -f $(BUILD)/.flags-*
+	@rm -f $(dir $@).flags-*
 	@touch $@
 
 # So is a feature flag's change to the list of objects: this file changes
@@ -116,12 +159,12 @@ $(OBJS_STAMP): FORCE
 .PHONY: FORCE
 FORCE:
 
-$(BUILD)/obj/%.o: %.c $(HDRS) $(FLAGS_STAMP) | $(DEPS_STAMP)
+$(BUILD)/obj/%.o: %.c $(HDRS) $(FLAGS_STAMP) | $(BUILD_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	@$(CC) $(CFLAGS_OPT) -c $< -o $@
 
-$(BUILD)/asan/obj/%.o: %.c $(HDRS) | $(DEPS_STAMP)
+$(BUILD)/asan/obj/%.o: %.c $(HDRS) $(SAN_FLAGS_STAMP) | $(BUILD_DEPS_STAMP)
 	@mkdir -p $(dir $@)
 	@echo "  CC-SAN  $<"
 	@$(CC) $(CFLAGS_SAN) -c $< -o $@
@@ -130,30 +173,33 @@ $(BUILD)/libluksvol.a: $(LIB_OBJS) $(FLAGS_STAMP) $(OBJS_STAMP)
 	@echo "  AR      $@"
 	@rm -f $@ && ar rcs $@ $(LIB_OBJS)
 
-$(BUILD)/asan/libluksvol.a: $(SAN_LIB_OBJS)
+$(BUILD)/asan/libluksvol.a: $(SAN_LIB_OBJS) $(SAN_FLAGS_STAMP) $(OBJS_STAMP)
 	@echo "  AR      $@"
-	@rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $(SAN_LIB_OBJS)
 
 $(BUILD)/luksvol: $(CLI_OBJS) $(BUILD)/libluksvol.a $(OBJS_STAMP)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS_OPT) -o $@ $(CLI_OBJS) $(BUILD)/libluksvol.a $(PKG_LIBS)
 
-# The shared library exports what include/luksvol.h declares, nothing else.
+# The shared library exports what the public headers declare, nothing
+# else: include/luksvol.h, and include/luksvol-talos.h (the Talos calls)
+# in a WITH_YAML=1 build.
 SO_NAME := libluksvol.so.$(SO_MAJOR)
 SO_FILE := libluksvol.so.$(LV_VERSION)
+PUBLIC_HDRS := include/luksvol.h $(call on,$(WITH_YAML),include/luksvol-talos.h)
 
-$(BUILD)/luksvol.map: include/luksvol.h
+$(BUILD)/luksvol.map: $(PUBLIC_HDRS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
 	@{ echo 'LUKSVOL_$(SO_MAJOR) {'; echo 'global:'; \
-	  $(CC) -E -P $< | grep -o '\blv_[a-z0-9_]*[[:space:]]*(' | sed 's/[[:space:]]*($$/;/' | sort -u; \
-	  echo 'local: *;'; echo '};'; } >$@
+	  cat $(PUBLIC_HDRS) | $(CC) -Iinclude -E -P - | grep -o '\blv_[a-z0-9_]*[[:space:]]*(' | \
+	  sed 's/[[:space:]]*($$/;/' | sort -u; echo 'local: *;'; echo '};'; } >$@
 
 $(BUILD)/$(SO_FILE): $(LIB_OBJS) $(BUILD)/luksvol.map $(OBJS_STAMP)
 	@echo "  LD      $@"
 	@$(CC) -shared -Wl,-soname,$(SO_NAME) -Wl,--version-script,$(BUILD)/luksvol.map -Wl,-z,defs \
 		-o $@ $(LIB_OBJS) $(PKG_LIBS)
 
-$(BUILD)/asan/luksvol: $(SAN_CLI_OBJS) $(BUILD)/asan/libluksvol.a
+$(BUILD)/asan/luksvol: $(SAN_CLI_OBJS) $(BUILD)/asan/libluksvol.a $(OBJS_STAMP)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS_SAN) -o $@ $(SAN_CLI_OBJS) $(BUILD)/asan/libluksvol.a $(PKG_LIBS)
 
@@ -171,20 +217,40 @@ $(BUILD)/asan/tests/%: tests/reliability/%.c $(RELIABILITY_LIB) $(wildcard tests
 	@$(CC) $(CFLAGS_SAN) -Itests/unit -Itests/reliability -o $@ $< $(RELIABILITY_LIB) \
 		$(BUILD)/asan/libluksvol.a $(PKG_LIBS) -lcmocka
 
-# Test programs the suites drive (tests/kms/kms_call.c: the KMS engine).
-TEST_TOOLS := $(if $(filter 1,$(WITH_KMS)),$(BUILD)/asan/tests/kms_call)
+# Test programs the suites drive: tests/kms/kms_call.c (the KMS engine),
+# tests/clevis/clevis_tool.c (the clevis engine).
+TEST_TOOLS := $(if $(filter 1,$(WITH_KMS)),$(BUILD)/asan/tests/kms_call) \
+	$(if $(filter 1,$(WITH_CLEVIS)),$(BUILD)/asan/tests/clevis_tool)
 
-$(BUILD)/asan/tests/kms_call: tests/kms/kms_call.c $(BUILD)/asan/libluksvol.a
+$(BUILD)/asan/tests/kms_call: tests/kms/kms_call.c
+$(BUILD)/asan/tests/clevis_tool: tests/clevis/clevis_tool.c
+$(BUILD)/asan/tests/kms_call $(BUILD)/asan/tests/clevis_tool: $(BUILD)/asan/libluksvol.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	@$(CC) $(CFLAGS_SAN) -o $@ $< $(BUILD)/asan/libluksvol.a $(PKG_LIBS)
+	@$(CC) $(CFLAGS_SAN) -o $@ $(filter %.c,$^) $(BUILD)/asan/libluksvol.a $(PKG_LIBS)
 
 asan: $(BUILD)/asan/luksvol
 unit: $(UNIT_BINS)
 
-test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS) $(TEST_TOOLS) static \
+test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS) $(TEST_TOOLS) static-tests \
 		valgrind
 	@BUILD=$(BUILD) ./tests/run.sh
+
+# The edit-test loop: the unit tests (ASan+UBSan) and the interop suites
+# against the -O2 luksvol (half the CPU time: an ASan process costs much
+# to start), two suites at a time, with a 40-step tool-alternating chain
+# and only the header-backup races whose window strace holds open (make
+# test: ASan+UBSan everywhere, 200 steps, 30 more plain races against a
+# spinning helper); no VM, fuzzing, valgrind, power-cut sweeps or build
+# tests.  CHECK_LUKSVOL=$(BUILD)/asan/luksvol runs the suites under ASan.
+CHECK_LUKSVOL ?= $(BUILD)/luksvol
+# (tests/tpm/tpm.mk adds its programs to both.)
+CHECK_UNITS = $(UNIT_NAMES) $(TPM_TEST_BINS:$(BUILD)/asan/tests/%=%)
+check: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_NAMES:%=$(BUILD)/asan/tests/%) \
+		$(TEST_TOOLS) static
+	@BUILD=$(BUILD) LV_UNITS="$(CHECK_UNITS)" LV_SUITES="$(wildcard tests/interop/*.sh)" \
+		LUKSVOL=$(abspath $(CHECK_LUKSVOL)) LV_JOBS=2 LV_CHAIN_STEPS=40 LV_BACKUP_RACE_RUNS=0 \
+		./tests/run.sh
 
 # The exhaustive sweeps: every byte of both JSON areas flipped.
 test-long: $(DEPS_STAMP) $(BUILD)/asan/tests/test_corruption
@@ -196,23 +262,26 @@ test-long: $(DEPS_STAMP) $(BUILD)/asan/tests/test_corruption
 VALGRIND_BUILD := $(BUILD)/valgrind
 valgrind: $(DEPS_STAMP)
 	@$(MAKE) --no-print-directory BUILD=$(VALGRIND_BUILD) DEPS_STAMP=$(DEPS_STAMP) \
-		CFLAGS_SAN='$$(CFLAGS_BASE) -O1 -g' LDFLAGS_SAN= $(VALGRIND_BUILD)/asan/luksvol \
+		BUILD_DEPS_STAMP=$(BUILD_DEPS_STAMP) CFLAGS_SAN='$$(CFLAGS_BASE) -O1 -g' LDFLAGS_SAN= $(VALGRIND_BUILD)/asan/luksvol \
 		$(UNIT_SRCS:tests/unit/%.c=$(VALGRIND_BUILD)/asan/tests/%)
 
 demo: $(DEPS_STAMP) $(BUILD)/luksvol
 	@BUILD=$(BUILD) ./scripts/demo.sh
 
 # The minimal static build an initramfs carries: the kernel's crypto
-# (STATIC_CRYPTO=openssl for the other), built in $(BUILD)/static with its
-# crypto unit tests (dynamically linked: Debian ships no static cmocka),
-# which the VM suite runs.
+# (STATIC_CRYPTO=openssl for the other), built in $(BUILD)/static.
 STATIC_CRYPTO ?= kernel
-static: $(DEPS_STAMP)
-	@$(MAKE) --no-print-directory BUILD=$(BUILD)/static CRYPTO=$(STATIC_CRYPTO) STATIC=1 \
-		DEPS_STAMP=$(DEPS_STAMP) $(BUILD)/static/luksvol $(BUILD)/static/tests/test_crypto \
-		$(BUILD)/static/tests/pbkdf2_calls
+STATIC_MAKE = $(MAKE) --no-print-directory BUILD=$(BUILD)/static CRYPTO=$(STATIC_CRYPTO) STATIC=1 \
+	DEPS_STAMP=$(DEPS_STAMP) BUILD_DEPS_STAMP=$(BUILD_DEPS_STAMP)
+static: $(BUILD_DEPS_STAMP)
+	+@$(STATIC_MAKE) $(BUILD)/static/luksvol
 	@cp $(BUILD)/static/luksvol $(BUILD)/luksvol-static
 	@echo "  STATIC  $(BUILD)/luksvol-static: $$(stat -c %s $(BUILD)/luksvol-static) bytes"
+
+# What the VM suite runs with it: that build's crypto unit tests
+# (dynamically linked: Debian ships no static cmocka) and a PBKDF2 probe.
+static-tests: $(DEPS_STAMP) static
+	+@$(STATIC_MAKE) $(BUILD)/static/tests/test_crypto $(BUILD)/static/tests/pbkdf2_calls
 
 $(BUILD)/tests/test_crypto: tests/unit/test_crypto.c tests/unit/unit.h $(BUILD)/libluksvol.a
 	@mkdir -p $(dir $@)
@@ -247,6 +316,7 @@ $(FEATURES_HDR): $(FLAGS_STAMP) Makefile
 	  echo '#define LUKSVOL_VERSION "$(LV_VERSION)"'; \
 	  echo '/* 1: built in; 0: left out (README.md "Build"). */'; \
 	  echo '#define LUKSVOL_WITH_TPM $(WITH_TPM)'; echo '#define LUKSVOL_WITH_KMS $(WITH_KMS)'; \
+	  echo '#define LUKSVOL_WITH_CLEVIS $(WITH_CLEVIS)'; \
 	  echo '#define LUKSVOL_WITH_YAML $(WITH_YAML)'; echo '#define LUKSVOL_WITH_BLKID $(WITH_BLKID)'; \
 	  echo '/* The crypto backend: "openssl" (OpenSSL 3) or "kernel" (AF_ALG). */'; \
 	  echo '#define LUKSVOL_CRYPTO_BACKEND "$(CRYPTO)"'; \
@@ -260,7 +330,7 @@ install: $(BUILD)/luksvol $(BUILD)/libluksvol.a $(BUILD)/$(SO_FILE) $(FEATURES_H
 	install -D -m 0755 $(BUILD)/$(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_FILE)
 	ln -sf $(SO_FILE) $(DESTDIR)$(LIBDIR)/$(SO_NAME)
 	ln -sf $(SO_NAME) $(DESTDIR)$(LIBDIR)/libluksvol.so
-	install -D -m 0644 include/luksvol.h $(DESTDIR)$(INCLUDEDIR)/luksvol.h
+	for h in $(PUBLIC_HDRS); do install -D -m 0644 $$h $(DESTDIR)$(INCLUDEDIR)/$${h#include/}; done
 	install -D -m 0644 $(FEATURES_HDR) $(DESTDIR)$(INCLUDEDIR)/luksvol_features.h
 	install -D -m 0644 src/cli/luksvol.8 $(DESTDIR)$(MANDIR)/man8/luksvol.8
 	mkdir -p $(DESTDIR)$(PKGCONFIGDIR)
@@ -273,3 +343,4 @@ clean:
 
 -include fuzz/fuzz.mk
 -include bench/bench.mk
+-include tests/tpm/tpm.mk

@@ -16,7 +16,12 @@
 # replay flavour is the exception: it links build/asan/libluksvol.a, which
 # `make test` builds anyway with the same flags.  See fuzz/README.md.
 
-FUZZ_TARGETS := luks2_load luks2_dump luks2_json json_tree luks2_unlock luks2_roundtrip config_yaml meta_adv kms_wire
+# One line: tests/fuzz/run.sh, smoke.sh and replay.sh read it with sed.
+FUZZ_TARGETS := luks2_load luks2_dump luks2_json json_tree luks2_unlock luks2_roundtrip config_yaml meta_adv kms_wire tpm_token tpm_pcrsig clevis_token tang_adv
+# The scripts read the line above; a build without clevis has no clevis targets.
+ifeq ($(WITH_CLEVIS),0)
+  FUZZ_TARGETS := $(filter-out clevis_token tang_adv,$(FUZZ_TARGETS))
+endif
 FUZZ_CC ?= clang
 AFL_CC ?= afl-clang-fast
 LLVM_PROFDATA ?= llvm-profdata-14

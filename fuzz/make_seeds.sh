@@ -28,7 +28,11 @@
 #                                 with the harness passphrase and KDF costs within
 #                                 its caps, so the passphrase opens them
 #   config_yaml                   the volume-config fixtures of tests/config
-# Needs: cryptsetup, python3, xz, tar; $BUILD/luksvol; for --merge $BUILD/fuzz/<target>.
+#   clevis_token, tang_adv        tokens and advertisements from tang and
+#                                 clevis (fuzz/clevis_seeds.sh)
+# Needs: cryptsetup, python3, xz, tar; $BUILD/luksvol; for the clevis seeds
+# tangd, socat, clevis and $BUILD/asan/tests/clevis_tool; for --merge
+# $BUILD/fuzz/<target>.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,7 +42,7 @@ TESTDATA=${TESTDATA:-../shared/testdata/cryptsetup}
 OUT=$BUILD/fuzz-seeds
 WORK=$OUT/work
 PASS=fuzz-passphrase		# luks2_unlock.c's FZ_PASSPHRASE
-TARGETS="luks2_load luks2_dump luks2_json json_tree luks2_unlock luks2_roundtrip config_yaml meta_adv"
+TARGETS="luks2_load luks2_dump luks2_json json_tree luks2_unlock luks2_roundtrip config_yaml meta_adv clevis_token tang_adv"
 PYTHON=/usr/bin/python3
 SEEDTOOL="$PYTHON fuzz/seedtool.py"
 MERGE=0 REGEN=1
@@ -295,6 +299,9 @@ done
 
 # ---- meta_adv: compact META images and tag 9 values (fuzz/meta_seeds.py) -------
 /usr/bin/python3 fuzz/meta_seeds.py "$OUT/meta_adv"
+
+# ---- clevis_token, tang_adv: Debian's tang and clevis, and the engine ------------
+BUILD=$BUILD fuzz/clevis_seeds.sh "$OUT"
 
 # ---- distribute ------------------------------------------------------------------
 for f in "$OUT"/images/*; do

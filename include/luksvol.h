@@ -115,6 +115,28 @@ int lv_device_load_mem(struct lv_device **dev, uint8_t *image, size_t image_len,
 
 void lv_device_free(struct lv_device **dev);
 
+/*
+ * A device held for a decision such as "format it only when it is empty":
+ * opened, and its metadata lock taken (exclusive when writable, shared
+ * otherwise) before anything is read.  Probe it through the hold, then
+ * format or load it through the hold: those take the hold over (*hold is
+ * NULL afterwards, on failure too) and the device they make keeps the lock
+ * until lv_device_free, so no other luksvol or cryptsetup writer can
+ * format or change it between the probe and the end of the work.
+ */
+struct lv_device_hold;
+int lv_device_hold(const char *path, int writable, struct lv_device_hold **hold,
+		   struct lv_err *err);
+/* The held descriptor, for probes (libblkid) of exactly what is locked. */
+int lv_device_hold_fd(const struct lv_device_hold *hold);
+/* lv_probe of the held device. */
+int lv_device_hold_probe(struct lv_device_hold *hold, enum lv_luks_version *version);
+/* lv_device_load of the held device; LV_LOAD_WRITABLE needs a writable hold. */
+int lv_device_load_held(struct lv_device_hold **hold, unsigned flags, struct lv_device **dev,
+			struct lv_err *err);
+/* Releases a hold that was not taken over; NULL is accepted. */
+void lv_device_hold_release(struct lv_device_hold **hold);
+
 /* Newline-separated warnings gathered at load, or "" when none. */
 const char *lv_device_warnings(const struct lv_device *dev);
 
@@ -207,6 +229,10 @@ struct lv_format_params {
 int lv_format(const char *path, const struct lv_format_params *params,
 	      const struct lv_secret *passphrase, struct lv_device **dev,
 	      struct lv_err *err);
+/* lv_format of a device held writable (lv_device_hold), under its lock. */
+int lv_format_held(struct lv_device_hold **hold, const struct lv_format_params *params,
+		   const struct lv_secret *passphrase, struct lv_device **dev,
+		   struct lv_err *err);
 
 /* Tokens.  json_text is one JSON object with "type" and "keyslots";
  * token_id LV_ANY_SLOT takes the lowest free id. */
@@ -341,67 +367,8 @@ const char *lv_device_path(const struct lv_device *dev);
 /* The volume key size in bytes of the device's first segment's digest. */
 uint32_t lv_volume_key_bytes(const struct lv_device *dev);
 
-/*
- * Talos-style volume config (src/config): a YAML file of VolumeConfig,
- * UserVolumeConfig, RawVolumeConfig and SwapVolumeConfig documents
- * (apiVersion v1alpha1; talos-encryption.md §1), validated with Talos's
- * messages.  Other documents (a machine config) are skipped with a notice.
- * The typed structs are in src/config/config.h.
- */
-struct lv_config_file;
-
-/* Reads and validates path ("-": standard input).  On success *cfg is set.
- * A config with errors returns -EINVAL and, when diagnostics is non-NULL,
- * sets *diagnostics (free() it) to every error, one "FILE:LINE:COL: message"
- * line each, in file order.  A file that cannot be read returns its errno
- * and no diagnostics. */
-int lv_config_load(const char *path, struct lv_config_file **cfg, char **diagnostics,
-		   struct lv_err *err);
-/* "FILE:LINE:COL: notice: message" lines (aliases read, defaults taken,
- * documents skipped), or "" when none. */
-const char *lv_config_notices(const struct lv_config_file *cfg);
-/* The canonical form, one document per volume with the effective
- * encryption values filled in, as YAML (json 0) or a JSON array.  Static
- * passphrases are printed as "REDACTED". */
-int lv_config_print(const struct lv_config_file *cfg, FILE *out, int json, struct lv_err *err);
-/* Frees cfg and wipes its passphrases; sets *cfg to NULL. */
-void lv_config_free(struct lv_config_file **cfg);
-
-/*
- * Talos-style volumes (src/keys): `luksvol apply` formats empty volumes,
- * opens encrypted ones and keeps their keyslots in sync with the config
- * (talos-encryption.md §3, §4).
- */
-
-struct lv_apply_params {
-	const char *const *devices;	/* "VOLUMEID=PATH" overrides, NULL-terminated */
-	const char *node_uuid;		/* NULL: /sys/class/dmi/id/product_uuid */
-	const char *state_dir;		/* the mounted STATE, for lockToState salts */
-	int no_activate;		/* unlock and sync, but map nothing */
-	int dry_run;			/* plan only: nothing is written */
-	struct lv_pbkdf_params pbkdf;	/* type NULL: argon2id, cryptsetup's costs */
-};
-
-struct lv_apply_report;
-
-/* Applies every encrypted volume of cfg, STATE first.  Returns 0 when the
- * run itself could start; per-volume outcomes are in *report. */
-int lv_apply(const struct lv_config_file *cfg, const struct lv_apply_params *params,
-	     struct lv_apply_report **report, struct lv_err *err);
-/* One line per volume and action, or a JSON document when json is set. */
-void lv_apply_report_print(const struct lv_apply_report *report, FILE *out, int json);
-/* 0 when every encrypted volume was formatted or opened, else the
- * negative errno of the first volume that was not, with its error in err.
- * Key-sync failures don't count: the volume is usable. */
-int lv_apply_report_status(const struct lv_apply_report *report, struct lv_err *err);
-void lv_apply_report_free(struct lv_apply_report **report);
-
-/* The partition whose GPT name is label (libblkid), e.g. "/dev/vda3". */
-int lv_partition_find(const char *label, char *path, size_t path_size, struct lv_err *err);
-
-/* Destroys the LUKS header, its keyslots and every other signature on
- * path, so that the next apply finds it empty.  -EBUSY when in use. */
-int lv_wipe_device(const char *path, struct lv_err *err);
+/* The Talos-style volume config and `apply` (src/config, src/talos) have
+ * their own header: luksvol-talos.h. */
 
 /* The library's own sources see its internal helpers too (built with
  * -DLV_BUILDING_LIBRARY); they are neither API nor exported. */

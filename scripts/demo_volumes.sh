@@ -5,7 +5,9 @@
 # configs) and DISK (the GPT disk, partitions ${PART}1..3).
 set -eu
 : "${LUKSVOL:=/bin/luksvol}" "${DEMO:=/demo}"
-KDF="--pbkdf-memory 16384 --pbkdf-force-iterations 4"
+# --yes: at boot standard input is the console, a terminal, where apply
+# would otherwise ask before its key sync removes a keyslot.
+APPLY_OPTS="--yes --pbkdf-memory 16384 --pbkdf-force-iterations 4"
 STATE_MNT=/run/state
 
 say() { printf '\n== %s\n' "$*"; }
@@ -18,7 +20,7 @@ mount_volume() {
 
 boot_state() {
 	say "boot: STATE comes up first (nodeID key), and is mounted"
-	run $LUKSVOL apply -f "$DEMO/state.yaml" $KDF
+	run $LUKSVOL apply -f "$DEMO/state.yaml" $APPLY_OPTS
 	if [ "${1:-}" = format ]; then
 		mke2fs /dev/mapper/luks2-STATE >/dev/null 2>&1
 	fi
@@ -27,7 +29,7 @@ boot_state() {
 
 boot_volumes() {
 	say "boot: every volume of the config; lockToState salts live on STATE"
-	run $LUKSVOL apply -f "$DEMO/volumes.yaml" --state-dir "$STATE_MNT" $KDF
+	run $LUKSVOL apply -f "$DEMO/volumes.yaml" --state-dir "$STATE_MNT" $APPLY_OPTS
 }
 
 shutdown() {
@@ -75,9 +77,9 @@ second_boot() {
 
 rotate() {
 	say "key rotation, step 1: the config adds a new key in slot 1 of u-data"
-	run $LUKSVOL apply -f "$DEMO/rotate-1.yaml" --state-dir "$STATE_MNT" $KDF
+	run $LUKSVOL apply -f "$DEMO/rotate-1.yaml" --state-dir "$STATE_MNT" $APPLY_OPTS
 	say "key rotation, step 2: the config drops the old key in slot 0"
-	run $LUKSVOL apply -f "$DEMO/rotate-2.yaml" --state-dir "$STATE_MNT" $KDF
+	run $LUKSVOL apply -f "$DEMO/rotate-2.yaml" --state-dir "$STATE_MNT" $APPLY_OPTS
 	say "u-data now has exactly the configured keyslot"
 	$LUKSVOL dump "${PART}3" | sed -n '/^Keyslots:/,/^Tokens:/p' | grep -E '^  [0-9]+: |^Tokens'
 	say "cryptsetup agrees: the rotated passphrase (with the STATE salt) opens slot 1"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * lv_features.h: the optional features of this build (Makefile WITH_TPM,
- * WITH_KMS, WITH_YAML, WITH_BLKID; README.md "Build").  The Makefile
+ * WITH_KMS, WITH_CLEVIS, WITH_YAML, WITH_BLKID; README.md "Build").  The Makefile
  * passes each as -DLV_WITH_X=0|1; a compile without it builds everything.
  */
 #ifndef LV_FEATURES_H
@@ -12,6 +12,9 @@
 #endif
 #ifndef LV_WITH_KMS
 #define LV_WITH_KMS 1
+#endif
+#ifndef LV_WITH_CLEVIS
+#define LV_WITH_CLEVIS 1
 #endif
 #ifndef LV_WITH_YAML
 #define LV_WITH_YAML 1

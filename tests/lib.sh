@@ -57,3 +57,15 @@ unpack_tar() {
 	fi
 	echo "$dir"
 }
+
+# cs_image IMG SIZE KEYFILE [luksFormat options]: a fresh image of SIZE
+# holding a LUKS2 header cryptsetup made (pbkdf2, 1000 iterations) for the
+# passphrase in KEYFILE.  Fails (non-zero) when cryptsetup does.
+cs_image() {
+	local img=$1 size=$2 key=$3
+	shift 3
+	rm -f "$img"
+	truncate -s "$size" "$img" &&
+		cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
+			--key-file "$key" "$@" "$img" >/dev/null 2>&1
+}

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: ISC */
-/* cli.h: the `luksvol` command: options, verbs and exit codes. */
+/* cli.h: the `luksvol` command: verbs, options and exit codes. */
 #ifndef LV_CLI_H
 #define LV_CLI_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "luksvol.h"
 
@@ -20,9 +21,43 @@ enum cli_exit {
 	EXIT_BUSY = 5,
 };
 
+/*
+ * Every option the command knows (options.c describes each).  A verb
+ * accepts the ones its table entry lists (verbs.c), plus -v, -q and --help;
+ * any other is refused naming the option and the verb.
+ */
+enum cli_opt {
+	OPT_END = 0,
+	OPT_HELP, OPT_VERBOSE, OPT_BATCH,
+	OPT_JSON, OPT_TEST_PASSPHRASE, OPT_VOLUME_KEY,
+	OPT_KEY_FILE, OPT_KEYFILE_SIZE, OPT_KEYFILE_OFFSET, OPT_NEW_KEY_FILE, OPT_NEW_KEYFILE_SIZE,
+	OPT_KEY_SLOT,
+	OPT_CIPHER, OPT_KEY_SIZE, OPT_SECTOR_SIZE, OPT_METADATA_SIZE, OPT_KEYSLOTS_SIZE, OPT_OFFSET,
+	OPT_UUID, OPT_LABEL, OPT_SUBSYSTEM,
+	OPT_PBKDF, OPT_HASH, OPT_ITER_TIME, OPT_PBKDF_MEMORY, OPT_PBKDF_PARALLEL,
+	OPT_PBKDF_FORCE_ITERATIONS,
+	OPT_TOKEN_ID, OPT_JSON_FILE, OPT_BACKUP_FILE, OPT_HEADER,
+	OPT_READONLY, OPT_ALLOW_DISCARDS, OPT_SAME_CPU_CRYPT, OPT_SUBMIT_FROM_CRYPT_CPUS,
+	OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE, OPT_PERSISTENT, OPT_DISABLE_KEYRING,
+	OPT_DEFERRED,
+	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES,
+	OPT_COUNT
+};
+
+/* Option groups, for the verb tables. */
+#define CLI_KEY_OPTS OPT_KEY_FILE, OPT_KEYFILE_SIZE, OPT_KEYFILE_OFFSET
+#define CLI_NEW_KEY_OPTS OPT_NEW_KEY_FILE, OPT_NEW_KEYFILE_SIZE
+#define CLI_PBKDF_OPTS OPT_PBKDF, OPT_HASH, OPT_ITER_TIME, OPT_PBKDF_MEMORY, OPT_PBKDF_PARALLEL, \
+	OPT_PBKDF_FORCE_ITERATIONS
+#define CLI_FORMAT_OPTS OPT_CIPHER, OPT_KEY_SIZE, OPT_SECTOR_SIZE, OPT_METADATA_SIZE, \
+	OPT_KEYSLOTS_SIZE, OPT_OFFSET, OPT_UUID, OPT_LABEL, OPT_SUBSYSTEM
+#define CLI_ACTIVATION_OPTS OPT_READONLY, OPT_ALLOW_DISCARDS, OPT_SAME_CPU_CRYPT, \
+	OPT_SUBMIT_FROM_CRYPT_CPUS, OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE, \
+	OPT_PERSISTENT, OPT_DISABLE_KEYRING
+
 struct cli_key_source {
-	const char *path;		/* NULL: terminal prompt or stdin */
-	uint64_t size_limit;		/* --keyfile-size; 0: whole file */
+	const char *path;		/* NULL: terminal prompt or piped stdin */
+	uint64_t size_limit;		/* --keyfile-size; 0: whole file, up to 8 MiB */
 	uint64_t offset;		/* --keyfile-offset */
 };
 
@@ -52,50 +87,98 @@ struct cli_opts {
 	const char *node_uuid;
 	const char *state_dir;
 	int no_activate;
+	int no_sync;
 	int dry_run;
+	unsigned char given[OPT_COUNT];	/* which options the command line named */
 	const char *positional[CLI_POSITIONAL_MAX];
 	int positional_count;
 };
 
+/*
+ * One verb: adding a verb is one entry in verbs.c and its cmd_*.c file.
+ * A two-word name ("token export") is matched against the verb and its
+ * first positional argument, which the verb's run function does not see.
+ */
 struct cli_verb {
 	const char *name;
-	const char *usage;
-	int min_args;
-	int max_args;
+	const char *args;		/* the synopsis after the name */
+	int min_args, max_args;		/* positional arguments after the name */
+	const enum cli_opt *options;	/* accepted besides -v, -q, --help; OPT_END ends it */
 	int (*run)(const struct cli_opts *opts);
 };
+
+/* verbs.c: the verb table. */
+extern const struct cli_verb cli_verbs[];
+extern const unsigned cli_verb_count;
+
+/* options.c: parses the command line into opts and sets *verb; prints
+ * the reason and returns -EINVAL when it is wrong, or 1 after printing the
+ * help --help asked for. */
+int cli_parse(int argc, char **argv, const struct cli_verb **verb, struct cli_opts *opts);
+/* Prints "usage: luksvol <synopsis>" and the verb's options. */
+void cli_verb_help(const struct cli_verb *verb, FILE *out);
+/* 1 when verb accepts option (always for -v, -q, --help). */
+int cli_verb_accepts(const struct cli_verb *verb, enum cli_opt option);
+/* Refuses (exit code EXIT_BAD_PARAM, one line naming them) the options
+ * the command line gave that mode ("dump without --volume-key") cannot
+ * use; the list ends with OPT_END.  0 when none was given. */
+int cli_refuse_options(const struct cli_opts *opts, const char *mode, const enum cli_opt *unusable);
 
 /* Maps a negative errno to an exit code and prints err's message. */
 int cli_fail(int code, const struct lv_err *err);
 int cli_exit_code(int code);
 
-/* passphrase.c: reads a passphrase from a key file, stdin or the
- * terminal (asking twice when verify is set).  prompt names it. */
+/* passphrase.c: reads a passphrase from a key file, piped stdin or the
+ * terminal (asking twice when verify is set), with cryptsetup's rules
+ * (README.md "Passphrases").  prompt names it.  -EPIPE: nothing to read
+ * on piped input. */
 int cli_read_passphrase(const struct cli_key_source *src, const char *prompt, int verify,
 			struct lv_secret **passphrase, struct lv_err *err);
-/* Asks "Are you sure? (Type 'yes' in capital letters)" unless batch. */
+/* Whether cli_confirm asks: stdin is a terminal and no -q (cryptsetup's
+ * yesDialog says yes to everything else). */
+int cli_asks(const struct cli_opts *opts);
+/* Asks "Are you sure? (Type 'yes' in capital letters)" when cli_asks;
+ * 1 when confirmed or not asked. */
 int cli_confirm(const struct cli_opts *opts, const char *question);
+/* A declined confirmation: prints "luksvol: <why>" and returns the exit
+ * code of code, the one cryptsetup uses for the same verb. */
+int cli_declined(int code, const char *why);
 
-/* Loads positional[0] with flags and unlocks it with opts->key. */
+/* keyslot helpers (cmd_keyslot.c) */
+/* Loads path read-only and lets it go: the device holds a LUKS2 header,
+ * checked before anyone is asked for anything, with no lock kept. */
+int cli_check_device(const char *path, struct lv_err *err);
+/* Checks positional[0], reads opts->key's passphrase with no lock held,
+ * then loads the device with flags and unlocks it (opts->key_slot). */
 int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
 			struct lv_secret **volume_key, int *opened_slot, struct lv_err *err);
 
-int cli_dump(const struct cli_opts *opts);
-int cli_dump_volume_key(const struct cli_opts *opts);
-int cli_activate(const struct cli_opts *opts);
-int cli_close(const struct cli_opts *opts);
-int cli_status(const struct cli_opts *opts);
-int cli_is_luks(const struct cli_opts *opts);
+/* output.c: writes text and a newline to path ("-" or NULL: stdout),
+ * checking every write.  A file is created mode 0600 beside path and
+ * renamed over it once complete: a failure leaves path as it was, and a
+ * symbolic link, FIFO, directory or device at path is refused. */
+int cli_write_output(const char *path, const char *text, struct lv_err *err);
+
+/* The verbs (cmd_*.c). */
 int cli_format(const struct cli_opts *opts);
 int cli_open(const struct cli_opts *opts);
+int cli_test_passphrase(const struct cli_opts *opts);
+int cli_close(const struct cli_opts *opts);
+int cli_status(const struct cli_opts *opts);
 int cli_add_key(const struct cli_opts *opts);
 int cli_remove_key(const struct cli_opts *opts);
 int cli_kill_slot(const struct cli_opts *opts);
 int cli_change_key(const struct cli_opts *opts);
-int cli_token(const struct cli_opts *opts);
+int cli_dump(const struct cli_opts *opts);
+int cli_dump_volume_key(const struct cli_opts *opts);
+int cli_is_luks(const struct cli_opts *opts);
+int cli_token_import(const struct cli_opts *opts);
+int cli_token_export(const struct cli_opts *opts);
+int cli_token_remove(const struct cli_opts *opts);
 int cli_config(const struct cli_opts *opts);
 /* cmd_config.c: `config check|show -f FILE [--json]` (WITH_YAML builds). */
-int cli_volume_config(const struct cli_opts *opts);
+int cli_config_check(const struct cli_opts *opts);
+int cli_config_show(const struct cli_opts *opts);
 int cli_header_backup(const struct cli_opts *opts);
 int cli_header_restore(const struct cli_opts *opts);
 int cli_repair(const struct cli_opts *opts);

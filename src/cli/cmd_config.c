@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "luksvol-talos.h"
 
 static int load_config(const struct cli_opts *opts, struct lv_config_file **cfg)
 {
@@ -28,28 +29,36 @@ static int load_config(const struct cli_opts *opts, struct lv_config_file **cfg)
 	return EXIT_OK;
 }
 
-int cli_volume_config(const struct cli_opts *opts)
+/* Loads -f FILE, printing its diagnostics or notices. */
+static int load_required(const struct cli_opts *opts, const char *verb,
+			 struct lv_config_file **cfg)
 {
-	const char *action = opts->positional[0];
-	struct lv_config_file *cfg = NULL;
-	struct lv_err err = { 0 };
-	int rc;
-
 	if (!opts->config_file) {
-		fprintf(stderr, "luksvol: config %s needs -f FILE\n", action);
+		fprintf(stderr, "luksvol: config %s needs -f FILE\n", verb);
 		return EXIT_BAD_PARAM;
 	}
-	rc = load_config(opts, &cfg);
-	if (rc != EXIT_OK)
-		return rc;
-	if (strcmp(action, "check") == 0) {
-		printf("%s: valid\n", opts->config_file);
-	} else {
-		int r = lv_config_print(cfg, stdout, opts->json, &err);
+	return load_config(opts, cfg);
+}
 
-		if (r < 0)
-			rc = cli_fail(r, &err);
-	}
+int cli_config_check(const struct cli_opts *opts)
+{
+	struct lv_config_file *cfg = NULL;
+	int rc = load_required(opts, "check", &cfg);
+
+	if (rc == EXIT_OK)
+		printf("%s: valid\n", opts->config_file);
+	lv_config_free(&cfg);
+	return rc;
+}
+
+int cli_config_show(const struct cli_opts *opts)
+{
+	struct lv_config_file *cfg = NULL;
+	struct lv_err err = { 0 };
+	int r, rc = load_required(opts, "show", &cfg);
+
+	if (rc == EXIT_OK && (r = lv_config_print(cfg, stdout, opts->json, &err)) < 0)
+		rc = cli_fail(r, &err);
 	lv_config_free(&cfg);
 	return rc;
 }

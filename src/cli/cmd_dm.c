@@ -6,7 +6,7 @@
 
 #include "cli/cli.h"
 
-int cli_activate(const struct cli_opts *opts)
+static int activate(const struct cli_opts *opts)
 {
 	struct lv_activate_params params = {
 		.name = opts->positional[1], .readonly = opts->readonly,
@@ -28,9 +28,14 @@ int cli_activate(const struct cli_opts *opts)
 	if (r == 0 && opts->persistent)
 		r = lv_set_persistent_flags(dev, opts->activation_flags, &err);
 	if (r == 0 && opts->verbose)
-		printf("Key slot %d unlocked; /dev/mapper/%s is active.\n", slot, params.name);
+		printf("Key slot %d unlocked.\n", slot);
 	lv_device_free(&dev);
 	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
+}
+
+int cli_open(const struct cli_opts *opts)
+{
+	return opts->test_passphrase ? cli_test_passphrase(opts) : activate(opts);
 }
 
 int cli_close(const struct cli_opts *opts)

@@ -33,6 +33,9 @@ static int refuse_luks1(const char *path, struct lv_err *err)
 	return 0;
 }
 
+static const enum cli_opt volume_key_only[] = { CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_END };
+static const enum cli_opt not_with_volume_key[] = { OPT_JSON, OPT_END };
+
 int cli_dump(const struct cli_opts *opts)
 {
 	const char *path = opts->positional[0];
@@ -40,6 +43,12 @@ int cli_dump(const struct cli_opts *opts)
 	struct lv_err err = { 0 };
 	int r;
 
+	if (opts->volume_key && (r = cli_refuse_options(opts, "dump --volume-key",
+							not_with_volume_key)) != 0)
+		return r;
+	if (!opts->volume_key && (r = cli_refuse_options(opts, "dump without --volume-key",
+							 volume_key_only)) != 0)
+		return r;
 	if ((r = refuse_luks1(path, &err)) < 0)
 		return cli_fail(r, &err);
 	if (opts->volume_key)
@@ -65,11 +74,16 @@ int cli_is_luks(const struct cli_opts *opts)
 	if (version == LV_LUKS2) {
 		r = lv_device_load(&dev, path, 0, &err);
 		lv_device_free(&dev);
+		/* Only invalid metadata is "not LUKS"; a lock or read failure
+		 * says nothing about the header (cryptsetup: its own code). */
+		if (r < 0 && r != -EINVAL && r != -EBADMSG && r != -ENODATA)
+			return cli_fail(r, &err);
 		if (r < 0)
 			version = LV_NOT_LUKS;
 	}
+	/* Standard output stays what cryptsetup isLuks -v prints there. */
 	if (opts->verbose)
-		printf(version == LV_NOT_LUKS ? "%s: not a LUKS device\n" : "%s: LUKS%d\n",
-		       path, (int)version);
+		fprintf(stderr, version == LV_NOT_LUKS ? "luksvol: %s: not a LUKS device\n" :
+			"luksvol: %s: LUKS%d\n", path, (int)version);
 	return version == LV_NOT_LUKS ? EXIT_BAD_PARAM : EXIT_OK;
 }

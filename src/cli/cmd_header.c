@@ -1,108 +1,11 @@
 /* SPDX-License-Identifier: ISC */
-/* cmd_header.c: token, config, header-backup, header-restore, repair, erase. */
+/* cmd_header.c: config (label), header-backup, header-restore, repair, erase. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli/cli.h"
-
-#define TOKEN_JSON_MAX_BYTES (4u << 20)
-
-/* Reads a whole token JSON document from path ("-" or NULL: stdin). */
-static int read_json_text(const char *path, char **text, struct lv_err *err)
-{
-	FILE *in = !path || strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
-	size_t len = 0, cap = 4096;
-	char *buf;
-
-	*text = NULL;
-	if (!in)
-		return lv_err_set(err, -EINVAL, "%s: cannot open: %s", path, strerror(errno));
-	buf = malloc(cap);
-	while (buf) {
-		size_t n = fread(buf + len, 1, cap - len - 1, in);
-		len += n;
-		if (n == 0)
-			break;
-		if (len + 1 == cap) {
-			char *bigger = cap >= TOKEN_JSON_MAX_BYTES ? NULL : realloc(buf, cap * 2);
-			if (!bigger) {
-				free(buf);
-				buf = NULL;
-				break;
-			}
-			buf = bigger;
-			cap *= 2;
-		}
-	}
-	if (in != stdin)
-		fclose(in);
-	if (!buf)
-		return lv_err_set(err, -EINVAL, "token JSON is larger than %u bytes",
-				  TOKEN_JSON_MAX_BYTES);
-	buf[len] = '\0';
-	*text = buf;
-	return 0;
-}
-
-static int token_import(struct lv_device *dev, const struct cli_opts *opts, struct lv_err *err)
-{
-	char *text;
-	int id, r = read_json_text(opts->json_file, &text, err);
-
-	if (r < 0)
-		return r;
-	r = lv_token_import(dev, opts->token_id, text, &id, err);
-	free(text);
-	if (r == 0 && opts->verbose)
-		printf("Token %d created.\n", id);
-	return r;
-}
-
-static int token_export(struct lv_device *dev, const struct cli_opts *opts, struct lv_err *err)
-{
-	FILE *out = opts->json_file ? fopen(opts->json_file, "w") : stdout;
-	char *text;
-	int r;
-
-	if (!out)
-		return lv_err_set(err, -EINVAL, "%s: cannot create: %s", opts->json_file,
-				  strerror(errno));
-	r = lv_token_export(dev, opts->token_id, &text, err);
-	if (r == 0) {
-		fprintf(out, "%s\n", text);
-		free(text);
-	}
-	if (out != stdout && fclose(out) != 0 && r == 0)
-		r = lv_err_set(err, -EIO, "%s: cannot write", opts->json_file);
-	return r;
-}
-
-int cli_token(const struct cli_opts *opts)
-{
-	const char *action = opts->positional[0], *path = opts->positional[1];
-	int writes = strcmp(action, "import") == 0 || strcmp(action, "remove") == 0;
-	struct lv_device *dev;
-	struct lv_err err = { 0 };
-	int r;
-
-	if (!writes && strcmp(action, "export") != 0)
-		return cli_fail(-EINVAL, &(struct lv_err){ .msg = "token action must be import, export or remove" });
-	if (strcmp(action, "import") != 0 && opts->token_id == LV_ANY_SLOT)
-		return cli_fail(-EINVAL, &(struct lv_err){ .msg = "--token-id is required" });
-	r = lv_device_load(&dev, path, writes ? LV_LOAD_WRITABLE : 0, &err);
-	if (r < 0)
-		return cli_fail(r, &err);
-	if (strcmp(action, "import") == 0)
-		r = token_import(dev, opts, &err);
-	else if (strcmp(action, "export") == 0)
-		r = token_export(dev, opts, &err);
-	else
-		r = lv_token_remove(dev, opts->token_id, &err);
-	lv_device_free(&dev);
-	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
-}
 
 int cli_config(const struct cli_opts *opts)
 {
@@ -190,7 +93,7 @@ int cli_header_restore(const struct cli_opts *opts)
 	restore_question(opts, question, sizeof(question));
 	/* cryptsetup: a declined restore is -EINVAL, exit 1. */
 	if (!cli_confirm(opts, question))
-		return cli_fail(-EINVAL, &(struct lv_err){ .msg = "operation aborted" });
+		return cli_declined(-EINVAL, "operation aborted");
 	r = lv_header_restore(opts->positional[0], opts->backup_file, &err);
 	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
 }
@@ -203,22 +106,41 @@ int cli_repair(const struct cli_opts *opts)
 	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
 }
 
-int cli_erase(const struct cli_opts *opts)
+/* Erases every keyslot; the tokens stay, with no keyslot, as cryptsetup
+ * luksErase leaves them.  -v names each keyslot removed. */
+static int erase_keyslots(const char *path, int verbose, struct lv_err *err)
 {
 	struct lv_device *dev;
+	int present[32];
+	int r = lv_device_load(&dev, path, LV_LOAD_WRITABLE, err);
+
+	if (r < 0)
+		return r;
+	for (int slot = 0; slot < 32; slot++)
+		present[slot] = lv_keyslot_exists(dev, slot) == 1;
+	r = lv_erase(dev, err);
+	for (int slot = 0; r == 0 && verbose && slot < 32; slot++)
+		if (present[slot])
+			printf("Key slot %d removed.\n", slot);
+	lv_device_free(&dev);
+	return r;
+}
+
+int cli_erase(const struct cli_opts *opts)
+{
+	const char *path = opts->positional[0];
 	struct lv_err err = { 0 };
 	char question[400];
 	int r;
 
+	if ((r = cli_check_device(path, &err)) < 0)
+		return cli_fail(r, &err);
 	snprintf(question, sizeof(question),
-		 "This will wipe all keyslots on %s: the data becomes unrecoverable.",
-		 opts->positional[0]);
+		 "This operation will erase all keyslots on device %s.\n"
+		 "Device will become unusable after this operation.", path);
+	/* cryptsetup luksErase: a declined erase is -EPERM, exit 2. */
 	if (!cli_confirm(opts, question))
-		return cli_fail(-EPERM, &(struct lv_err){ .msg = "operation aborted" });
-	r = lv_device_load(&dev, opts->positional[0], LV_LOAD_WRITABLE, &err);
-	if (r == 0) {
-		r = lv_erase(dev, &err);
-		lv_device_free(&dev);
-	}
+		return cli_declined(-EPERM, "operation aborted, keyslots were NOT wiped");
+	r = erase_keyslots(path, opts->verbose, &err);
 	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
 }

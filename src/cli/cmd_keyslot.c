@@ -1,46 +1,77 @@
 /* SPDX-License-Identifier: ISC */
-/* cmd_keyslot.c: format, open --test-passphrase and the keyslot verbs. */
+/*
+ * cmd_keyslot.c: format, open --test-passphrase and the keyslot verbs.
+ *
+ * No lock is held while a human is asked anything: every passphrase is
+ * read, and every confirmation answered, before the device is loaded for
+ * writing (as cryptsetup does), so `dump`, `open --test-passphrase` and
+ * cryptsetup never wait on someone's typing.  A device is first loaded
+ * read-only and let go, so that a wrong device is refused before anyone
+ * types.
+ */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 
-static int load(const char *path, unsigned flags, struct lv_device **dev, struct lv_err *err)
+#define PROMPT_MAX 300
+
+int cli_check_device(const char *path, struct lv_err *err)
 {
-	return lv_device_load(dev, path, flags, err);
+	struct lv_device *dev;
+	int r = lv_device_load(&dev, path, 0, err);
+
+	lv_device_free(&dev);
+	return r;
 }
 
-/* Loads the device and unlocks it with the passphrase of opts->key. */
-int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
+static int read_old_passphrase(const struct cli_opts *opts, const char *prompt,
+			       struct lv_secret **passphrase, struct lv_err *err)
+{
+	return cli_read_passphrase(&opts->key, prompt, 0, passphrase, err);
+}
+
+/* Loads path with flags and unlocks slot with passphrase. */
+static int load_and_unlock(const char *path, unsigned flags, int slot,
+			   const struct lv_secret *passphrase, struct lv_device **dev,
 			   struct lv_secret **volume_key, int *opened_slot, struct lv_err *err)
+{
+	int r = lv_device_load(dev, path, flags, err);
+
+	*volume_key = NULL;
+	if (r == 0 && (r = lv_unlock(*dev, slot, passphrase, volume_key, opened_slot, err)) < 0)
+		lv_device_free(dev);
+	return r;
+}
+
+int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
+			struct lv_secret **volume_key, int *opened_slot, struct lv_err *err)
 {
 	const char *path = opts->positional[0];
 	struct lv_secret *passphrase = NULL;
-	char prompt[300];
+	char prompt[PROMPT_MAX];
 	int r;
 
+	*dev = NULL;
 	*volume_key = NULL;
-	if ((r = load(path, flags, dev, err)) < 0)
-		return r;
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s", path);
-	r = cli_read_passphrase(&opts->key, prompt, 0, &passphrase, err);
-	if (r == 0)
-		r = lv_unlock(*dev, opts->key_slot, passphrase, volume_key, opened_slot, err);
+	if ((r = cli_check_device(path, err)) < 0 ||
+	    (r = read_old_passphrase(opts, prompt, &passphrase, err)) < 0)
+		return r;
+	r = load_and_unlock(path, flags, opts->key_slot, passphrase, dev, volume_key, opened_slot,
+			    err);
 	lv_secret_free(&passphrase);
-	if (r < 0)
-		lv_device_free(dev);
 	return r;
 }
 
 static int read_new_passphrase(const struct cli_opts *opts, struct lv_secret **passphrase,
 			       struct lv_err *err)
 {
-	const struct cli_key_source *src = &opts->new_key;
-	int r;
+	int r = cli_read_passphrase(&opts->new_key, "Enter new passphrase", 1, passphrase, err);
 
-	r = cli_read_passphrase(src, "Enter new passphrase", 1, passphrase, err);
 	if (r == 0 && (*passphrase)->len == 0) {
 		lv_secret_free(passphrase);
 		return lv_err_set(err, -EINVAL, "refusing an empty passphrase");
@@ -48,36 +79,47 @@ static int read_new_passphrase(const struct cli_opts *opts, struct lv_secret **p
 	return r;
 }
 
+/* The number of keyslots of dev. */
+static int keyslot_count(const struct lv_device *dev)
+{
+	int count = 0;
+
+	for (int slot = 0; slot < 32; slot++)
+		count += lv_keyslot_exists(dev, slot) == 1;
+	return count;
+}
+
 int cli_format(const struct cli_opts *opts)
 {
 	const char *path = opts->positional[0];
 	struct lv_secret *passphrase = NULL;
 	struct lv_err err = { 0 };
-	char question[400];
+	char question[400], prompt[PROMPT_MAX];
 	int r;
 
 	snprintf(question, sizeof(question), "This will overwrite data on %s irrevocably.", path);
+	/* cryptsetup luksFormat: a declined format is -EINVAL, exit 1. */
 	if (!cli_confirm(opts, question))
-		return cli_fail(-EPERM, &(struct lv_err){ .msg = "operation aborted" });
-	r = cli_read_passphrase(&opts->key, "Enter passphrase for the new volume", 1, &passphrase,
-				&err);
+		return cli_declined(-EINVAL, "operation aborted");
+	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s", path);
+	r = cli_read_passphrase(&opts->key, prompt, 1, &passphrase, &err);
 	if (r == 0 && passphrase->len == 0)
 		r = lv_err_set(&err, -EINVAL, "refusing an empty passphrase");
 	if (r == 0)
 		r = lv_format(path, &opts->format, passphrase, NULL, &err);
 	lv_secret_free(&passphrase);
+	if (r == 0 && opts->verbose)
+		printf("Key slot %d created.\n", opts->key_slot == LV_ANY_SLOT ? 0 : opts->key_slot);
 	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
 }
 
-int cli_open(const struct cli_opts *opts)
+int cli_test_passphrase(const struct cli_opts *opts)
 {
 	struct lv_device *dev;
 	struct lv_secret *volume_key;
 	struct lv_err err = { 0 };
 	int slot, r;
 
-	if (!opts->test_passphrase)
-		return cli_activate(opts);
 	r = cli_load_and_unlock(opts, 0, &dev, &volume_key, &slot, &err);
 	if (r < 0)
 		return cli_fail(r, &err);
@@ -88,19 +130,39 @@ int cli_open(const struct cli_opts *opts)
 	return EXIT_OK;
 }
 
-int cli_add_key(const struct cli_opts *opts)
+/* The volume key, unlocked by the existing passphrase with no lock kept. */
+static int unlock_existing(const struct cli_opts *opts, int slot, const char *prompt,
+			   struct lv_secret **passphrase, struct lv_secret **volume_key,
+			   int *opened, struct lv_err *err)
 {
 	struct lv_device *dev;
-	struct lv_secret *volume_key, *new_passphrase = NULL;
+	int r;
+
+	if ((r = cli_check_device(opts->positional[0], err)) < 0 ||
+	    (r = read_old_passphrase(opts, prompt, passphrase, err)) < 0)
+		return r;
+	r = load_and_unlock(opts->positional[0], 0, slot, *passphrase, &dev, volume_key, opened,
+			    err);
+	lv_device_free(&dev);
+	return r;
+}
+
+int cli_add_key(const struct cli_opts *opts)
+{
+	struct lv_device *dev = NULL;
+	struct lv_secret *passphrase = NULL, *volume_key = NULL, *new_passphrase = NULL;
 	struct lv_err err = { 0 };
 	int slot, added, r;
 
-	r = cli_load_and_unlock(&(struct cli_opts){ .key = opts->key, .key_slot = LV_ANY_SLOT,
-						.positional = { opts->positional[0] } },
-			    LV_LOAD_WRITABLE, &dev, &volume_key, &slot, &err);
-	if (r < 0)
-		return cli_fail(r, &err);
-	r = read_new_passphrase(opts, &new_passphrase, &err);
+	/* -S names the new keyslot; any keyslot may open the volume. */
+	r = unlock_existing(opts, LV_ANY_SLOT, "Enter any existing passphrase", &passphrase,
+			    &volume_key, &slot, &err);
+	lv_secret_free(&passphrase);
+	if (r == 0)
+		r = read_new_passphrase(opts, &new_passphrase, &err);
+	/* The volume key is checked against the digest the writer reads. */
+	if (r == 0)
+		r = lv_device_load(&dev, opts->positional[0], LV_LOAD_WRITABLE, &err);
 	if (r == 0)
 		r = lv_keyslot_add(dev, opts->key_slot, volume_key, new_passphrase,
 				   &opts->format.pbkdf, &added, &err);
@@ -112,22 +174,112 @@ int cli_add_key(const struct cli_opts *opts)
 	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
 }
 
-int cli_remove_key(const struct cli_opts *opts)
+int cli_change_key(const struct cli_opts *opts)
 {
-	struct lv_device *dev;
-	struct lv_secret *volume_key;
+	struct lv_device *dev = NULL;
+	struct lv_secret *passphrase = NULL, *volume_key = NULL, *new_passphrase = NULL;
 	struct lv_err err = { 0 };
 	int slot, r;
 
-	r = cli_load_and_unlock(opts, LV_LOAD_WRITABLE, &dev, &volume_key, &slot, &err);
-	if (r < 0)
-		return cli_fail(r, &err);
+	r = unlock_existing(opts, opts->key_slot, "Enter passphrase to be changed", &passphrase,
+			    &volume_key, &slot, &err);
 	lv_secret_free(&volume_key);
-	r = lv_keyslot_kill(dev, slot, &err);
+	if (r == 0 && opts->verbose)
+		printf("Key slot %d unlocked.\n", slot);
+	if (r == 0)
+		r = read_new_passphrase(opts, &new_passphrase, &err);
+	/* Unlocked again under the write lock, as cryptsetup does: the slot
+	 * may have changed while the new passphrase was typed. */
+	if (r == 0)
+		r = load_and_unlock(opts->positional[0], LV_LOAD_WRITABLE, slot, passphrase, &dev,
+				    &volume_key, &slot, &err);
+	if (r == 0)
+		r = lv_keyslot_change(dev, slot, volume_key, new_passphrase, &opts->format.pbkdf,
+				      &err);
+	if (r == 0 && opts->verbose)
+		printf("Key slot %d created.\n", slot);
+	lv_secret_free(&passphrase);
+	lv_secret_free(&new_passphrase);
+	lv_secret_free(&volume_key);
+	lv_device_free(&dev);
+	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
+}
+
+#define LAST_KEYSLOT_QUESTION \
+	"This is the last keyslot. Device will become unusable after purging this key."
+#define KEYSLOT_KEPT "operation aborted, the keyslot was NOT wiped"
+#define LAST_KEYSLOT_UNCONFIRMED \
+	"refusing to remove the last keyslot without a confirmation: answer on a terminal, " \
+	"or pass -q"
+
+/*
+ * Removing the last keyslot needs -q or a "YES" typed at a terminal.
+ * cryptsetup removes it without asking when stdin is not a terminal or a
+ * key file was given; a script that pipes the last passphrase to
+ * remove-key would lose the volume, so luksvol refuses instead (-ENOTTY).
+ */
+static int confirm_last_keyslot(const struct cli_opts *opts)
+{
+	if (opts->batch)
+		return 0;
+	if (!isatty(STDIN_FILENO))
+		return -ENOTTY;
+	return cli_confirm(opts, LAST_KEYSLOT_QUESTION) ? 0 : -ECANCELED;
+}
+
+static int keyslot_kept(int r, const struct lv_err *err)
+{
+	if (r == -ECANCELED)
+		return cli_declined(-EPERM, KEYSLOT_KEPT);
+	if (r == -ENOTTY)
+		return cli_declined(-EPERM, LAST_KEYSLOT_UNCONFIRMED);
+	return r < 0 ? cli_fail(r, err) : EXIT_OK;
+}
+
+/* remove-key asks before the last keyslot goes, unless -q (cryptsetup
+ * luksRemoveKey asks on a terminal only).  The lock is let go while it
+ * asks; the passphrase is then checked again under it. */
+static int confirm_last_removal(const struct cli_opts *opts, const struct lv_secret *passphrase,
+				struct lv_device **dev, int *slot, struct lv_err *err)
+{
+	struct lv_secret *volume_key;
+
+	if (keyslot_count(*dev) != 1 || opts->batch)
+		return 0;
+	lv_device_free(dev);
+	int r = confirm_last_keyslot(opts);
+	if (r < 0)
+		return r;
+	r = load_and_unlock(opts->positional[0], LV_LOAD_WRITABLE, *slot, passphrase, dev,
+				&volume_key, slot, err);
+	lv_secret_free(&volume_key);
+	return r;
+}
+
+int cli_remove_key(const struct cli_opts *opts)
+{
+	struct lv_device *dev = NULL;
+	struct lv_secret *passphrase = NULL, *volume_key = NULL;
+	struct lv_err err = { 0 };
+	int slot, r;
+
+	if ((r = cli_check_device(opts->positional[0], &err)) < 0 ||
+	    (r = read_old_passphrase(opts, "Enter passphrase to be deleted", &passphrase, &err)) < 0)
+		return cli_fail(r, &err);
+	r = load_and_unlock(opts->positional[0], LV_LOAD_WRITABLE, LV_ANY_SLOT, passphrase, &dev,
+			    &volume_key, &slot, &err);
+	lv_secret_free(&volume_key);
+	if (r == 0 && opts->verbose)
+		printf("Key slot %d unlocked.\nKeyslot %d is selected for deletion.\n", slot, slot);
+	if (r == 0)
+		r = confirm_last_removal(opts, passphrase, &dev, &slot, &err);
+	lv_secret_free(&passphrase);
+	if (r == 0)
+		r = lv_keyslot_kill(dev, slot, &err);
 	if (r == 0 && opts->verbose)
 		printf("Key slot %d removed.\n", slot);
 	lv_device_free(&dev);
-	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
+	return keyslot_kept(r, &err);
 }
 
 static int parse_slot(const char *text, int *slot)
@@ -141,52 +293,91 @@ static int parse_slot(const char *text, int *slot)
 	return 0;
 }
 
-int cli_kill_slot(const struct cli_opts *opts)
+/* The passphrase kill-slot checks: the killed slot's own when it is the
+ * last, else one of another slot (cryptsetup's verify_keyslot). */
+static int verify_remaining(struct lv_device *dev, int slot, int last,
+			    const struct lv_secret *passphrase, int verbose, struct lv_err *err)
+{
+	struct lv_secret *volume_key = NULL;
+	int opened, r = -EPERM;
+
+	for (int i = 0; i < 32 && r < 0; i++) {
+		if ((last ? i != slot : i == slot) || lv_keyslot_exists(dev, i) != 1)
+			continue;
+		r = lv_unlock(dev, i, passphrase, &volume_key, &opened, err);
+		lv_secret_free(&volume_key);
+	}
+	if (r < 0)
+		return lv_err_set(err, -EPERM, "%s: no key available with this passphrase",
+				  lv_device_path(dev));
+	if (verbose)
+		printf("Key slot %d unlocked.\n", opened);
+	return 0;
+}
+
+/* Whether keyslot slot exists and is the last one. */
+static int inspect_slot(const char *path, int slot, int *last, struct lv_err *err)
 {
 	struct lv_device *dev;
-	struct lv_secret *volume_key;
+	int r = lv_device_load(&dev, path, 0, err);
+
+	if (r < 0)
+		return r;
+	if (lv_keyslot_exists(dev, slot) != 1)
+		r = lv_err_set(err, -EINVAL, "%s: keyslot %d is not active", path, slot);
+	*last = keyslot_count(dev) == 1;
+	lv_device_free(&dev);
+	return r;
+}
+
+/*
+ * kill-slot proves knowledge of a remaining passphrase, as cryptsetup
+ * luksKillSlot: unless -q on a terminal without --key-file.  The last
+ * keyslot is confirmed first (confirm_last_keyslot).  Piped input with
+ * nothing on it skips the check (cryptsetup's -EPIPE rule).
+ */
+static int read_kill_passphrase(const struct cli_opts *opts, int last,
+				struct lv_secret **passphrase, struct lv_err *err)
+{
+	int r;
+
+	*passphrase = NULL;
+	if (opts->batch && !opts->key.path && isatty(STDIN_FILENO))
+		return 0;
+	if (last && (r = confirm_last_keyslot(opts)) < 0)
+		return r;
+	r = read_old_passphrase(opts, "Enter any remaining passphrase", passphrase, err);
+	if (r == -EPIPE && (!opts->key.path || strcmp(opts->key.path, "-") == 0))
+		r = 0;
+	return r;
+}
+
+int cli_kill_slot(const struct cli_opts *opts)
+{
+	const char *path = opts->positional[0];
+	struct lv_device *dev = NULL;
+	struct lv_secret *passphrase = NULL;
 	struct lv_err err = { 0 };
-	int slot, opened, r;
+	int slot, last, r;
 
 	if (parse_slot(opts->positional[1], &slot) < 0)
 		return cli_fail(-EINVAL, &(struct lv_err){ .msg = "SLOT must be a number 0..31" });
-	/* Without -q, or with a key file, prove knowledge of a passphrase
-	 * first, as cryptsetup luksKillSlot does. */
-	if (!opts->batch || opts->key.path) {
-		r = cli_load_and_unlock(&(struct cli_opts){ .key = opts->key, .key_slot = LV_ANY_SLOT,
-							.positional = { opts->positional[0] } },
-				    LV_LOAD_WRITABLE, &dev, &volume_key, &opened, &err);
-		lv_secret_free(&volume_key);
-	} else {
-		r = load(opts->positional[0], LV_LOAD_WRITABLE, &dev, &err);
-	}
-	if (r < 0)
+	if ((r = inspect_slot(path, slot, &last, &err)) < 0)
 		return cli_fail(r, &err);
-	r = lv_keyslot_kill(dev, slot, &err);
-	lv_device_free(&dev);
-	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
-}
-
-int cli_change_key(const struct cli_opts *opts)
-{
-	struct lv_device *dev;
-	struct lv_secret *volume_key, *new_passphrase = NULL;
-	struct lv_err err = { 0 };
-	int slot, r;
-
-	r = cli_load_and_unlock(opts, LV_LOAD_WRITABLE, &dev, &volume_key, &slot, &err);
-	if (r < 0)
-		return cli_fail(r, &err);
-	r = read_new_passphrase(opts, &new_passphrase, &err);
+	if (opts->verbose)
+		printf("Keyslot %d is selected for deletion.\n", slot);
+	r = read_kill_passphrase(opts, last, &passphrase, &err);
 	if (r == 0)
-		r = lv_keyslot_change(dev, slot, volume_key, new_passphrase, &opts->format.pbkdf,
-				      &err);
+		r = lv_device_load(&dev, path, LV_LOAD_WRITABLE, &err);
+	if (r == 0 && passphrase)
+		r = verify_remaining(dev, slot, last, passphrase, opts->verbose, &err);
+	lv_secret_free(&passphrase);
+	if (r == 0)
+		r = lv_keyslot_kill(dev, slot, &err);
 	if (r == 0 && opts->verbose)
-		printf("Key slot %d changed.\n", slot);
-	lv_secret_free(&new_passphrase);
-	lv_secret_free(&volume_key);
+		printf("Key slot %d removed.\n", slot);
 	lv_device_free(&dev);
-	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
+	return keyslot_kept(r, &err);
 }
 
 int cli_dump_volume_key(const struct cli_opts *opts)
@@ -198,6 +389,11 @@ int cli_dump_volume_key(const struct cli_opts *opts)
 	struct lv_err err = { 0 };
 	int slot, r;
 
+	/* cryptsetup luksDump --dump-volume-key: declined is -EPERM, exit 2. */
+	if (!cli_confirm(opts, "The header dump with volume key is sensitive information\n"
+			 "that allows access to encrypted partition without a passphrase.\n"
+			 "This dump should be stored encrypted in a safe place."))
+		return cli_declined(-EPERM, "operation aborted");
 	r = cli_load_and_unlock(opts, 0, &dev, &volume_key, &slot, &err);
 	if (r < 0)
 		return cli_fail(r, &err);

@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * passphrase.c: where passphrases come from: a key file (with size and
- * offset), stdin, or the terminal with echo off.  Never argv.  Bytes land
- * directly in locked, non-dumpable lv_secret buffers.
+ * offset), piped stdin, or the terminal with echo off.  Never argv.  Bytes
+ * land directly in locked, non-dumpable lv_secret buffers.  The rules are
+ * cryptsetup's (tools_get_key, crypt_keyfile_device_read).
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -15,23 +18,6 @@
 
 #define KEYFILE_MAX_BYTES (8u << 20)	/* cryptsetup's default key file cap */
 #define PROMPT_MAX_BYTES 512		/* cryptsetup's interactive cap */
-
-static int skip_bytes(int fd, uint64_t count)
-{
-	uint8_t sink[4096];
-
-	if (lseek(fd, (off_t)count, SEEK_CUR) >= 0)
-		return 0;
-	while (count > 0) {
-		ssize_t n = read(fd, sink, count < sizeof(sink) ? (size_t)count : sizeof(sink));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -EIO;
-		count -= (uint64_t)n;
-	}
-	return 0;
-}
 
 /*
  * The read buffer starts at one page and doubles as input arrives: a
@@ -58,11 +44,35 @@ static int grow_secret(struct lv_secret **buf, size_t used, size_t want)
 	return 0;
 }
 
-/* Reads up to max bytes (stop_at_newline: up to the first '\n', which is
- * dropped) into a secret of exactly the bytes read.  *overflow is set when
- * more input followed. */
-static int read_secret(int fd, size_t max, int stop_at_newline, struct lv_secret **out,
-		       int *overflow)
+/* Why read_secret stopped. */
+enum read_end {
+	READ_EOF,
+	READ_NEWLINE,	/* at a '\n' (dropped), with stop_at_newline */
+	READ_OVER,	/* more than max bytes were there */
+};
+
+/* Where a '\n' ends bytes[0..n) when the line stops at one: its index,
+ * and the bytes read past it are given back (a seekable file, read in
+ * blocks).  n when there is none. */
+static size_t line_end(int fd, const uint8_t *bytes, size_t n, int *r)
+{
+	const uint8_t *nl = memchr(bytes, '\n', n);
+	size_t at = nl ? (size_t)(nl - bytes) : n;
+
+	*r = 0;
+	if (nl && n - at > 1 && lseek(fd, -(off_t)(n - at - 1), SEEK_CUR) < 0)
+		*r = -errno;
+	return at;
+}
+
+/*
+ * Reads up to max bytes (stop_at_newline: up to the first '\n', reading no
+ * byte past it) into a secret of exactly the bytes read.  A pipe or a
+ * terminal is read one byte at a time for that, as cryptsetup does; a
+ * regular file (seekable) in blocks.
+ */
+static int read_secret(int fd, size_t max, int stop_at_newline, int seekable,
+		       struct lv_secret **out, enum read_end *end)
 {
 	struct lv_secret *buf = lv_secret_new(max + 1 < READ_BUFFER_START_BYTES ? max + 1 :
 					      READ_BUFFER_START_BYTES);
@@ -70,7 +80,7 @@ static int read_secret(int fd, size_t max, int stop_at_newline, struct lv_secret
 	int r = 0;
 
 	*out = NULL;
-	*overflow = 0;
+	*end = READ_EOF;
 	if (!buf)
 		return -ENOMEM;
 	while (len < max + 1) {
@@ -78,21 +88,28 @@ static int read_secret(int fd, size_t max, int stop_at_newline, struct lv_secret
 			break;
 		if (buf->len > max + 1)
 			buf->len = max + 1;
-		ssize_t n = read(fd, buf->bytes + len, stop_at_newline ? 1 : buf->len - len);
+		ssize_t n = read(fd, buf->bytes + len,
+				 stop_at_newline && !seekable ? 1 : buf->len - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			r = -EIO;
+			r = -errno;
 			break;
 		}
 		if (n == 0)
 			break;
-		if (stop_at_newline && buf->bytes[len] == '\n')
+		size_t kept = stop_at_newline ? line_end(fd, buf->bytes + len, (size_t)n, &r)
+					      : (size_t)n;
+		len += kept;
+		if (r < 0)
 			break;
-		len += (size_t)n;
+		if (kept < (size_t)n) {
+			*end = READ_NEWLINE;
+			break;
+		}
 	}
 	if (r == 0 && len > max) {
-		*overflow = 1;
+		*end = READ_OVER;
 		len = max;
 	}
 	if (r == 0 && !(*out = lv_secret_dup(buf->bytes, len)))
@@ -101,60 +118,196 @@ static int read_secret(int fd, size_t max, int stop_at_newline, struct lv_secret
 	return r;
 }
 
+/* Skips count bytes: past the end of a regular file is an error, and so
+ * is a pipe that ends first (cryptsetup: "Cannot seek to requested keyfile
+ * offset."), never an empty passphrase. */
+static int skip_bytes(int fd, uint64_t count, const struct stat *regular)
+{
+	uint8_t sink[4096];
+
+	if (count == 0)
+		return 0;
+	if (regular) {
+		off_t at = lseek(fd, 0, SEEK_CUR);
+
+		if (at < 0 || at > regular->st_size || count > (uint64_t)(regular->st_size - at))
+			return -ESPIPE;
+		return lseek(fd, (off_t)count, SEEK_CUR) < 0 ? -errno : 0;
+	}
+	while (count > 0) {
+		ssize_t n = read(fd, sink, count < sizeof(sink) ? (size_t)count : sizeof(sink));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			explicit_bzero(sink, sizeof(sink));
+			return -ESPIPE;
+		}
+		count -= (uint64_t)n;
+	}
+	explicit_bzero(sink, sizeof(sink));
+	return 0;
+}
+
+/* The checks of crypt_keyfile_device_read on what read_secret found. */
+static int check_key_read(const char *name, const struct cli_key_source *src, int regular,
+			  enum read_end end, struct lv_secret **passphrase, struct lv_err *err)
+{
+	int r = 0;
+
+	if (end == READ_OVER && !src->size_limit)
+		r = lv_err_set(err, -EINVAL, "%s: maximum keyfile size exceeded: the key exceeds %u bytes",
+			       name, KEYFILE_MAX_BYTES);
+	else if (src->size_limit && (*passphrase)->len != src->size_limit)
+		r = lv_err_set(err, -EINVAL,
+			       "%s: cannot read requested amount of data: %zu of --keyfile-size %llu bytes",
+			       name, (*passphrase)->len, (unsigned long long)src->size_limit);
+	else if ((*passphrase)->len == 0 && end == READ_EOF && !regular)
+		r = lv_err_set(err, -EPIPE, "%s: nothing to read on input", name);
+	if (r < 0)
+		lv_secret_free(passphrase);
+	return r;
+}
+
+/* Reads fd (named name) as a key: offset bytes skipped, then exactly
+ * --keyfile-size bytes, or everything up to 8 MiB (stop_at_newline: up to
+ * the first '\n', for piped stdin without --key-file). */
+static int read_key_input(int fd, const char *name, const struct cli_key_source *src,
+			  int stop_at_newline, int from_stdin, struct lv_secret **passphrase,
+			  struct lv_err *err)
+{
+	size_t max = src->size_limit ? (size_t)src->size_limit : KEYFILE_MAX_BYTES;
+	struct stat st;
+	int regular_input = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+	/* cryptsetup takes --key-file - for a pipe, whatever stdin is. */
+	int regular = regular_input && !from_stdin;
+	enum read_end end;
+	int r;
+
+	if (isatty(fd))
+		return lv_err_set(err, -EINVAL, "%s: cannot read a key file from a terminal", name);
+	if (skip_bytes(fd, src->offset, regular ? &st : NULL) < 0)
+		return lv_err_set(err, -EINVAL,
+				  "%s: cannot seek to requested keyfile offset %llu: the input is shorter",
+				  name, (unsigned long long)src->offset);
+	r = read_secret(fd, max, stop_at_newline, regular_input, passphrase, &end);
+	if (r < 0)
+		return lv_err_set(err, r == -ENOMEM ? r : -EINVAL, "%s: cannot read the key: %s",
+				  name, strerror(-r));
+	return check_key_read(name, src, regular, end, passphrase, err);
+}
+
 static int read_key_file(const struct cli_key_source *src, struct lv_secret **passphrase,
 			 struct lv_err *err)
 {
-	int from_stdin = strcmp(src->path, "-") == 0;
-	int fd = from_stdin ? STDIN_FILENO : open(src->path, O_RDONLY | O_CLOEXEC);
-	size_t max = src->size_limit ? (size_t)src->size_limit : KEYFILE_MAX_BYTES;
-	int overflow, r;
+	int fd = open(src->path, O_RDONLY | O_CLOEXEC | O_NOCTTY), r;
 
 	if (fd < 0)
 		return lv_err_set(err, -EINVAL, "%s: cannot open the key file: %s", src->path,
 				  strerror(errno));
-	if (src->size_limit > KEYFILE_MAX_BYTES)
-		r = lv_err_set(err, -EINVAL, "--keyfile-size exceeds %u bytes", KEYFILE_MAX_BYTES);
-	else if ((r = skip_bytes(fd, src->offset)) < 0)
-		lv_err_set(err, -EINVAL, "%s: cannot skip %llu bytes of the key file", src->path,
-			   (unsigned long long)src->offset);
-	else if ((r = read_secret(fd, max, 0, passphrase, &overflow)) < 0)
-		lv_err_set(err, r, "%s: cannot read the key file", src->path);
-	else if (overflow && !src->size_limit) {
-		lv_secret_free(passphrase);
-		r = lv_err_set(err, -EINVAL, "%s: key file exceeds %u bytes", src->path,
-			       KEYFILE_MAX_BYTES);
-	} else if (src->size_limit && (*passphrase)->len < src->size_limit) {
-		lv_secret_free(passphrase);
-		r = lv_err_set(err, -EINVAL, "%s: key file is shorter than --keyfile-size",
-			       src->path);
-	}
-	if (!from_stdin)
-		close(fd);
+	r = read_key_input(fd, src->path, src, 0, 0, passphrase, err);
+	close(fd);
 	return r;
 }
 
-static int prompt_terminal(int tty, const char *prompt, struct lv_secret **passphrase)
-{
-	struct termios saved, quiet;
-	int overflow, r;
+/* ---- the terminal ---- */
 
-	if (tcgetattr(tty, &saved) < 0)
+/*
+ * While echo is off, a signal that ends or stops the process first gives
+ * the terminal its settings back; a stopped prompt turns echo off again
+ * when it is continued.  The handler reaches the prompt through
+ * active_prompt: a signal handler has no other way in.
+ */
+static const int prompt_signals[] = {
+	SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGALRM, SIGUSR1, SIGUSR2, SIGPIPE, SIGXCPU, SIGXFSZ,
+	SIGVTALRM, SIGPROF, SIGTSTP, SIGTTIN, SIGTTOU,
+};
+#define PROMPT_SIGNAL_COUNT (sizeof(prompt_signals) / sizeof(prompt_signals[0]))
+
+struct prompt_state {
+	int tty;
+	struct termios saved, quiet;
+	struct sigaction old[PROMPT_SIGNAL_COUNT];
+};
+
+static struct prompt_state *volatile active_prompt;
+
+static void on_prompt_signal(int sig);
+
+static void catch_signal(int sig)
+{
+	struct sigaction sa = { .sa_handler = on_prompt_signal, .sa_flags = SA_RESTART };
+
+	/* All of them blocked in the handler: its tcsetattr from the
+	 * background then raises no SIGTTOU. */
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < PROMPT_SIGNAL_COUNT; i++)
+		sigaddset(&sa.sa_mask, prompt_signals[i]);
+	sigaction(sig, &sa, NULL);
+}
+
+static void on_prompt_signal(int sig)
+{
+	struct prompt_state *prompt = active_prompt;
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	int saved_errno = errno;
+	sigset_t only;
+
+	if (prompt)
+		tcsetattr(prompt->tty, TCSANOW, &prompt->saved);
+	sigemptyset(&dfl.sa_mask);
+	sigaction(sig, &dfl, NULL);
+	sigemptyset(&only);
+	sigaddset(&only, sig);
+	sigprocmask(SIG_UNBLOCK, &only, NULL);
+	raise(sig);
+	/* Only a stop signal comes back here, once continued. */
+	catch_signal(sig);
+	if (prompt)
+		tcsetattr(prompt->tty, TCSANOW, &prompt->quiet);
+	errno = saved_errno;
+}
+
+static void prompt_signals_catch(struct prompt_state *prompt)
+{
+	active_prompt = prompt;
+	for (size_t i = 0; i < PROMPT_SIGNAL_COUNT; i++) {
+		sigaction(prompt_signals[i], NULL, &prompt->old[i]);
+		/* An ignored signal (nohup, a background job) stays ignored. */
+		if (prompt->old[i].sa_handler != SIG_IGN)
+			catch_signal(prompt_signals[i]);
+	}
+}
+
+static void prompt_signals_release(struct prompt_state *prompt)
+{
+	active_prompt = NULL;
+	for (size_t i = 0; i < PROMPT_SIGNAL_COUNT; i++)
+		sigaction(prompt_signals[i], &prompt->old[i], NULL);
+}
+
+static int prompt_terminal(int tty, const char *text, struct lv_secret **passphrase)
+{
+	struct prompt_state prompt = { .tty = tty };
+	enum read_end end;
+	int r;
+
+	if (tcgetattr(tty, &prompt.saved) < 0)
 		return -EIO;
-	quiet = saved;
-	quiet.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
+	prompt.quiet = prompt.saved;
+	prompt.quiet.c_lflag &= (tcflag_t)~(ECHO | ECHONL);
+	prompt_signals_catch(&prompt);
 	/* Echo goes off before the prompt appears, so nothing typed after it
 	 * is ever echoed; typed-ahead input is kept, not flushed. */
-	if (tcsetattr(tty, TCSANOW, &quiet) < 0)
-		return -EIO;
-	if (write(tty, prompt, strlen(prompt)) < 0) {
-		tcsetattr(tty, TCSANOW, &saved);
-		return -EIO;
-	}
-	r = read_secret(tty, PROMPT_MAX_BYTES, 1, passphrase, &overflow);
-	tcsetattr(tty, TCSANOW, &saved);
+	r = tcsetattr(tty, TCSANOW, &prompt.quiet) < 0 ? -EIO : 0;
+	if (r == 0 && write(tty, text, strlen(text)) < 0)
+		r = -EIO;
+	if (r == 0)
+		r = read_secret(tty, PROMPT_MAX_BYTES, 1, 0, passphrase, &end);
+	tcsetattr(tty, TCSANOW, &prompt.saved);
+	prompt_signals_release(&prompt);
 	if (write(tty, "\n", 1) < 0 && r == 0)
 		r = -EIO;
-	if (r == 0 && overflow) {
+	if (r == 0 && end == READ_OVER) {
 		lv_secret_free(passphrase);
 		r = -E2BIG;
 	}
@@ -184,6 +337,9 @@ static int read_interactive(const char *prompt, int verify, struct lv_secret **p
 		lv_secret_free(passphrase);
 	if (r == -EPERM)
 		return lv_err_set(err, -EPERM, "passphrases do not match");
+	if (r == -E2BIG)
+		return lv_err_set(err, -EINVAL, "the passphrase is longer than %d bytes",
+				  PROMPT_MAX_BYTES);
 	if (r < 0)
 		return lv_err_set(err, -EINVAL, "cannot read the passphrase from the terminal");
 	return 0;
@@ -192,29 +348,41 @@ static int read_interactive(const char *prompt, int verify, struct lv_secret **p
 int cli_read_passphrase(const struct cli_key_source *src, const char *prompt, int verify,
 			struct lv_secret **passphrase, struct lv_err *err)
 {
-	int overflow, r;
+	int from_stdin = !src->path || strcmp(src->path, "-") == 0;
 
 	*passphrase = NULL;
-	if (src->path)
+	if (!from_stdin)
 		return read_key_file(src, passphrase, err);
-	if (isatty(STDIN_FILENO))
+	/* Standard input on a terminal is a prompt, even with --key-file -. */
+	if (isatty(STDIN_FILENO)) {
+		if (src->offset)
+			return lv_err_set(err, -EINVAL, "--keyfile-offset cannot be used with terminal input");
 		return read_interactive(prompt, verify, passphrase, err);
+	}
 	/* Piped stdin without --key-file: one line, like cryptsetup. */
-	r = read_secret(STDIN_FILENO, KEYFILE_MAX_BYTES, 1, passphrase, &overflow);
-	if (r < 0)
-		return lv_err_set(err, r, "cannot read the passphrase from stdin");
-	return 0;
+	return read_key_input(STDIN_FILENO, "standard input", src, !src->path, 1, passphrase, err);
+}
+
+int cli_asks(const struct cli_opts *opts)
+{
+	return !opts->batch && isatty(STDIN_FILENO);
 }
 
 int cli_confirm(const struct cli_opts *opts, const char *question)
 {
 	char answer[16];
 
-	if (opts->batch || !isatty(STDIN_FILENO))
+	if (!cli_asks(opts))
 		return 1;
 	fprintf(stderr, "\nWARNING!\n========\n%s\n\nAre you sure? (Type 'yes' in capital letters): ",
 		question);
 	if (!fgets(answer, sizeof(answer), stdin))
 		return 0;
 	return strcmp(answer, "YES\n") == 0;
+}
+
+int cli_declined(int code, const char *why)
+{
+	fprintf(stderr, "luksvol: %s\n", why);
+	return cli_exit_code(code);
 }

@@ -115,9 +115,15 @@ void cfg_notice(struct cfg_ctx *ctx, struct cfg_mark mark, const char *fmt, ...)
  * notices get "notice: " before the text.  NULL on OOM. */
 char *cfg_diags_join(const struct cfg_ctx *ctx, const struct cfg_diags *diags, int notice);
 void cfg_ctx_release(struct cfg_ctx *ctx);
-/* Copies text for a message: quotes and control bytes escaped, cut at 48
- * bytes. */
+/* Copies text for a message: double quotes escaped, cut at 48 bytes.
+ * Everything else a terminal could act on is escaped by cfg_escape when
+ * the message is printed, whatever the message. */
 void cfg_quote(char *out, size_t out_size, const char *text, size_t len);
+/* Writes text with every byte a terminal could act on escaped, the one
+ * escaping of config-derived text in diagnostics (cfg_diags_join): C0
+ * controls, DEL, C1 controls and bytes that are not UTF-8 as \xNN, the
+ * backslash as \\ (so an escape is never mistaken for the byte). */
+void cfg_escape(FILE *out, const char *text);
 
 /* ---- walk.c: mappings against field tables, typed scalars ---- */
 

@@ -156,8 +156,10 @@ static void volume_release(struct lv_config_volume *vol)
 	struct lv_config_encryption *enc = &vol->encryption;
 
 	for (size_t i = 0; i < enc->key_count; i++) {
-		lv_secret_free(&enc->keys[i].static_passphrase);
-		free(enc->keys[i].kms_endpoint);
+		if (enc->keys[i].kind == LV_KEY_STATIC)
+			lv_secret_free(&enc->keys[i].static_key.passphrase);
+		else if (enc->keys[i].kind == LV_KEY_KMS)
+			free(enc->keys[i].kms.endpoint);
 	}
 	free(enc->keys);
 	free(enc->cipher);

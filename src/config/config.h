@@ -3,8 +3,8 @@
  * config.h: Talos-style volume documents (VolumeConfig, UserVolumeConfig,
  * RawVolumeConfig, SwapVolumeConfig; apiVersion v1alpha1) as typed structs.
  * talos-encryption.md §1 is the schema.  The public entry points
- * (lv_config_load, lv_config_print, ...) are declared in luksvol.h; this
- * header is for src/keys, which acts on the parsed volumes.
+ * (lv_config_load, lv_config_print, ...) are declared in luksvol-talos.h;
+ * this header is for src/keys and src/talos, which act on the volumes.
  */
 #ifndef LV_CONFIG_H
 #define LV_CONFIG_H
@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "luksvol.h"
+#include "luksvol-talos.h"
 
 enum lv_volume_kind {
 	LV_VOLUME_SYSTEM,		/* VolumeConfig: STATE, EPHEMERAL, ... */
@@ -21,24 +21,45 @@ enum lv_volume_kind {
 	LV_VOLUME_SWAP,			/* SwapVolumeConfig: s-<name> */
 };
 
-/* A key's kind: the first of static, nodeID, kms, tpm that is set (§1.1). */
+/* A key's kind: the first of static, nodeID, kms, tpm that is set (§1.1).
+ * A new kind goes before LV_KEY_KIND_COUNT (see src/keys/keysrc.h). */
 enum lv_key_kind {
 	LV_KEY_STATIC,
 	LV_KEY_NODEID,
 	LV_KEY_KMS,
 	LV_KEY_TPM,
+	LV_KEY_KIND_COUNT,
 };
+
+/* The kind's key in the config: "static", "nodeID", "kms", "tpm". */
+const char *lv_key_kind_name(enum lv_key_kind kind);
 
 #define LV_TPM_PCR_MAX 24
 
+struct lv_key_static {
+	struct lv_secret *passphrase;	/* the bytes as written */
+};
+
+struct lv_key_kms {
+	char *endpoint;			/* as written: "kms:4050", "https://..." */
+};
+
+struct lv_key_tpm {
+	int pcrs[LV_TPM_PCR_MAX];	/* [7] when options is absent */
+	size_t pcr_count;
+	int check_secureboot;		/* checkSecurebootStatusOnEnroll */
+};
+
+/* One configured key: its slot, its kind and that kind's fields (nodeID
+ * has none), lockToState. */
 struct lv_config_key {
 	int slot;			/* 0..31 */
-	enum lv_key_kind kind;
-	struct lv_secret *static_passphrase;	/* LV_KEY_STATIC: the bytes as written */
-	char *kms_endpoint;		/* LV_KEY_KMS */
-	int tpm_pcrs[LV_TPM_PCR_MAX];	/* LV_KEY_TPM: [7] when options is absent */
-	size_t tpm_pcr_count;
-	int tpm_check_secureboot;
+	enum lv_key_kind kind;		/* which member of the union is set */
+	union {
+		struct lv_key_static static_key;
+		struct lv_key_kms kms;
+		struct lv_key_tpm tpm;
+	};
 	int lock_to_state;
 	unsigned line, column;		/* of the key's mapping in the file */
 };
@@ -65,9 +86,9 @@ struct lv_config_volume {
 	void *unused_fields;
 };
 
-/* Named lv_config_file because struct lv_config is the LUKS2 "config"
+ /* Named lv_config_file because struct lv_config is the LUKS2 "config"
  * object in src/luks2/metadata.h, and src/keys includes both headers.
- * The public API in luksvol.h must use this name too. */
+ * The public API in luksvol-talos.h must use this name too. */
 struct lv_config_file {
 	char *path;
 	struct lv_config_volume *volumes;	/* in document order */

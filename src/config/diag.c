@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "config/cfg_internal.h"
 
 /* Takes text (NULL: the allocation failed). */
@@ -101,12 +102,12 @@ char *cfg_diags_join(const struct cfg_ctx *ctx, const struct cfg_diags *diags, i
 	}
 	/* Line 0: a value without positions (META's JSON, state_meta.c). */
 	for (size_t i = 0; i < diags->count; i++) {
+		cfg_escape(out, ctx->file);
 		if (sorted[i].mark.line)
-			fprintf(out, "%s:%u:%u: ", ctx->file, sorted[i].mark.line,
-				sorted[i].mark.column);
-		else
-			fprintf(out, "%s: ", ctx->file);
-		fprintf(out, "%s%s\n", notice ? "notice: " : "", sorted[i].text);
+			fprintf(out, ":%u:%u", sorted[i].mark.line, sorted[i].mark.column);
+		fprintf(out, ": %s", notice ? "notice: " : "");
+		cfg_escape(out, sorted[i].text);
+		fputc('\n', out);
 	}
 	free(sorted);
 	if (fclose(out) != 0) {
@@ -130,23 +131,48 @@ void cfg_ctx_release(struct cfg_ctx *ctx)
 	diags_release(&ctx->notices);
 }
 
+/* How many bytes at p may be printed as they are: a printable ASCII byte
+ * other than the backslash, or a UTF-8 sequence that is not a C1 control
+ * (U+0080..U+009F, 8-bit CSI among them); 0 when p[0] must be escaped. */
+static size_t printable_run(const unsigned char *p, size_t len)
+{
+	size_t n;
+
+	if (p[0] < 0x80)
+		return p[0] >= 0x20 && p[0] != 0x7f && p[0] != '\\';
+	n = lv_utf8_sequence(p, len);
+	return n == 2 && p[0] == 0xc2 && p[1] <= 0x9f ? 0 : n;
+}
+
+void cfg_escape(FILE *out, const char *text)
+{
+	const unsigned char *p = (const unsigned char *)text;
+	size_t len = strlen(text), n;
+
+	for (size_t i = 0; i < len; i += n) {
+		n = printable_run(p + i, len - i);
+		if (n)
+			fwrite(p + i, 1, n, out);
+		else if (p[i] == '\\')
+			fputs("\\\\", out);
+		else
+			fprintf(out, "\\x%02x", p[i]);
+		n = n ? n : 1;
+	}
+}
+
 void cfg_quote(char *out, size_t out_size, const char *text, size_t len)
 {
 	size_t o = 0;
 
 	for (size_t i = 0; i < len && o + 8 < out_size; i++) {
-		unsigned char c = (unsigned char)text[i];
-
 		if (i == 48) {
 			o += (size_t)snprintf(out + o, out_size - o, "...");
 			break;
 		}
-		if (c == '"' || c == '\\')
-			o += (size_t)snprintf(out + o, out_size - o, "\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			o += (size_t)snprintf(out + o, out_size - o, "\\x%02x", c);
-		else
-			out[o++] = (char)c;
+		if (text[i] == '"')
+			out[o++] = '\\';
+		out[o++] = text[i];
 	}
 	out[o < out_size ? o : out_size - 1] = '\0';
 }

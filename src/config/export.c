@@ -28,15 +28,15 @@ const struct cfg_doc *cfg_volume_doc(const struct lv_config_volume *vol)
 static void export_tpm(const struct cfg_tpm *tpm, struct lv_config_key *out)
 {
 	if (!tpm->options.present) {
-		out->tpm_pcrs[0] = TPM_DEFAULT_PCR;
-		out->tpm_pcr_count = 1;
+		out->tpm.pcrs[0] = TPM_DEFAULT_PCR;
+		out->tpm.pcr_count = 1;
 	} else {
 		/* Validation kept every PCR in 0..23 and at most 24 of them. */
 		for (size_t i = 0; i < tpm->pcr_count && i < LV_TPM_PCR_MAX; i++)
-			out->tpm_pcrs[i] = (int)tpm->pcrs[i];
-		out->tpm_pcr_count = tpm->pcr_count < LV_TPM_PCR_MAX ? tpm->pcr_count : LV_TPM_PCR_MAX;
+			out->tpm.pcrs[i] = (int)tpm->pcrs[i];
+		out->tpm.pcr_count = tpm->pcr_count < LV_TPM_PCR_MAX ? tpm->pcr_count : LV_TPM_PCR_MAX;
 	}
-	out->tpm_check_secureboot = tpm->check_secureboot.set && tpm->check_secureboot.value;
+	out->tpm.check_secureboot = tpm->check_secureboot.set && tpm->check_secureboot.value;
 }
 
 /* Moves the passphrase out of key. */
@@ -49,12 +49,12 @@ static int export_key(struct cfg_key *key, struct lv_config_key *out)
 	out->column = key->mark.column;
 	switch (out->kind) {
 	case LV_KEY_STATIC:
-		out->static_passphrase = key->passphrase;
+		out->static_key.passphrase = key->passphrase;
 		key->passphrase = NULL;
 		return 0;
 	case LV_KEY_KMS:
-		out->kms_endpoint = strdup(key->kms_endpoint.value ? key->kms_endpoint.value : "");
-		return out->kms_endpoint ? 0 : -ENOMEM;
+		out->kms.endpoint = strdup(key->kms_endpoint.value ? key->kms_endpoint.value : "");
+		return out->kms.endpoint ? 0 : -ENOMEM;
 	case LV_KEY_TPM:
 		export_tpm(&key->tpm, out);
 		return 0;

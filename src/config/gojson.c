@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/utf8.h"
 #include "config/gojson.h"
 
 #define REPLACEMENT 0xfffd
@@ -59,37 +60,16 @@ static int peek(const struct parser *p)
  * U+FFFD of length 1, as Go decodes it. */
 static uint32_t decode_rune(const uint8_t *s, size_t n, size_t *size)
 {
-	uint8_t c = s[0], lo = 0x80, hi = 0xbf;
-	size_t need;
+	static const uint8_t lead_bits[5] = { 0, 0x7f, 0x1f, 0x0f, 0x07 };
+	size_t len = lv_utf8_sequence(s, n);
 	uint32_t r;
 
-	*size = 1;
-	if (c < 0x80)
-		return c;
-	if (c >= 0xc2 && c <= 0xdf) {
-		need = 1;
-		r = c & 0x1f;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		need = 2;
-		r = c & 0x0f;
-		lo = c == 0xe0 ? 0xa0 : 0x80;
-		hi = c == 0xed ? 0x9f : 0xbf;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		need = 3;
-		r = c & 0x07;
-		lo = c == 0xf0 ? 0x90 : 0x80;
-		hi = c == 0xf4 ? 0x8f : 0xbf;
-	} else {
+	*size = len ? len : 1;
+	if (len == 0)
 		return REPLACEMENT;
-	}
-	if (n < need + 1 || s[1] < lo || s[1] > hi)
-		return REPLACEMENT;
-	for (size_t i = 1; i <= need; i++) {
-		if (s[i] < 0x80 || s[i] > 0xbf)
-			return REPLACEMENT;
+	r = s[0] & lead_bits[len];
+	for (size_t i = 1; i < len; i++)
 		r = r << 6 | (s[i] & 0x3f);
-	}
-	*size = need + 1;
 	return r;
 }
 
@@ -189,7 +169,7 @@ static int escape(struct parser *p, uint8_t *out, size_t *n)
 static int parse_string(struct parser *p, struct gj_value *v)
 {
 	uint8_t *out = p->strings + p->strings_used;
-	size_t used = 0, n;
+	size_t used = 0, n = 0;
 
 	p->pos++;
 	for (;;) {

@@ -214,6 +214,8 @@ static void json_quoted(struct writer *w, const char *text)
 			fprintf(w->out, "\\%c", *p);
 		else if (*p < 0x20 || *p == 0x7f)
 			fprintf(w->out, "\\u%04x", *p);
+		else if (p[0] == 0xc2 && p[1] >= 0x80 && p[1] <= 0x9f)
+			fprintf(w->out, "\\u%04x", *++p);	/* a C1 control */
 		else
 			fputc(*p, w->out);
 	}
@@ -313,25 +315,23 @@ static void put_number(struct writer *w, const char *key, long long value)
 
 static void put_key_kind(struct writer *w, const struct lv_config_key *key)
 {
-	static const char *const names[] = { "static", "nodeID", "kms", "tpm" };
-
-	w->ops->key(w, names[key->kind]);
+	w->ops->key(w, lv_key_kind_name(key->kind));
 	w->ops->map_start(w);
 	if (key->kind == LV_KEY_STATIC)
 		put_string(w, "passphrase", "REDACTED");
 	if (key->kind == LV_KEY_KMS)
-		put_string(w, "endpoint", key->kms_endpoint);
+		put_string(w, "endpoint", key->kms.endpoint);
 	if (key->kind == LV_KEY_TPM) {
 		w->ops->key(w, "options");
 		w->ops->map_start(w);
 		w->ops->key(w, "pcrs");
 		w->ops->seq_start(w, 1);
-		for (size_t i = 0; i < key->tpm_pcr_count; i++)
-			w->ops->number(w, key->tpm_pcrs[i]);
+		for (size_t i = 0; i < key->tpm.pcr_count; i++)
+			w->ops->number(w, key->tpm.pcrs[i]);
 		w->ops->seq_end(w);
 		w->ops->map_end(w);
 		w->ops->key(w, "checkSecurebootStatusOnEnroll");
-		w->ops->boolean(w, key->tpm_check_secureboot);
+		w->ops->boolean(w, key->tpm.check_secureboot);
 	}
 	w->ops->map_end(w);
 }

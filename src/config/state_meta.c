@@ -623,8 +623,9 @@ static void put_spec(struct gj_out *out, const struct cfg_encryption *enc,
 		for (size_t i = 0; i < enc->key_count; i++) {
 			if (i)
 				gj_puts(out, ",");
-			put_key(out, &enc->keys[i], i < exported->key_count ?
-						 exported->keys[i].static_passphrase : NULL);
+			put_key(out, &enc->keys[i], i < exported->key_count &&
+				exported->keys[i].kind == LV_KEY_STATIC ?
+				exported->keys[i].static_key.passphrase : NULL);
 		}
 		gj_puts(out, "]");
 	} else {

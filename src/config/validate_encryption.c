@@ -8,27 +8,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/constants.h"
 #include "config/cfg_internal.h"
 
-#define LV_KEYSLOTS_MAX 32
 #define TPM_PCR_LAST 23
 
-static const char *const talos_ciphers[] = {
-	"aes-xts-plain64",
-	"xchacha12,aes-adiantum-plain64",
-	"xchacha20,aes-adiantum-plain64",
+static const char *const kind_names[LV_KEY_KIND_COUNT] = {
+	[LV_KEY_STATIC] = "static", [LV_KEY_NODEID] = "nodeID", [LV_KEY_KMS] = "kms",
+	[LV_KEY_TPM] = "tpm",
 };
 
-static const struct {
-	const char *name;
-	unsigned flag;
-} perf_options[] = {
-	{ "no_read_workqueue", LV_FLAG_NO_READ_WORKQUEUE },
-	{ "no_write_workqueue", LV_FLAG_NO_WRITE_WORKQUEUE },
-	{ "same_cpu_crypt", LV_FLAG_SAME_CPU_CRYPT },
-};
-
-static const char *const kind_names[] = { "static", "nodeID", "kms", "tpm" };
+const char *lv_key_kind_name(enum lv_key_kind kind)
+{
+	return (unsigned)kind < LV_KEY_KIND_COUNT && kind_names[kind] ? kind_names[kind] : "unknown";
+}
 
 int cfg_encryption_zero(const struct cfg_encryption *enc)
 {
@@ -39,7 +32,7 @@ int cfg_encryption_zero(const struct cfg_encryption *enc)
 
 int cfg_key_kind(const struct cfg_key *key)
 {
-	for (int kind = LV_KEY_STATIC; kind <= LV_KEY_TPM; kind++)
+	for (int kind = 0; kind < LV_KEY_KIND_COUNT; kind++)
 		if (key->kinds & (1u << kind))
 			return kind;
 	return -1;
@@ -47,27 +40,28 @@ int cfg_key_kind(const struct cfg_key *key)
 
 const char *cfg_effective_cipher(const struct cfg_encryption *enc)
 {
-	return enc->cipher.value && enc->cipher.value[0] ? enc->cipher.value : talos_ciphers[0];
+	return enc->cipher.value && enc->cipher.value[0] ? enc->cipher.value : lv_talos_ciphers[0];
 }
 
 uint32_t cfg_default_key_bits(const char *cipher)
 {
-	return strcmp(cipher, talos_ciphers[0]) == 0 ? 512 : 256;
+	return strcmp(cipher, lv_talos_ciphers[0]) == 0 ? 512 : 256;
 }
 
+/* Talos's perf options are the dm-crypt names of three flags. */
 unsigned cfg_perf_flag(const char *name)
 {
-	for (size_t i = 0; i < sizeof(perf_options) / sizeof(perf_options[0]); i++)
-		if (strcmp(name, perf_options[i].name) == 0)
-			return perf_options[i].flag;
+	for (const struct lv_flag_names *f = lv_flag_names; f->flag; f++)
+		if (f->talos && strcmp(name, f->dm) == 0)
+			return f->flag;
 	return 0;
 }
 
 const char *cfg_perf_name(unsigned flag)
 {
-	for (size_t i = 0; i < sizeof(perf_options) / sizeof(perf_options[0]); i++)
-		if (perf_options[i].flag == flag)
-			return perf_options[i].name;
+	for (const struct lv_flag_names *f = lv_flag_names; f->flag; f++)
+		if (f->talos && f->flag == flag)
+			return f->dm;
 	return NULL;
 }
 
@@ -132,7 +126,7 @@ static void note_kinds(struct cfg_ctx *ctx, const struct cfg_key *key)
 
 	if (kind < 0 || key->kinds == (1u << kind))
 		return;
-	for (int other = kind + 1; other <= LV_KEY_TPM; other++)
+	for (int other = kind + 1; other < LV_KEY_KIND_COUNT; other++)
 		if (key->kinds & (1u << other))
 			cfg_notice(ctx, key->kind_marks[other],
 				   "key at slot %lld sets both %s and %s; %s is used, as in Talos",
@@ -163,7 +157,7 @@ static void check_key(struct cfg_ctx *ctx, const struct cfg_key *key)
 {
 	if (key->decode_errors)
 		return;
-	if (key->slot.value < 0 || key->slot.value >= LV_KEYSLOTS_MAX)
+	if (key->slot.value < 0 || key->slot.value >= LV_KEYSLOT_COUNT)
 		cfg_error(ctx, slot_mark(key), "key slot %lld is out of range (0-31)",
 			  (long long)key->slot.value);
 	if (!key->kinds)
@@ -178,20 +172,12 @@ static void check_key(struct cfg_ctx *ctx, const struct cfg_key *key)
 			   "\"lockToSTATE\" is read as \"lockToState\", the name Talos uses");
 }
 
-static int known_cipher(const char *cipher)
-{
-	for (size_t i = 0; i < sizeof(talos_ciphers) / sizeof(talos_ciphers[0]); i++)
-		if (strcmp(cipher, talos_ciphers[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* Talos passes keySize and blockSize to cryptsetup unchecked; luksvol
  * rejects what cryptsetup would (README "Volume config"). */
 static void check_sizes(struct cfg_ctx *ctx, const struct cfg_encryption *enc, const char *cipher)
 {
 	uint64_t bits = enc->key_size.value, sector = enc->block_size.value;
-	int xts = strcmp(cipher, talos_ciphers[0]) == 0;
+	int xts = strcmp(cipher, lv_talos_ciphers[0]) == 0;
 
 	if (enc->key_size.set && bits && (xts ? bits != 256 && bits != 384 && bits != 512 : bits != 256))
 		cfg_error(ctx, enc->key_size.mark, "keySize %llu is not valid for %s (%s)",
@@ -207,7 +193,7 @@ static void check_cipher_and_options(struct cfg_ctx *ctx, const struct cfg_encry
 {
 	const char *cipher = cfg_effective_cipher(enc);
 
-	if (!known_cipher(cipher))
+	if (!lv_talos_cipher(cipher))
 		cfg_error(ctx, enc->cipher.mark, "failed to parse cipher kind: unknown cipher kind %s",
 			  cipher);
 	else

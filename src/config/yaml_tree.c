@@ -16,7 +16,7 @@
 #include <yaml.h>
 
 #include "config/cfg_internal.h"
-#include "crypto/crypto.h"
+#include "base/secret.h"
 
 #define ARENA_CHUNK_BYTES 4096u
 

@@ -21,6 +21,12 @@ const char *lv_crypto_backend(void)
 	return "kernel";
 }
 
+const char *lv_crypto_kernel_hint(int is_cipher, const char *name)
+{
+	(void)name;
+	return lv_kernel_afalg_hint(is_cipher);
+}
+
 /* ---- hashes ---- */
 
 /* Binding the socket is the only way to ask whether the kernel has it. */

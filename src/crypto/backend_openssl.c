@@ -77,6 +77,16 @@ const char *lv_crypto_backend(void)
 	return "openssl";
 }
 
+/* Only Adiantum comes from the kernel here. */
+const char *lv_crypto_kernel_hint(int is_cipher, const char *name)
+{
+	struct lv_dm_spec spec;
+
+	if (!is_cipher || lv_dm_spec_parse(name, &spec) < 0 || !lv_kernel_sector_only(&spec))
+		return "";
+	return lv_kernel_afalg_hint(1);
+}
+
 /* ---- hashes ---- */
 
 struct hash_name {

@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/secret.h"
 #include "luksvol.h"
 
 #define LV_HASH_MAX_BYTES 64
@@ -75,6 +76,12 @@ int lv_sector_cipher_new(struct lv_sector_cipher **cipher, const char *dm_spec,
 /* 0 when this backend can run dm_spec with a key_len-byte key; -ENOTSUP
  * for a well-formed spec it cannot run, -EINVAL for a malformed one. */
 int lv_sector_cipher_supported(const char *dm_spec, size_t key_len);
+/* After -ENOTSUP for an algorithm this backend takes from the running
+ * kernel (every one in the kernel backend, Adiantum in the OpenSSL one):
+ * what the kernel lacks, naming its config options, as ": <reason>" for
+ * the end of an error message; "" when the kernel is not the reason.
+ * name is a sector cipher (dm_spec) when is_cipher, else a hash. */
+const char *lv_crypto_kernel_hint(int is_cipher, const char *name);
 /* True when dm_spec names the null cipher ("cipher_null-ecb", "cipher_null"). */
 int lv_cipher_is_null(const char *dm_spec);
 int lv_sector_encrypt(struct lv_sector_cipher *cipher, uint64_t first_sector,
@@ -86,13 +93,7 @@ void lv_sector_cipher_free(struct lv_sector_cipher *cipher);
 /* Cryptographically strong random bytes. */
 int lv_random(void *out, size_t len);
 
-/* Wipe memory in a way the compiler cannot drop. */
-void lv_wipe(void *p, size_t len);
-
-/* Constant-time equality: 1 when equal, 0 otherwise. */
-int lv_memeq(const void *a, const void *b, size_t len);
-
-/* Secret buffers (struct lv_secret, lv_secret_new/dup/free) are declared
- * in luksvol.h: they are part of the public API. */
+/* lv_wipe and lv_memeq: base/secret.h; the secret buffers (struct
+ * lv_secret, lv_secret_new/dup/free) are public API, in luksvol.h. */
 
 #endif

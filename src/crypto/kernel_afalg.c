@@ -107,6 +107,26 @@ static int alg_bind(struct lv_kernel_alg *alg, const char *type, const char *nam
 	return 0;
 }
 
+/* socket(AF_ALG) fails with EAFNOSUPPORT when the kernel has no crypto
+ * user API: built without it, or its module not loaded and not loadable.
+ * Binding then names the interface type, whose own option may be off. */
+const char *lv_kernel_afalg_hint(int skcipher)
+{
+	int fd = socket(AF_ALG, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return errno != EAFNOSUPPORT ? "" :
+		       ": the kernel lacks the crypto user API (AF_ALG); it needs "
+		       "CONFIG_CRYPTO_USER_API_HASH and CONFIG_CRYPTO_USER_API_SKCIPHER "
+		       "(modules af_alg, algif_hash, algif_skcipher)";
+	close(fd);
+	return skcipher ?
+	       ": the kernel gives no such skcipher through AF_ALG; it needs "
+	       "CONFIG_CRYPTO_USER_API_SKCIPHER (module algif_skcipher) and the cipher's own options" :
+	       ": the kernel gives no such hash through AF_ALG; it needs "
+	       "CONFIG_CRYPTO_USER_API_HASH (module algif_hash) and the hash's own option";
+}
+
 int lv_kernel_alg_open(struct lv_kernel_alg *alg, const char *type, const char *name,
 		       const void *key, size_t key_len)
 {

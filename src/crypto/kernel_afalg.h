@@ -27,6 +27,10 @@ int lv_kernel_alg_open(struct lv_kernel_alg *alg, const char *type, const char *
 		       const void *key, size_t key_len);
 void lv_kernel_alg_close(struct lv_kernel_alg *alg);
 
+/* Why an AF_ALG hash (or skcipher) could not be had, for
+ * lv_crypto_kernel_hint: no AF_ALG at all, or not this type and name. */
+const char *lv_kernel_afalg_hint(int skcipher);
+
 /* The kernel's name and digest size of a hash named as in LUKS2 JSON:
  * -EINVAL for a name LUKS does not use. */
 int lv_kernel_hash_lookup(const char *hash_name, const char **kernel_name,

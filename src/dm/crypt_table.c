@@ -17,20 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/constants.h"
 #include "dm/crypt_table.h"
 
-static const struct {
-	unsigned flag;
-	const char *option;
-} table_options[] = {
-	{ LV_FLAG_ALLOW_DISCARDS, "allow_discards" },
-	{ LV_FLAG_SAME_CPU_CRYPT, "same_cpu_crypt" },
-	{ LV_FLAG_SUBMIT_FROM_CRYPT_CPUS, "submit_from_crypt_cpus" },
-	{ LV_FLAG_NO_READ_WORKQUEUE, "no_read_workqueue" },
-	{ LV_FLAG_NO_WRITE_WORKQUEUE, "no_write_workqueue" },
-};
-
-#define OPTION_COUNT (sizeof(table_options) / sizeof(table_options[0]))
 
 /* <cipher>-<mode>[-<iv>[:<ivopts>]] of letters, digits and ",_()" only;
  * "capi:" specs and anything else dm-crypt would parse differently are
@@ -100,14 +89,14 @@ int lv_crypt_table_build(const struct lv_crypt_table *t, struct lv_secret **para
 	if (r == 0)
 		r = append(buf, size, &used, " 0 %u:%u %" PRIu64, t->device_major, t->device_minor,
 			   t->offset_sectors);
-	for (size_t i = 0; i < OPTION_COUNT; i++)
-		count += !!(t->flags & table_options[i].flag);
+	for (const struct lv_flag_names *f = lv_flag_names; f->flag; f++)
+		count += f->dm && (t->flags & f->flag);
 	count += t->sector_size != 512;
 	if (r == 0 && count)
 		r = append(buf, size, &used, " %u", count);
-	for (size_t i = 0; r == 0 && i < OPTION_COUNT; i++)
-		if (t->flags & table_options[i].flag)
-			r = append(buf, size, &used, " %s", table_options[i].option);
+	for (const struct lv_flag_names *f = lv_flag_names; r == 0 && f->flag; f++)
+		if (f->dm && (t->flags & f->flag))
+			r = append(buf, size, &used, " %s", f->dm);
 	if (r == 0 && t->sector_size != 512)
 		r = append(buf, size, &used, " sector_size:%u", t->sector_size);
 	if (r < 0)
@@ -150,9 +139,9 @@ static void parse_option(const char *option, struct lv_mapping_status *st)
 	static const char sector_size[] = "sector_size:";
 	long sector;
 
-	for (size_t i = 0; i < OPTION_COUNT; i++)
-		if (strcmp(option, table_options[i].option) == 0)
-			st->flags |= table_options[i].flag;
+	for (const struct lv_flag_names *f = lv_flag_names; f->flag; f++)
+		if (f->dm && strcmp(option, f->dm) == 0)
+			st->flags |= f->flag;
 	if (strncmp(option, sector_size, sizeof(sector_size) - 1) == 0) {
 		sector = parse_unsigned(option + sizeof(sector_size) - 1);
 		if (sector >= 0)

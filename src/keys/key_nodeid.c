@@ -3,83 +3,9 @@
  * key_nodeid.c: nodeID keys, ASCII(node UUID) ‖ ASCII(volume ID) with no
  * separator and no KDF (talos-encryption.md §2.2).
  */
-#include <ctype.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "keys/handlers.h"
-
-#define DMI_PRODUCT_UUID "/sys/class/dmi/id/product_uuid"
-
-/* Talos refuses a UUID in which one character (hyphens count) occurs
- * more than len/2 times: such firmware placeholders are shared by many
- * machines, and the key would be guessable. */
-int lv_node_uuid_check(const char *uuid, struct lv_err *err)
-{
-	size_t len = strlen(uuid), counts[256] = { 0 };
-
-	if (len == 0)
-		return lv_err_set(err, -EINVAL, "machine UUID is not populated");
-	for (size_t i = 0; i < len; i++)
-		if (++counts[(unsigned char)uuid[i]] > len / 2)
-			return lv_err_set(err, -EINVAL, "machine UUID %s entropy check failed", uuid);
-	return 0;
-}
-
-static int uuid_text_valid(const char *uuid)
-{
-	for (const char *p = uuid; *p; p++)
-		if (!isgraph((unsigned char)*p))
-			return 0;
-	return 1;
-}
-
-static int read_dmi_uuid(char *uuid, size_t uuid_size, struct lv_err *err)
-{
-	ssize_t n;
-	int fd = open(DMI_PRODUCT_UUID, O_RDONLY | O_CLOEXEC);
-
-	if (fd < 0)
-		return lv_err_set(err, -errno, "%s: %s (pass --node-uuid)", DMI_PRODUCT_UUID,
-				  strerror(errno));
-	n = read(fd, uuid, uuid_size - 1);
-	close(fd);
-	if (n < 0)
-		return lv_err_set(err, -EIO, "%s: %s", DMI_PRODUCT_UUID, strerror(errno));
-	uuid[n] = '\0';
-	while (n > 0 && isspace((unsigned char)uuid[n - 1]))
-		uuid[--n] = '\0';
-	for (ssize_t i = 0; i < n; i++)
-		uuid[i] = (char)tolower((unsigned char)uuid[i]);
-	return 0;
-}
-
-int lv_node_uuid_get(struct lv_key_context *ctx, struct lv_err *err)
-{
-	int r;
-
-	if (ctx->node_uuid_loaded)
-		return 0;
-	if (ctx->node_uuid_override) {
-		if (strlen(ctx->node_uuid_override) > LV_NODE_UUID_MAX)
-			return lv_err_set(err, -EINVAL, "--node-uuid: longer than %d characters",
-					  LV_NODE_UUID_MAX);
-		snprintf(ctx->node_uuid, sizeof(ctx->node_uuid), "%s", ctx->node_uuid_override);
-	} else {
-		r = read_dmi_uuid(ctx->node_uuid, sizeof(ctx->node_uuid), err);
-		if (r < 0)
-			return r;
-	}
-	if (!uuid_text_valid(ctx->node_uuid))
-		return lv_err_set(err, -EINVAL, "machine UUID contains a space or control character");
-	r = lv_node_uuid_check(ctx->node_uuid, err);
-	if (r == 0)
-		ctx->node_uuid_loaded = 1;
-	return r;
-}
+#include "keys/keysrc.h"
 
 static int nodeid_passphrase(struct lv_key_context *ctx, struct lv_secret **passphrase,
 			     struct lv_err *err)
@@ -99,19 +25,26 @@ static int nodeid_passphrase(struct lv_key_context *ctx, struct lv_secret **pass
 	return 0;
 }
 
-int lv_key_nodeid_new(const struct lv_config_key *key, struct lv_key_context *ctx,
-		      struct lv_secret **passphrase, char **token_json, struct lv_err *err)
+static int nodeid_new_key(void *state, struct lv_key_context *ctx, const struct lv_config_key *key,
+			  struct lv_secret **passphrase, char **token_json, struct lv_err *err)
 {
-	(void)key;
-	*token_json = NULL;
-	return nodeid_passphrase(ctx, passphrase, err);
-}
-
-int lv_key_nodeid_existing(const struct lv_config_key *key, struct lv_key_context *ctx,
-			   const char *token_json, struct lv_secret **passphrase,
-			   struct lv_err *err)
-{
+	(void)state;
 	(void)key;
 	(void)token_json;
 	return nodeid_passphrase(ctx, passphrase, err);
 }
+
+static int nodeid_get_key(void *state, struct lv_key_context *ctx, const struct lv_config_key *key,
+			  const char *token_json, struct lv_secret **passphrase, struct lv_err *err)
+{
+	(void)state;
+	(void)key;
+	(void)token_json;
+	return nodeid_passphrase(ctx, passphrase, err);
+}
+
+const struct lv_keysrc_ops lv_keysrc_nodeID = {
+	.name = "nodeID",
+	.new_key = nodeid_new_key,
+	.get_key = nodeid_get_key,
+};

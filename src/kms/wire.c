@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/utf8.h"
 #include "kms/kms.h"
 
 enum { WIRE_VARINT = 0, WIRE_LEN = 2 };
@@ -68,40 +69,6 @@ static int varint_get(const uint8_t *msg, size_t len, size_t *pos, uint64_t *val
 	return -1;
 }
 
-/* Well-formed UTF-8 (no overlong forms, surrogates or values past
- * U+10FFFF): protobuf's proto3 strings must be, and Go refuses to marshal
- * anything else. */
-static int utf8_valid(const uint8_t *s, size_t len)
-{
-	size_t i = 0;
-
-	while (i < len) {
-		uint8_t c = s[i];
-		size_t extra = c < 0x80 ? 0 : c >= 0xc2 && c <= 0xdf ? 1 : c >= 0xe0 && c <= 0xef ? 2
-			     : c >= 0xf0 && c <= 0xf4 ? 3 : 9;
-		uint8_t lo = 0x80, hi = 0xbf;
-
-		if (extra == 9 || extra > len - i - 1)
-			return 0;
-		if (c == 0xe0)
-			lo = 0xa0;
-		else if (c == 0xed)
-			hi = 0x9f;
-		else if (c == 0xf0)
-			lo = 0x90;
-		else if (c == 0xf4)
-			hi = 0x8f;
-		for (size_t k = 1; k <= extra; k++) {
-			uint8_t b = s[i + k];
-
-			if (b < (k == 1 ? lo : 0x80) || b > (k == 1 ? hi : 0xbf))
-				return 0;
-		}
-		i += extra + 1;
-	}
-	return 1;
-}
-
 static size_t field_put(uint8_t *out, unsigned field, const void *bytes, size_t len)
 {
 	size_t n;
@@ -124,7 +91,9 @@ int lv_grpc_request_frame(const char *node_uuid, const uint8_t *data, size_t dat
 	if (uuid_len > LV_KMS_NODE_UUID_MAX)
 		return lv_err_set(err, -EINVAL, "node UUID longer than %d bytes",
 				  LV_KMS_NODE_UUID_MAX);
-	if (!utf8_valid((const uint8_t *)node_uuid, uuid_len))
+	/* proto3 strings must be well-formed UTF-8: Go refuses to marshal
+	 * anything else. */
+	if (!lv_utf8_valid((const uint8_t *)node_uuid, uuid_len))
 		return lv_err_set(err, -EINVAL, "node UUID is not valid UTF-8");
 	if (data_len > LV_KMS_SEALED_MAX)
 		return lv_err_set(err, -EINVAL, "request data longer than %d bytes",

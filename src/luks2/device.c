@@ -99,6 +99,10 @@ static int choose_copy(struct lv_device *dev, struct lv_err *err)
 	const struct lv_hdr_copy *report =
 		primary->state == LV_COPY_OBSOLETE || secondary->state != LV_COPY_OBSOLETE ?
 		primary : secondary;
+	/* A checksum this build cannot compute says nothing about the header. */
+	if (report->err.code == -ENOTSUP)
+		return lv_err_set(err, -ENOTSUP, "%s: cannot check the LUKS2 header: %s",
+				  dev->storage->name, report->err.msg);
 	return lv_err_set(err, -EBADMSG, "%s: no valid LUKS2 header: %s", dev->storage->name,
 			  report->err.msg);
 }
@@ -182,20 +186,55 @@ int lv_device_new(struct lv_device **dev, struct lv_storage *storage, unsigned f
 	return r;
 }
 
-static int device_open(struct lv_device **dev, struct lv_storage *storage, unsigned flags,
-		       struct lv_err *err)
+int lv_device_adopt(struct lv_device **dev, struct lv_device_hold **hold, struct lv_err *err)
 {
-	int writable = !!(flags & LV_LOAD_WRITABLE);
-	int r = lv_device_new(dev, storage, flags, err);
+	*dev = NULL;
+	if (!hold || !*hold)
+		return lv_err_set(err, -EINVAL, "no device held");
+	*dev = calloc(1, sizeof(**dev));
+	if (!*dev) {
+		lv_device_hold_release(hold);
+		return lv_err_set(err, -ENOMEM, "out of memory");
+	}
+	(*dev)->storage = (*hold)->storage;
+	(*dev)->lock = (*hold)->lock;
+	free(*hold);
+	*hold = NULL;
+	return 0;
+}
 
-	if (r < 0)
-		return r;
-	r = device_load(*dev, err);
-	if (r == 0 && writable)
+/* Reads both copies into a new device; a writable one recovers a bad copy. */
+static int device_read_new(struct lv_device **dev, unsigned flags, struct lv_err *err)
+{
+	int r = device_load(*dev, err);
+
+	if (r == 0 && (flags & LV_LOAD_WRITABLE))
 		r = lv_device_recover(*dev, !!(flags & LV_LOAD_REPAIR), err);
 	if (r < 0)
 		lv_device_free(dev);
 	return r;
+}
+
+static int device_open(struct lv_device **dev, struct lv_storage *storage, unsigned flags,
+		       struct lv_err *err)
+{
+	int r = lv_device_new(dev, storage, flags, err);
+
+	return r < 0 ? r : device_read_new(dev, flags, err);
+}
+
+int lv_device_load_held(struct lv_device_hold **hold, unsigned flags, struct lv_device **dev,
+			struct lv_err *err)
+{
+	int r;
+
+	*dev = NULL;
+	if ((flags & LV_LOAD_WRITABLE) && !(*hold)->storage->writable) {
+		lv_device_hold_release(hold);
+		return lv_err_set(err, -EINVAL, "a writable load needs a writable hold");
+	}
+	r = lv_device_adopt(dev, hold, err);
+	return r < 0 ? r : device_read_new(dev, flags, err);
 }
 
 int lv_device_load(struct lv_device **dev, const char *path, unsigned flags,
@@ -207,7 +246,7 @@ int lv_device_load(struct lv_device **dev, const char *path, unsigned flags,
 	*dev = NULL;
 	if (r < 0)
 		return lv_err_set(err, r == -ENOENT ? -ENODEV : r,
-				  "%s: cannot open: %s", path, strerror(-r));
+				  "%s: cannot open: %s", path, lv_storage_strerror(r));
 	return device_open(dev, storage, flags, err);
 }
 
@@ -276,7 +315,7 @@ int lv_probe(const char *path, enum lv_luks_version *version, struct lv_err *err
 	*version = LV_NOT_LUKS;
 	if (r < 0)
 		return lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
-				  strerror(-r));
+				  lv_storage_strerror(r));
 	r = lv_probe_storage(st, version);
 	lv_storage_close(&st);
 	return r;

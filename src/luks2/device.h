@@ -22,6 +22,16 @@ struct lv_device {
 	char *warnings;			/* NULL until the first warning */
 };
 
+/* hold.c: what lv_device_hold took, before a device is made of it. */
+struct lv_device_hold {
+	struct lv_storage *storage;
+	struct lv_lock lock;
+};
+
+/* An empty device over a hold's storage and lock (taken over, *hold is
+ * NULL afterwards, also on failure); nothing is read yet. */
+int lv_device_adopt(struct lv_device **dev, struct lv_device_hold **hold, struct lv_err *err);
+
 /* An empty device over storage (taken over), locked as flags (enum
  * lv_load_flags) say: for writing or reading, waiting or not; nothing is
  * read yet. */
@@ -56,6 +66,9 @@ enum lv_commit_flags {
  * pointer into lv_dev_md(dev) is stale then, md itself is not. */
 int lv_device_commit(struct lv_device *dev, const struct lv_metadata *md, unsigned flags,
 		     struct lv_err *err);
+/* The commit's checks alone (serialized, re-read, validated for a header
+ * of hdr_size bytes), for what must be refused before anything is written. */
+int lv_metadata_check(const struct lv_metadata *md, uint64_t hdr_size, struct lv_err *err);
 
 /* -EBUSY when the header on disk has a seqid other than the one loaded:
  * a writer bypassed the lock.  Called before every write, keyslot areas
@@ -81,8 +94,10 @@ void lv_device_warn(struct lv_device *dev, const char *fmt, ...)
  * another signature (blkid) shares the device; force is `repair`. */
 int lv_device_recover(struct lv_device *dev, int force, struct lv_err *err);
 
-/* signature.c: names another filesystem/RAID/LVM signature on the device
- * besides LUKS, in other (size other_len); 0 when there is none. */
+/* signature.c: 1 when the device holds another signature besides LUKS (a
+ * filesystem, RAID, LVM or swap superblock, a partition table), named in
+ * other (size other_len); 0 when there is none; a negative errno when
+ * libblkid could not probe it (an I/O error: -EIO). */
 int lv_other_signature(struct lv_storage *st, char *other, size_t other_len);
 
 /* strict.c: findings of luks2-reference.md §1.7 that cryptsetup accepts.

@@ -126,12 +126,21 @@ static int clamp_int(int64_t value)
 	return value > INT32_MAX ? INT32_MAX : value < INT32_MIN ? INT32_MIN : (int)value;
 }
 
+/* Key sizes in bits as cryptsetup prints them: the JSON value taken as a
+ * uint32 (crypt_jobj_get_uint32) times 8, in 32-bit unsigned arithmetic.
+ * A value out of range prints as cryptsetup prints it; the load already
+ * warned about it with its real value. */
+static uint32_t bits_as_cryptsetup(int64_t key_bytes)
+{
+	return (uint32_t)key_bytes * 8u;
+}
+
 static void dump_luks2_keyslot(FILE *out, const struct lv_keyslot *ks)
 {
 	const struct lv_kdf *kdf = &ks->kdf;
 
 	fprintf(out, "\tCipher:     %s\n", ks->area.encryption);
-	fprintf(out, "\tCipher key: %u bits\n", (uint32_t)ks->area.key_size * 8u);
+	fprintf(out, "\tCipher key: %" PRIu32 " bits\n", bits_as_cryptsetup(ks->area.key_size));
 	fprintf(out, "\tPBKDF:      %s\n", kdf->type);
 	if (kdf->kind == LV_KDF_PBKDF2) {
 		fprintf(out, "\tHash:       %s\n", kdf->hash);
@@ -192,7 +201,7 @@ static int unbound(const struct lv_metadata *md, const struct lv_keyslot *ks)
 static void dump_keyslot(FILE *out, const struct lv_metadata *md, const struct lv_keyslot *ks)
 {
 	fprintf(out, "  %s: %s%s\n", ks->id.text, ks->type, unbound(md, ks) ? " (unbound)" : "");
-	fprintf(out, "\tKey:        %u bits\n", ks->key_size * 8u);
+	fprintf(out, "\tKey:        %" PRIu32 " bits\n", bits_as_cryptsetup(ks->key_size));
 	fprintf(out, "\tPriority:   %s\n", priority_name(ks));
 	if (ks->kind == LV_KEYSLOT_LUKS2)
 		dump_luks2_keyslot(out, ks);

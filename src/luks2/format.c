@@ -38,15 +38,16 @@ static uint64_t round_up(uint64_t value, uint64_t align)
 	return (value + align - 1) / align * align;
 }
 
-static int plan_areas(const struct lv_format_params *p, struct layout *lay, struct lv_err *err)
+/* An explicit keyslots area size is taken as given or refused, as
+ * cryptsetup's LUKS2_check_keyslots_area_size does; one derived from the
+ * data offset is rounded down and capped (LUKS2_generate_hdr). */
+static int plan_keyslots_area(const struct lv_format_params *p, uint64_t both_copies,
+			      struct layout *lay, struct lv_err *err)
 {
-	lay->metadata_bytes = p->metadata_bytes ? p->metadata_bytes : DEFAULT_METADATA_BYTES;
-	if (!lv_metadata_size_allowed(lay->metadata_bytes))
-		return lv_err_set(err, -EINVAL, "metadata size %llu is not a power of two in 16 KiB..4 MiB",
-				  (unsigned long long)lay->metadata_bytes);
-	uint64_t both_copies = 2 * lay->metadata_bytes;
-	if (p->data_offset_bytes && p->data_offset_bytes % 512)
-		return lv_err_set(err, -EINVAL, "data offset must be a multiple of 512 bytes");
+	if (p->keyslots_bytes && (p->keyslots_bytes % 4096 || p->keyslots_bytes > KEYSLOTS_MAX_BYTES))
+		return lv_err_set(err, -EINVAL,
+				  "keyslots area size %llu is not a multiple of 4096 bytes up to 128 MiB",
+				  (unsigned long long)p->keyslots_bytes);
 	if (p->keyslots_bytes)
 		lay->keyslots_bytes = p->keyslots_bytes;
 	else if (p->data_offset_bytes && p->data_offset_bytes > both_copies)
@@ -58,6 +59,22 @@ static int plan_areas(const struct lv_format_params *p, struct layout *lay, stru
 	lay->keyslots_bytes -= lay->keyslots_bytes % 4096;
 	if (lay->keyslots_bytes == 0)
 		return lv_err_set(err, -EINVAL, "keyslots area size must be at least 4096 bytes");
+	return 0;
+}
+
+static int plan_areas(const struct lv_format_params *p, struct layout *lay, struct lv_err *err)
+{
+	int r;
+
+	lay->metadata_bytes = p->metadata_bytes ? p->metadata_bytes : DEFAULT_METADATA_BYTES;
+	if (!lv_metadata_size_allowed(lay->metadata_bytes))
+		return lv_err_set(err, -EINVAL, "metadata size %llu is not a power of two in 16 KiB..4 MiB",
+				  (unsigned long long)lay->metadata_bytes);
+	uint64_t both_copies = 2 * lay->metadata_bytes;
+	if (p->data_offset_bytes && p->data_offset_bytes % 512)
+		return lv_err_set(err, -EINVAL, "data offset must be a multiple of 512 bytes");
+	if ((r = plan_keyslots_area(p, both_copies, lay, err)) < 0)
+		return r;
 	lay->data_offset_bytes = p->data_offset_bytes ? p->data_offset_bytes :
 				 round_up(both_copies + lay->keyslots_bytes, DATA_ALIGN_BYTES);
 	if (lay->data_offset_bytes < both_copies + lay->keyslots_bytes)
@@ -103,8 +120,9 @@ static int plan_cipher(const struct lv_format_params *p, struct lv_storage *st,
 		return lv_err_set(err, -EINVAL, "refusing to format with the null cipher");
 	r = lv_sector_cipher_supported(lay->cipher, lay->volume_key_bytes);
 	if (r == -ENOTSUP)
-		return lv_err_set(err, r, "cipher %s with a %u-bit key is unsupported by the %s crypto backend",
-				  lay->cipher, lay->volume_key_bytes * 8, lv_crypto_backend());
+		return lv_err_set(err, r, "cipher %s with a %u-bit key is unsupported by the %s crypto backend%s",
+				  lay->cipher, lay->volume_key_bytes * 8, lv_crypto_backend(),
+				  lv_crypto_kernel_hint(1, lay->cipher));
 	if (r < 0)
 		return lv_err_set(err, r, "cipher %s with a %u-bit key is invalid", lay->cipher,
 				  lay->volume_key_bytes * 8);
@@ -233,16 +251,44 @@ static int wipe_header_areas(struct lv_device *dev, const struct layout *lay, st
 	return lv_keyslot_wipe_area(dev, 2 * lay->metadata_bytes, lay->keyslots_bytes, err);
 }
 
-/* Takes st into a new, empty device locked for writing. */
-static int device_for_format(struct lv_storage *st, struct lv_device **dev, struct lv_err *err)
+/* Every parameter and the layout, before anything is written. */
+static int check_params(struct lv_device *dev, const struct lv_format_params *p,
+			struct layout *lay, struct lv_err *err)
 {
-	int r = lv_device_new(dev, st, LV_LOAD_WRITABLE, err);
+	uint64_t keyslot_bytes;
+	int r;
 
-	if (r == 0 && (r = lv_storage_size(st, &(*dev)->device_bytes)) < 0) {
-		lv_err_set(err, r, "%s: cannot get its size", st->name);
-		lv_device_free(dev);
-	}
-	return r;
+	if ((r = plan_areas(p, lay, err)) < 0 ||
+	    (r = plan_cipher(p, dev->storage, dev->device_bytes, lay, err)) < 0 ||
+	    (r = lv_pbkdf_check(&p->pbkdf, err)) < 0)
+		return r;
+	if (p->key_slot != LV_ANY_SLOT && (p->key_slot < 0 || p->key_slot >= LV_KEYSLOTS_MAX))
+		return lv_err_set(err, -EINVAL, "keyslot %d is out of range 0..31", p->key_slot);
+	keyslot_bytes = lv_keyslot_area_bytes(lay->volume_key_bytes);
+	if (lay->keyslots_bytes < keyslot_bytes)
+		return lv_err_set(err, -EINVAL,
+				  "keyslots area of %llu bytes has no room for one keyslot (%llu bytes)",
+				  (unsigned long long)lay->keyslots_bytes,
+				  (unsigned long long)keyslot_bytes);
+	if (dev->device_bytes < 2 * lay->metadata_bytes + lay->keyslots_bytes)
+		return lv_err_set(err, -EINVAL, "%s: device of %llu bytes is too small for the LUKS2 metadata",
+				  dev->storage->name, (unsigned long long)dev->device_bytes);
+	return fill_bin(p, lay, &dev->copies[LV_PRIMARY].bin, err);
+}
+
+/* The whole new metadata, keyslot included (its KDF benchmarked), checked
+ * as the commit will check it; only the keyslot's key is not stored yet. */
+static int plan_metadata(struct lv_device *dev, const struct lv_format_params *p,
+			 const struct layout *lay, const struct lv_secret *volume_key,
+			 struct lv_metadata *md, struct lv_keyslot **ks, struct lv_err *err)
+{
+	int slot = p->key_slot == LV_ANY_SLOT ? 0 : p->key_slot;
+	int r;
+
+	if ((r = fill_metadata(p, lay, volume_key, md, err)) < 0 ||
+	    (r = lv_keyslot_plan(md, slot, lay->volume_key_bytes, &p->pbkdf, ks, err)) < 0)
+		return r;
+	return lv_metadata_check(md, dev->copies[LV_PRIMARY].bin.hdr_size, err);
 }
 
 static int format_device(struct lv_device *dev, const struct lv_format_params *p,
@@ -250,29 +296,16 @@ static int format_device(struct lv_device *dev, const struct lv_format_params *p
 {
 	struct lv_metadata *md = NULL;
 	struct lv_secret *volume_key = NULL;
+	struct lv_keyslot *ks;
 	struct layout lay = { 0 };
 	int r;
 
 	if (lv_metadata_new(&md) < 0)
 		return lv_err_set(err, -ENOMEM, "out of memory");
-	/* Every parameter is checked before the first byte is written. */
-	if ((r = plan_areas(p, &lay, err)) < 0 ||
-	    (r = plan_cipher(p, dev->storage, dev->device_bytes, &lay, err)) < 0 ||
-	    (r = lv_pbkdf_check(&p->pbkdf, err)) < 0)
+	if ((r = check_params(dev, p, &lay, err)) < 0)
 		goto out;
-	if (p->key_slot != LV_ANY_SLOT && (p->key_slot < 0 || p->key_slot >= LV_KEYSLOTS_MAX)) {
-		r = lv_err_set(err, -EINVAL, "keyslot %d is out of range 0..31", p->key_slot);
-		goto out;
-	}
-	if (dev->device_bytes < 2 * lay.metadata_bytes + lay.keyslots_bytes) {
-		r = lv_err_set(err, -EINVAL, "%s: device of %llu bytes is too small for the LUKS2 metadata",
-			       dev->storage->name, (unsigned long long)dev->device_bytes);
-		goto out;
-	}
 	if (dev->device_bytes <= lay.data_offset_bytes)
 		lv_device_warn(dev, "device leaves no room for data after the header");
-	if ((r = fill_bin(p, &lay, &dev->copies[LV_PRIMARY].bin, err)) < 0)
-		goto out;
 	dev->copies[LV_PRIMARY].json_area_bytes = lay.metadata_bytes - LV_HDR_BIN_BYTES;
 	dev->copies[LV_SECONDARY].json_area_bytes = lay.metadata_bytes - LV_HDR_BIN_BYTES;
 	dev->active = LV_PRIMARY;
@@ -286,10 +319,11 @@ static int format_device(struct lv_device *dev, const struct lv_format_params *p
 	 * cryptsetup writes twice (header, then keyslot), ending at seqid 3;
 	 * starting at 2 gives the same epoch. */
 	dev->copies[LV_PRIMARY].bin.seqid = 2;
-	if ((r = fill_metadata(p, &lay, volume_key, md, err)) < 0 ||
-	    (r = wipe_header_areas(dev, &lay, err)) < 0 ||
-	    (r = lv_keyslot_create(dev, md, p->key_slot == LV_ANY_SLOT ? 0 : p->key_slot,
-				   volume_key, passphrase, &p->pbkdf, err)) < 0)
+	if ((r = plan_metadata(dev, p, &lay, volume_key, md, &ks, err)) < 0)
+		goto out;
+	/* The first write. */
+	if ((r = wipe_header_areas(dev, &lay, err)) < 0 ||
+	    (r = lv_keyslot_store_key(dev, ks, passphrase, volume_key, err)) < 0)
 		goto out;
 	r = lv_device_commit(dev, md, LV_COMMIT_FORCE | LV_COMMIT_FULL_AREA, err);
 out:
@@ -298,21 +332,57 @@ out:
 	return r;
 }
 
-int lv_format_storage(struct lv_storage *st, const struct lv_format_params *params,
-		      const struct lv_secret *passphrase, struct lv_device **dev_out,
-		      struct lv_err *err)
+/* Formats dev, new and locked for writing; hands it to *dev_out or frees it. */
+static int format_new_device(struct lv_device *dev, const struct lv_format_params *params,
+			     const struct lv_secret *passphrase, struct lv_device **dev_out,
+			     struct lv_err *err)
 {
-	struct lv_device *dev;
-	int r = device_for_format(st, &dev, err);
+	int r = lv_storage_size(dev->storage, &dev->device_bytes);
 
 	if (r < 0)
-		return r;
-	r = format_device(dev, params, passphrase, err);
+		r = lv_err_set(err, r, "%s: cannot get its size", dev->storage->name);
+	else
+		r = format_device(dev, params, passphrase, err);
 	if (r < 0 || !dev_out)
 		lv_device_free(&dev);
 	else
 		*dev_out = dev;
 	return r;
+}
+
+int lv_format_storage(struct lv_storage *st, const struct lv_format_params *params,
+		      const struct lv_secret *passphrase, struct lv_device **dev_out,
+		      struct lv_err *err)
+{
+	struct lv_device *dev;
+	int r = lv_device_new(&dev, st, LV_LOAD_WRITABLE, err);
+
+	/* cryptsetup's luksFormat takes only the write lock, whose failure
+	 * it reports as -EINVAL (exit 1); other verbs fail at their read lock
+	 * first, busy (exit 5). */
+	if (r == -EBUSY) {
+		r = -EINVAL;
+		if (err)
+			err->code = r;
+	}
+	return r < 0 ? r : format_new_device(dev, params, passphrase, dev_out, err);
+}
+
+int lv_format_held(struct lv_device_hold **hold, const struct lv_format_params *params,
+		   const struct lv_secret *passphrase, struct lv_device **dev_out,
+		   struct lv_err *err)
+{
+	struct lv_device *dev;
+	int r;
+
+	if (dev_out)
+		*dev_out = NULL;
+	if (*hold && !(*hold)->storage->writable) {
+		lv_device_hold_release(hold);
+		return lv_err_set(err, -EINVAL, "format needs a writable hold");
+	}
+	r = lv_device_adopt(&dev, hold, err);
+	return r < 0 ? r : format_new_device(dev, params, passphrase, dev_out, err);
 }
 
 int lv_format(const char *path, const struct lv_format_params *params,
@@ -324,6 +394,6 @@ int lv_format(const char *path, const struct lv_format_params *params,
 
 	if (r < 0)
 		return lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
-				  strerror(-r));
+				  lv_storage_strerror(r));
 	return lv_format_storage(st, params, passphrase, dev_out, err);
 }

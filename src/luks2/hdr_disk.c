@@ -168,8 +168,9 @@ static int verify_checksum(struct lv_hdr_copy *copy, struct lv_hash_ctx *hash, i
 
 	if (hash_bytes == -ENOTSUP)
 		return lv_err_set(&copy->err, -ENOTSUP,
-				  "%s: checksum_alg \"%s\" is unsupported by the %s crypto backend", which,
-				  copy->bin.checksum_alg, lv_crypto_backend());
+				  "%s: checksum_alg \"%s\" is unsupported by the %s crypto backend%s",
+				  which, copy->bin.checksum_alg, lv_crypto_backend(),
+				  lv_crypto_kernel_hint(0, copy->bin.checksum_alg));
 	if (hash_bytes <= 0 || hash_bytes > LV_CSUM_BYTES)
 		return lv_err_set(&copy->err, -EINVAL, "%s: unknown checksum_alg \"%s\"",
 				  which, copy->bin.checksum_alg);

@@ -82,6 +82,21 @@ static int serialize(const struct lv_metadata *md, uint64_t hdr_size, uint8_t *j
 	return r;
 }
 
+int lv_metadata_check(const struct lv_metadata *md, uint64_t hdr_size, struct lv_err *err)
+{
+	size_t json_area_bytes = hdr_size - LV_HDR_BIN_BYTES, json_len;
+	uint8_t *json_area = malloc(json_area_bytes);
+	struct lv_metadata *checked = NULL;
+	int r;
+
+	if (!json_area)
+		return lv_err_set(err, -ENOMEM, "out of memory");
+	r = serialize(md, hdr_size, json_area, json_area_bytes, &json_len, &checked, err);
+	lv_metadata_free(&checked);
+	free(json_area);
+	return r;
+}
+
 /* A writer that bypassed the lock shows up as a changed seqid (§2). */
 int lv_device_check_seqid(struct lv_device *dev, struct lv_err *err)
 {
@@ -200,13 +215,20 @@ int lv_device_recover(struct lv_device *dev, int force, struct lv_err *err)
 	struct lv_hdr_bin bin = good->bin;
 	uint8_t *json_area;
 	char other[64];
-	int r;
+	int found, r;
 
 	if (bad->state == LV_COPY_OK)
 		return 0;
-	if (!force && lv_other_signature(dev->storage, other, sizeof(other)))
+	found = force ? 0 : lv_other_signature(dev->storage, other, sizeof(other));
+	/* As cryptsetup: a device that cannot be probed is not recovered on
+	 * its own either. */
+	if (found < 0)
+		return lv_err_set(err, found, "%s: cannot recover the %s header: %s (libblkid could not probe the device for other signatures)",
+				  dev->storage->name,
+				  bad_index == LV_PRIMARY ? "primary" : "secondary", strerror(-found));
+	if (found)
 		return lv_err_set(err, -EINVAL,
-				  "%s: the device also holds a %s signature; not recovering the %s header automatically (run `luksvol repair`)",
+				  "%s: another signature besides LUKS2 is on the device (%s): not recovering the %s header automatically (run `luksvol repair`)",
 				  dev->storage->name, other,
 				  bad_index == LV_PRIMARY ? "primary" : "secondary");
 	bin.hdr_offset = bad_index == LV_PRIMARY ? 0 : bin.hdr_size;

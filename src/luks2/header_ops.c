@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "luks2/keyslot.h"
@@ -67,26 +68,82 @@ static int copy_range(struct lv_storage *from, struct lv_storage *to, uint64_t b
 	return r;
 }
 
+/* The directory a new file goes into, opened, and the file's name in it:
+ * every later step names the file relative to this directory, so that a
+ * directory swapped for a symlink midway cannot redirect it. */
+static int open_parent_dir(const char *path, char *name, size_t name_len)
+{
+	const char *slash = strrchr(path, '/');
+	char dir[4096];
+	int fd;
+
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else if ((size_t)(slash - path) >= sizeof(dir))
+		return -ENAMETOOLONG;
+	else
+		snprintf(dir, sizeof(dir), "%.*s", slash == path ? 1 : (int)(slash - path), path);
+	if (snprintf(name, name_len, "%s", slash ? slash + 1 : path) >= (int)name_len)
+		return -ENAMETOOLONG;
+	if (!name[0] || strcmp(name, ".") == 0 || strcmp(name, "..") == 0)
+		return -EISDIR;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+/* Removes the file a failed backup created, unless someone has put
+ * another file under its name since (then it is theirs to remove). */
+static void remove_created(int dir_fd, const char *name, const struct stat *created)
+{
+	struct stat now;
+
+	if (fstatat(dir_fd, name, &now, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    now.st_dev == created->st_dev && now.st_ino == created->st_ino)
+		unlinkat(dir_fd, name, 0);
+}
+
+/*
+ * The backup is written through the descriptor that created it, never
+ * reopened by name: whoever can write the directory could put a symlink
+ * under that name in between, and a root backup would then overwrite the
+ * file it points to.  The descriptor, opened for writing at creation, also
+ * lets a user who owns the device back it up into a mode 0400 file.
+ */
 int lv_header_backup(struct lv_device *dev, const char *backup_path, struct lv_err *err)
 {
 	struct lv_storage *out;
-	int fd = open(backup_path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0400);
-	int r;
+	struct stat created;
+	char name[256];
+	int dir_fd = open_parent_dir(backup_path, name, sizeof(name));
+	int fd, r;
 
-	if (fd < 0)
-		return lv_err_set(err, errno == EEXIST ? -EEXIST : -errno,
-				  "%s: cannot create the backup file: %s", backup_path,
-				  strerror(errno));
-	close(fd);
-	r = lv_storage_open_path(&out, backup_path, 1);
-	if (r < 0) {
-		unlink(backup_path);
-		return lv_err_set(err, r, "%s: cannot open the backup file", backup_path);
+	if (dir_fd < 0)
+		return lv_err_set(err, -EINVAL, "%s: cannot create the backup file: %s", backup_path,
+				  strerror(-dir_fd));
+	fd = openat(dir_fd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0400);
+	if (fd < 0) {
+		r = errno;
+		close(dir_fd);
+		return lv_err_set(err, r == EEXIST ? -EEXIST : -r,
+				  "%s: cannot create the backup file: %s", backup_path, strerror(r));
 	}
-	r = copy_range(dev->storage, out, header_area_bytes(lv_dev_md(dev)), err);
-	lv_storage_close(&out);
+	/* Should fstat fail, created stays zeroed and a failed backup's
+	 * file is left in place rather than a name guessed at. */
+	memset(&created, 0, sizeof(created));
+	(void)fstat(fd, &created);
+	if ((r = lv_storage_open_fd(&out, fd, backup_path, 1)) < 0) {
+		lv_err_set(err, r, "out of memory");
+	} else {
+		r = copy_range(dev->storage, out, header_area_bytes(lv_dev_md(dev)), err);
+		lv_storage_close(&out);
+	}
+	/* The new name must survive a crash as well as the bytes. */
+	if (r == 0 && fsync(dir_fd) < 0)
+		r = lv_err_set(err, -EIO, "%s: cannot sync its directory: %s", backup_path,
+			       strerror(errno));
 	if (r < 0)
-		unlink(backup_path);
+		remove_created(dir_fd, name, &created);
+	close(dir_fd);
 	return r;
 }
 
@@ -405,8 +462,9 @@ static int read_backup(const char *backup_path, uint8_t **image, size_t *len, st
 	*image = NULL;
 	if (r < 0) {
 		lv_err_prefix(err, "backup file is not a valid LUKS2 header");
-		/* A missing backup file is a bad parameter, not a wrong device. */
-		return r == -ENODEV ? -EINVAL : r;
+		/* A missing backup file, or a directory or device named as one,
+		 * is a bad parameter, not a wrong device (cryptsetup: exit 1). */
+		return r == -ENODEV || r == -ENOTBLK ? -EINVAL : r;
 	}
 	r = refuse_backup_requirements(lv_dev_md(backup), backup_path, err);
 	*len = (size_t)header_area_bytes(lv_dev_md(backup));
@@ -452,7 +510,7 @@ int lv_header_restore(const char *path, const char *backup_path, struct lv_err *
 		*err = load_err;
 	} else if ((r = lv_storage_open_path(&target, path, 1)) < 0) {
 		r = lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
-			       strerror(-r));
+			       lv_storage_strerror(r));
 	} else {
 		r = lv_lock_acquire(&lock, target, 1, 1, err);
 	}
@@ -488,7 +546,7 @@ int lv_repair(const char *path, struct lv_err *err)
 
 	if (r < 0)
 		return lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
-				  strerror(-r));
+				  lv_storage_strerror(r));
 	return lv_repair_storage(storage, err);
 }
 

@@ -226,6 +226,12 @@ static int new_keyslot(struct lv_metadata *md, uint32_t volume_key_bytes,
 				  ks->id.text);
 	if (r < 0)
 		return lv_err_set(err, r, "out of memory");
+	/* A salt already, so that the planned metadata validates; storing
+	 * the key draws the one that is kept. */
+	if ((r = lv_random(ks->kdf.salt.bytes, LV_SALT_LEN)) < 0)
+		return lv_err_set(err, r, "cannot generate a salt");
+	ks->kdf.salt.len = LV_SALT_LEN;
+	ks->kdf.salt.valid = 1;
 	return 0;
 }
 
@@ -240,9 +246,9 @@ static int verify_volume_key(const struct lv_device *dev, const struct lv_secret
 	return 0;
 }
 
-int lv_keyslot_create(struct lv_device *dev, struct lv_metadata *work, int slot,
-		      const struct lv_secret *volume_key, const struct lv_secret *passphrase,
-		      const struct lv_pbkdf_params *pbkdf, struct lv_err *err)
+int lv_keyslot_plan(struct lv_metadata *work, int slot, uint32_t volume_key_bytes,
+		    const struct lv_pbkdf_params *pbkdf, struct lv_keyslot **planned,
+		    struct lv_err *err)
 {
 	const struct lv_digest *digest = volume_key_digest(work);
 	struct lv_keyslot fresh = { .id = { .text = "" } }, *ks;
@@ -251,15 +257,25 @@ int lv_keyslot_create(struct lv_device *dev, struct lv_metadata *work, int slot,
 	if (!digest)
 		return lv_err_set(err, -EINVAL, "cannot link keyslot %d to a digest", slot);
 	if ((r = lv_md_id(work, (uint32_t)slot, &fresh.id)) < 0 ||
-	    (r = new_keyslot(work, (uint32_t)volume_key->len, pbkdf, &fresh, err)) < 0 ||
-	    (r = lv_keyslot_store_key(dev, &fresh, passphrase, volume_key, err)) < 0)
+	    (r = new_keyslot(work, volume_key_bytes, pbkdf, &fresh, err)) < 0)
 		return r == -ENOMEM ? lv_err_set(err, r, "out of memory") : r;
 	if (!(ks = lv_md_add_keyslot(work, (uint32_t)slot)) ||
 	    lv_md_list_add(work, &work->digests[digest - work->digests].keyslots, (uint32_t)slot) < 0)
 		return lv_err_set(err, -ENOMEM, "cannot link keyslot %d to the digest", slot);
 	fresh.id = ks->id;
 	*ks = fresh;
+	*planned = ks;
 	return 0;
+}
+
+int lv_keyslot_create(struct lv_device *dev, struct lv_metadata *work, int slot,
+		      const struct lv_secret *volume_key, const struct lv_secret *passphrase,
+		      const struct lv_pbkdf_params *pbkdf, struct lv_err *err)
+{
+	struct lv_keyslot *ks;
+	int r = lv_keyslot_plan(work, slot, (uint32_t)volume_key->len, pbkdf, &ks, err);
+
+	return r < 0 ? r : lv_keyslot_store_key(dev, ks, passphrase, volume_key, err);
 }
 
 int lv_keyslot_add(struct lv_device *dev, int slot, const struct lv_secret *volume_key,

@@ -35,9 +35,15 @@ int lv_keyslot_recover_key(struct lv_device *dev, const struct lv_keyslot *ks,
 int lv_keyslot_store_key(struct lv_device *dev, struct lv_keyslot *ks,
 			 const struct lv_secret *passphrase,
 			 const struct lv_secret *volume_key, struct lv_err *err);
-/* keyslot.c: adds keyslot slot for passphrase to work (not committed):
- * allocates its area, writes the AF-split volume key there, links it to
- * the data segment's digest. */
+/* keyslot.c: adds keyslot slot to work, linked to the data segment's
+ * digest, its KDF resolved (benchmarked) and its area allocated: all but
+ * the key, nothing written.  *planned points into work. */
+int lv_keyslot_plan(struct lv_metadata *work, int slot, uint32_t volume_key_bytes,
+		    const struct lv_pbkdf_params *pbkdf, struct lv_keyslot **planned,
+		    struct lv_err *err);
+/* Plans keyslot slot for passphrase in work (not committed), then writes
+ * the AF-split volume key to its area.  On failure work may hold the
+ * planned keyslot: discard it. */
 int lv_keyslot_create(struct lv_device *dev, struct lv_metadata *work, int slot,
 		      const struct lv_secret *volume_key, const struct lv_secret *passphrase,
 		      const struct lv_pbkdf_params *pbkdf, struct lv_err *err);

@@ -66,8 +66,9 @@ static int area_crypt(const struct lv_keyslot *ks, const struct lv_secret *area_
 static int cipher_error(struct lv_err *err, int r, const struct lv_keyslot *ks)
 {
 	if (r == -ENOTSUP)
-		return lv_err_set(err, r, "keyslot %s: cipher \"%s\" is unsupported by the %s crypto backend",
-				  ks->id.text, ks->area.encryption, lv_crypto_backend());
+		return lv_err_set(err, r, "keyslot %s: cipher \"%s\" is unsupported by the %s crypto backend%s",
+				  ks->id.text, ks->area.encryption, lv_crypto_backend(),
+				  lv_crypto_kernel_hint(1, ks->area.encryption));
 	return lv_err_set(err, r, "keyslot %s: cannot run cipher \"%s\"", ks->id.text,
 			  ks->area.encryption);
 }

@@ -61,7 +61,9 @@ int lv_lock_acquire(struct lv_lock *lock, struct lv_storage *st, int exclusive, 
 	}
 	if (r < 0) {
 		lv_lock_release(lock);
-		return lv_err_set(err, r, "%s: cannot lock the metadata: %s", st->name,
+		/* Busy, as cryptsetup's "Failed to acquire read lock" (exit 5):
+		 * the device may be fine, it just cannot be used safely now. */
+		return lv_err_set(err, -EBUSY, "%s: cannot lock the metadata: %s", st->name,
 				  strerror(-r));
 	}
 	return 0;

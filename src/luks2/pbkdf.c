@@ -157,15 +157,28 @@ static int argon2_params(const struct lv_pbkdf_params *in, struct lv_kdf *kdf,
 	return r < 0 ? lv_err_set(err, r, "argon2 benchmark failed") : 0;
 }
 
+static int check_hash(const char *hash, struct lv_err *err)
+{
+	int r = lv_hash_size(hash);
+
+	if (r == -ENOTSUP)
+		return lv_err_set(err, r, "hash \"%s\" is unsupported by the %s crypto backend%s",
+				  hash, lv_crypto_backend(), lv_crypto_kernel_hint(0, hash));
+	if (r <= 0)
+		return lv_err_set(err, -EINVAL, "unknown hash \"%s\"", hash);
+	return 0;
+}
+
 int lv_pbkdf_resolve(const struct lv_pbkdf_params *in, size_t key_bytes, struct lv_kdf *kdf,
 		     struct lv_err *err)
 {
 	const char *type = in->type ? in->type : "argon2id";
 	const char *hash = in->hash ? in->hash : "sha256";
+	int r;
 
 	memset(kdf, 0, sizeof(*kdf));
-	if (lv_hash_size(hash) <= 0)
-		return lv_err_set(err, -EINVAL, "unknown hash \"%s\"", hash);
+	if ((r = check_hash(hash, err)) < 0)
+		return r;
 	kdf->type = type;
 	if (strcmp(type, "pbkdf2") == 0) {
 		kdf->kind = LV_KDF_PBKDF2;
@@ -178,7 +191,7 @@ int lv_pbkdf_resolve(const struct lv_pbkdf_params *in, size_t key_bytes, struct 
 			return 0;
 		}
 		uint32_t iterations;
-		int r = benchmark_pbkdf2(hash, key_bytes,
+		r = benchmark_pbkdf2(hash, key_bytes,
 					 in->iter_time_ms ? in->iter_time_ms : DEFAULT_ITER_TIME_MS,
 					 &iterations);
 		kdf->iterations = iterations;
@@ -195,9 +208,10 @@ int lv_pbkdf_check(const struct lv_pbkdf_params *in, struct lv_err *err)
 {
 	const char *type = in->type ? in->type : "argon2id";
 	const char *hash = in->hash ? in->hash : "sha256";
+	int r = check_hash(hash, err);
 
-	if (lv_hash_size(hash) <= 0)
-		return lv_err_set(err, -EINVAL, "unknown hash \"%s\"", hash);
+	if (r < 0)
+		return r;
 	if (strcmp(type, "pbkdf2") == 0) {
 		if (in->forced_iterations && in->forced_iterations < PBKDF2_MIN_ITERATIONS)
 			return lv_err_set(err, -EINVAL, "pbkdf2 iterations %u are below %u",

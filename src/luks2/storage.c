@@ -150,20 +150,56 @@ static struct lv_storage *storage_alloc(const struct lv_storage_ops *ops, void *
 	return st;
 }
 
+/* Only a regular file or a block device holds a LUKS device: a
+ * directory, a FIFO or a character device (/dev/null, /dev/zero) is the
+ * wrong device (cryptsetup: "not compatible", exit 4).  O_NONBLOCK keeps
+ * the open of a FIFO from waiting for a writer; it is cleared again. */
+static int open_device_fd(const char *path, int writable)
+{
+	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK);
+	struct stat sb;
+	int flags;
+
+	if (fd < 0)
+		return errno == EISDIR ? -ENOTBLK : -errno;
+	if (fstat(fd, &sb) < 0 || (flags = fcntl(fd, F_GETFL)) < 0 ||
+	    fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) < 0) {
+		int r = -errno;
+
+		close(fd);
+		return r;
+	}
+	if (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode)) {
+		close(fd);
+		return -ENOTBLK;
+	}
+	return fd;
+}
+
 int lv_storage_open_path(struct lv_storage **st, const char *path, int writable)
 {
-	int fd = open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+	int fd = open_device_fd(path, writable);
 
 	*st = NULL;
 	if (fd < 0)
-		return -errno;
-	*st = storage_alloc(&fd_ops, NULL, path, writable);
+		return fd;
+	return lv_storage_open_fd(st, fd, path, writable);
+}
+
+int lv_storage_open_fd(struct lv_storage **st, int fd, const char *name, int writable)
+{
+	*st = storage_alloc(&fd_ops, NULL, name, writable);
 	if (!*st) {
 		close(fd);
 		return -ENOMEM;
 	}
 	(*st)->fd = fd;
 	return 0;
+}
+
+const char *lv_storage_strerror(int r)
+{
+	return r == -ENOTBLK ? "not a block device or a regular file" : strerror(-r);
 }
 
 int lv_storage_open_mem(struct lv_storage **st, uint8_t *buf, size_t len, int writable)

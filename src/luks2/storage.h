@@ -32,8 +32,16 @@ struct lv_storage {
 	char name[256];	  /* path or "<memory>", for messages */
 };
 
-/* Opens a file or block device.  writable: O_RDWR instead of O_RDONLY. */
+/* Opens a regular file or block device (-ENOTBLK for anything else).
+ * writable: O_RDWR instead of O_RDONLY. */
 int lv_storage_open_path(struct lv_storage **st, const char *path, int writable);
+
+/* Wraps an open descriptor, which the storage then owns (closed on
+ * failure too).  name is for messages. */
+int lv_storage_open_fd(struct lv_storage **st, int fd, const char *name, int writable);
+
+/* The reason an open failed with r, for "cannot open" messages. */
+const char *lv_storage_strerror(int r);
 
 /* Wraps a caller-owned buffer; the storage never frees or resizes it. */
 int lv_storage_open_mem(struct lv_storage **st, uint8_t *buf, size_t len, int writable);

@@ -169,6 +169,18 @@ test_no_key_opens() {
 	t_same apply/no-key-opens-unchanged "$(digest "$IMG")" "$before"
 }
 
+# apply_refused NAME WANT_RC MESSAGE ARGS...: apply ARGS exits WANT_RC,
+# says MESSAGE (a grep pattern) on stderr and leaves IMG byte-identical.
+apply_refused() {
+	local name=$1 want=$2 message=$3 before
+	shift 3
+	before=$(digest "$IMG")
+	t_expect "$name" "$want" apply "$@"
+	grep -q -- "$message" "$LV_WORK/last.err" && t_pass "$name-message" ||
+		t_fail "$name-message" "$(cat "$LV_WORK/last.err")"
+	t_same "$name-unchanged" "$(digest "$IMG")" "$before"
+}
+
 # refused NAME: apply must refuse IMG (exit 4) and leave it byte-identical.
 refused() {
 	local cfg before
@@ -295,6 +307,280 @@ test_adiantum() {
 	esac
 }
 
+GAMMA3='    - slot: 3
+      static:
+        passphrase: gamma three'
+DELTA3='    - slot: 3
+      static:
+        passphrase: delta four'
+
+# stale_image NAME: IMG opened by keyslot 0 (alpha one); keyslot 3 holds
+# "gamma three" where the config "delta" says "delta four" (a sync
+# replaces it), and keyslot 7 was added out of band (a sync removes it).
+stale_image() {
+	new_image "$IMG"
+	apply -f "$(config gamma "$STATIC0" "$GAMMA3")" >/dev/null 2>&1
+	cryptsetup luksAddKey -q --pbkdf argon2id --pbkdf-memory 32 --pbkdf-force-iterations 4 \
+		--key-slot 7 --key-file "$(keyfile s0 'alpha one')" "$IMG" "$(keyfile oob 'out of band')"
+	slots "apply/$1-setup" "0 3 7"
+}
+
+# The key sync runs only once the volume is unlocked and mapped.  No
+# mapping can be made here (a build host has no device-mapper; where there
+# is one, a mapping of another device holds the name): the volume fails
+# and every keyslot stays, the out-of-band one too.
+test_map_failure_keeps_keyslots() {
+	local cfg before blocker= rc
+	cfg=$(config delta "$STATIC0" "$DELTA3")
+	stale_image mapfail
+	if dmsetup version >/dev/null 2>&1; then
+		blocker=luks2-u-data
+		dmsetup create "$blocker" --table "0 8 zero"
+	fi
+	before=$(digest "$IMG")
+	"$LUKSVOL" apply --device "u-data=$IMG" "${FAST[@]}" -f "$cfg" >"$LV_WORK/last.out" 2>"$LV_WORK/last.err"
+	rc=$?
+	[ -n "$blocker" ] && dmsetup remove "$blocker"
+	case $rc in
+	4|5) t_pass apply/mapfail-exit ;;
+	*) t_fail apply/mapfail-exit "exit $rc, want 4 (no device-mapper) or 5 (name taken)" ;;
+	esac
+	t_same apply/mapfail-writes-nothing "$(digest "$IMG")" "$before"
+	slots apply/mapfail-slots "0 3 7"
+	grep -q "u-data: cannot map" "$LV_WORK/last.out" && ! grep -qE "removed|replaced" "$LV_WORK/last.out" &&
+		t_pass apply/mapfail-report || t_fail apply/mapfail-report "$(cat "$LV_WORK/last.out")"
+}
+
+# Flips a byte of the secondary header copy's JSON area.
+damage_secondary_json() {
+	/usr/bin/python3 - "$IMG" <<'PY'
+import struct, sys
+with open(sys.argv[1], "r+b") as f:
+    hdr_size = struct.unpack(">Q", f.read(16)[8:16])[0]
+    f.seek(hdr_size + 4096 + 2)
+    byte = f.read(1)
+    f.seek(hdr_size + 4096 + 2)
+    f.write(bytes([byte[0] ^ 0x20]))
+PY
+}
+
+# --no-sync opens (and maps) only: no keyslot is replaced or removed, a
+# damaged copy is not recovered, an empty device is not formatted.
+test_no_sync() {
+	local cfg before
+	cfg=$(config delta "$STATIC0" "$DELTA3")
+	stale_image nosync
+	before=$(digest "$IMG")
+	t_expect apply/no-sync 0 apply --no-sync -f "$cfg"
+	t_same apply/no-sync-writes-nothing "$(digest "$IMG")" "$before"
+	grep -q "u-data: opened with keyslot 0 (static)" "$LV_WORK/last.out" &&
+		! grep -qE "replace|remove|add|in sync" "$LV_WORK/last.out" &&
+		t_pass apply/no-sync-report || t_fail apply/no-sync-report "$(cat "$LV_WORK/last.out")"
+	damage_secondary_json
+	before=$(digest "$IMG")
+	t_expect apply/no-sync-damaged-copy 0 apply --no-sync -f "$cfg"
+	t_same apply/no-sync-no-recovery "$(digest "$IMG")" "$before"
+	new_image "$IMG"
+	apply_refused apply/no-sync-empty 4 "never formats" --no-sync -f "$cfg"
+}
+
+# on_tty NAME WANT_RC ANSWER ARGS...: apply on a terminal, ANSWER typed at
+# its question ("-": none); the transcript is in $LV_WORK/last.out.
+on_tty() {
+	local name=$1 want=$2 answer=$3
+	shift 3
+	t_expect "$name" "$want" /usr/bin/python3 "$LV_TOP/tests/interop/tty_run.py" "$answer" \
+		"$DIR/tty.txt" "$LUKSVOL" apply --device "u-data=$IMG" --node-uuid "$UUID" \
+		--state-dir "$DIR/state" --no-activate "${FAST[@]}" "$@"
+	cp "$DIR/tty.txt" "$LV_WORK/last.out"
+}
+
+# On a terminal, what the sync would destroy is shown and asked about;
+# "no" writes nothing, YES syncs, -q and --yes do not ask.
+test_confirm_on_terminal() {
+	local cfg before flag
+	cfg=$(config delta "$STATIC0" "$DELTA3")
+	stale_image tty
+	before=$(digest "$IMG")
+	on_tty apply/tty-declined 1 no -f "$cfg"
+	grep -q "u-data: would replace keyslot 3 (static)" "$LV_WORK/last.out" &&
+		grep -q "u-data: would remove keyslot 7" "$LV_WORK/last.out" &&
+		grep -q "Are you sure?" "$LV_WORK/last.out" &&
+		grep -q "not confirmed, nothing written" "$LV_WORK/last.out" &&
+		t_pass apply/tty-shows-plan || t_fail apply/tty-shows-plan "$(cat "$LV_WORK/last.out")"
+	t_same apply/tty-declined-writes-nothing "$(digest "$IMG")" "$before"
+	on_tty apply/tty-confirmed 0 YES -f "$cfg"
+	grep -q "u-data: removed keyslot 7" "$LV_WORK/last.out" && t_pass apply/tty-confirmed-report ||
+		t_fail apply/tty-confirmed-report "$(cat "$LV_WORK/last.out")"
+	slots apply/tty-confirmed-slots "0 3"
+	opens apply/tty-replaced-opens 3 "$(keyfile d3 'delta four')"
+	for flag in -q --yes; do
+		stale_image "tty$flag"
+		on_tty "apply/tty$flag" 0 - "$flag" -f "$cfg"
+		! grep -q "Are you sure?" "$LV_WORK/last.out" && t_pass "apply/tty$flag-no-question" ||
+			t_fail "apply/tty$flag-no-question" "$(cat "$LV_WORK/last.out")"
+		slots "apply/tty$flag-slots" "0 3"
+	done
+}
+
+# locked_apply STATE_DIR [VAR=VALUE]...: apply a lockToState key with
+# STATE_DIR and those environment variables, bounded in time (a hang is a
+# failure: exit 124).
+locked_apply() {
+	local state=$1
+	shift
+	env "$@" timeout -k 5 30 "$LUKSVOL" apply --device "u-data=$IMG" --state-dir "$state" \
+		--no-activate "${FAST[@]}" -f "$(config locked "$LOCKED2")"
+}
+
+# The salt file must be a regular file: a FIFO (which hung apply forever),
+# a directory, a device node or a symbolic link is refused at once, and
+# nothing is written.
+test_salt_not_regular() {
+	local kind state=$DIR/bad-state before
+	for kind in fifo directory device symlink; do
+		rm -rf "$state"
+		mkdir -p "$state"
+		case $kind in
+		fifo) mkfifo "$state/encryption-salt.yaml" ;;
+		directory) mkdir "$state/encryption-salt.yaml" ;;
+		device) mknod "$state/encryption-salt.yaml" c 1 3 ;;
+		symlink) /usr/bin/python3 -c 'print("diskSalt:"); [print("    - 1") for _ in range(32)]' \
+				>"$DIR/real-salt.yaml"
+			ln -s "$DIR/real-salt.yaml" "$state/encryption-salt.yaml" ;;
+		esac
+		new_image "$IMG"
+		before=$(digest "$IMG")
+		t_expect "apply/salt-$kind-refused" 1 locked_apply "$state"
+		grep -qE "encryption-salt.yaml: (not a regular file|a symbolic link)" "$LV_WORK/last.err" &&
+			t_pass "apply/salt-$kind-message" || t_fail "apply/salt-$kind-message" "$(cat "$LV_WORK/last.err")"
+		t_same "apply/salt-$kind-writes-nothing" "$(digest "$IMG")" "$before"
+	done
+	rm -rf "$state"
+}
+
+# salt_bytes YAML OUT: the 32 salt bytes of a salt file, as a file.
+salt_bytes() {
+	/usr/bin/python3 - "$1" "$2" <<'PY'
+import re, sys
+values = [int(v) for v in re.findall(r"^    - (\d+)$", open(sys.argv[1]).read(), re.M)]
+assert len(values) == 32
+open(sys.argv[2], "wb").write(bytes(values))
+PY
+}
+
+# The salt file is created under no name others can reach: O_TMPFILE, or
+# (salt_swap.so: a filesystem without it) a temporary name checked after
+# the link.  A user owning the directory who swaps the temporary file for
+# their own (SALT_SWAP=1) never gets a keyslot made with a salt other than
+# the file's: apply refuses that salt and writes nothing.
+test_salt_creation_race() {
+	local shim=$DIR/salt_swap.so state=$DIR/swap-state before
+	local preload=(LD_PRELOAD="$shim" ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0")
+	if ! cc -shared -fPIC -O1 -o "$shim" "$LV_TOP/tests/interop/salt_swap.c" -ldl; then
+		t_fail apply/salt-swap-build "cannot build salt_swap.so"
+		return
+	fi
+	rm -rf "$state"
+	mkdir -p "$state"
+	new_image "$IMG"
+	t_expect apply/salt-named-temp 0 locked_apply "$state" "${preload[@]}"
+	salt_bytes "$state/encryption-salt.yaml" "$DIR/swap-salt.bin"
+	cat "$(keyfile s2 'beta two')" "$DIR/swap-salt.bin" >"$DIR/swap.key"
+	opens apply/salt-named-temp-opens 2 "$DIR/swap.key"
+	t_same apply/salt-named-temp-cleaned "$(ls -A "$state")" encryption-salt.yaml
+	rm -rf "$state"
+	mkdir -p "$state"
+	new_image "$IMG"
+	before=$(digest "$IMG")
+	t_expect apply/salt-swapped-refused 5 locked_apply "$state" "${preload[@]}" SALT_SWAP=1
+	grep -q "replaced while it was being created" "$LV_WORK/last.err" && t_pass apply/salt-swapped-message ||
+		t_fail apply/salt-swapped-message "$(cat "$LV_WORK/last.out" "$LV_WORK/last.err")"
+	t_same apply/salt-swapped-writes-nothing "$(digest "$IMG")" "$before"
+	# What matters: no keyslot whose salt is not the file's (the volume
+	# could not be opened again).
+	if cryptsetup isLuks "$IMG" && [ -f "$state/encryption-salt.yaml" ]; then
+		salt_bytes "$state/encryption-salt.yaml" "$DIR/swap-salt.bin"
+		cat "$DIR/s2.key" "$DIR/swap-salt.bin" >"$DIR/swap.key"
+		opens apply/salt-swapped-keyslot-matches-file 2 "$DIR/swap.key"
+	fi
+	rm -rf "$state"
+}
+
+# wipe takes the DEVICE or --label, never apply's --device; apply takes
+# one --device per volume ID.
+test_device_options() {
+	local cfg before
+	t_expect apply/wipe-unknown-label 4 "$LUKSVOL" wipe --yes --label no-such-label
+	if grep -q -- "--device" "$LV_WORK/last.err" ||
+		! grep -q "no partition is named no-such-label: give the DEVICE" "$LV_WORK/last.err"; then
+		t_fail apply/wipe-label-hint "$(cat "$LV_WORK/last.err")"
+	else
+		t_pass apply/wipe-label-hint
+	fi
+	new_image "$IMG"
+	before=$(digest "$IMG")
+	t_expect apply/wipe-device-option 1 "$LUKSVOL" wipe --yes --device "u-data=$IMG" "$IMG"
+	t_same apply/wipe-device-option-unchanged "$(digest "$IMG")" "$before"
+	cfg=$(config dup "$STATIC0")
+	t_expect apply/duplicate-device 1 apply --device "u-data=$DIR/other.img" -f "$cfg"
+	[ "$(grep -c . "$LV_WORK/last.err")" -eq 1 ] &&
+		grep -q "u-data already has --device u-data=$IMG" "$LV_WORK/last.err" &&
+		t_pass apply/duplicate-device-message || t_fail apply/duplicate-device-message "$(cat "$LV_WORK/last.err")"
+	t_same apply/duplicate-device-unchanged "$(digest "$IMG")" "$before"
+}
+
+# kms and tpm keys: parsed, planned and reported, never guessed (their
+# sources are not written yet); a build without them (the static build:
+# WITH_KMS=0 WITH_TPM=0) names the flag.
+test_kinds_without_source() {
+	local static=$LV_TOP/$BUILD/luksvol-static cfg before kms tpm
+	cfg=$(config nosource "$STATIC0" '    - slot: 2
+      kms:
+        endpoint: kms.example:4050' '    - slot: 3
+      tpm: {}')
+	new_image "$IMG"
+	before=$(digest "$IMG")
+	kms="u-data: cannot add keyslot 2 (kms): slot 2: kms keys are not supported by this build"
+	tpm="u-data: cannot add keyslot 3 (tpm): slot 3: tpm keys are not supported by this build"
+	t_expect apply/kinds-without-source 0 apply --dry-run -f "$cfg"
+	grep -qx "$kms" "$LV_WORK/last.out" && grep -qx "$tpm" "$LV_WORK/last.out" &&
+		t_pass apply/kinds-without-source-report ||
+		t_fail apply/kinds-without-source-report "$(cat "$LV_WORK/last.out")"
+	if [ ! -x "$static" ]; then
+		t_fail apply/kinds-left-out "no $static: make static builds it"
+		return
+	fi
+	t_expect apply/kinds-left-out 0 "$static" apply --dry-run --device "u-data=$IMG" --no-activate \
+		-f "$cfg"
+	grep -qx "$kms (built with WITH_KMS=0)" "$LV_WORK/last.out" &&
+		grep -qx "$tpm (built with WITH_TPM=0)" "$LV_WORK/last.out" &&
+		t_pass apply/kinds-left-out-report || t_fail apply/kinds-left-out-report "$(cat "$LV_WORK/last.out")"
+	t_same apply/kinds-without-source-unchanged "$(digest "$IMG")" "$before"
+}
+
+# Talos's header rules, read from the header's JSON: a data segment or a
+# keyslot area in a cipher Talos does not use is refused before any key is
+# tried, and nothing is written.
+test_talos_rules() {
+	local cfg
+	cfg=$(config rules "$STATIC0")
+	new_image "$IMG"
+	cryptsetup luksFormat -q --type luks2 --cipher aes-cbc-essiv:sha256 --key-size 256 \
+		--keyslot-cipher aes-xts-plain64 --keyslot-key-size 512 \
+		--pbkdf argon2id --pbkdf-memory 32 --pbkdf-force-iterations 4 \
+		--key-file "$(keyfile s0 'alpha one')" "$IMG"
+	apply_refused apply/rules-segment-cipher 1 \
+		"segment 0: encryption aes-cbc-essiv:sha256 is not a Talos cipher" -f "$cfg"
+	new_image "$IMG"
+	apply -f "$cfg" >/dev/null 2>&1
+	cryptsetup luksAddKey -q --pbkdf argon2id --pbkdf-memory 32 --pbkdf-force-iterations 4 \
+		--keyslot-cipher aes-cbc-essiv:sha256 --keyslot-key-size 256 --key-slot 4 \
+		--key-file "$DIR/s0.key" "$IMG" "$(keyfile oob 'out of band')"
+	apply_refused apply/rules-keyslot-cipher 1 \
+		"keyslot 4: area.encryption aes-cbc-essiv:sha256 is not a Talos cipher" -f "$cfg"
+}
+
 test_format
 test_json_report
 test_rotation
@@ -304,3 +590,11 @@ test_bad_nodeid
 test_dry_run
 test_wipe
 test_adiantum
+test_map_failure_keeps_keyslots
+test_no_sync
+test_confirm_on_terminal
+test_salt_not_regular
+test_salt_creation_race
+test_device_options
+test_kinds_without_source
+test_talos_rules

@@ -32,7 +32,9 @@ class Chain:
         return path
 
     def run(self, argv):
-        return subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode
+        # stdin: kill-slot -q reads a passphrase from a pipe (cryptsetup's rule).
+        return subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.PIPE).returncode
 
     def report(self, name, ok, why=""):
         if ok:

@@ -70,7 +70,8 @@ test_priority() {
 	t_expect priority/ignored-when-named 0 "$LUKSVOL" open --test-passphrase --key-slot 1 --key-file "$DIR/p1.key" "$IMG"
 	cryptsetup config --priority prefer --key-slot 1 "$IMG"
 	"$LUKSVOL" open --test-passphrase -v --key-file "$DIR/p1.key" "$IMG" >"$DIR/out" 2>&1
-	t_same priority/prefer-opens "$(cat "$DIR/out")" "Key slot 1 unlocked."
+	t_same priority/prefer-opens "$(cat "$DIR/out")" "Key slot 1 unlocked.
+Command successful."
 }
 
 test_unsupported_cipher() {

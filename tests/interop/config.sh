@@ -134,6 +134,150 @@ check_verb() {
 		from-luksvol
 }
 
+# escape_fixtures: a config whose every string field holds terminal
+# escapes (ESC CSI, ESC OSC ... BEL, and the 8-bit CSI U+009B), with an
+# error at each such field (esc-errors.yaml), and a valid one whose
+# notices and `show` carry them (esc-valid.yaml).
+escape_fixtures() {
+	$PY - "$DIR" <<'PY'
+import json, sys
+X = "\x1b[31mRED\x1b]0;title\x07\u009b31m"
+q = lambda s: json.dumps(s)      # a JSON string is a YAML double-quoted scalar
+errors = f"""apiVersion: {q('v1alpha1' + X)}
+kind: VolumeConfig
+name: STATE
+---
+apiVersion: v1alpha1
+kind: UserVolumeConfig
+name: {q('data' + X)}
+volumeType: {q('partition' + X)}
+provisioning:
+  diskSelector:
+    match: {q('system_disk' + X)}
+  grow: {q('yes' + X)}
+  minSize: {q('10' + X)}
+  maxSize: {q('20GiB' + X)}
+filesystem:
+  type: {q('xfs' + X)}
+  projectQuotaSupport: {q('on' + X)}
+  xfs:
+    minAllocationGroupSize: {q('1' + X)}
+encryption:
+  provider: {q('luks2' + X)}
+  cipher: {q('aes-xts' + X)}
+  keySize: {q('512' + X)}
+  blockSize: {q('4096' + X)}
+  options: [{q('no_read_workqueue' + X)}]
+  allowDiscards: {q('yes' + X)}
+  keys:
+    - slot: {q('1' + X)}
+      static:
+        passphrase: {q('pass' + X)}
+      lockToState: {q('true' + X)}
+    - slot: 2
+      kms:
+        endpoint: {q('https://kms' + X)}
+    - slot: 3
+      nodeID: {q(X)}
+    - slot: 4
+      tpm:
+        options:
+          pcrs: [{q('7' + X)}]
+        checkSecurebootStatusOnEnroll: {q('no' + X)}
+      {q('extra' + X)}: 1
+mount:
+  secure: {q('on' + X)}
+  disableAccessTime: {q('off' + X)}
+trim:
+  interval: {q('1h' + X)}
+scrub:
+  enabled: {q('y' + X)}
+  interval: {q('1d' + X)}
+{q('unknown' + X)}: 1
+---
+apiVersion: v1alpha1
+kind: {q('SwapVolumeConfig' + X)}
+name: s
+---
+apiVersion: v1alpha1
+kind: RawVolumeConfig
+name: r
+provisioning:
+  minSize: {q('1' + X + 'GiB')}
+encryption: {{provider: luks2, keys: [{{slot: 0, static: {{passphrase: b}}}}], cipher: {q(X)}}}
+"""
+valid = f"""apiVersion: v1alpha1
+kind: {q('Unknown' + X)}
+name: x
+---
+version: v1alpha1
+machine: {{install: {{disk: {q('/dev/sda' + X)}}}}}
+---
+apiVersion: v1alpha1
+kind: UserVolumeConfig
+name: data
+provisioning:
+  diskSelector:
+    match: {q('system_disk' + X)}
+  minSize: 10GiB
+encryption:
+  keys:
+    - slot: 1
+      static:
+        passphrase: {q('pass' + X)}
+      lockToSTATE: true
+    - slot: 2
+      kms:
+        endpoint: {q('https://kms' + X)}
+"""
+open(sys.argv[1] + "/esc-errors.yaml", "w").write(errors)
+open(sys.argv[1] + "/esc-valid.yaml", "w").write(valid)
+PY
+}
+
+# no_raw_controls NAME FILE...: no byte a terminal acts on (C0 but the
+# newline, DEL, C1 as UTF-8) in the files.
+no_raw_controls() {
+	local name=$1
+	shift
+	if LC_ALL=C grep -aqP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$@"; then
+		t_fail "$name" "raw control bytes: $(LC_ALL=C grep -aP '[\x00-\x09\x0b-\x1f\x7f]|\xc2[\x80-\x9f]' "$@" | head -3 | cat -v)"
+	else
+		t_pass "$name"
+	fi
+}
+
+# Every diagnostic escapes what the config wrote, in one way: each error
+# and notice that quotes a field shows \x1b, \x07 and \xc2\x9b, never the
+# bytes; so do apply's, and show's output is escaped YAML and JSON.
+check_terminal_escapes() {
+	local echoed escaped
+	escape_fixtures
+	run_in "$DIR" "$DIR/esc-errors.out" "$DIR/esc-errors.err" config check -f esc-errors.yaml
+	t_same config/escapes/errors-exit "$?" 1
+	no_raw_controls config/escapes/errors-raw "$DIR/esc-errors.out" "$DIR/esc-errors.err"
+	echoed=$(grep -ci 'red' "$DIR/esc-errors.err")
+	escaped=$(grep -ci 'RED\\x1b\]0;title\\x07\\xc2\\x9b31m' "$DIR/esc-errors.err")
+	t_same config/escapes/errors-escaped "$escaped" "$echoed"
+	[ "$echoed" -ge 25 ] && t_pass config/escapes/errors-every-field ||
+		t_fail config/escapes/errors-every-field "only $echoed diagnostics quote a field: $(cat "$DIR/esc-errors.err")"
+	run_in "$DIR" "$DIR/esc-apply.out" "$DIR/esc-apply.err" apply --dry-run --no-activate -f esc-errors.yaml
+	t_same config/escapes/apply-exit "$?" 1
+	no_raw_controls config/escapes/apply-raw "$DIR/esc-apply.out" "$DIR/esc-apply.err"
+	run_in "$DIR" "$DIR/esc-valid.out" "$DIR/esc-valid.err" config check -f esc-valid.yaml
+	t_same config/escapes/notices-exit "$?" 0
+	no_raw_controls config/escapes/notices-raw "$DIR/esc-valid.err"
+	grep -q 'skipping the Unknown\\x1b\[31mRED\\x1b\]0;title\\x07\\xc2\\x9b31m document' "$DIR/esc-valid.err" &&
+		t_pass config/escapes/kind-notice || t_fail config/escapes/kind-notice "$(cat "$DIR/esc-valid.err")"
+	run_in "$DIR" "$DIR/esc-show.yaml" "$DIR/esc-show.err" config show -f esc-valid.yaml
+	run_in "$DIR" "$DIR/esc-show.json" "$DIR/esc-show-json.err" config show --json -f esc-valid.yaml
+	no_raw_controls config/escapes/show-raw "$DIR/esc-show.yaml" "$DIR/esc-show.json"
+	$PY -c 'import json, sys; d = json.load(open(sys.argv[1]))
+assert d[0]["provisioning"]["diskSelector"]["match"] == "system_disk\x1b[31mRED\x1b]0;title\x07\u009b31m"' \
+		"$DIR/esc-show.json" && t_pass config/escapes/show-json-round-trip ||
+		t_fail config/escapes/show-json-round-trip "$(head -c 300 "$DIR/esc-show.json")"
+}
+
 for f in "$FIXTURES"/valid/*.yaml; do
 	check_valid "$f"
 	check_show "$f"
@@ -146,3 +290,4 @@ for name in many-errors syntax-error wrong-types; do
 done
 check_no_passphrase_printed
 check_verb
+check_terminal_escapes

@@ -5,7 +5,9 @@
 #  - images cryptsetup formats over a matrix of metadata sizes, sector sizes,
 #    KDFs, labels, keyslots and tokens: the human output equals luksDump's
 #    line for line (luksvol adds one "Header copy:" line);
-#  - a wiped primary and a corrupted secondary.
+#  - a wiped primary and a corrupted secondary;
+#  - key sizes out of range (2^62, -1, 2^63 - 1, 2^29 + 1 bytes): printed as
+#    luksDump prints them, with no arithmetic overflow under UBSan.
 set -u
 source "$(dirname "$0")/../lib.sh"
 DIR=$LV_WORK/dump
@@ -162,6 +164,29 @@ test_damaged_copies() {
 	fi
 }
 
+# cryptsetup prints a key size as its uint32 value times 8 in 32-bit
+# arithmetic; luksvol once multiplied the int64 (UBSan: overflow at 2^62).
+test_key_size_overflow() {
+	local img=$DIR/key-size.img base field value
+	base=$DIR/key-size.base
+	cs_image "$base" 24M /etc/hostname
+	for field in area.key_size:4611686018427387904 area.key_size:-1 \
+		area.key_size:9223372036854775807 area.key_size:536870913 key_size:536870913; do
+		value=${field#*:}
+		cp "$base" "$img"
+		/usr/bin/python3 "$LV_TOP/tests/generators/edit_json.py" "$img" \
+			"keyslots.0.${field%%:*}" "$value"
+		t_expect "key-size/${field%%:*}=$value/dump" 0 "$LUKSVOL" dump "$img"
+		same_human "key-size/${field%%:*}=$value/as-luksDump" "$img"
+		if grep -q "key_size $value out of range" "$DIR/err"; then
+			t_pass "key-size/${field%%:*}=$value/warned"
+		else
+			t_fail "key-size/${field%%:*}=$value/warned" "$(head -c 200 "$DIR/err")"
+		fi
+	done
+	rm -f "$img" "$base"
+}
+
 test_verdicts() {
 	local luks1
 	t_expect cli/dump-missing-device 4 "$LUKSVOL" dump "$DIR/does-not-exist"
@@ -183,4 +208,5 @@ test_data_images
 test_formatted_matrix
 test_keyslots_and_tokens
 test_damaged_copies
+test_key_size_overflow
 test_verdicts

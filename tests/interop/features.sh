@@ -1,9 +1,13 @@
 #!/bin/bash
 # features.sh: the feature flags remove what they say (README.md, "Build").
-# One dynamic build with WITH_YAML=0 WITH_BLKID=0 WITH_KMS=0: it links
-# neither libyaml, libblkid nor libcurl, has no Talos verbs, and its plain verbs still make and open
-# volumes that cryptsetup opens, and open cryptsetup's.  (The static build,
-# WITH_BLKID=0 by default, runs in the VM: tests/vm/t_kernel.sh.)
+# One dynamic build with WITH_YAML=0 WITH_BLKID=0 WITH_KMS=0 WITH_TPM=0
+# WITH_CLEVIS=0: it links neither libyaml, libblkid, libcurl, tpm2-tss,
+# libjose nor libjansson, has no Talos verbs, no KMS, TPM or clevis code,
+# and its plain verbs still make and open volumes that cryptsetup opens, and
+# open cryptsetup's.  With clevis (the default build), json-c's
+# json_object_get is the one luksvol's code calls, not libjansson's of the
+# same name.  (The static build, WITH_BLKID=0 by default, runs in the VM:
+# tests/vm/t_kernel.sh.)
 set -u
 source "$(dirname "$0")/../lib.sh"
 DIR=$LV_WORK/features
@@ -15,29 +19,56 @@ mkdir -p "$DIR"
 
 # A make started from make test must not inherit its jobserver.
 t_expect features/build 0 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
-	make -s -C "$LV_TOP" -j2 BUILD="$FEAT_BUILD" WITH_YAML=0 WITH_BLKID=0 WITH_KMS=0 \
-	"$FEAT_BUILD/luksvol" "$FEAT_BUILD/libluksvol.so.0.1.0"
+	make -s -C "$LV_TOP" -j2 BUILD="$FEAT_BUILD" WITH_YAML=0 WITH_BLKID=0 WITH_KMS=0 WITH_TPM=0 \
+	WITH_CLEVIS=0 "$FEAT_BUILD/luksvol" "$FEAT_BUILD/libluksvol.so.0.1.0"
 
 libs=$(ldd "$LV" 2>/dev/null)
 t_same features/links-no-libyaml "$(grep -c libyaml <<<"$libs")" 0
 t_same features/links-no-libblkid "$(grep -c libblkid <<<"$libs")" 0
 t_same features/links-json-c "$(grep -c libjson-c <<<"$libs")" 1
-# The shared library has every object the flags keep: no KMS, no libcurl.
-# The default one has both (so the check can fail).
-t_same features/so-links-no-libcurl "$(ldd "$FEAT_BUILD/libluksvol.so.0.1.0" | grep -c libcurl)" 0
+t_same features/links-no-tpm2-tss "$(grep -c libtss2 <<<"$libs")" 0
+# The shared library has every object the flags keep: no KMS, TPM or clevis
+# code, no libcurl, tpm2-tss, libjose or libjansson.  The default one has
+# them (so the checks can fail).
+for lib in libcurl libtss2 libjose libjansson; do
+	t_same "features/so-links-no-$lib" "$(ldd "$FEAT_BUILD/libluksvol.so.0.1.0" | grep -c "$lib")" 0
+done
 t_same features/so-no-kms-code "$(nm "$FEAT_BUILD/libluksvol.so.0.1.0" |
 	grep -c ' lv_kms_')" 0
+t_same features/so-no-tpm-code "$(nm "$FEAT_BUILD/libluksvol.so.0.1.0" |
+	grep -c ' lv_tpm_\| lv_talos_tpm2_\| U Esys_')" 0
+t_same features/so-no-clevis-code "$(nm "$FEAT_BUILD/libluksvol.so.0.1.0" |
+	grep -cE ' (lv_clevis_|lv_shamir_)')" 0
 t_expect features/default-so 0 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	make -s -C "$LV_TOP" BUILD="$BUILD" "$BUILD/libluksvol.so.0.1.0"
-t_same features/default-so-links-libcurl "$(ldd "$LV_TOP/$BUILD/libluksvol.so.0.1.0" |
-	grep -c libcurl)" 1
-t_same features/default-so-has-kms-code "$(nm "$LV_TOP/$BUILD/libluksvol.so.0.1.0" |
+default_so=$LV_TOP/$BUILD/libluksvol.so.0.1.0
+for lib in libcurl libjose libjansson; do
+	t_same "features/default-so-links-$lib" "$(ldd "$default_so" | grep -c "$lib")" 1
+done
+t_same features/default-so-has-kms-code "$(nm "$default_so" |
 	grep -q ' lv_kms_seal$' && echo yes)" yes
+t_same features/default-so-links-tpm2-tss "$(ldd "$default_so" |
+	grep -c 'libtss2-esys')" 1
+t_same features/default-so-has-tpm-code "$(nm "$default_so" |
+	grep -q ' lv_talos_tpm2_unseal$' && echo yes)" yes
+t_same features/default-so-has-clevis-code "$(nm "$default_so" |
+	grep -q ' lv_clevis_decrypt$' && echo yes)" yes
+# Both JSON libraries in one object: its json_object_get is json-c's.
+for object in "$default_so" "$LV_TOP/$BUILD/asan/tests/clevis_tool"; do
+	t_same "features/json-object-get-is-json-c/$(basename "$object")" \
+		"$(objdump -T "$object" 2>/dev/null | awk '$NF == "json_object_get" { print $(NF-1) }')" \
+		"(JSONC_0.14)"
+done
 symbols=$(nm -D "$LV" 2>/dev/null)
 t_same features/no-yaml-symbols "$(grep -c ' yaml_' <<<"$symbols")" 0
 t_same features/no-blkid-symbols "$(grep -c ' blkid_' <<<"$symbols")" 0
 t_same features/no-curl-symbols "$(grep -c ' curl_' <<<"$symbols")" 0
+t_same features/no-tss2-symbols "$(grep -c ' Esys_\| Tss2_' <<<"$symbols")" 0
 t_same features/no-kms-objects "$(find "$FEAT_BUILD/obj/src/kms" -name '*.o' 2>/dev/null | wc -l)" 0
+t_same features/no-tpm-objects "$(find "$FEAT_BUILD/obj/src/tpm" -name '*.o' 2>/dev/null | wc -l)" 0
+t_same features/no-jose-symbols "$(grep -c ' jose_' <<<"$symbols")" 0
+t_same features/no-clevis-objects "$(find "$FEAT_BUILD/obj/src/clevis" "$FEAT_BUILD/obj/src/crypto" \
+	-name '*.o' 2>/dev/null | grep -cE '/(src/clevis/|src/crypto/shamir)')" 0
 
 for verb in apply wipe; do
 	t_expect "features/no-$verb" 1 "$LV" "$verb" -f /dev/null

@@ -1,10 +1,10 @@
 #!/bin/bash
 # install.sh: `make install` into a DESTDIR: every file where PREFIX puts it,
 # the shared library's soname and exports, a program built against the
-# installed headers and luksvol.pc (dynamically and statically), the
-# multiarch library directory (and LIBDIR= overriding it), the features
-# header, and a man page that renders without warnings and names every verb
-# and option.
+# installed headers (luksvol.h, and luksvol-talos.h for the Talos calls)
+# and luksvol.pc (dynamically and statically), the multiarch library
+# directory (and LIBDIR= overriding it), the features header, and a man
+# page that renders without warnings and names every verb and option.
 set -u
 source "$(dirname "$0")/../lib.sh"
 DIR=$LV_WORK/install
@@ -22,8 +22,8 @@ SO=$(cd "$LIB" 2>/dev/null && ls libluksvol.so.*.*.* 2>/dev/null | head -1)
 installed_files() {
 	local f missing=""
 	for f in sbin/luksvol $LIBREL/libluksvol.a $LIBREL/libluksvol.so $LIBREL/libluksvol.so.0 \
-		include/luksvol.h include/luksvol_features.h $LIBREL/pkgconfig/luksvol.pc \
-		share/man/man8/luksvol.8; do
+		include/luksvol.h include/luksvol-talos.h include/luksvol_features.h \
+		$LIBREL/pkgconfig/luksvol.pc share/man/man8/luksvol.8; do
 		[ -e "$DEST$PREFIX/$f" ] || missing="$missing $f"
 	done
 	t_same install/files-present "$missing" ""
@@ -34,13 +34,17 @@ installed_files() {
 		libluksvol.so.0
 	t_same install/header-identical "$(cmp -s "$LV_TOP/include/luksvol.h" "$DEST$PREFIX/include/luksvol.h" && echo same)" same
 	t_same install/nothing-in-plain-lib "$(ls "$DEST$PREFIX/lib" | grep -v "^$MULTIARCH\$")" ""
+	t_same install/talos-header-identical "$(cmp -s "$LV_TOP/include/luksvol-talos.h" \
+		"$DEST$PREFIX/include/luksvol-talos.h" && echo same)" same
 	t_expect install/binary-runs 0 "$DEST$PREFIX/sbin/luksvol" --help
 }
 
-# The .so exports what luksvol.h declares: all of it, and nothing else.
+# The .so exports what luksvol.h and luksvol-talos.h declare: all of it,
+# and nothing else.
 exports() {
 	local declared exported
-	declared=$(gcc -E -P "$LV_TOP/include/luksvol.h" | grep -o '\blv_[a-z0-9_]*[[:space:]]*(' |
+	declared=$(gcc -I"$LV_TOP/include" -E -P "$LV_TOP/include/luksvol-talos.h" |
+		grep -o '\blv_[a-z0-9_]*[[:space:]]*(' |
 		sed 's/[[:space:]]*($//' | sort -u)
 	exported=$(nm -D --defined-only "$LIB/$SO" | awk '$2 == "T" {print $3}' | sed 's/@.*//' | sort -u)
 	t_same install/exports-every-declared-function \
@@ -92,6 +96,32 @@ int main(int argc, char **argv)
 	return 0;
 }
 EOF
+	# The Talos calls, from their own header: a config read and printed.
+	cat >"$DIR/talos-client.c" <<'EOF'
+#include <stdio.h>
+#include <stdlib.h>
+#include <luksvol-talos.h>
+
+int main(int argc, char **argv)
+{
+	struct lv_config_file *cfg = NULL;
+	struct lv_err err = { 0 };
+	char *diagnostics = NULL;
+
+	if (argc != 2 || lv_config_load(argv[1], &cfg, &diagnostics, &err) < 0) {
+		fprintf(stderr, "config: %s%s\n", err.msg, diagnostics ? diagnostics : "");
+		free(diagnostics);
+		return 1;
+	}
+	free(diagnostics);
+	if (lv_config_print(cfg, stdout, 1, &err) < 0)
+		return 1;
+	lv_config_free(&cfg);
+	return 0;
+}
+EOF
+	printf 'apiVersion: v1alpha1\nkind: VolumeConfig\nname: STATE\nencryption:\n  keys:\n    - nodeID: {}\n' \
+		>"$DIR/state.yaml"
 	truncate -s 20M "$DIR/probe.img"
 	printf pass >"$DIR/pass.key"
 	"$LV_TOP/$BUILD/luksvol" format -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
@@ -112,6 +142,11 @@ compile_against_install() {
 	t_expect install/run-shared 0 env LD_LIBRARY_PATH="$LIB" "$DIR/client" "$DIR/probe.img"
 	t_same install/shared-result "$(cat "$LV_WORK/last.out")" \
 		"LUKS2 probed aes-xts-plain64 1 same-version openssl"
+	t_expect install/compile-talos-shared 0 gcc -std=c11 -Wall -Werror -o "$DIR/talos-client" \
+		"$DIR/talos-client.c" $flags
+	t_expect install/run-talos-shared 0 env LD_LIBRARY_PATH="$LIB" "$DIR/talos-client" "$DIR/state.yaml"
+	grep -q '"volumeType"\|"name": "STATE"' "$LV_WORK/last.out" && t_pass install/talos-result ||
+		t_fail install/talos-result "$(head -c 300 "$LV_WORK/last.out")"
 	t_same install/uses-installed-so "$(LD_LIBRARY_PATH="$LIB" ldd "$DIR/client" | grep -c "$LIB/libluksvol.so.0")" 1
 	# The archive in a dynamically linked program: the shared libraries of
 	# Requires.private (json-c, libargon2, the crypto library, libcurl...).
@@ -125,7 +160,7 @@ compile_against_install() {
 		"LUKS2 probed aes-xts-plain64 1 same-version openssl"
 }
 
-# Every verb `luksvol --help` lists and every long option of main.c.
+# Every verb `luksvol --help` lists and every long option of options.c.
 man_page() {
 	local page=$DEST$PREFIX/share/man/man8/luksvol.8 text verbs options missing=""
 	LC_ALL=C MANWIDTH=100 man --warnings -l "$page" >"$DIR/man.txt" 2>"$DIR/man.err"
@@ -138,7 +173,7 @@ man_page() {
 	done
 	t_same install/man-documents-every-verb "$missing" ""
 	missing=""
-	options=$(sed -n '/long_options\[\] = {/,/^};/p' "$LV_TOP/src/cli/main.c" |
+	options=$(sed -n '/cli_options\[\] = {/,/^};/p' "$LV_TOP/src/cli/options.c" |
 		grep -o '{ "[a-z_-]*"' | sed 's/{ "//; s/"//')
 	for option in $options; do
 		grep -qE -- "--$option([^a-z_-]|$)" <<<"$text" || missing="$missing --$option"

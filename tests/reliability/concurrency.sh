@@ -4,7 +4,7 @@
 # after it writes it, so concurrent luksvol and cryptsetup writers serialize;
 # and a writer that bypasses the lock is caught by the seqid check before
 # the keyslot area and the header are written (lv_device_check_seqid:
-# -EBUSY, exit 5).
+# -EBUSY, exit 5); concurrent applies on one blank device format it once.
 set -u
 source "$(dirname "$0")/../lib.sh"
 DIR=$LV_WORK/concurrency
@@ -191,9 +191,79 @@ test_seqid_check() {
 		--key-file "$DIR/snew.key" "$IMG"
 }
 
+# apply_config N: a user volume whose one key (slot 0) is "apply pass N".
+apply_config() {
+	printf 'apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\n'
+	printf 'encryption:\n  provider: luks2\n  keys:\n'
+	printf '    - slot: 0\n      static:\n        passphrase: apply pass %s\n' "$1"
+}
+
+# N applies at once on one blank image, each with its own passphrase, in
+# many rounds: the device's lock is taken before the emptiness probe and
+# held through the format, so exactly one run formats; every other one
+# finds LUKS2 under the lock and takes the open path (its key opens
+# nothing: exit 2, never a second format), and the header that is left
+# opens with the formatting run's passphrase only.
+test_concurrent_apply() {
+	local runs=${LV_APPLY_RUNS:-4} rounds=${LV_APPLY_ROUNDS:-10} round i rc pids=()
+	local formats winner bad=0 good=0
+	local APPLY_FAST=(--pbkdf-memory 32 --pbkdf-force-iterations 4 --pbkdf-parallel 1)
+	for i in $(seq "$runs"); do
+		apply_config "$i" >"$DIR/apply$i.yaml"
+		printf 'apply pass %s' "$i" >"$DIR/apply$i.key"
+	done
+	for round in $(seq "$rounds"); do
+		fresh
+		for i in $(seq "$runs"); do
+			"$LUKSVOL" apply -f "$DIR/apply$i.yaml" --device "u-data=$IMG" --no-activate \
+				"${APPLY_FAST[@]}" >"$DIR/apply$i.out" 2>"$DIR/apply$i.err" &
+			pids[i]=$!
+		done
+		formats=0
+		winner=
+		for i in $(seq "$runs"); do
+			wait "${pids[i]}"
+			rc=$?
+			if [ $rc -eq 0 ] && grep -q '^u-data: formatted with keyslot 0' "$DIR/apply$i.out"; then
+				formats=$((formats + 1))
+				winner=$i
+			elif [ $rc -eq 2 ] && grep -q '^u-data: keyslot 0 (static) does not open it' "$DIR/apply$i.out" &&
+				grep -q 'no configured key opens the volume' "$DIR/apply$i.err"; then
+				:
+			else
+				bad=$((bad + 1))
+				t_fail "concurrency/apply/round$round-run$i" "exit $rc, neither formatted nor opened: $(head -c 300 "$DIR/apply$i.out" "$DIR/apply$i.err")"
+			fi
+		done
+		if [ "$formats" -ne 1 ]; then
+			bad=$((bad + 1))
+			t_fail "concurrency/apply/round$round-one-format" "$formats of $runs runs formatted"
+			continue
+		fi
+		cryptsetup luksDump "$IMG" >/dev/null 2>&1 &&
+			cryptsetup open --test-passphrase --key-slot 0 --key-file "$DIR/apply$winner.key" "$IMG" ||
+			{ bad=$((bad + 1)); t_fail "concurrency/apply/round$round-winner-opens" \
+				"cryptsetup does not open the header with run $winner's passphrase"; continue; }
+		for i in $(seq "$runs"); do
+			[ "$i" = "$winner" ] && continue
+			if cryptsetup open --test-passphrase --key-file "$DIR/apply$i.key" "$IMG" 2>/dev/null; then
+				bad=$((bad + 1))
+				t_fail "concurrency/apply/round$round-loser$i" "run $i's passphrase opens the header"
+			fi
+		done
+		good=$((good + 1))
+	done
+	t_same concurrency/apply/rounds-one-format-each "$good" "$rounds"
+	[ "$bad" -eq 0 ] && t_pass concurrency/apply/no-double-format
+	t_expect concurrency/apply/luksvol-loads 0 "$LUKSVOL" dump "$IMG"
+}
+
 SECONDS=0
 test_concurrent_add
 echo "concurrency: concurrent add-key phase took ${SECONDS}s" >&2
 SECONDS=0
 test_seqid_check
 echo "concurrency: seqid phase took ${SECONDS}s" >&2
+SECONDS=0
+test_concurrent_apply
+echo "concurrency: concurrent apply phase took ${SECONDS}s" >&2

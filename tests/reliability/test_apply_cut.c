@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "faultdisk.h"
-#include "keys/apply.h"
+#include "talos/apply.h"
 #include "luks2/device.h"
 #include "rel_common.h"
 
@@ -75,11 +75,11 @@ static int make_base(void **state)
 	lv_secret_free(&pass);
 	lv_device_free(&dev);
 	config_keys[0] = (struct lv_config_key){ .slot = 0, .kind = LV_KEY_STATIC,
-		.static_passphrase = rel_secret("alpha") };
+		.static_key.passphrase = rel_secret("alpha") };
 	config_keys[1] = (struct lv_config_key){ .slot = 1, .kind = LV_KEY_STATIC,
-		.static_passphrase = rel_secret("beta changed") };
+		.static_key.passphrase = rel_secret("beta changed") };
 	config_keys[2] = (struct lv_config_key){ .slot = 2, .kind = LV_KEY_STATIC,
-		.static_passphrase = rel_secret("gamma") };
+		.static_key.passphrase = rel_secret("gamma") };
 	snprintf(tmp_path, sizeof(tmp_path), "/tmp/lv-apply-cut-%d.img", (int)getpid());
 	return 0;
 }
@@ -88,7 +88,7 @@ static int free_base(void **state)
 {
 	(void)state;
 	for (int i = 0; i < 3; i++)
-		lv_secret_free(&config_keys[i].static_passphrase);
+		lv_secret_free(&config_keys[i].static_key.passphrase);
 	unlink(tmp_path);
 	return 0;
 }

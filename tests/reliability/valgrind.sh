@@ -110,7 +110,7 @@ interop_commands() {
 	t_expect valgrind/add-key-cs-opens 0 cryptsetup open --test-passphrase --key-file "$W/c.key" "$img"
 	t_expect valgrind/change-key 0 "$L" change-key "${FAST[@]}" --key-file "$W/b.key" \
 		--new-key-file "$W/wrong.key" "$img"
-	t_expect valgrind/kill-slot 0 "$L" kill-slot -q "$img" 2
+	t_expect valgrind/kill-slot 0 "$L" kill-slot -q "$img" 2 </dev/null
 	t_expect valgrind/remove-key 0 "$L" remove-key -q --key-file "$W/wrong.key" "$img"
 	t_expect valgrind/dump 0 "$L" dump "$img"
 	t_expect valgrind/dump-json 0 "$L" dump --json "$img"
@@ -129,7 +129,7 @@ interop_commands() {
 	# Roll back an added key and a killed one (moves nothing), then a
 	# keyslot re-created in place (moves it aside first).
 	"$VG_BUILD/luksvol" add-key "${FAST[@]}" --key-file "$W/a.key" --new-key-file "$W/b.key" "$img"
-	"$VG_BUILD/luksvol" kill-slot -q "$img" 0
+	"$VG_BUILD/luksvol" kill-slot -q "$img" 0 </dev/null
 	t_expect valgrind/header-restore 0 "$L" header-restore -q --header-backup-file "$W/hdr.backup" "$img"
 	t_expect valgrind/header-restore-cs-opens 0 cryptsetup open --test-passphrase --key-file "$W/a.key" "$img"
 	"$VG_BUILD/luksvol" change-key "${FAST[@]}" --key-file "$W/a.key" --new-key-file "$W/b.key" "$img"

@@ -86,15 +86,15 @@ static void test_typed_values(void **state)
 	assert_int_equal(enc->keys[0].slot, 3);
 	assert_int_equal(enc->keys[0].kind, LV_KEY_STATIC);
 	assert_true(enc->keys[0].lock_to_state);
-	assert_int_equal(enc->keys[0].static_passphrase->len, 3);
-	assert_memory_equal(enc->keys[0].static_passphrase->bytes, "a\0b", 3);
+	assert_int_equal(enc->keys[0].static_key.passphrase->len, 3);
+	assert_memory_equal(enc->keys[0].static_key.passphrase->bytes, "a\0b", 3);
 	assert_int_equal(enc->keys[0].line, 6);
 	assert_int_equal(enc->keys[0].column, 7);
 	assert_int_equal(enc->keys[1].kind, LV_KEY_TPM);
-	assert_int_equal(enc->keys[1].tpm_pcr_count, 1);
-	assert_int_equal(enc->keys[1].tpm_pcrs[0], 7);
-	assert_int_equal(enc->keys[2].tpm_pcr_count, 0);
-	assert_true(enc->keys[2].tpm_check_secureboot);
+	assert_int_equal(enc->keys[1].tpm.pcr_count, 1);
+	assert_int_equal(enc->keys[1].tpm.pcrs[0], 7);
+	assert_int_equal(enc->keys[2].tpm.pcr_count, 0);
+	assert_true(enc->keys[2].tpm.check_secureboot);
 	/* static wins over kms, as in Talos. */
 	assert_int_equal(enc->keys[3].kind, LV_KEY_STATIC);
 
@@ -412,6 +412,36 @@ static void test_mutations(void **state)
 	free(buf);
 }
 
+/* cfg_escape: the one escaping of config text in diagnostics. */
+static void assert_escaped(const char *text, const char *want)
+{
+	char *got = NULL;
+	size_t got_len = 0;
+	FILE *out = open_memstream(&got, &got_len);
+
+	assert_non_null(out);
+	cfg_escape(out, text);
+	assert_int_equal(fclose(out), 0);
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_escape(void **state)
+{
+	(void)state;
+	assert_escaped("plain text, \"quoted\" ok", "plain text, \"quoted\" ok");
+	assert_escaped("\x1b[31mred\x07", "\\x1b[31mred\\x07");
+	assert_escaped("tab\there\x7f", "tab\\x09here\\x7f");
+	assert_escaped("back\\slash", "back\\\\slash");
+	/* C1 controls (8-bit CSI) are escaped byte by byte; other UTF-8 stays. */
+	assert_escaped("\xc2\x9b" "31m \xc2\xa0\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91",
+		       "\\xc2\\x9b31m \xc2\xa0\xc3\xa9\xe2\x82\xac\xf0\x9f\x94\x91");
+	/* Not UTF-8: stray, truncated, overlong and surrogate sequences. */
+	assert_escaped("\x9b\xff", "\\x9b\\xff");
+	assert_escaped("end\xe2\x82", "end\\xe2\\x82");
+	assert_escaped("\xc0\xaf\xed\xa0\x80", "\\xc0\\xaf\\xed\\xa0\\x80");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -427,6 +457,7 @@ int main(void)
 		cmocka_unit_test(test_sizes),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_mutations),
+		cmocka_unit_test(test_escape),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

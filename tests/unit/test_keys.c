@@ -11,7 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "keys/keys.h"
+#include "keys/keysrc.h"
+#include "lv_features.h"
 
 /* Talos's verbatim fixture (controllers/secrets encryption salt test). */
 static const char talos_salt_text[] =
@@ -41,8 +42,8 @@ static void assert_secret_text(const struct lv_secret *secret, const void *bytes
 static void test_nodeid_talos_vector(void **state)
 {
 	static const char expected[] = "12345678-1234-5678-1234-567812345678test";
-	struct lv_key_context ctx = { .volume_id = "test",
-		.node_uuid_override = "12345678-1234-5678-1234-567812345678" };
+	struct lv_key_settings settings = { .node_uuid = "12345678-1234-5678-1234-567812345678" };
+	struct lv_key_context ctx = { .volume_id = "test", .settings = &settings };
 	struct lv_config_key key = key_of(LV_KEY_NODEID, 0, 0);
 	struct lv_secret *passphrase;
 	struct lv_err err = { 0 };
@@ -61,8 +62,8 @@ static void test_nodeid_talos_vector(void **state)
 
 static void test_nodeid_entropy_check(void **state)
 {
-	struct lv_key_context ctx = { .volume_id = "STATE",
-		.node_uuid_override = "11111111-0000-1111-1111-111111111111" };
+	struct lv_key_settings settings = { .node_uuid = "11111111-0000-1111-1111-111111111111" };
+	struct lv_key_context ctx = { .volume_id = "STATE", .settings = &settings };
 	struct lv_config_key key = key_of(LV_KEY_NODEID, 0, 0);
 	struct lv_secret *passphrase = NULL;
 	struct lv_err err = { 0 };
@@ -90,11 +91,11 @@ static void test_static_key_bytes(void **state)
 	char *token = NULL;
 
 	(void)state;
-	key.static_passphrase = lv_secret_dup(phrase, sizeof(phrase) - 1);
+	key.static_key.passphrase = lv_secret_dup(phrase, sizeof(phrase) - 1);
 	assert_int_equal(lv_key_derive_new(&key, &ctx, &passphrase, &token, &err), 0);
 	assert_secret_text(passphrase, phrase, sizeof(phrase) - 1);
 	lv_secret_free(&passphrase);
-	lv_secret_free(&key.static_passphrase);
+	lv_secret_free(&key.static_key.passphrase);
 	assert_int_equal(lv_key_derive_new(&key, &ctx, &passphrase, &token, &err), -EINVAL);
 	assert_string_equal(err.msg, "slot 3: static key must have key data defined");
 }
@@ -134,7 +135,8 @@ static void test_lock_to_state_appends_salt(void **state)
 {
 	static const char phrase[] = "topsecret";
 	char *dir = temp_dir();
-	struct lv_key_context ctx = { .volume_id = "u-data", .state_dir = dir };
+	struct lv_key_settings settings = { .state_dir = dir };
+	struct lv_key_context ctx = { .volume_id = "u-data", .settings = &settings };
 	struct lv_config_key key = key_of(LV_KEY_STATIC, 1, 1);
 	struct lv_secret *passphrase;
 	struct lv_err err = { 0 };
@@ -142,14 +144,14 @@ static void test_lock_to_state_appends_salt(void **state)
 
 	(void)state;
 	write_file(dir, LV_STATE_SALT_FILE, talos_salt_text);
-	key.static_passphrase = lv_secret_dup(phrase, sizeof(phrase) - 1);
+	key.static_key.passphrase = lv_secret_dup(phrase, sizeof(phrase) - 1);
 	memcpy(expected, phrase, sizeof(phrase) - 1);
 	memcpy(expected + sizeof(phrase) - 1, talos_salt, LV_STATE_SALT_LEN);
 	assert_int_equal(lv_key_derive_existing(&key, &ctx, NULL, &passphrase, &err), 0);
 	assert_secret_text(passphrase, expected, sizeof(expected));
 	assert_int_equal(ctx.salt_created, 0);
 	lv_secret_free(&passphrase);
-	lv_secret_free(&key.static_passphrase);
+	lv_secret_free(&key.static_key.passphrase);
 	lv_key_context_release(&ctx);
 	remove_dir(dir);
 }
@@ -254,6 +256,188 @@ static void test_unsupported_kinds(void **state)
 	assert_string_equal(err.msg, "slot 2: kms keys are not supported by this build");
 }
 
+/* Every kind's source is named as the config names the kind. */
+static void test_sources_named_as_config(void **state)
+{
+	(void)state;
+	for (int kind = 0; kind < LV_KEY_KIND_COUNT; kind++) {
+		const char *why = NULL;
+		const struct lv_keysrc_ops *ops = lv_keysrc_of((enum lv_key_kind)kind, &why);
+
+		if (ops)
+			assert_string_equal(ops->name, lv_key_kind_name((enum lv_key_kind)kind));
+		else
+			assert_non_null(why);
+	}
+	assert_non_null(lv_keysrc_of(LV_KEY_STATIC, NULL));
+	assert_non_null(lv_keysrc_of(LV_KEY_NODEID, NULL));
+}
+
+/* Test sources: what they saw and did, in a state of their own. */
+struct probe_state {
+	int inits, calls, finis;
+	unsigned sleep_ms;		/* blocks that long, minding no deadline */
+	int polite;			/* gives up when no time is left */
+	const char *token;		/* what new_key returns */
+};
+
+static struct probe_state probe;
+
+static int probe_init(struct lv_key_context *ctx, const struct lv_config_key *key, void **state,
+		      struct lv_err *err)
+{
+	(void)ctx;
+	(void)key;
+	(void)err;
+	probe.inits++;
+	*state = &probe;
+	return 0;
+}
+
+static int probe_block(struct probe_state *st, struct lv_key_context *ctx, struct lv_err *err)
+{
+	st->calls++;
+	for (unsigned waited = 0; waited < st->sleep_ms; waited += 10) {
+		if (st->polite && lv_keysrc_remaining_ms(ctx) == 0)
+			return lv_err_set(err, -ETIMEDOUT, "probe: out of time");
+		usleep(10000);
+	}
+	return 0;
+}
+
+/* The passphrase says which CA file the settings gave the source. */
+static int probe_new_key(void *state, struct lv_key_context *ctx, const struct lv_config_key *key,
+			 struct lv_secret **passphrase, char **token_json, struct lv_err *err)
+{
+	struct probe_state *st = state;
+	const char *ca = ctx->settings->kms_ca_file;
+	int r = probe_block(st, ctx, err);
+
+	(void)key;
+	if (r < 0)
+		return r;
+	*passphrase = lv_secret_dup(ca, strlen(ca));
+	*token_json = st->token ? strdup(st->token) : NULL;
+	return 0;
+}
+
+static int probe_get_key(void *state, struct lv_key_context *ctx, const struct lv_config_key *key,
+			 const char *token_json, struct lv_secret **passphrase, struct lv_err *err)
+{
+	int r = probe_block(state, ctx, err);
+
+	(void)key;
+	if (r < 0)
+		return r;
+	*passphrase = lv_secret_dup(token_json, strlen(token_json));
+	return 0;
+}
+
+static void probe_fini(void *state)
+{
+	((struct probe_state *)state)->finis++;
+}
+
+static const struct lv_keysrc_ops probe_ops = {
+	.name = "probe", .token_type = "probe-token",
+	.init = probe_init, .new_key = probe_new_key, .get_key = probe_get_key, .fini = probe_fini,
+};
+
+static const char probe_token[] = "{\"type\":\"probe-token\",\"keyslots\":[],\"x\":1}";
+
+/* The settings reach the source; its state is made once per slot and
+ * finished with the context; its token's type is checked both ways. */
+static void test_source_state_settings_tokens(void **state)
+{
+	struct lv_key_settings settings = { .kms_ca_file = "/etc/kms-ca.pem" };
+	struct lv_key_context ctx = { .volume_id = "u-data", .settings = &settings };
+	struct lv_config_key key = key_of(LV_KEY_KMS, 3, 0), other = key_of(LV_KEY_KMS, 4, 0);
+	struct lv_secret *passphrase = NULL;
+	struct lv_err err = { 0 };
+	char *token = NULL;
+
+	(void)state;
+	memset(&probe, 0, sizeof(probe));
+	probe.token = probe_token;
+	assert_int_equal(lv_keysrc_new_key(&probe_ops, &key, &ctx, &passphrase, &token, &err), 0);
+	assert_secret_text(passphrase, "/etc/kms-ca.pem", 15);
+	assert_string_equal(token, probe_token);
+	lv_secret_free(&passphrase);
+	free(token);
+	assert_int_equal(lv_keysrc_get_key(&probe_ops, &key, &ctx, probe_token, &passphrase, &err), 0);
+	lv_secret_free(&passphrase);
+	assert_int_equal(lv_keysrc_get_key(&probe_ops, &other, &ctx, probe_token, &passphrase, &err), 0);
+	lv_secret_free(&passphrase);
+	assert_int_equal(probe.inits, 2);
+	/* No token, or another type: the source is not asked. */
+	assert_int_equal(lv_keysrc_get_key(&probe_ops, &key, &ctx, NULL, &passphrase, &err),
+			 LV_KEY_TOKEN_INVALID);
+	assert_int_equal(lv_keysrc_get_key(&probe_ops, &key, &ctx,
+					   "{\"type\":\"sideroKMS\",\"keyslots\":[]}", &passphrase, &err),
+			 LV_KEY_TOKEN_INVALID);
+	assert_int_equal(probe.calls, 3);
+	/* A new key must come with a token of the source's type. */
+	probe.token = NULL;
+	assert_int_equal(lv_keysrc_new_key(&probe_ops, &key, &ctx, &passphrase, &token, &err), -EINVAL);
+	probe.token = "{\"type\":\"other\",\"keyslots\":[]}";
+	assert_int_equal(lv_keysrc_new_key(&probe_ops, &key, &ctx, &passphrase, &token, &err), -EINVAL);
+	assert_null(passphrase);
+	assert_null(token);
+	lv_key_context_release(&ctx);
+	assert_int_equal(probe.finis, 2);
+}
+
+/* A source that overruns settings.key_timeout_ms fails with -ETIMEDOUT
+ * and its result is wiped; a polite one stops when no time is left. */
+static void test_source_time_bound(void **state)
+{
+	struct lv_key_settings settings = { .kms_ca_file = "ca", .key_timeout_ms = 100 };
+	struct lv_key_context ctx = { .volume_id = "u-data", .settings = &settings };
+	struct lv_config_key key = key_of(LV_KEY_KMS, 2, 0);
+	struct lv_secret *passphrase = NULL;
+	struct lv_err err = { 0 };
+	char *token = NULL;
+	uint64_t started;
+
+	(void)state;
+	memset(&probe, 0, sizeof(probe));
+	probe.token = probe_token;
+	probe.sleep_ms = 300;
+	assert_int_equal(lv_keysrc_new_key(&probe_ops, &key, &ctx, &passphrase, &token, &err),
+			 -ETIMEDOUT);
+	assert_string_equal(err.msg, "slot 2: the probe key took longer than 100 ms");
+	assert_null(passphrase);
+	assert_null(token);
+	probe.polite = 1;
+	probe.sleep_ms = 10000;
+	started = lv_keysrc_now_ms();
+	assert_int_equal(lv_keysrc_get_key(&probe_ops, &key, &ctx, probe_token, &passphrase, &err),
+			 -ETIMEDOUT);
+	assert_true(lv_keysrc_now_ms() - started < 5000);
+	assert_null(passphrase);
+	/* Talos's default: 20 s. */
+	settings.key_timeout_ms = 0;
+	probe.sleep_ms = 0;
+	started = lv_keysrc_now_ms();
+	assert_int_equal(lv_keysrc_get_key(&probe_ops, &key, &ctx, probe_token, &passphrase, &err), 0);
+	assert_true(ctx.deadline_ms >= started + LV_KEY_TIMEOUT_MS);
+	lv_secret_free(&passphrase);
+	lv_key_context_release(&ctx);
+}
+
+/* A kind a build flag left out says which flag. */
+static void test_left_out_kinds(void **state)
+{
+	const char *why = NULL;
+
+	(void)state;
+	assert_null(lv_keysrc_of(LV_KEY_TPM, &why));
+	if (LV_WITH_TPM)
+		assert_string_equal(why, "not supported by this build");
+	else
+		assert_string_equal(why, "not supported by this build (built with WITH_TPM=0)");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -266,6 +450,10 @@ int main(void)
 		cmocka_unit_test(test_salt_created_once),
 		cmocka_unit_test(test_salt_fingerprint),
 		cmocka_unit_test(test_unsupported_kinds),
+		cmocka_unit_test(test_sources_named_as_config),
+		cmocka_unit_test(test_source_state_settings_tokens),
+		cmocka_unit_test(test_source_time_bound),
+		cmocka_unit_test(test_left_out_kinds),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

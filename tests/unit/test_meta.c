@@ -673,16 +673,16 @@ static void test_tag9_every_kind(void **state)
 	back = decode_ok(want, LV_STATE_META_MODERN);
 	enc = &back->volumes[0].encryption;
 	assert_int_equal(enc->key_count, 7);
-	assert_int_equal(enc->keys[0].static_passphrase->len, 20);
-	assert_memory_equal(enc->keys[0].static_passphrase->bytes,
+	assert_int_equal(enc->keys[0].static_key.passphrase->len, 20);
+	assert_memory_equal(enc->keys[0].static_key.passphrase->bytes,
 			    "p<a>&s\"\\\xe2\x80\xa8\x01\t\b\f\x1f\xc3\xa9/\x7f", 20);
-	assert_string_equal(enc->keys[2].kms_endpoint, "https://kms.example:4050");
-	assert_int_equal(enc->keys[3].tpm_pcr_count, 2);
-	assert_int_equal(enc->keys[3].tpm_pcrs[1], 11);
-	assert_true(enc->keys[3].tpm_check_secureboot);
-	assert_int_equal(enc->keys[4].tpm_pcr_count, 1);	/* options absent: [7] */
-	assert_int_equal(enc->keys[4].tpm_pcrs[0], 7);
-	assert_int_equal(enc->keys[5].tpm_pcr_count, 0);
+	assert_string_equal(enc->keys[2].kms.endpoint, "https://kms.example:4050");
+	assert_int_equal(enc->keys[3].tpm.pcr_count, 2);
+	assert_int_equal(enc->keys[3].tpm.pcrs[1], 11);
+	assert_true(enc->keys[3].tpm.check_secureboot);
+	assert_int_equal(enc->keys[4].tpm.pcr_count, 1);	/* options absent: [7] */
+	assert_int_equal(enc->keys[4].tpm.pcrs[0], 7);
+	assert_int_equal(enc->keys[5].tpm.pcr_count, 0);
 	assert_string_equal(enc->cipher, "aes-xts-plain64");
 	assert_int_equal(enc->key_bits, 512);
 	assert_int_equal(enc->block_size, 4096);
@@ -714,9 +714,9 @@ static void test_tag9_legacy_shape(void **state)
 	cfg = decode_ok("{\"EncryptionProvider\":\"\",\"EncryptionKeys\":[{\"KeySlot\":2,\"KeyTPM\":"
 			"{\"TPMOptions\":{\"PCRs\":[1]},\"TPMCheckSecurebootStatusOnEnroll\":true}}]}",
 			LV_STATE_META_LEGACY);
-	assert_int_equal(cfg->volumes[0].encryption.keys[0].tpm_pcr_count, 1);
-	assert_int_equal(cfg->volumes[0].encryption.keys[0].tpm_pcrs[0], 7);
-	assert_true(cfg->volumes[0].encryption.keys[0].tpm_check_secureboot);
+	assert_int_equal(cfg->volumes[0].encryption.keys[0].tpm.pcr_count, 1);
+	assert_int_equal(cfg->volumes[0].encryption.keys[0].tpm.pcrs[0], 7);
+	assert_true(cfg->volumes[0].encryption.keys[0].tpm.check_secureboot);
 	lv_config_free(&cfg);
 }
 
@@ -745,8 +745,8 @@ static void test_tag9_null_and_go_rules(void **state)
 	/* Invalid UTF-8 and lone surrogates are U+FFFD, a pair one rune. */
 	cfg = decode_ok("{\"EncryptionProvider\":\"luks2\",\"EncryptionKeys\":[{\"KeyStatic\":"
 			"{\"KeyData\":\"\xff\\ud800x\\ud83d\\ude00\"}}]}", LV_STATE_META_MODERN);
-	assert_int_equal(cfg->volumes[0].encryption.keys[0].static_passphrase->len, 11);
-	assert_memory_equal(cfg->volumes[0].encryption.keys[0].static_passphrase->bytes,
+	assert_int_equal(cfg->volumes[0].encryption.keys[0].static_key.passphrase->len, 11);
+	assert_memory_equal(cfg->volumes[0].encryption.keys[0].static_key.passphrase->bytes,
 			    "\xef\xbf\xbd\xef\xbf\xbdx\xf0\x9f\x98\x80", 11);
 	lv_config_free(&cfg);
 }

@@ -8,6 +8,50 @@ source "$(dirname "$0")/vm.sh"
 OVERLAY=$LV_WORK/vm-overlay
 OUT=$LV_WORK/vm-console.txt
 DISK=$LV_WORK/vm-disk.img
+LVTPM_VM=$LV_TOP/$BUILD/tpm/lvtpm
+VM_TPM=$LV_WORK/vm-tpm
+VM_TPM_PID=
+trap stop_vm_tpm EXIT
+
+# What tests/vm/t_tpm.sh needs, when this build has the TPM code: the
+# driver, tpm2-tools, the device TCTI tpm2-tss loads at run time (ldd cannot
+# see it), and a PCR-signing key with the signature of PCR 11 as Talos's
+# three phases leave it (made here: the VM has no Python).
+add_tpm_files() {
+	local tss=/lib/x86_64-linux-gnu/libtss2-tcti-device.so.0 py=/usr/bin/python3
+	local aux=$LV_TOP/tests/tpm/tpmtest.py pcr11
+	vm_add_program "$OVERLAY" "$LVTPM_VM" && vm_add_program "$OVERLAY" /usr/bin/tpm2 &&
+		install -D -m 0755 "$(readlink -f "$tss")" "$OVERLAY$tss" &&
+		mkdir -p "$OVERLAY/test/tpm" &&
+		"$py" "$aux" keygen "$VM_TPM/priv.pem" "$OVERLAY/test/tpm/pub.pem" &&
+		pcr11=$("$py" "$aux" pcr-after enter-initrd leave-initrd enter-machined) &&
+		"$py" "$aux" pcrsig "$VM_TPM/priv.pem" "$pcr11" "$OVERLAY/test/tpm/sig.json"
+}
+
+# The VM's TPM: QEMU's tpm-tis device backed by swtpm on the host, over a
+# unix control socket, fresh state each run; swtpm ends with QEMU.
+start_vm_tpm() {
+	local i
+	swtpm socket --tpm2 --tpmstate dir="$VM_TPM" --ctrl type=unixio,path="$VM_TPM/swtpm.sock" \
+		--terminate --log file="$VM_TPM/swtpm.log" >>"$VM_TPM/swtpm.log" 2>&1 &
+	VM_TPM_PID=$!
+	for i in $(seq 50); do
+		[ -S "$VM_TPM/swtpm.sock" ] && break
+		sleep 0.1
+	done
+	[ -S "$VM_TPM/swtpm.sock" ] || return 1
+	VM_QEMU_ARGS="${VM_QEMU_ARGS:-} -chardev socket,id=chrtpm,path=$VM_TPM/swtpm.sock"
+	VM_QEMU_ARGS="$VM_QEMU_ARGS -tpmdev emulator,id=tpm0,chardev=chrtpm -device tpm-tis,tpmdev=tpm0"
+	export VM_QEMU_ARGS
+}
+
+stop_vm_tpm() {
+	if [ -n "$VM_TPM_PID" ]; then
+		kill "$VM_TPM_PID" 2>/dev/null
+		wait "$VM_TPM_PID" 2>/dev/null
+	fi
+	VM_TPM_PID=
+}
 
 build_overlay() {
 	rm -rf "$OVERLAY"
@@ -22,6 +66,9 @@ build_overlay() {
 	# and in dynamically linked test programs.
 	install -D -m 0644 /lib/x86_64-linux-gnu/libgcc_s.so.1 "$OVERLAY/lib/x86_64-linux-gnu/libgcc_s.so.1"
 	cp "$LV_TOP"/tests/vm/t_*.sh "$OVERLAY/test/"
+	if [ -x "$LVTPM_VM" ]; then
+		add_tpm_files || return 1
+	fi
 	cat >"$OVERLAY/test/run.sh" <<'INNER'
 . /test/t_lib.sh
 for t in /test/t_*.sh; do
@@ -39,15 +86,21 @@ INNER
 	truncate -s 20M "$OVERLAY/test/null-cipher.img"
 	"$LV_TOP/$BUILD/luksvol" format -q --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
 		--key-file "$OVERLAY/test/keys/pass.key" "$OVERLAY/test/null-cipher.img" &&
-		/usr/bin/python3 "$LV_TOP/tests/vm/edit_segment.py" "$OVERLAY/test/null-cipher.img" cipher_null-ecb
+		/usr/bin/python3 "$LV_TOP/tests/generators/edit_json.py" "$OVERLAY/test/null-cipher.img" \
+			segments.0.encryption cipher_null-ecb
 }
 
+VM_TPM=$(mkdir -p "$VM_TPM" && cd "$VM_TPM" && pwd)
+rm -rf "${VM_TPM:?}"/*
 if ! build_overlay; then
 	t_fail vm/overlay "cannot build the VM overlay"
 	exit 0
 fi
 rm -f "$DISK"
 truncate -s 64M "$DISK"
+if [ -x "$LVTPM_VM" ] && ! start_vm_tpm; then
+	t_fail vm/tpm "swtpm did not start: $(tail -3 "$VM_TPM/swtpm.log")"
+fi
 start=$(date +%s)
 # A hang guard, not a speed target: a loaded 2-core host runs TCG slowly.
 if vm_run "$OVERLAY" "$DISK" "$OUT" "${LV_VM_TIMEOUT:-1800}"; then

@@ -3,6 +3,8 @@
 # apply formats and maps all three as /dev/mapper/luks2-*, a second one
 # after a simulated reboot opens and syncs them, and cryptsetup opens each
 # keyslot with the passphrase Talos would derive (talos-encryption.md §2).
+# A mapping of another device under a volume's name makes that volume
+# fail before its key sync: nothing is written to it.
 
 APPLY_UUID=4c4c4544-0042-3510-8052-b4c04f4b4d32
 APPLY_FAST="--pbkdf-memory 64 --pbkdf-force-iterations 4"
@@ -67,8 +69,54 @@ apply_disk() {
 	if [ -b "${APPLY_LOOP}p3" ]; then pass apply/gpt-disk; else fail apply/gpt-disk "no partitions on $APPLY_LOOP"; fi
 }
 
+# --yes: /init's standard input is the console, a terminal, where apply
+# would otherwise ask before its sync removes a keyslot (as a boot script
+# must pass it too).
 apply_run() {
-	$LUKSVOL apply -f /tmp/apply.yaml --node-uuid $APPLY_UUID --state-dir /tmp/state $APPLY_FAST
+	$LUKSVOL apply --yes -f /tmp/apply.yaml --node-uuid $APPLY_UUID --state-dir /tmp/state \
+		$APPLY_FAST
+}
+
+# The keyslot ids of DEVICE, space-separated.
+apply_slots() {
+	cryptsetup luksDump "$1" | sed -n 's/^  \([0-9]*\): luks2$/\1/p' | tr '\n' ' '
+}
+
+# apply_blocked NAME: with luks2-u-data taken by a mapping of something
+# else, u-data fails (exit 5) before its sync: its partition (out-of-band
+# keyslot 7 included) is byte-identical.  $1 names the check, $2 the
+# message expected.
+apply_blocked() {
+	before=$(sha256sum "${APPLY_LOOP}p3" | cut -d' ' -f1)
+	expect "apply/taken-$1" 5 apply_run
+	grep -q "u-data: cannot map .*$2" /tmp/out && ! grep -q 'u-data: removed' /tmp/out &&
+		pass "apply/taken-$1-report" || fail "apply/taken-$1-report" "$(tr '\n' ' ' </tmp/out)"
+	same "apply/taken-$1-writes-nothing" "$(sha256sum "${APPLY_LOOP}p3" | cut -d' ' -f1)" "$before"
+}
+
+# luks2-u-data taken by a dm-zero mapping, then by a LUKS2 crypt mapping
+# of another image: u-data fails both times and keeps keyslot 7; once the
+# name is free, apply maps it and the sync removes keyslot 7.
+apply_name_taken() {
+	$LUKSVOL close luks2-u-data
+	printf '%s' "${APPLY_UUID}u-data" >/tmp/k
+	printf '%s' 'out of band' >/tmp/k7
+	cryptsetup luksAddKey -q --pbkdf argon2id --pbkdf-memory 64 --pbkdf-force-iterations 4 \
+		--key-slot 7 --key-file /tmp/k "${APPLY_LOOP}p3" /tmp/k7
+	same apply/taken-setup "$(apply_slots "${APPLY_LOOP}p3")" "0 1 7 "
+	dmsetup create luks2-u-data --table "0 8 zero"
+	apply_blocked zero 'a mapping with this name already exists'
+	dmsetup remove luks2-u-data
+	dd if=/dev/zero of=/tmp/other.img bs=1M count=20 2>/dev/null
+	cryptsetup luksFormat -q --type luks2 $FAST --key-file /tmp/k7 /tmp/other.img
+	cryptsetup open --key-file /tmp/k7 /tmp/other.img luks2-u-data
+	apply_blocked other-luks2 '/dev/mapper/luks2-u-data exists and maps another device (/tmp/other.img)'
+	cryptsetup close luks2-u-data
+	rm -f /tmp/other.img
+	expect apply/taken-freed 0 apply_run
+	grep -q 'u-data: removed keyslot 7' /tmp/out && pass apply/taken-freed-report ||
+		fail apply/taken-freed-report "$(tr '\n' ' ' </tmp/out)"
+	same apply/taken-freed-slots "$(apply_slots "${APPLY_LOOP}p3")" "0 1 "
 }
 
 apply_mapped() {
@@ -149,6 +197,7 @@ apply_in_vm() {
 	apply_read_data
 	expect apply/third-already-active 0 apply_run
 	grep -q 'already active' /tmp/out && pass apply/third-report || fail apply/third-report "$(tr '\n' ' ' </tmp/out)"
+	apply_name_taken
 	apply_cryptsetup_checks
 	expect apply/wipe-busy 5 $LUKSVOL wipe --yes --label u-data
 	$LUKSVOL close luks2-u-data

@@ -179,9 +179,10 @@ YAML
 	[ -n "${3:-}" ] && printf '    - slot: 2\n      static:\n        passphrase: %s\n' "$3" >>"$1"
 }
 
-# fault_apply CONFIG DEVICE: apply without mapping, cheap argon2.
+# fault_apply CONFIG DEVICE: apply without mapping, cheap argon2; --yes:
+# /init's standard input is the console, where the sync would ask first.
 fault_apply() {
-	$LUKSVOL apply -f "$1" --device "u-data=$2" --no-activate --pbkdf-memory 64 \
+	$LUKSVOL apply --yes -f "$1" --device "u-data=$2" --no-activate --pbkdf-memory 64 \
 		--pbkdf-force-iterations 4
 }
 

@@ -2,7 +2,8 @@
 # build on a kernel that has AF_ALG skciphers (issue 7): the crypto unit
 # tests on the kernel backend, PBKDF2's system calls, volumes each tool
 # formats and the other opens, Adiantum both ways, and the core verbs of
-# the static binary cross-checked with cryptsetup.
+# the static binary cross-checked with cryptsetup; first, the same kernel
+# with its AF_ALG modules unloaded (the errors say what is missing).
 #
 # /bin/luksvol-static is `make static` (CRYPTO=kernel); /bin/test_crypto is
 # tests/unit/test_crypto.c and /bin/pbkdf2_calls tests/vm/pbkdf2_calls.c,
@@ -249,6 +250,49 @@ kernel_long_keyfile() {
 	rm -f $long
 }
 
+# A kernel without the crypto user API (issue 13 item 19): the AF_ALG
+# modules unloaded and the kernel's module autoloading pointed at
+# /bin/false, so socket(AF_ALG) fails with EAFNOSUPPORT as on a kernel
+# built without CONFIG_CRYPTO_USER_API.  Then af_alg alone: hash sockets
+# are missing (CONFIG_CRYPTO_USER_API_HASH).  The static build says which.
+algif_loaded() {
+	awk '$1 == "af_alg" || $1 ~ /^algif_/ {print $1}' /proc/modules
+}
+
+no_af_alg_expect() {
+	local name=$1 want=$2
+	shift 2
+	expect "$name" 1 $STATIC dump "$@"
+	if grep -q "$want" /tmp/err; then
+		pass "$name-message"
+	else
+		fail "$name-message" "$(head -c 300 /tmp/err | tr '\n' ' ')"
+	fi
+}
+
+kernel_no_af_alg() {
+	local img=/tmp/no-af-alg.img autoload module
+	truncate -s 20M $img
+	cryptsetup luksFormat -q --type luks2 $FAST --key-file $KEY $img >/dev/null 2>&1
+	expect kernel/no-af-alg/before 0 $STATIC dump $img
+	autoload=$(cat /proc/sys/kernel/modprobe)
+	echo /bin/false >/proc/sys/kernel/modprobe
+	for module in $(algif_loaded | grep -v '^af_alg$') af_alg; do
+		rmmod "$module" 2>/dev/null
+	done
+	same kernel/no-af-alg/unloaded "$(algif_loaded | tr '\n' ' ')" ""
+	no_af_alg_expect kernel/no-af-alg/dump \
+		"the kernel lacks the crypto user API (AF_ALG); it needs CONFIG_CRYPTO_USER_API_HASH and CONFIG_CRYPTO_USER_API_SKCIPHER" $img
+	modprobe af_alg
+	no_af_alg_expect kernel/no-af-alg/no-algif-hash \
+		"the kernel gives no such hash through AF_ALG; it needs CONFIG_CRYPTO_USER_API_HASH (module algif_hash)" $img
+	echo "$autoload" >/proc/sys/kernel/modprobe
+	modprobe algif_hash
+	modprobe algif_skcipher
+	expect kernel/no-af-alg/after 0 $STATIC dump $img
+	rm -f $img
+}
+
 # timed PHASE: runs the function PHASE and prints how long it took.
 timed() {
 	local start=$(date +%s)
@@ -260,6 +304,7 @@ timed() {
 close_all
 kernel_modules
 if kernel_have_binaries; then
+	timed kernel_no_af_alg
 	timed kernel_kat
 	timed kernel_pbkdf2_syscalls
 	timed kernel_format_unlock

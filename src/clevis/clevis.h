@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * clevis.h: clevis bindings (tokens-clevis-systemd.md §1): the JWEs of the
+ * tang and sss pins, decrypted and encrypted as clevis does it, and the
+ * LUKS2 "clevis" token `clevis luks bind` writes.  Built with WITH_CLEVIS.
+ *
+ * A pin's config is clevis's JSON text: tang {"url":..., "thp":...,
+ * "adv":...}, sss {"t":N, "pins":{"tang":[{...},...], "sss":{...}}}.
+ *
+ * Every call returns 0 or a negative errno with one line in err that names
+ * the server, token or field:
+ *   -EINVAL        a malformed JWE, token, header, config or server key
+ *   -ENOTSUP       a pin this build does not have
+ *   -EPERM         the JWE did not decrypt with the key recovered (a wrong
+ *                  or rotated-away server key, a damaged JWE); an
+ *                  advertisement not signed by its own keys, or not trusted
+ *   -ETIMEDOUT     a server did not answer within the timeout
+ *   -ECONNREFUSED, -EHOSTUNREACH   a server could not be reached
+ *   -EPROTO        a server answered with an HTTP error or a malformed reply
+ *   -ENOKEY        sss: fewer than t of its pins could be decrypted
+ *   -ENOMEM
+ * Secrets (plaintexts, passphrases) travel in struct lv_secret.
+ */
+#ifndef LV_CLEVIS_H
+#define LV_CLEVIS_H
+
+#include <stddef.h>
+
+#include "luksvol.h"
+
+#define LV_CLEVIS_TIMEOUT_MS 10000		/* per server request */
+#define LV_CLEVIS_JWE_MAX (1u << 20)		/* compact JWE text */
+#define LV_CLEVIS_PLAINTEXT_MAX 8192
+#define LV_CLEVIS_PASSPHRASE_BYTES 40		/* random bytes, as clevis >= 20 */
+
+/* Asked, when binding to tang without a thumbprint and without trust_any,
+ * whether to trust the advertisement's signing keys (their S256
+ * thumbprints).  Returns 1 to trust them. */
+typedef int (*lv_clevis_trust_fn)(void *ctx, const char *url, const char *const thumbprints[],
+				  size_t count);
+
+struct lv_clevis_opts {
+	unsigned timeout_ms;		/* 0: LV_CLEVIS_TIMEOUT_MS */
+	int trust_any;			/* trust an advertisement's keys, as clevis -y */
+	lv_clevis_trust_fn trust;	/* NULL: refuse keys not named by "thp" */
+	void *trust_ctx;
+};
+
+/* A new keyslot passphrase like clevis's: LV_CLEVIS_PASSPHRASE_BYTES random
+ * bytes as base64url, 54 characters of [A-Za-z0-9_-] (printable, no
+ * newline: clevis's shell scripts can carry it). */
+int lv_clevis_passphrase_new(struct lv_secret **passphrase);
+
+/* Decrypts a compact JWE clevis encrypted (pins tang and sss). */
+int lv_clevis_decrypt(const char *jwe, size_t jwe_len, const struct lv_clevis_opts *opts,
+		      struct lv_secret **plaintext, struct lv_err *err);
+
+/* Encrypts plaintext with pin and its config into a compact JWE (*jwe,
+ * free() it) that `clevis decrypt` reads. */
+int lv_clevis_encrypt(const char *pin, const char *config, const struct lv_secret *plaintext,
+		      const struct lv_clevis_opts *opts, char **jwe, struct lv_err *err);
+
+/* The pin and its config as `clevis luks list` prints them, e.g.
+ * tang '{"url":"http://tang"}' (*text, free() it). */
+int lv_clevis_describe(const char *jwe, size_t jwe_len, char **text, struct lv_err *err);
+
+/*
+ * The LUKS2 token: {"type":"clevis","keyslots":["N"],"jwe":{"ciphertext",
+ * "encrypted_key","iv","protected","tag"}}, the JWE in flattened form.
+ */
+struct lv_clevis_token {
+	int keyslot;
+	char *jwe;			/* compact serialization */
+};
+
+int lv_clevis_token_decode(const char *token_json, struct lv_clevis_token *token,
+			   struct lv_err *err);
+int lv_clevis_token_encode(int keyslot, const char *jwe, char **token_json, struct lv_err *err);
+void lv_clevis_token_clear(struct lv_clevis_token *token);
+
+/* The passphrase a clevis token's JWE holds, and the keyslot it opens. */
+int lv_clevis_token_passphrase(const char *token_json, const struct lv_clevis_opts *opts,
+			       struct lv_secret **passphrase, int *keyslot, struct lv_err *err);
+
+/* Opens the keyslot of clevis token token_id: the volume key in *volume_key. */
+int lv_clevis_unlock(struct lv_device *dev, int token_id, const struct lv_clevis_opts *opts,
+		     struct lv_secret **volume_key, int *keyslot, struct lv_err *err);
+
+struct lv_clevis_bind_params {
+	const char *pin;
+	const char *config;
+	int keyslot;				/* LV_ANY_SLOT: the lowest free */
+	int token_id;				/* LV_ANY_SLOT: the lowest free */
+	const struct lv_pbkdf_params *pbkdf;	/* NULL: pbkdf2, 1000 iterations (clevis's) */
+	struct lv_clevis_opts opts;
+};
+
+/* A new keyslot for a random passphrase (LV_CLEVIS_PASSPHRASE_BYTES as
+ * base64url, 54 characters) holding volume_key, and a clevis token for it.
+ * The JWE is made first: a server that cannot be reached changes nothing. */
+int lv_clevis_bind(struct lv_device *dev, const struct lv_secret *volume_key,
+		   const struct lv_clevis_bind_params *params, int *keyslot, int *token_id,
+		   struct lv_err *err);
+
+#endif

@@ -1,0 +1,630 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * options.c: the options of the `luksvol` command and the parsing of its
+ * command line.
+ *
+ * Grammar (GNU style, as cryptsetup's; options may come before, between or
+ * after the positional arguments):
+ *   luksvol { --name | --name=VALUE | --name VALUE | -x | -xVALUE | -x VALUE
+ *             | -xyz (flags) | WORD } [-- WORD...]
+ * The first WORD is the verb, the second its action for a two-word verb
+ * ("token export"), the others its positional arguments.
+ * A long name must be written in full: getopt_long's unambiguous
+ * abbreviations once turned `--header` into `--header-backup-file`.  Each
+ * verb accepts its own options (verbs.c); messages name an option, never
+ * its value (it might be someone's passphrase).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct cli_option {
+	const char *name;		/* the long name */
+	int has_arg;			/* no_argument or required_argument */
+	int short_name;			/* 0: long only */
+	enum cli_opt id;
+	const char *arg_name;		/* in help: "F" */
+	const char *help;
+};
+
+static const struct cli_option cli_options[] = {
+	{ "help", no_argument, 0, OPT_HELP, NULL, "show this help" },
+	{ "verbose", no_argument, 'v', OPT_VERBOSE, NULL, "say what was done" },
+	{ "batch-mode", no_argument, 'q', OPT_BATCH, NULL, "ask for no confirmation" },
+	{ "json", no_argument, 0, OPT_JSON, NULL, "JSON output" },
+	{ "test-passphrase", no_argument, 0, OPT_TEST_PASSPHRASE, NULL,
+	  "only check the passphrase; map nothing" },
+	{ "volume-key", no_argument, 0, OPT_VOLUME_KEY, NULL,
+	  "print the volume key (needs a passphrase)" },
+	{ "key-file", required_argument, 'd', OPT_KEY_FILE, "F",
+	  "read the passphrase from F (- for standard input)" },
+	{ "keyfile-size", required_argument, 0, OPT_KEYFILE_SIZE, "N",
+	  "read exactly N bytes of the passphrase" },
+	{ "keyfile-offset", required_argument, 0, OPT_KEYFILE_OFFSET, "N",
+	  "skip the first N bytes of the key file" },
+	{ "new-key-file", required_argument, 0, OPT_NEW_KEY_FILE, "F",
+	  "read the new passphrase from F (- for standard input)" },
+	{ "new-keyfile-size", required_argument, 0, OPT_NEW_KEYFILE_SIZE, "N",
+	  "read exactly N bytes of the new passphrase" },
+	{ "key-slot", required_argument, 'S', OPT_KEY_SLOT, "N",
+	  "the keyslot to unlock with, or to create (0..31)" },
+	{ "cipher", required_argument, 'c', OPT_CIPHER, "C", "data cipher (aes-xts-plain64)" },
+	{ "key-size", required_argument, 's', OPT_KEY_SIZE, "BITS",
+	  "volume key size (512 for XTS, else 256)" },
+	{ "sector-size", required_argument, 0, OPT_SECTOR_SIZE, "N",
+	  "encryption sector size, 512..4096" },
+	{ "luks2-metadata-size", required_argument, 0, OPT_METADATA_SIZE, "S",
+	  "metadata size, 16k..4m, a power of two" },
+	{ "luks2-keyslots-size", required_argument, 0, OPT_KEYSLOTS_SIZE, "S",
+	  "keyslots area size, 4 KiB aligned, at most 128m" },
+	{ "offset", required_argument, 0, OPT_OFFSET, "SECTORS",
+	  "data offset in 512-byte sectors" },
+	{ "uuid", required_argument, 0, OPT_UUID, "U", "this UUID instead of a random one" },
+	{ "label", required_argument, 0, OPT_LABEL, "L",
+	  "the header label (wipe: the GPT partition name)" },
+	{ "subsystem", required_argument, 0, OPT_SUBSYSTEM, "S", "the header subsystem" },
+	{ "pbkdf", required_argument, 0, OPT_PBKDF, "KDF", "pbkdf2, argon2i or argon2id" },
+	{ "hash", required_argument, 'h', OPT_HASH, "H", "pbkdf2, AF and digest hash (sha256)" },
+	{ "iter-time", required_argument, 'i', OPT_ITER_TIME, "MS",
+	  "KDF benchmark target (2000)" },
+	{ "pbkdf-memory", required_argument, 0, OPT_PBKDF_MEMORY, "KIB", "argon2 memory" },
+	{ "pbkdf-parallel", required_argument, 0, OPT_PBKDF_PARALLEL, "N", "argon2 threads" },
+	{ "pbkdf-force-iterations", required_argument, 0, OPT_PBKDF_FORCE_ITERATIONS, "N",
+	  "pbkdf2 iterations or argon2 time cost, no benchmark" },
+	{ "token-id", required_argument, 0, OPT_TOKEN_ID, "N", "the token id" },
+	{ "json-file", required_argument, 0, OPT_JSON_FILE, "F",
+	  "the token JSON file (- for standard input or output)" },
+	{ "header-backup-file", required_argument, 0, OPT_BACKUP_FILE, "F",
+	  "the header backup file" },
+	{ "header", required_argument, 0, OPT_HEADER, "F",
+	  "a detached LUKS2 header (not supported yet)" },
+	{ "readonly", no_argument, 'r', OPT_READONLY, NULL, "a read-only mapping" },
+	{ "allow-discards", no_argument, 0, OPT_ALLOW_DISCARDS, NULL, "pass discards through" },
+	{ "perf-same_cpu_crypt", no_argument, 0, OPT_SAME_CPU_CRYPT, NULL,
+	  "dm-crypt: encrypt on the submitting CPU" },
+	{ "perf-submit_from_crypt_cpus", no_argument, 0, OPT_SUBMIT_FROM_CRYPT_CPUS, NULL,
+	  "dm-crypt: submit writes from the crypt threads" },
+	{ "perf-no_read_workqueue", no_argument, 0, OPT_NO_READ_WORKQUEUE, NULL,
+	  "dm-crypt: bypass the read workqueue" },
+	{ "perf-no_write_workqueue", no_argument, 0, OPT_NO_WRITE_WORKQUEUE, NULL,
+	  "dm-crypt: bypass the write workqueue" },
+	{ "persistent", no_argument, 0, OPT_PERSISTENT, NULL,
+	  "also store the activation flags in the header" },
+	{ "disable-keyring", no_argument, 0, OPT_DISABLE_KEYRING, NULL,
+	  "the hex key in the table, not a keyring reference" },
+	{ "deferred", no_argument, 0, OPT_DEFERRED, NULL,
+	  "remove the mapping at its last close" },
+	{ "file", required_argument, 'f', OPT_FILE, "FILE",
+	  "the volume config (- for standard input)" },
+	{ "device", required_argument, 0, OPT_DEVICE, "VOLUMEID=PATH",
+	  "the device of a volume (repeatable)" },
+	{ "node-uuid", required_argument, 0, OPT_NODE_UUID, "U", "the node UUID of nodeID keys" },
+	{ "state-dir", required_argument, 0, OPT_STATE_DIR, "DIR",
+	  "where encryption-salt.yaml lives" },
+	{ "no-activate", no_argument, 0, OPT_NO_ACTIVATE, NULL, "unlock and sync, map nothing" },
+	{ "no-sync", no_argument, 0, OPT_NO_SYNC, NULL,
+	  "open and map only: never change a header (rescue)" },
+	{ "dry-run", no_argument, 0, OPT_DRY_RUN, NULL, "print the plan, write nothing" },
+	{ "yes", no_argument, 0, OPT_YES, NULL, "ask for no confirmation" },
+	{ NULL, 0, 0, OPT_END, NULL, NULL },
+};
+
+static const struct cli_option *option_by_id(enum cli_opt id)
+{
+	for (const struct cli_option *o = cli_options; o->name; o++)
+		if (o->id == id)
+			return o;
+	return NULL;
+}
+
+/* ---- scanning: the catalogue alone, before the verb is known ---- */
+
+/* One option as the command line gave it. */
+struct given_option {
+	const struct cli_option *option;
+	int typed_short;		/* written as -x */
+	const char *value;
+};
+
+static void print_option(FILE *out, const struct given_option *g)
+{
+	if (g->typed_short)
+		fprintf(out, "-%c (--%s)", g->option->short_name, g->option->name);
+	else
+		fprintf(out, "--%s", g->option->name);
+}
+
+static int scan_long(char **argv, int argc, int *i, struct given_option *g)
+{
+	const char *arg = argv[*i] + 2;
+	size_t len = strcspn(arg, "=");
+
+	g->option = NULL;
+	for (const struct cli_option *o = cli_options; o->name; o++)
+		if (strlen(o->name) == len && strncmp(o->name, arg, len) == 0)
+			g->option = o;
+	if (!g->option) {
+		fprintf(stderr, "luksvol: unknown option --%.*s\n", (int)len, arg);
+		return -EINVAL;
+	}
+	g->typed_short = 0;
+	g->value = arg[len] == '=' ? arg + len + 1 : NULL;
+	if (g->option->has_arg == no_argument && g->value) {
+		fprintf(stderr, "luksvol: option --%s takes no argument\n", g->option->name);
+		return -EINVAL;
+	}
+	if (g->option->has_arg == required_argument && !g->value) {
+		if (*i + 1 >= argc) {
+			fprintf(stderr, "luksvol: option --%s needs an argument\n", g->option->name);
+			return -EINVAL;
+		}
+		g->value = argv[++*i];
+	}
+	return 0;
+}
+
+/* -xyz: flags, the last of which may take the rest or the next argument. */
+static int scan_short(char **argv, int argc, int *i, struct given_option *given, int *count)
+{
+	for (const char *p = argv[*i] + 1; *p; p++) {
+		struct given_option *g = &given[(*count)++];
+
+		g->option = NULL;
+		for (const struct cli_option *o = cli_options; o->name; o++)
+			if (o->short_name && o->short_name == *p)
+				g->option = o;
+		if (!g->option) {
+			if (*p > ' ' && *p < 0x7f)
+				fprintf(stderr, "luksvol: unknown option -%c\n", *p);
+			else
+				fprintf(stderr, "luksvol: unknown option\n");
+			return -EINVAL;
+		}
+		g->typed_short = 1;
+		g->value = NULL;
+		if (g->option->has_arg == no_argument)
+			continue;
+		if (p[1])
+			g->value = p + 1;
+		else if (*i + 1 < argc)
+			g->value = argv[++*i];
+		else {
+			fprintf(stderr, "luksvol: option -%c needs an argument\n", *p);
+			return -EINVAL;
+		}
+		break;
+	}
+	return 0;
+}
+
+struct scanned {
+	struct given_option *given;	/* at most one per character of argv */
+	int given_count;
+	const char **words;		/* positional arguments */
+	int word_count;
+};
+
+static int scan(int argc, char **argv, struct scanned *s)
+{
+	size_t room = 0;
+	int only_words = 0, r = 0;
+
+	for (int i = 0; i < argc; i++)
+		room += strlen(argv[i]) + 1;
+	s->given = calloc(room, sizeof(*s->given));
+	s->words = calloc((size_t)argc + 1, sizeof(*s->words));
+	s->given_count = s->word_count = 0;
+	if (!s->given || !s->words) {
+		fprintf(stderr, "luksvol: out of memory\n");
+		return -ENOMEM;
+	}
+	for (int i = 0; r == 0 && i < argc; i++) {
+		const char *arg = argv[i];
+
+		if (only_words || arg[0] != '-' || arg[1] == '\0')
+			s->words[s->word_count++] = arg;
+		else if (strcmp(arg, "--") == 0)
+			only_words = 1;
+		else if (arg[1] == '-')
+			r = scan_long(argv, argc, &i, &s->given[s->given_count++]);
+		else
+			r = scan_short(argv, argc, &i, s->given, &s->given_count);
+	}
+	return r;
+}
+
+/* ---- numbers ---- */
+
+/* A decimal number, optionally with a k/m/g (KiB/MiB/GiB) suffix when
+ * units is set; the whole string must be consumed. */
+static int parse_number(const char *text, int units, uint64_t max, uint64_t *out)
+{
+	char *end;
+	uint64_t scale = 1;
+
+	if (*text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long value = strtoull(text, &end, 10);
+	if (errno == ERANGE)
+		return -EINVAL;
+	if (units && *end) {
+		switch (*end | 0x20) {
+		case 'k': scale = 1ULL << 10; break;
+		case 'm': scale = 1ULL << 20; break;
+		case 'g': scale = 1ULL << 30; break;
+		default: return -EINVAL;
+		}
+		end++;
+	}
+	if (*end || (value && scale > UINT64_MAX / value) || value * scale > max)
+		return -EINVAL;
+	*out = value * scale;
+	return 0;
+}
+
+static int set_number(const struct cli_option *o, const char *text, int units, uint64_t max,
+		      uint64_t *out)
+{
+	if (parse_number(text, units, max, out) < 0) {
+		fprintf(stderr, "luksvol: --%s: \"%s\" is not a number in 0..%llu\n", o->name, text,
+			(unsigned long long)max);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int set_u32(const struct cli_option *o, const char *text, uint32_t *out)
+{
+	uint64_t value;
+	int r = set_number(o, text, 0, UINT32_MAX, &value);
+
+	*out = (uint32_t)value;
+	return r;
+}
+
+static int set_int(const struct cli_option *o, const char *text, int *out)
+{
+	uint64_t value;
+	int r = set_number(o, text, 0, INT_MAX, &value);
+
+	*out = (int)value;
+	return r;
+}
+
+/* ---- values ---- */
+
+static int set_format_option(const struct cli_option *o, const char *arg,
+			     struct lv_format_params *f)
+{
+	uint64_t sectors;
+
+	switch (o->id) {
+	case OPT_CIPHER: f->cipher = arg; return 0;
+	case OPT_KEY_SIZE: return set_u32(o, arg, &f->key_bits);
+	case OPT_HASH: f->pbkdf.hash = arg; return 0;
+	case OPT_ITER_TIME: return set_u32(o, arg, &f->pbkdf.iter_time_ms);
+	case OPT_SECTOR_SIZE: return set_u32(o, arg, &f->sector_size);
+	case OPT_PBKDF: f->pbkdf.type = arg; return 0;
+	case OPT_PBKDF_MEMORY: return set_u32(o, arg, &f->pbkdf.memory_kib);
+	case OPT_PBKDF_PARALLEL: return set_u32(o, arg, &f->pbkdf.parallel);
+	case OPT_PBKDF_FORCE_ITERATIONS: return set_u32(o, arg, &f->pbkdf.forced_iterations);
+	case OPT_METADATA_SIZE: return set_number(o, arg, 1, UINT64_MAX, &f->metadata_bytes);
+	case OPT_KEYSLOTS_SIZE: return set_number(o, arg, 1, UINT64_MAX, &f->keyslots_bytes);
+	case OPT_OFFSET:
+		/* --offset counts 512-byte sectors, as cryptsetup's does. */
+		if (set_number(o, arg, 0, UINT64_MAX / 512, &sectors) < 0)
+			return -EINVAL;
+		f->data_offset_bytes = sectors * 512;
+		return 0;
+	case OPT_UUID: f->uuid = arg; return 0;
+	case OPT_LABEL: f->label = arg; return 0;
+	case OPT_SUBSYSTEM: f->subsystem = arg; return 0;
+	default: return 0;
+	}
+}
+
+static const unsigned activation_flag_of[OPT_COUNT] = {
+	[OPT_ALLOW_DISCARDS] = LV_FLAG_ALLOW_DISCARDS,
+	[OPT_SAME_CPU_CRYPT] = LV_FLAG_SAME_CPU_CRYPT,
+	[OPT_SUBMIT_FROM_CRYPT_CPUS] = LV_FLAG_SUBMIT_FROM_CRYPT_CPUS,
+	[OPT_NO_READ_WORKQUEUE] = LV_FLAG_NO_READ_WORKQUEUE,
+	[OPT_NO_WRITE_WORKQUEUE] = LV_FLAG_NO_WRITE_WORKQUEUE,
+};
+
+/* Key file sizes are cryptsetup's: 32 bits, offsets 64. */
+static int set_key_option(const struct cli_option *o, const char *arg, struct cli_opts *opts)
+{
+	switch (o->id) {
+	case OPT_KEY_FILE: opts->key.path = arg; return 0;
+	case OPT_KEYFILE_SIZE: return set_number(o, arg, 0, UINT32_MAX, &opts->key.size_limit);
+	case OPT_KEYFILE_OFFSET: return set_number(o, arg, 0, UINT64_MAX, &opts->key.offset);
+	case OPT_NEW_KEY_FILE: opts->new_key.path = arg; return 0;
+	case OPT_NEW_KEYFILE_SIZE:
+		return set_number(o, arg, 0, UINT32_MAX, &opts->new_key.size_limit);
+	case OPT_KEY_SLOT: return set_int(o, arg, &opts->key_slot);
+	default: return set_format_option(o, arg, &opts->format);
+	}
+}
+
+static int set_option(const struct cli_option *o, const char *arg, struct cli_opts *opts)
+{
+	opts->given[o->id] = 1;
+	opts->activation_flags |= activation_flag_of[o->id];
+	switch (o->id) {
+	case OPT_JSON: opts->json = 1; return 0;
+	case OPT_VERBOSE: opts->verbose = 1; return 0;
+	case OPT_BATCH: case OPT_YES: opts->batch = 1; return 0;
+	case OPT_TEST_PASSPHRASE: opts->test_passphrase = 1; return 0;
+	case OPT_VOLUME_KEY: opts->volume_key = 1; return 0;
+	case OPT_LABEL: opts->label = arg; break;
+	case OPT_SUBSYSTEM: opts->subsystem = arg; break;
+	case OPT_TOKEN_ID: return set_int(o, arg, &opts->token_id);
+	case OPT_JSON_FILE: opts->json_file = arg; return 0;
+	case OPT_BACKUP_FILE: opts->backup_file = arg; return 0;
+	case OPT_READONLY: opts->readonly = 1; return 0;
+	case OPT_PERSISTENT: opts->persistent = 1; return 0;
+	case OPT_DISABLE_KEYRING: opts->disable_keyring = 1; return 0;
+	case OPT_DEFERRED: opts->deferred = 1; return 0;
+	case OPT_DEVICE:
+		if (opts->device_count == CLI_DEVICES_MAX) {
+			fprintf(stderr, "luksvol: more than %d --device options\n", CLI_DEVICES_MAX);
+			return -EINVAL;
+		}
+		opts->devices[opts->device_count++] = arg;
+		return 0;
+	case OPT_FILE: opts->config_file = arg; return 0;
+	case OPT_NODE_UUID: opts->node_uuid = arg; return 0;
+	case OPT_STATE_DIR: opts->state_dir = arg; return 0;
+	case OPT_NO_ACTIVATE: opts->no_activate = 1; return 0;
+	case OPT_NO_SYNC: opts->no_sync = 1; return 0;
+	case OPT_DRY_RUN: opts->dry_run = 1; return 0;
+	default: break;
+	}
+	return set_key_option(o, arg, opts);
+}
+
+/* ---- verbs ---- */
+
+static int general_option(enum cli_opt id);
+
+int cli_verb_accepts(const struct cli_verb *verb, enum cli_opt option)
+{
+	if (general_option(option))
+		return 1;
+	for (const enum cli_opt *o = verb->options; *o != OPT_END; o++)
+		if (*o == option)
+			return 1;
+	return 0;
+}
+
+/* Length of the verb's first word ("token" of "token export"). */
+static size_t first_word_len(const char *name)
+{
+	return strcspn(name, " ");
+}
+
+static int same_family(const struct cli_verb *verb, const char *word)
+{
+	size_t len = first_word_len(verb->name);
+
+	return strlen(word) == len && strncmp(verb->name, word, len) == 0;
+}
+
+/* The verb named by word and, for a two-word verb, next. */
+static const struct cli_verb *find_verb(const char *word, const char *next)
+{
+	const struct cli_verb *one_word = NULL;
+
+	for (unsigned i = 0; i < cli_verb_count; i++) {
+		const struct cli_verb *v = &cli_verbs[i];
+		const char *second = v->name + first_word_len(v->name);
+
+		if (!same_family(v, word))
+			continue;
+		if (!*second)
+			one_word = v;
+		else if (next && strcmp(second + 1, next) == 0)
+			return v;
+	}
+	return one_word;
+}
+
+/* One line per form; with a prefix, the later forms are indented under
+ * the first. */
+static void print_synopsis(const struct cli_verb *verb, FILE *out, const char *prefix)
+{
+	for (const char *form = verb->args, *lead = prefix;; lead = "") {
+		size_t len = strcspn(form, "\n");
+
+		fprintf(out, "%s%*sluksvol %s%s%.*s\n", lead,
+			*lead ? 0 : (int)strlen(prefix), "", verb->name, len ? " " : "", (int)len, form);
+		if (!form[len])
+			break;
+		form += len + 1;
+	}
+}
+
+static void print_option_help(const struct cli_option *o, FILE *out)
+{
+	char left[64];
+
+	snprintf(left, sizeof(left), "%c%c%s--%s%s%s", o->short_name ? '-' : ' ',
+		 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
+		 o->arg_name ? " " : "", o->arg_name ? o->arg_name : "");
+	fprintf(out, "  %-34s %s\n", left, o->help);
+}
+
+static int general_option(enum cli_opt id)
+{
+	return id == OPT_HELP || id == OPT_VERBOSE || id == OPT_BATCH;
+}
+
+/* The verb's own options, then those every verb takes. */
+void cli_verb_help(const struct cli_verb *verb, FILE *out)
+{
+	print_synopsis(verb, out, "usage: ");
+	fputs("options:\n", out);
+	for (const struct cli_option *o = cli_options; o->name; o++)
+		if (!general_option(o->id) && cli_verb_accepts(verb, o->id))
+			print_option_help(o, out);
+	for (const struct cli_option *o = cli_options; o->name; o++)
+		if (general_option(o->id))
+			print_option_help(o, out);
+}
+
+static void print_usage(FILE *out)
+{
+	fputs("usage: luksvol VERB [options] ARGS\n", out);
+	for (unsigned i = 0; i < cli_verb_count; i++)
+		print_synopsis(&cli_verbs[i], out, "  ");
+	fputs("`luksvol VERB --help` lists the options of a verb; luksvol(8) and README.md\n"
+	      "describe every verb, option and exit code.\n", out);
+}
+
+/* Every verb of word's family: the help, or a usage message. */
+static void print_family(const char *word, FILE *out, int help)
+{
+	for (unsigned i = 0, n = 0; i < cli_verb_count; i++) {
+		if (!same_family(&cli_verbs[i], word))
+			continue;
+		if (help)
+			fputs(n++ ? "\n" : "", out);
+		if (help)
+			cli_verb_help(&cli_verbs[i], out);
+		else
+			print_synopsis(&cli_verbs[i], out, "luksvol: usage: ");
+	}
+}
+
+/* ---- the command line ---- */
+
+static int refuse_given(const struct cli_verb *verb, const struct scanned *s)
+{
+	for (int i = 0; i < s->given_count; i++) {
+		const struct given_option *g = &s->given[i];
+
+		if (g->option->id == OPT_HEADER) {
+			fputs("luksvol: --header (a detached LUKS2 header) is not supported yet\n",
+			      stderr);
+			return -EINVAL;
+		}
+		if (!cli_verb_accepts(verb, g->option->id)) {
+			fputs("luksvol: option ", stderr);
+			print_option(stderr, g);
+			fprintf(stderr, " is not allowed with %s\n", verb->name);
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+static int wants_help(const struct scanned *s)
+{
+	for (int i = 0; i < s->given_count; i++)
+		if (s->given[i].option->id == OPT_HELP)
+			return 1;
+	return 0;
+}
+
+/* The positional arguments after the verb's name. */
+static int take_words(const struct cli_verb *verb, const struct scanned *s, struct cli_opts *opts)
+{
+	int skip = verb->name[first_word_len(verb->name)] ? 2 : 1;
+	int count = s->word_count - skip;
+
+	if (count < verb->min_args || count > verb->max_args || count > CLI_POSITIONAL_MAX) {
+		print_family(verb->name, stderr, 0);
+		return -EINVAL;
+	}
+	for (int i = 0; i < count; i++)
+		opts->positional[i] = s->words[skip + i];
+	opts->positional_count = count;
+	return 0;
+}
+
+/* The verb named by word and next; with --help, prints its help and
+ * returns 1. */
+static int resolve_verb(const char *word, const char *next, const struct scanned *s,
+			const struct cli_verb **verb)
+{
+	*verb = find_verb(word, next);
+	if (wants_help(s)) {
+		/* "config --help" shows config check and show too. */
+		if (*verb && (*verb)->name[first_word_len((*verb)->name)])
+			cli_verb_help(*verb, stdout);
+		else
+			print_family(word, stdout, 1);
+		return 1;
+	}
+	if (*verb)
+		return 0;
+	if (next)
+		fprintf(stderr, "luksvol: %s: unknown action \"%s\"\n", word, next);
+	print_family(word, stderr, 0);
+	return -EINVAL;
+}
+
+static int known_verb(const char *word)
+{
+	for (unsigned i = 0; i < cli_verb_count; i++)
+		if (same_family(&cli_verbs[i], word))
+			return 1;
+	return 0;
+}
+
+/* The verb is the first word that is no option nor an option's value
+ * (cryptsetup takes `-v luksFormat` too). */
+static int find_command(const struct scanned *s, const struct cli_verb **verb)
+{
+	if (s->word_count == 0) {
+		print_usage(wants_help(s) ? stdout : stderr);
+		return wants_help(s) ? 1 : -EINVAL;
+	}
+	if (!known_verb(s->words[0])) {
+		fprintf(stderr, "luksvol: unknown verb \"%s\"\n", s->words[0]);
+		print_usage(stderr);
+		return -EINVAL;
+	}
+	return resolve_verb(s->words[0], s->word_count > 1 ? s->words[1] : NULL, s, verb);
+}
+
+int cli_parse(int argc, char **argv, const struct cli_verb **verb, struct cli_opts *opts)
+{
+	struct scanned s = { 0 };
+	int r;
+
+	opts->key_slot = LV_ANY_SLOT;
+	opts->token_id = LV_ANY_SLOT;
+	r = scan(argc - 1, argv + 1, &s);
+	if (r == 0)
+		r = find_command(&s, verb);
+	if (r == 0)
+		r = refuse_given(*verb, &s);
+	for (int i = 0; r == 0 && i < s.given_count; i++)
+		r = set_option(s.given[i].option, s.given[i].value, opts);
+	if (r == 0)
+		r = take_words(*verb, &s, opts);
+	opts->format.key_slot = opts->key_slot;
+	free(s.given);
+	free(s.words);
+	return r;
+}
+
+int cli_refuse_options(const struct cli_opts *opts, const char *mode,
+		       const enum cli_opt *unusable)
+{
+	for (const enum cli_opt *id = unusable; *id != OPT_END; id++) {
+		if (!opts->given[*id])
+			continue;
+		fprintf(stderr, "luksvol: option --%s cannot be used with %s\n",
+			option_by_id(*id)->name, mode);
+		return EXIT_BAD_PARAM;
+	}
+	return 0;
+}

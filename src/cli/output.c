@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * output.c: files the command writes (token export --json-file).
+ *
+ * The text goes to a new file (mode 0600, O_EXCL) beside the target, is
+ * synced, and only then renamed over it: a full disk or an interrupted run
+ * leaves the target as it was, never truncated.  A symbolic link, FIFO,
+ * directory or device where a file is expected is refused; the rename
+ * replaces whatever a racing user puts there, never writes through it.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cli/cli.h"
+
+static int write_stdout(const char *text, struct lv_err *err)
+{
+	if (fputs(text, stdout) == EOF || putchar('\n') == EOF || fflush(stdout) == EOF)
+		return lv_err_set(err, -EIO, "standard output: cannot write: %s", strerror(errno));
+	return 0;
+}
+
+static int refuse_special(const char *path, struct lv_err *err)
+{
+	struct stat st;
+
+	if (lstat(path, &st) < 0)
+		return errno == ENOENT ? 0 : lv_err_set(err, -EINVAL, "%s: %s", path, strerror(errno));
+	if (S_ISLNK(st.st_mode))
+		return lv_err_set(err, -EINVAL, "%s: is a symbolic link; refusing to write through it",
+				  path);
+	if (!S_ISREG(st.st_mode))
+		return lv_err_set(err, -EINVAL, "%s: is not a regular file; refusing to write it", path);
+	return 0;
+}
+
+static int write_all(int fd, const char *bytes, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, bytes, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		bytes += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* "dir/.name.XXXXXX" for path "dir/name". */
+static int temp_name(const char *path, char *temp, size_t temp_size)
+{
+	const char *slash = strrchr(path, '/');
+	int dir_len = slash ? (int)(slash - path + 1) : 0;
+	int n = snprintf(temp, temp_size, "%.*s.%s.XXXXXX", dir_len, path, path + dir_len);
+
+	return n < 0 || (size_t)n >= temp_size ? -ENAMETOOLONG : 0;
+}
+
+static int write_temp(const char *temp, int fd, const char *text, struct lv_err *err)
+{
+	int r = write_all(fd, text, strlen(text));
+
+	if (r == 0)
+		r = write_all(fd, "\n", 1);
+	if (r == 0 && fsync(fd) < 0)
+		r = -errno;
+	if (close(fd) < 0 && r == 0)
+		r = -errno;
+	if (r < 0)
+		lv_err_set(err, -EIO, "%s: cannot write: %s", temp, strerror(-r));
+	return r < 0 ? -EIO : 0;
+}
+
+static int write_file(const char *path, const char *text, struct lv_err *err)
+{
+	char temp[PATH_MAX];
+	int fd, r;
+
+	if ((r = refuse_special(path, err)) < 0)
+		return r;
+	if (temp_name(path, temp, sizeof(temp)) < 0)
+		return lv_err_set(err, -EINVAL, "%s: the name is too long", path);
+	/* mkostemp: O_CREAT | O_EXCL, mode 0600. */
+	fd = mkostemp(temp, O_CLOEXEC);
+	if (fd < 0)
+		return lv_err_set(err, -EINVAL, "%s: cannot create: %s", temp, strerror(errno));
+	r = write_temp(temp, fd, text, err);
+	if (r == 0 && rename(temp, path) < 0)
+		r = lv_err_set(err, -EINVAL, "%s: cannot replace: %s", path, strerror(errno));
+	if (r < 0)
+		unlink(temp);
+	return r;
+}
+
+int cli_write_output(const char *path, const char *text, struct lv_err *err)
+{
+	if (!path || strcmp(path, "-") == 0)
+		return write_stdout(text, err);
+	return write_file(path, text, err);
+}

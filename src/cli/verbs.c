@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: ISC */
+/*
+ * verbs.c: every verb of the `luksvol` command: its synopsis (one line per
+ * form, separated by '\n'), the positional arguments and options it
+ * accepts and the function that runs it.  -v, -q and --help are accepted
+ * everywhere.
+ */
+#include "cli/cli.h"
+#include "lv_features.h"
+
+static const enum cli_opt format_opts[] = {
+	CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_FORMAT_OPTS, CLI_PBKDF_OPTS, OPT_END,
+};
+static const enum cli_opt open_opts[] = {
+	OPT_TEST_PASSPHRASE, CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_ACTIVATION_OPTS, OPT_END,
+};
+static const enum cli_opt close_opts[] = { OPT_DEFERRED, OPT_END };
+static const enum cli_opt json_opts[] = { OPT_JSON, OPT_END };
+static const enum cli_opt add_key_opts[] = {
+	CLI_KEY_OPTS, CLI_NEW_KEY_OPTS, OPT_KEY_SLOT, CLI_PBKDF_OPTS, OPT_END,
+};
+static const enum cli_opt key_opts[] = { CLI_KEY_OPTS, OPT_END };
+static const enum cli_opt dump_opts[] = {
+	OPT_JSON, OPT_VOLUME_KEY, CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_END,
+};
+static const enum cli_opt no_opts[] = { OPT_END };
+static const enum cli_opt token_io_opts[] = { OPT_TOKEN_ID, OPT_JSON_FILE, OPT_END };
+static const enum cli_opt token_remove_opts[] = { OPT_TOKEN_ID, OPT_END };
+static const enum cli_opt label_opts[] = { OPT_LABEL, OPT_SUBSYSTEM, OPT_END };
+static const enum cli_opt backup_opts[] = { OPT_BACKUP_FILE, OPT_END };
+#if LV_WITH_YAML
+static const enum cli_opt config_check_opts[] = { OPT_FILE, OPT_END };
+static const enum cli_opt config_show_opts[] = { OPT_FILE, OPT_JSON, OPT_END };
+static const enum cli_opt apply_opts[] = {
+	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC,
+	OPT_DRY_RUN, OPT_YES, OPT_JSON, CLI_PBKDF_OPTS, OPT_END,
+};
+static const enum cli_opt wipe_opts[] = { OPT_LABEL, OPT_YES, OPT_END };
+#endif
+
+const struct cli_verb cli_verbs[] = {
+	{ "format", "[options] [--key-file F] DEVICE", 1, 1, format_opts, cli_format },
+	{ "open", "--test-passphrase [--key-file F] [--key-slot N] DEVICE\n"
+		  "[--key-file F] [--key-slot N] [activation options] DEVICE NAME", 1, 2, open_opts,
+	  cli_open },
+	{ "close", "[--deferred] NAME", 1, 1, close_opts, cli_close },
+	{ "status", "[--json] [NAME]", 0, 1, json_opts, cli_status },
+	{ "add-key", "[--key-file OLD] [--new-key-file NEW] [--key-slot N] [pbkdf options] DEVICE",
+	  1, 1, add_key_opts, cli_add_key },
+	{ "remove-key", "[--key-file F] DEVICE", 1, 1, key_opts, cli_remove_key },
+	{ "kill-slot", "[--key-file F] DEVICE SLOT", 2, 2, key_opts, cli_kill_slot },
+	{ "change-key", "[--key-file OLD] [--new-key-file NEW] [--key-slot N] [pbkdf options] DEVICE",
+	  1, 1, add_key_opts, cli_change_key },
+	{ "dump", "[--json] [--volume-key [--key-file F]] DEVICE", 1, 1, dump_opts, cli_dump },
+	{ "is-luks", "DEVICE", 1, 1, no_opts, cli_is_luks },
+	{ "token import", "[--token-id N] [--json-file F] DEVICE", 1, 1, token_io_opts,
+	  cli_token_import },
+	{ "token export", "--token-id N [--json-file F] DEVICE", 1, 1, token_io_opts,
+	  cli_token_export },
+	{ "token remove", "--token-id N DEVICE", 1, 1, token_remove_opts, cli_token_remove },
+	{ "config", "[--label L] [--subsystem S] DEVICE", 1, 1, label_opts, cli_config },
+#if LV_WITH_YAML
+	{ "config check", "-f FILE", 0, 0, config_check_opts, cli_config_check },
+	{ "config show", "-f FILE [--json]", 0, 0, config_show_opts, cli_config_show },
+#endif
+	{ "header-backup", "--header-backup-file F DEVICE", 1, 1, backup_opts, cli_header_backup },
+	{ "header-restore", "--header-backup-file F DEVICE", 1, 1, backup_opts,
+	  cli_header_restore },
+	{ "repair", "DEVICE", 1, 1, no_opts, cli_repair },
+	{ "erase", "DEVICE", 1, 1, no_opts, cli_erase },
+#if LV_WITH_YAML
+	/* The Talos verbs: a WITH_YAML=0 build leaves out cmd_apply.c and src/keys. */
+	{ "apply", "-f FILE [--device VOLUMEID=PATH]... [--node-uuid U] [--state-dir DIR] "
+		   "[--no-activate] [--no-sync] [--dry-run] [--yes] [--json] [pbkdf options]", 0, 0, apply_opts, cli_apply },
+	{ "wipe", "[--yes] --label LABEL | DEVICE", 0, 1, wipe_opts, cli_wipe },
+#endif
+};
+
+const unsigned cli_verb_count = sizeof(cli_verbs) / sizeof(cli_verbs[0]);

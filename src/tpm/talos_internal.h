@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: ISC */
+/* talos_internal.h: what talos_seal.c and talos_unseal.c share. */
+#ifndef LV_TALOS_INTERNAL_H
+#define LV_TALOS_INTERNAL_H
+
+#include "tpm/rsa_pubkey.h"
+#include "tpm/talos_tpm2.h"
+#include "tpm/tpm.h"
+
+#define TALOS_PEM_MAX (64 * 1024)
+#define TALOS_PCRSIG_MAX (1024 * 1024)
+
+/* The PCR-signing key of path: parsed, and as Talos loads it
+ * (RSAPubKeyTemplate). */
+int talos_pubkey_load(const char *path, struct lv_rsa_pubkey *key, TPM2B_PUBLIC *public_key,
+		      struct lv_err *err);
+/* The LUKS passphrase of a sealed key: its standard base64, in a secret. */
+int talos_passphrase(const struct lv_secret *key, struct lv_secret **passphrase,
+		     struct lv_err *err);
+/* pcr.go validatePCRBanks: the SHA-256 bank has all 24 PCRs, PCR 11 (when
+ * the policy is signed) then the PCRs of mask are neither all zero nor all
+ * 0xFF. */
+int talos_pcr_checks(struct lv_tpm *tpm, enum lv_talos_policy policy, uint32_t mask,
+		     struct lv_err *err);
+/* "7,8" into buf, for messages. */
+const char *talos_pcr_list(uint32_t mask, char *buf, size_t size);
+
+#endif

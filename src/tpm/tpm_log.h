@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: ISC */
+/* tpm_log.h: tpm2-tss's own logging kept off stderr, and its codes as text. */
+#ifndef LV_TPM_LOG_H
+#define LV_TPM_LOG_H
+
+#include <tss2_common.h>
+
+/* tpm2-tss prints its errors to stderr unless TSS2_LOG says otherwise;
+ * luksvol reports each failure once, in its own words.  Sets
+ * TSS2_LOG=all+none unless the environment already has a TSS2_LOG (for
+ * debugging).  Call before the first tpm2-tss call that may log. */
+void lv_tpm_log_quiet(void);
+
+/* "tpm:error(2.0): a policy check failed", "tcti:IO failure", ... */
+const char *lv_tpm_rc_text(TSS2_RC rc);
+
+#endif
