@@ -186,7 +186,7 @@ features_header() {
 	local h=$DEST$PREFIX/include/luksvol_features.h
 	t_same install/features-match-build "$(grep -E '^#define LUKSVOL_(WITH_[A-Z]+|CRYPTO_BACKEND)' "$h" |
 		awk '{print $2 "=" $3}' | tr '\n' ' ')" \
-		"LUKSVOL_WITH_TPM=1 LUKSVOL_WITH_KMS=1 LUKSVOL_WITH_YAML=1 LUKSVOL_WITH_BLKID=1 LUKSVOL_CRYPTO_BACKEND=\"openssl\" "
+		"LUKSVOL_WITH_TPM=1 LUKSVOL_WITH_KMS=1 LUKSVOL_WITH_CLEVIS=1 LUKSVOL_WITH_YAML=1 LUKSVOL_WITH_BLKID=1 LUKSVOL_CRYPTO_BACKEND=\"openssl\" "
 	echo '#include <luksvol_features.h>' >"$DIR/features.c"
 	t_expect install/features-header-alone 0 gcc -std=c11 -Wall -Werror -fsyntax-only \
 		-I"$DEST$PREFIX/include" "$DIR/features.c"
