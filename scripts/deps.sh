@@ -9,7 +9,7 @@ libblkid-dev libyaml-dev libcurl4-openssl-dev libtss2-dev libjose-dev"
 TEST_PKGS="libcmocka-dev cryptsetup-bin xz-utils jq xxd python3 python3-yaml clang llvm
 libclang-rt-14-dev afl++ util-linux e2fsprogs lvm2 gdb valgrind man-db groff-base
 python3-grpcio python3-cryptography python3-h2 openssl swtpm swtpm-tools tpm2-tools tang clevis
-clevis-luks jose socat curl"
+clevis-luks jose socat curl systemd"
 VM_PKGS="qemu-system-x86 busybox-static dmsetup cpio kmod fdisk strace"
 # make bench: the Argon2 floor, peak RSS, the plot; linux-perf to profile.
 BENCH_PKGS="argon2 time gnuplot-nox linux-perf"

@@ -84,3 +84,18 @@ cs_image() {
 		cryptsetup luksFormat -q --type luks2 --pbkdf pbkdf2 --pbkdf-force-iterations 1000 \
 			--key-file "$key" "$@" "$img" >/dev/null 2>&1
 }
+
+# data_volume_config FILE KEYS...: FILE made a UserVolumeConfig "data" (the
+# system disk, 20 MiB at least) whose encryption keys are KEYS, YAML lines;
+# prints FILE.
+data_volume_config() {
+	local file=$1
+	shift
+	{
+		printf 'apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\n'
+		printf 'provisioning:\n  diskSelector:\n    match: system_disk\n  minSize: 20MiB\n'
+		printf 'encryption:\n  provider: luks2\n  keys:\n'
+		printf '%s\n' "$@"
+	} >"$file"
+	echo "$file"
+}

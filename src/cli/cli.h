@@ -41,6 +41,8 @@ enum cli_opt {
 	OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE, OPT_PERSISTENT, OPT_DISABLE_KEYRING,
 	OPT_DEFERRED,
 	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES,
+	OPT_TPM_TCTI, OPT_TPM_PCR_PUBLIC_KEY, OPT_TPM_PCR_SIGNATURE, OPT_EFIVARS_DIR,
+	OPT_KMS_CA,
 	OPT_COUNT
 };
 
@@ -86,6 +88,11 @@ struct cli_opts {
 	const char *config_file;		/* -f, --file: the volume config YAML */
 	const char *node_uuid;
 	const char *state_dir;
+	const char *tpm_tcti;			/* apply: tpm keys' TPM */
+	const char *tpm_pcr_public_key;
+	const char *tpm_pcr_signature;
+	const char *efivars_dir;
+	const char *kms_ca_file;	/* apply --kms-ca */
 	int no_activate;
 	int no_sync;
 	int dry_run;

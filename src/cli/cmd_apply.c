@@ -36,7 +36,15 @@ static struct lv_apply_params apply_params(const struct cli_opts *opts)
 {
 	struct lv_apply_params params = {
 		.devices = opts->devices,
-		.keys = { .node_uuid = opts->node_uuid, .state_dir = opts->state_dir },
+		.keys = {
+			.node_uuid = opts->node_uuid,
+			.state_dir = opts->state_dir,
+			.kms_ca_file = opts->kms_ca_file,
+			.tpm_tcti = opts->tpm_tcti,
+			.tpm_pcr_public_key = opts->tpm_pcr_public_key,
+			.tpm_pcr_signature = opts->tpm_pcr_signature,
+			.efivars_dir = opts->efivars_dir,
+		},
 		.no_activate = opts->no_activate,
 		.no_sync = opts->no_sync,
 		.dry_run = opts->dry_run,

@@ -106,11 +106,21 @@ static const struct cli_option cli_options[] = {
 	{ "node-uuid", required_argument, 0, OPT_NODE_UUID, "U", "the node UUID of nodeID keys" },
 	{ "state-dir", required_argument, 0, OPT_STATE_DIR, "DIR",
 	  "where encryption-salt.yaml lives" },
+	{ "kms-ca", required_argument, 0, OPT_KMS_CA, "FILE",
+	  "a PEM CA trusted for https:// KMS endpoints besides the system roots" },
 	{ "no-activate", no_argument, 0, OPT_NO_ACTIVATE, NULL, "unlock and sync, map nothing" },
 	{ "no-sync", no_argument, 0, OPT_NO_SYNC, NULL,
 	  "open and map only: never change a header (rescue)" },
 	{ "dry-run", no_argument, 0, OPT_DRY_RUN, NULL, "print the plan, write nothing" },
 	{ "yes", no_argument, 0, OPT_YES, NULL, "ask for no confirmation" },
+	{ "tpm-tcti", required_argument, 0, OPT_TPM_TCTI, "TCTI",
+	  "the TPM of tpm keys (device:/dev/tpmrm0, swtpm:host=H,port=P)" },
+	{ "tpm-pcr-public-key", required_argument, 0, OPT_TPM_PCR_PUBLIC_KEY, "F",
+	  "the PEM key that signs PCR 11 policies" },
+	{ "tpm-pcr-signature", required_argument, 0, OPT_TPM_PCR_SIGNATURE, "F",
+	  "the signed PCR policies (systemd-stub's .pcrsig JSON)" },
+	{ "efivars-dir", required_argument, 0, OPT_EFIVARS_DIR, "DIR",
+	  "the EFI variables of checkSecurebootStatusOnEnroll" },
 	{ NULL, 0, 0, OPT_END, NULL, NULL },
 };
 
@@ -381,6 +391,11 @@ static int set_option(const struct cli_option *o, const char *arg, struct cli_op
 	case OPT_FILE: opts->config_file = arg; return 0;
 	case OPT_NODE_UUID: opts->node_uuid = arg; return 0;
 	case OPT_STATE_DIR: opts->state_dir = arg; return 0;
+	case OPT_TPM_TCTI: opts->tpm_tcti = arg; return 0;
+	case OPT_TPM_PCR_PUBLIC_KEY: opts->tpm_pcr_public_key = arg; return 0;
+	case OPT_TPM_PCR_SIGNATURE: opts->tpm_pcr_signature = arg; return 0;
+	case OPT_EFIVARS_DIR: opts->efivars_dir = arg; return 0;
+	case OPT_KMS_CA: opts->kms_ca_file = arg; return 0;
 	case OPT_NO_ACTIVATE: opts->no_activate = 1; return 0;
 	case OPT_NO_SYNC: opts->no_sync = 1; return 0;
 	case OPT_DRY_RUN: opts->dry_run = 1; return 0;

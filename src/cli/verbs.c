@@ -32,8 +32,12 @@ static const enum cli_opt backup_opts[] = { OPT_BACKUP_FILE, OPT_END };
 static const enum cli_opt config_check_opts[] = { OPT_FILE, OPT_END };
 static const enum cli_opt config_show_opts[] = { OPT_FILE, OPT_JSON, OPT_END };
 static const enum cli_opt apply_opts[] = {
-	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC,
-	OPT_DRY_RUN, OPT_YES, OPT_JSON, CLI_PBKDF_OPTS, OPT_END,
+	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR,
+#if LV_WITH_KMS
+	OPT_KMS_CA,
+#endif
+	OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES, OPT_JSON, CLI_PBKDF_OPTS,
+	OPT_TPM_TCTI, OPT_TPM_PCR_PUBLIC_KEY, OPT_TPM_PCR_SIGNATURE, OPT_EFIVARS_DIR, OPT_END,
 };
 static const enum cli_opt wipe_opts[] = { OPT_LABEL, OPT_YES, OPT_END };
 #endif
@@ -71,7 +75,11 @@ const struct cli_verb cli_verbs[] = {
 #if LV_WITH_YAML
 	/* The Talos verbs: a WITH_YAML=0 build leaves out cmd_apply.c and src/keys. */
 	{ "apply", "-f FILE [--device VOLUMEID=PATH]... [--node-uuid U] [--state-dir DIR] "
-		   "[--no-activate] [--no-sync] [--dry-run] [--yes] [--json] [pbkdf options]", 0, 0, apply_opts, cli_apply },
+#if LV_WITH_KMS
+		   "[--kms-ca FILE] "
+#endif
+		   "[--no-activate] [--no-sync] [--dry-run] [--yes] [--json] [pbkdf options] "
+		   "[tpm options]", 0, 0, apply_opts, cli_apply },
 	{ "wipe", "[--yes] --label LABEL | DEVICE", 0, 1, wipe_opts, cli_wipe },
 #endif
 };

@@ -20,6 +20,7 @@
 #define LV_STATE_SALT_LEN 32	/* Talos's DiskEncryptionSaltSize */
 #define LV_STATE_SALT_FILE "encryption-salt.yaml"
 #define LV_KEY_TIMEOUT_MS 20000	/* Talos's per key handler timeout */
+#define LV_KEY_NOTICES_MAX 4	/* per derivation */
 
 struct lv_keysrc_ops;
 
@@ -35,6 +36,10 @@ struct lv_key_context {
 	int salt_created;		/* this run wrote encryption-salt.yaml */
 	int salt_planned;		/* --dry-run: it would */
 	uint64_t deadline_ms;		/* of the derivation under way (CLOCK_MONOTONIC) */
+	/* What the last derivation's source had to tell the user besides
+	 * its result (lv_keysrc_notice), for the engine to report. */
+	char notices[LV_KEY_NOTICES_MAX][LV_ERR_MSG_MAX];
+	unsigned notice_count;
 	void *states[LV_KEYSLOT_COUNT];	/* each slot's source state, made on first use */
 	const struct lv_keysrc_ops *state_ops[LV_KEYSLOT_COUNT];	/* whose state it is */
 };
@@ -56,11 +61,18 @@ int lv_key_derive_existing(const struct lv_config_key *key, struct lv_key_contex
 			   const char *token_json, struct lv_secret **passphrase,
 			   struct lv_err *err);
 
+/* Every built key source's check of the settings (a file an option
+ * names, ...), before any device is touched. */
+int lv_key_settings_check(const struct lv_key_settings *settings, struct lv_err *err);
+
 /* Finishes every source state and wipes the salt. */
 void lv_key_context_release(struct lv_key_context *ctx);
 
 /* Node UUID (§2.2): the settings' node_uuid, else
- * /sys/class/dmi/id/product_uuid, lowercased; then Talos's entropy check. */
+ * /sys/class/dmi/id/product_uuid, lowercased, into ctx->node_uuid.
+ * lv_node_uuid_get adds Talos's entropy check, which Talos runs for nodeID
+ * keys only (a kms key sends the UUID as it is: keys/kms.go). */
+int lv_node_uuid_load(struct lv_key_context *ctx, struct lv_err *err);
 int lv_node_uuid_get(struct lv_key_context *ctx, struct lv_err *err);
 int lv_node_uuid_check(const char *uuid, struct lv_err *err);
 

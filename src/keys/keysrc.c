@@ -5,6 +5,7 @@
  * token type check, and the lockToState salt (§2.5) over any source.
  */
 #include <json-c/json.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +30,14 @@ struct keysrc_entry {
 #define LV_KEYSRC_BUILT_0(flag, ops) { NULL, NOT_WRITTEN " (built with " flag "=0)" }
 #define LV_KEYSRC_ALWAYS(ops) { (ops), NULL }
 
-extern const struct lv_keysrc_ops lv_keysrc_static, lv_keysrc_nodeID;
+extern const struct lv_keysrc_ops lv_keysrc_static, lv_keysrc_nodeID, lv_keysrc_kms,
+	lv_keysrc_tpm;
 
 static const struct keysrc_entry sources[LV_KEY_KIND_COUNT] = {
 	[LV_KEY_STATIC] = LV_KEYSRC_ALWAYS(&lv_keysrc_static),
 	[LV_KEY_NODEID] = LV_KEYSRC_ALWAYS(&lv_keysrc_nodeID),
-	/* Their sources are not written yet (the engines are: src/kms, src/tpm). */
-	[LV_KEY_KMS] = LV_KEYSRC_BUILT(LV_WITH_KMS, "WITH_KMS", NULL),
-	[LV_KEY_TPM] = LV_KEYSRC_BUILT(LV_WITH_TPM, "WITH_TPM", NULL),
+	[LV_KEY_KMS] = LV_KEYSRC_BUILT(LV_WITH_KMS, "WITH_KMS", &lv_keysrc_kms),
+	[LV_KEY_TPM] = LV_KEYSRC_BUILT(LV_WITH_TPM, "WITH_TPM", &lv_keysrc_tpm),
 };
 
 const struct lv_keysrc_ops *lv_keysrc_of(enum lv_key_kind kind, const char **why)
@@ -48,6 +49,18 @@ const struct lv_keysrc_ops *lv_keysrc_of(enum lv_key_kind kind, const char **why
 	if (why)
 		*why = entry && entry->why ? entry->why : NOT_WRITTEN;
 	return NULL;
+}
+
+int lv_key_settings_check(const struct lv_key_settings *settings, struct lv_err *err)
+{
+	for (size_t kind = 0; kind < LV_KEY_KIND_COUNT; kind++) {
+		const struct lv_keysrc_ops *ops = sources[kind].ops;
+		int r = ops && ops->check_settings ? ops->check_settings(settings, err) : 0;
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 uint64_t lv_keysrc_now_ms(void)
@@ -65,10 +78,28 @@ unsigned lv_keysrc_remaining_ms(const struct lv_key_context *ctx)
 	return now >= ctx->deadline_ms ? 0 : (unsigned)(ctx->deadline_ms - now);
 }
 
+void lv_keysrc_notice(struct lv_key_context *ctx, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (ctx->notice_count >= LV_KEY_NOTICES_MAX)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(ctx->notices[ctx->notice_count++], sizeof(ctx->notices[0]), fmt, ap);
+	va_end(ap);
+}
+
 static unsigned key_timeout_ms(const struct lv_key_context *ctx)
 {
 	return ctx->settings && ctx->settings->key_timeout_ms ? ctx->settings->key_timeout_ms :
 	       LV_KEY_TIMEOUT_MS;
+}
+
+/* A derivation starts: its deadline, and no notices yet. */
+static void derivation_start(struct lv_key_context *ctx)
+{
+	ctx->deadline_ms = lv_keysrc_now_ms() + key_timeout_ms(ctx);
+	ctx->notice_count = 0;
 }
 
 static int too_late(const struct lv_key_context *ctx, const struct lv_config_key *key,
@@ -143,7 +174,7 @@ int lv_keysrc_new_key(const struct lv_keysrc_ops *ops, const struct lv_config_ke
 
 	*passphrase = NULL;
 	*token_json = NULL;
-	ctx->deadline_ms = lv_keysrc_now_ms() + key_timeout_ms(ctx);
+	derivation_start(ctx);
 	r = slot_state(ops, key, ctx, &state, err);
 	if (r == 0)
 		r = ops->new_key(state, ctx, key, passphrase, token_json, err);
@@ -180,12 +211,13 @@ int lv_keysrc_get_key(const struct lv_keysrc_ops *ops, const struct lv_config_ke
 		      struct lv_secret **passphrase, struct lv_err *err)
 {
 	void *state;
-	int r = check_slot_token(ops, key, token_json, err);
+	int r;
 
 	*passphrase = NULL;
+	derivation_start(ctx);
+	r = check_slot_token(ops, key, token_json, err);
 	if (r < 0)
 		return r;
-	ctx->deadline_ms = lv_keysrc_now_ms() + key_timeout_ms(ctx);
 	r = slot_state(ops, key, ctx, &state, err);
 	if (r == 0)
 		r = ops->get_key(state, ctx, key, ops->token_type ? token_json : NULL, passphrase, err);
@@ -259,6 +291,7 @@ int lv_key_derive_new(const struct lv_config_key *key, struct lv_key_context *ct
 
 	*passphrase = NULL;
 	*token_json = NULL;
+	ctx->notice_count = 0;
 	if (!ops)
 		return -ENOTSUP;
 	r = lv_keysrc_new_key(ops, key, ctx, passphrase, token_json, err);
@@ -279,6 +312,7 @@ int lv_key_derive_existing(const struct lv_config_key *key, struct lv_key_contex
 	int r;
 
 	*passphrase = NULL;
+	ctx->notice_count = 0;
 	if (!ops)
 		return -ENOTSUP;
 	r = lv_keysrc_get_key(ops, key, ctx, token_json, passphrase, err);

@@ -13,7 +13,8 @@
  *     its config string, built with designated initializers:
  *        const struct lv_keysrc_ops lv_keysrc_<name> = {
  *                .name = "<name>", .token_type = "<LUKS2 token type>" or NULL,
- *                .init = ..., .new_key = ..., .get_key = ..., .fini = ...,
+ *                .check_settings = ..., .init = ..., .new_key = ...,
+ *                .get_key = ..., .fini = ...,
  *        };
  *     A kind behind a build flag has "kms" or "tpm" (the flag's word) in
  *     its file name, so the Makefile leaves it out with WITH_KMS=0 or
@@ -50,6 +51,11 @@ struct lv_keysrc_ops {
 	 * engine checks it both ways: new_key must return a token of this
 	 * type (or none when NULL), and get_key only ever sees one. */
 	const char *token_type;
+	/* Checks what it would read of the settings (apply's options, such
+	 * as a file they name), once, before any device is touched, whether
+	 * or not the config has a key of this kind: a bad option is refused
+	 * up front, not taken for a key that fails.  May be NULL. */
+	int (*check_settings)(const struct lv_key_settings *settings, struct lv_err *err);
 	/* Prepares the source of one configured key in *state (left NULL
 	 * when it keeps none): what it needs from key and ctx->settings,
 	 * checked.  Called once per slot and volume, before its first key,
@@ -79,6 +85,18 @@ struct lv_keysrc_ops {
  */
 uint64_t lv_keysrc_now_ms(void);
 unsigned lv_keysrc_remaining_ms(const struct lv_key_context *ctx);
+
+/*
+ * Notices: what a source has to tell the user about a key it made or
+ * read that is neither its result nor an error ("sealed to PCRs alone:
+ * weaker than a signed policy").  Any source may call this from init,
+ * new_key or get_key; the dispatcher keeps the notices of the derivation
+ * under way in ctx->notices (up to LV_KEY_NOTICES_MAX, the rest dropped)
+ * and the engine reports each one as a step of the key's slot.  Never a
+ * secret.
+ */
+void lv_keysrc_notice(struct lv_key_context *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* The source of kind, or NULL with *why (when non-NULL) set to the
  * reason: "not supported by this build", or "... (built with WITH_KMS=0)". */

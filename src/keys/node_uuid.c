@@ -2,7 +2,8 @@
 /*
  * node_uuid.c: the node's UUID, for nodeID and kms keys (§2.2): the
  * settings' node_uuid (Talos: SMBIOS, or META's UUIDOverride), else the
- * kernel's DMI product UUID, lowercased; then Talos's entropy check.
+ * kernel's DMI product UUID, lowercased; then, for nodeID keys, Talos's
+ * entropy check.
  */
 #include <ctype.h>
 #include <errno.h>
@@ -58,14 +59,13 @@ static int read_dmi_uuid(char *uuid, size_t uuid_size, struct lv_err *err)
 	return 0;
 }
 
-int lv_node_uuid_get(struct lv_key_context *ctx, struct lv_err *err)
+int lv_node_uuid_load(struct lv_key_context *ctx, struct lv_err *err)
 {
+	const char *given = ctx->settings ? ctx->settings->node_uuid : NULL;
 	int r;
 
 	if (ctx->node_uuid_loaded)
 		return 0;
-	const char *given = ctx->settings ? ctx->settings->node_uuid : NULL;
-
 	if (given) {
 		if (strlen(given) > LV_NODE_UUID_MAX)
 			return lv_err_set(err, -EINVAL, "--node-uuid: longer than %d characters",
@@ -76,10 +76,17 @@ int lv_node_uuid_get(struct lv_key_context *ctx, struct lv_err *err)
 		if (r < 0)
 			return r;
 	}
+	if (!ctx->node_uuid[0])
+		return lv_err_set(err, -EINVAL, "machine UUID is not populated");
 	if (!uuid_text_valid(ctx->node_uuid))
 		return lv_err_set(err, -EINVAL, "machine UUID contains a space or control character");
-	r = lv_node_uuid_check(ctx->node_uuid, err);
-	if (r == 0)
-		ctx->node_uuid_loaded = 1;
-	return r;
+	ctx->node_uuid_loaded = 1;
+	return 0;
+}
+
+int lv_node_uuid_get(struct lv_key_context *ctx, struct lv_err *err)
+{
+	int r = lv_node_uuid_load(ctx, err);
+
+	return r < 0 ? r : lv_node_uuid_check(ctx->node_uuid, err);
 }

@@ -97,12 +97,10 @@ static int read_small_file(const char *path, size_t max, size_t extra, char **bu
  * bundle file, so the bundle goes into the blob too; its CA directory
  * (/etc/ssl/certs on Debian) stays in use either way.
  */
-static int trust_bundle(CURL *curl, const char *ca_file, char **pem, size_t *pem_len,
-			struct lv_err *err)
+/* The CA file's bytes: a regular file of at most 1 MiB with a PEM
+ * certificate in it. */
+static int load_ca_file(const char *ca_file, char **pem, size_t *pem_len, struct lv_err *err)
 {
-	char *system_pem = NULL, *joined;
-	size_t system_len = 0;
-	const char *system_path = NULL;
 	int r = read_small_file(ca_file, CA_FILE_MAX, 0, pem, pem_len);
 
 	if (r < 0)
@@ -114,6 +112,29 @@ static int trust_bundle(CURL *curl, const char *ca_file, char **pem, size_t *pem
 		*pem = NULL;
 		return lv_err_set(err, -EINVAL, "CA file %s: no PEM certificate in it", ca_file);
 	}
+	return 0;
+}
+
+int lv_kms_ca_check(const char *ca_file, struct lv_err *err)
+{
+	char *pem = NULL;
+	size_t pem_len = 0;
+	int r = load_ca_file(ca_file, &pem, &pem_len, err);
+
+	free(pem);
+	return r;
+}
+
+static int trust_bundle(CURL *curl, const char *ca_file, char **pem, size_t *pem_len,
+			struct lv_err *err)
+{
+	char *system_pem = NULL, *joined;
+	size_t system_len = 0;
+	const char *system_path = NULL;
+	int r = load_ca_file(ca_file, pem, pem_len, err);
+
+	if (r < 0)
+		return r;
 	if (curl_easy_getinfo(curl, CURLINFO_CAINFO, &system_path) != CURLE_OK || !system_path ||
 	    read_small_file(system_path, SYSTEM_BUNDLE_MAX, 0, &system_pem, &system_len) < 0)
 		return 0;	/* no bundle file: the CA directory alone */

@@ -64,6 +64,10 @@ struct lv_kms_server {
 	unsigned timeout_ms;		/* 0: LV_KMS_TIMEOUT_MS */
 };
 
+/* What a call will check of ca_file, checked now: a regular file of at
+ * most 1 MiB with a PEM certificate in it (-EINVAL otherwise). */
+int lv_kms_ca_check(const char *ca_file, struct lv_err *err);
+
 /* Seal(node_uuid, key): *sealed (malloc'ed, 1..LV_KMS_SEALED_MAX bytes) is
  * what the server returned. */
 int lv_kms_seal(const struct lv_kms_server *srv, const char *node_uuid,

@@ -430,6 +430,8 @@ int lv_apply(const struct lv_config_file *cfg, const struct lv_apply_params *par
 	int r = check_overrides(cfg, params, err);
 
 	*report = NULL;
+	if (r == 0)
+		r = lv_key_settings_check(&params->keys, err);
 	if (r < 0)
 		return r;
 	rep = calloc(1, sizeof(*rep));

@@ -34,11 +34,11 @@ void lv_apply_volume_fail(struct lv_apply_volume *vol, const struct lv_err *err,
 	snprintf(vol->error, sizeof(vol->error), "%s", err->msg[0] ? err->msg : strerror(-code));
 }
 
-static const char *const action_names[] = {
+static const char *const action_names[LV_STEP_ACTION_COUNT] = {
 	[LV_STEP_LOCATE] = "locate", [LV_STEP_SALT] = "create-salt", [LV_STEP_FORMAT] = "format",
 	[LV_STEP_OPEN] = "open", [LV_STEP_MAP] = "map", [LV_STEP_KEEP] = "keep",
 	[LV_STEP_ADD] = "add", [LV_STEP_REPLACE] = "replace", [LV_STEP_REMOVE] = "remove",
-	[LV_STEP_CHECK] = "check", [LV_STEP_REFUSE] = "refuse",
+	[LV_STEP_CHECK] = "check", [LV_STEP_REFUSE] = "refuse", [LV_STEP_NOTICE] = "notice",
 };
 static const char *const status_names[] = {
 	[LV_STEP_DONE] = "done", [LV_STEP_FAILED] = "failed", [LV_STEP_PLANNED] = "planned",
@@ -60,17 +60,17 @@ static void describe_slot(const struct lv_apply_step *step, char *text, size_t s
 /* The sentence for a step, e.g. "would add keyslot 1 (static)". */
 static void step_sentence(const struct lv_apply_step *step, char *text, size_t size)
 {
-	static const char *const done[] = {
+	static const char *const done[LV_STEP_ACTION_COUNT] = {
 		[LV_STEP_SALT] = "created the lockToState salt", [LV_STEP_FORMAT] = "formatted with",
 		[LV_STEP_OPEN] = "opened with", [LV_STEP_MAP] = "mapped as", [LV_STEP_KEEP] = "in sync:",
 		[LV_STEP_ADD] = "added", [LV_STEP_REPLACE] = "replaced", [LV_STEP_REMOVE] = "removed",
 	};
-	static const char *const planned[] = {
+	static const char *const planned[LV_STEP_ACTION_COUNT] = {
 		[LV_STEP_SALT] = "would create the lockToState salt", [LV_STEP_FORMAT] = "would format with",
 		[LV_STEP_MAP] = "would map as", [LV_STEP_ADD] = "would add", [LV_STEP_REPLACE] = "would replace",
 		[LV_STEP_REMOVE] = "would remove",
 	};
-	static const char *const failed[] = {
+	static const char *const failed[LV_STEP_ACTION_COUNT] = {
 		[LV_STEP_FORMAT] = "cannot format with", [LV_STEP_OPEN] = "does not open it:",
 		[LV_STEP_MAP] = "cannot map", [LV_STEP_ADD] = "cannot add",
 		[LV_STEP_REPLACE] = "cannot replace", [LV_STEP_REMOVE] = "cannot remove",
@@ -85,6 +85,8 @@ static void step_sentence(const struct lv_apply_step *step, char *text, size_t s
 		describe_slot(step, slot, sizeof(slot));
 	if (step->action == LV_STEP_OPEN && step->status == LV_STEP_FAILED)
 		snprintf(text, size, "%s %s %s", slot, verb, step->detail);
+	else if (step->action == LV_STEP_NOTICE)
+		snprintf(text, size, "%s: %s", slot, step->detail);
 	else
 		snprintf(text, size, "%s%s%s%s%s", verb, slot[0] ? " " : "", slot,
 			 step->detail[0] ? (slot[0] ? ": " : " ") : "", step->detail);

@@ -21,6 +21,8 @@ enum lv_step_action {
 	LV_STEP_REMOVE,
 	LV_STEP_CHECK,		/* a keyslot that could not be checked */
 	LV_STEP_REFUSE,		/* the device holds something else */
+	LV_STEP_NOTICE,		/* what a key source had to say (keysrc.h) */
+	LV_STEP_ACTION_COUNT,
 };
 
 enum lv_step_status {

@@ -19,11 +19,31 @@ struct lv_pbkdf_params lv_slot_pbkdf(const struct lv_apply_params *params)
 	return pbkdf;
 }
 
+/* Reports the notices of key's last derivation (keysrc.h) as steps of
+ * its slot, and forgets them. */
+static void report_notices(struct lv_volume_run *run, const struct lv_config_key *key)
+{
+	for (unsigned i = 0; i < run->keys.notice_count; i++)
+		lv_apply_step(run->report, LV_STEP_NOTICE, LV_STEP_DONE, key->slot, key, "%s",
+			      run->keys.notices[i]);
+	run->keys.notice_count = 0;
+}
+
+/* Derives a new key and reports what its source had to say. */
+static int derive_new(struct lv_volume_run *run, const struct lv_config_key *key,
+		      struct lv_secret **passphrase, char **token_json, struct lv_err *err)
+{
+	int r = lv_key_derive_new(key, &run->keys, passphrase, token_json, err);
+
+	report_notices(run, key);
+	return r;
+}
+
 int lv_plan_derive_new(struct lv_volume_run *run, const struct lv_config_key *key,
 		       struct lv_secret **passphrase, char **token_json, struct lv_err *err)
 {
 	const char *state_dir = run->params->keys.state_dir;
-	int r = lv_key_derive_new(key, &run->keys, passphrase, token_json, err);
+	int r = derive_new(run, key, passphrase, token_json, err);
 
 	/* Planning only: a missing salt is one apply would create. */
 	if (r == -ENOENT && run->params->dry_run && key->lock_to_state && state_dir &&
@@ -59,7 +79,7 @@ int lv_slot_add_key(struct lv_volume_run *run, const struct lv_config_key *key,
 	if (run->params->dry_run) {
 		r = lv_plan_derive_new(run, key, &passphrase, &token_json, &err);
 	} else {
-		r = lv_key_derive_new(key, &run->keys, &passphrase, &token_json, &err);
+		r = derive_new(run, key, &passphrase, &token_json, &err);
 		if (r == 0)
 			r = lv_slot_import_token(run, key, token_json, &err);
 		if (r == 0)
@@ -96,6 +116,7 @@ int lv_slot_unlock(struct lv_volume_run *run, const struct lv_config_key *key,
 	if (lv_token_export(run->dev, key->slot, &token_json, NULL) < 0)
 		token_json = NULL;
 	r = lv_key_derive_existing(key, &run->keys, token_json, &passphrase, err);
+	report_notices(run, key);
 	free(token_json);
 	if (r < 0) {
 		*derive_failed = 1;

@@ -163,7 +163,7 @@ int lv_talos_tpm2_enrol(const struct lv_talos_tpm2_params *p, struct lv_talos_tp
 	if (r == 0 && p->check_secureboot)
 		r = lv_efi_secureboot_check(p->efivars_dir, err);
 	if (r == 0)
-		r = lv_tpm_open(p->tcti, &e.tpm, err);
+		r = lv_tpm_open_timed(p->tcti, p->timeout_ms, &e.tpm, err);
 	if (r == 0)
 		r = talos_pcr_checks(e.tpm, e.policy, e.pcr_mask, err);
 	if (r == 0)

@@ -85,6 +85,9 @@ struct lv_talos_tpm2_params {
 	size_t pcr_count;
 	int check_secureboot;		/* enrol: checkSecurebootStatusOnEnroll */
 	int keyslot;			/* enrol: UserData.keyslots = [keyslot] */
+	unsigned timeout_ms;		/* the TPM must answer every command within
+					 * this of its opening, else -ETIMEDOUT;
+					 * 0: no bound */
 };
 
 #define LV_TALOS_WARNING_MAX 320

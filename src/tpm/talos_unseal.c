@@ -259,7 +259,7 @@ int lv_talos_tpm2_unseal(const struct lv_talos_tpm2_params *params,
 	*passphrase = NULL;
 	r = unseal_plan(&u, err);
 	if (r == 0)
-		r = lv_tpm_open(params->tcti, &u.tpm, err);
+		r = lv_tpm_open_timed(params->tcti, params->timeout_ms, &u.tpm, err);
 	if (r == 0)
 		r = unseal_run(&u, passphrase, err);
 	/* Closing flushes the session, the sealed object and the SRK. */

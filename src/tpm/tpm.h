@@ -17,6 +17,7 @@
  *   -EPERM   a policy or signature check failed (PCRs changed, wrong key)
  *   -EIO     the TPM or the TSS failed otherwise
  *   -ENOMEM  out of memory, or the TPM is out of object or session slots
+ *   -ETIMEDOUT  the TPM did not answer in the time lv_tpm_open_timed gave
  *
  * Only the SHA-256 PCR bank and SHA-256 names, policies and sessions are
  * supported: that is what Talos and systemd seal to.
@@ -45,6 +46,13 @@ struct lv_tpm;
  * NULL: /dev/tpmrm0, else /dev/tpm0.  Sends TPM2_Startup(CLEAR) (a TPM
  * that is already started says so, which is fine). */
 int lv_tpm_open(const char *tcti, struct lv_tpm **tpm, struct lv_err *err);
+/* The same, with a bound: every command from here on (Startup
+ * included) must be answered within timeout_ms of this call, or it fails
+ * with -ETIMEDOUT, and so does every later one (the flushes of
+ * lv_tpm_close too, at once: a TPM that stopped answering keeps what it
+ * made).  0: no bound.  tpm2-tss alone would wait for ever. */
+int lv_tpm_open_timed(const char *tcti, unsigned timeout_ms, struct lv_tpm **tpm,
+		      struct lv_err *err);
 /* Flushes every tracked handle, finalizes ESAPI and the TCTI, sets *tpm
  * to NULL.  NULL is accepted. */
 void lv_tpm_close(struct lv_tpm **tpm);

@@ -10,11 +10,11 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <tss2_sys.h>
-#include <tss2_tctildr.h>
 
 #include "crypto/crypto.h"
 #include "tpm/tpm.h"
 #include "tpm/tpm_log.h"
+#include "tpm/tpm_tcti.h"
 
 /* Objects and sessions alive at once: a seal or unseal needs five. */
 #define TRACKED_MAX 16
@@ -93,6 +93,9 @@ static int rc_errno(TSS2_RC rc)
 
 int lv_tpm_fail(struct lv_tpm *tpm, TSS2_RC rc, const char *step, struct lv_err *err)
 {
+	if (lv_tcti_timed_out(tpm->tcti))
+		return lv_tpm_err(tpm, err, -ETIMEDOUT, "%s: no answer within %u ms", step,
+				  lv_tcti_timeout(tpm->tcti));
 	return lv_tpm_err(tpm, err, rc_errno(rc), "%s: %s", step, lv_tpm_rc_text(rc));
 }
 
@@ -193,14 +196,13 @@ static int device_check(const char *conf, struct lv_err *err)
 	return 0;
 }
 
-static int tpm_connect(struct lv_tpm *tpm, struct lv_err *err)
+static int tpm_connect(struct lv_tpm *tpm, unsigned timeout_ms, struct lv_err *err)
 {
-	TSS2_RC rc = Tss2_TctiLdr_Initialize(tpm->tcti_conf, &tpm->tcti);
+	TSS2_RC rc;
+	int r = lv_tcti_open(tpm->tcti_conf, timeout_ms, &tpm->tcti, err);
 
-	if (rc != TSS2_RC_SUCCESS) {
-		tpm->tcti = NULL;
-		return lv_tpm_err(tpm, err, -ENODEV, "cannot connect: %s", lv_tpm_rc_text(rc));
-	}
+	if (r < 0)
+		return r;
 	rc = Esys_Initialize(&tpm->esys, tpm->tcti, NULL);
 	if (rc != TSS2_RC_SUCCESS) {
 		tpm->esys = NULL;
@@ -214,6 +216,12 @@ static int tpm_connect(struct lv_tpm *tpm, struct lv_err *err)
 
 int lv_tpm_open(const char *tcti, struct lv_tpm **tpm_out, struct lv_err *err)
 {
+	return lv_tpm_open_timed(tcti, 0, tpm_out, err);
+}
+
+int lv_tpm_open_timed(const char *tcti, unsigned timeout_ms, struct lv_tpm **tpm_out,
+		      struct lv_err *err)
+{
 	struct lv_tpm *tpm;
 	int r;
 
@@ -226,7 +234,7 @@ int lv_tpm_open(const char *tcti, struct lv_tpm **tpm_out, struct lv_err *err)
 		r = device_check(tpm->tcti_conf, err);
 	if (r == 0) {
 		lv_tpm_log_quiet();
-		r = tpm_connect(tpm, err);
+		r = tpm_connect(tpm, timeout_ms, err);
 	}
 	if (r < 0) {
 		lv_tpm_close(&tpm);
@@ -249,8 +257,7 @@ void lv_tpm_close(struct lv_tpm **tpm_ptr)
 	}
 	if (tpm->esys)
 		Esys_Finalize(&tpm->esys);
-	if (tpm->tcti)
-		Tss2_TctiLdr_Finalize(&tpm->tcti);
+	lv_tcti_close(&tpm->tcti);
 	free(tpm);
 	*tpm_ptr = NULL;
 }

@@ -6,6 +6,8 @@
 #   base    <- everything            luks2  <- dm, keys, talos (public API only)
 #   crypto  <- luks2, keys           config <- keys, talos
 #   keys    <- talos                 cli    <- nothing: it uses include/ only
+#   kms     <- keys (the kms key source over the KMS engine)
+#   tpm     <- keys (its key source)
 set -u
 source "$(dirname "$0")/../lib.sh"
 
@@ -16,7 +18,8 @@ declare -A allowed=(
 	[luks2]="base crypto luks2"
 	[dm]="base dm"
 	[config]="base config"
-	[keys]="base crypto config keys"
+	# A key source uses its kind's engine (key_kms.c: src/kms, key_tpm.c: src/tpm).
+	[keys]="base config crypto keys kms tpm"
 	[talos]="base config keys talos"
 	[cli]="cli"
 	# Engines on other branches, as they stand: their luks2 includes

@@ -6,6 +6,8 @@
 #   kms_start NAME ARGS...   starts server.py; sets KMS_PORT
 #   kms_stop NAME            stops it (the port stays closed: "server down")
 
+# The token Talos writes for a kms key: exactly this shape, 60 sealed bytes.
+KMS_TOKEN_RE='^\{"UserData":\{"sealedData":"[A-Za-z0-9+/]{80}"\},"type":"sideroKMS","keyslots":\[\]\}$'
 KMS_SERVER=${KMS_SERVER:-$LV_TOP/tests/kms/server.py}
 KMS_PYTHON=/usr/bin/python3
 declare -A KMS_PIDS=()

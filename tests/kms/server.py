@@ -11,10 +11,11 @@ instead of an error.  The master key is random per run, or kept in
 
 Run it with Debian's /usr/bin/python3 (python3-grpcio, python3-cryptography,
 python3-h2):
-  server.py --port-file F [--tls CERT KEY] [--mode MODE] [--record F]
+  server.py --port-file F [--port N] [--tls CERT KEY] [--mode MODE] [--record F]
             [--master-key-file F] [--lifetime SECONDS] [--delay SECONDS]
-It listens on an ephemeral port and writes the number to --port-file once it
-accepts connections.  It stops by itself after --lifetime seconds (default
+It listens on an ephemeral port (or --port N: a server restarted where an
+earlier one listened) and writes the number to --port-file once it accepts
+connections.  It stops by itself after --lifetime seconds (default
 300) or when its parent dies.  --record appends one line per Seal,
 "seal <node_uuid> <hex of the data>", so a test can check what the client sent.
 
@@ -167,9 +168,12 @@ def serve_grpc(args):
             cert = f.read()
         with open(args.tls[1], "rb") as f:
             key = f.read()
-        port = server.add_secure_port("127.0.0.1:0", grpc.ssl_server_credentials([(key, cert)]))
+        port = server.add_secure_port("127.0.0.1:%d" % args.port,
+                                      grpc.ssl_server_credentials([(key, cert)]))
     else:
-        port = server.add_insecure_port("127.0.0.1:0")
+        port = server.add_insecure_port("127.0.0.1:%d" % args.port)
+    if port == 0:
+        sys.exit("server.py: cannot listen on 127.0.0.1:%d" % args.port)
     server.start()
     return port, lambda: server.stop(0)
 
@@ -223,7 +227,7 @@ def raw_connection(sock, mode):
 def serve_raw(args):
     listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
+    listener.bind(("127.0.0.1", args.port))
     listener.listen(8)
 
     def accept_loop():
@@ -250,6 +254,7 @@ def die_with_parent():
 def main():
     p = argparse.ArgumentParser()
     p.add_argument("--port-file", required=True)
+    p.add_argument("--port", type=int, default=0)
     p.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"))
     p.add_argument("--mode", default="normal",
                    choices=("normal", "garbage", "status", "random-unseal", "hang") + RAW_MODES)

@@ -11,8 +11,9 @@
  *   lvtpm primary [--tcti T] NAME           the Name (hex) of a primary:
  *                                           srk-ecc, tools-ecc, tools-rsa
  * OPTS: --tcti T --pcrs 7,8|none --pubkey F --sig F --efivars D
- *       --check-secureboot --slot N
- * Exit: 0, 2 when a policy or signature check failed (-EPERM), 1 otherwise.
+ *       --check-secureboot --slot N --timeout MS
+ * Exit: 0, 2 when a policy or signature check failed (-EPERM), 3 when the
+ * TPM did not answer within --timeout (-ETIMEDOUT), 1 otherwise.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -89,6 +90,8 @@ static int parse_opts(int argc, char **argv, struct opts *o)
 			o->params.efivars_dir = v;
 		else if (strcmp(a, "--slot") == 0)
 			o->params.keyslot = atoi(v);
+		else if (strcmp(a, "--timeout") == 0)
+			o->params.timeout_ms = (unsigned)atoi(v);
 		else
 			return -1;
 	}
@@ -108,7 +111,7 @@ static int write_file(const char *path, const void *data, size_t len)
 static int fail(const struct lv_err *err, int r)
 {
 	fprintf(stderr, "lvtpm: %s\n", err->msg[0] ? err->msg : strerror(-r));
-	return r == -EPERM ? 2 : 1;
+	return r == -EPERM ? 2 : r == -ETIMEDOUT ? 3 : 1;
 }
 
 static int read_token(const char *path, struct lv_talos_tpm2_token *token, struct lv_err *err)
@@ -197,7 +200,7 @@ static int cmd_primary(struct opts *o)
 			which = i;
 	if (which < 0)
 		return usage();
-	r = lv_tpm_open(o->params.tcti, &tpm, &err);
+	r = lv_tpm_open_timed(o->params.tcti, o->params.timeout_ms, &tpm, &err);
 	if (r == 0)
 		r = lv_tpm_create_primary(tpm, (enum lv_tpm_primary)which, &primary, &err);
 	for (UINT16 i = 0; r == 0 && i < primary.name.size; i++)

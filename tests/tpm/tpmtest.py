@@ -7,6 +7,9 @@
 #   extend-hex TEXT                       SHA-256 of TEXT in hex (a PCR extend)
 #   pcr-after TEXT...                     a SHA-256 PCR from zero after extending each TEXT
 #   pcrsig PRIV_PEM PCR11_HEX OUT_JSON    systemd-stub's .pcrsig for PCR 11 = PCR11_HEX
+#   swap-signature GOOD_JSON OTHER_JSON OUT_JSON
+#                                         GOOD's .pcrsig with OTHER's signature (the
+#                                         right key's fingerprint, another key's signature)
 #   policy-digest PCR11_HEX OUT_BIN       the PolicyPCR(11) digest, raw (tpm2-tools oracle)
 #   signature PRIV_PEM PCR11_HEX OUT_BIN  its RSASSA-SHA256 signature, raw
 #   tpm2b-public PUB_PEM OUT_BIN          the key as Talos's RSAPubKeyTemplate, TPM2B_PUBLIC
@@ -129,6 +132,13 @@ def cmd_pcrsig(priv_path, pcr11_hex, out_path):
         json.dump(doc, f)
 
 
+def cmd_swap_signature(good_path, other_path, out_path):
+    good, other = (json.load(open(p)) for p in (good_path, other_path))
+    good["sha256"][0]["sig"] = other["sha256"][0]["sig"]
+    with open(out_path, "w") as f:
+        json.dump(good, f)
+
+
 def b64(data):
     return base64.b64encode(data).decode()
 
@@ -228,6 +238,8 @@ def main(argv):
         print(value.hex())
     elif cmd == "pcrsig":
         cmd_pcrsig(*args)
+    elif cmd == "swap-signature":
+        cmd_swap_signature(*args)
     elif cmd == "policy-digest":
         open(args[1], "wb").write(pcr11_policy(args[0]))
     elif cmd == "signature":

@@ -8,6 +8,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -243,19 +247,6 @@ static void test_salt_fingerprint(void **state)
 	lv_secret_free(&salt);
 }
 
-static void test_unsupported_kinds(void **state)
-{
-	struct lv_key_context ctx = { .volume_id = "STATE" };
-	struct lv_config_key key = key_of(LV_KEY_KMS, 2, 0);
-	struct lv_secret *passphrase = NULL;
-	struct lv_err err = { 0 };
-	char *token = NULL;
-
-	(void)state;
-	assert_int_equal(lv_key_derive_new(&key, &ctx, &passphrase, &token, &err), -ENOTSUP);
-	assert_string_equal(err.msg, "slot 2: kms keys are not supported by this build");
-}
-
 /* Every kind's source is named as the config names the kind. */
 static void test_sources_named_as_config(void **state)
 {
@@ -425,18 +416,185 @@ static void test_source_time_bound(void **state)
 	lv_key_context_release(&ctx);
 }
 
-/* A kind a build flag left out says which flag. */
-static void test_left_out_kinds(void **state)
+/* A kind a build flag left out says which flag; with the flag, the
+ * tpm source writes talos-tpm2 tokens. */
+static void check_left_out(enum lv_key_kind kind, int built, const char *token_type,
+			   const char *flag)
 {
 	const char *why = NULL;
+	const struct lv_keysrc_ops *ops = lv_keysrc_of(kind, &why);
+	char expected[128];
+
+	if (built) {
+		assert_non_null(ops);
+		assert_string_equal(ops->token_type, token_type);
+		return;
+	}
+	assert_null(ops);
+	snprintf(expected, sizeof(expected), "not supported by this build (built with %s=0)", flag);
+	assert_string_equal(why, expected);
+}
+
+static void test_left_out_kinds(void **state)
+{
+	(void)state;
+	check_left_out(LV_KEY_TPM, LV_WITH_TPM, "talos-tpm2", "WITH_TPM");
+	check_left_out(LV_KEY_KMS, LV_WITH_KMS, "sideroKMS", "WITH_KMS");
+}
+
+/* A source's notices: kept for the derivation that made them (at most
+ * LV_KEY_NOTICES_MAX), gone when the next one starts. */
+static int noisy_new_key(void *state, struct lv_key_context *ctx, const struct lv_config_key *key,
+			 struct lv_secret **passphrase, char **token_json, struct lv_err *err)
+{
+	(void)state;
+	(void)token_json;
+	(void)err;
+	for (int i = 0; i < key->slot; i++)
+		lv_keysrc_notice(ctx, "notice %d of slot %d", i, key->slot);
+	*passphrase = lv_secret_dup("k", 1);
+	return 0;
+}
+
+static int noisy_get_key(void *state, struct lv_key_context *ctx, const struct lv_config_key *key,
+			 const char *token_json, struct lv_secret **passphrase, struct lv_err *err)
+{
+	(void)token_json;
+	return noisy_new_key(state, ctx, key, passphrase, NULL, err);
+}
+
+static const struct lv_keysrc_ops noisy_ops = {
+	.name = "noisy", .new_key = noisy_new_key, .get_key = noisy_get_key,
+};
+
+static void test_source_notices(void **state)
+{
+	struct lv_key_context ctx = { .volume_id = "u-data" };
+	struct lv_config_key two = key_of(LV_KEY_STATIC, 2, 0), many = key_of(LV_KEY_STATIC, 9, 0),
+			     none = key_of(LV_KEY_STATIC, 0, 0);
+	struct lv_secret *passphrase = NULL;
+	struct lv_err err = { 0 };
+	char *token = NULL;
 
 	(void)state;
-	assert_null(lv_keysrc_of(LV_KEY_TPM, &why));
-	if (LV_WITH_TPM)
-		assert_string_equal(why, "not supported by this build");
-	else
-		assert_string_equal(why, "not supported by this build (built with WITH_TPM=0)");
+	assert_int_equal(lv_keysrc_new_key(&noisy_ops, &two, &ctx, &passphrase, &token, &err), 0);
+	lv_secret_free(&passphrase);
+	assert_int_equal(ctx.notice_count, 2);
+	assert_string_equal(ctx.notices[0], "notice 0 of slot 2");
+	assert_string_equal(ctx.notices[1], "notice 1 of slot 2");
+	assert_int_equal(lv_keysrc_get_key(&noisy_ops, &many, &ctx, NULL, &passphrase, &err), 0);
+	lv_secret_free(&passphrase);
+	assert_int_equal(ctx.notice_count, LV_KEY_NOTICES_MAX);
+	assert_string_equal(ctx.notices[LV_KEY_NOTICES_MAX - 1], "notice 3 of slot 9");
+	assert_int_equal(lv_keysrc_new_key(&noisy_ops, &none, &ctx, &passphrase, &token, &err), 0);
+	lv_secret_free(&passphrase);
+	assert_int_equal(ctx.notice_count, 0);
+	/* A get_key refused before the source runs says nothing either. */
+	ctx.notice_count = 1;
+	assert_int_equal(lv_keysrc_get_key(&probe_ops, &two, &ctx, NULL, &passphrase, &err),
+			 LV_KEY_TOKEN_INVALID);
+	assert_int_equal(ctx.notice_count, 0);
+	lv_key_context_release(&ctx);
 }
+
+#if LV_WITH_KMS
+/* A kms key's endpoint is checked once, before any call, and named. */
+static void test_kms_bad_endpoint(void **state)
+{
+	struct lv_key_settings settings = { .node_uuid = "4c4c4544-0042-3510-8052-b4c04f4b4d32" };
+	struct lv_key_context ctx = { .volume_id = "u-data", .settings = &settings };
+	struct lv_config_key key = key_of(LV_KEY_KMS, 0, 0);
+	struct lv_secret *passphrase = NULL;
+	struct lv_err err = { 0 };
+	char *token = NULL;
+
+	(void)state;
+	key.kms.endpoint = "kms example:4050";
+	assert_int_equal(lv_key_derive_new(&key, &ctx, &passphrase, &token, &err), -EINVAL);
+	assert_string_equal(err.msg, "kms kms example:4050: bad endpoint: bad character in the host name");
+	key.kms.endpoint = NULL;
+	assert_int_equal(lv_key_derive_new(&key, &ctx, &passphrase, &token, &err), -EINVAL);
+	assert_string_equal(err.msg, "slot 0: kms key has no endpoint");
+	lv_key_context_release(&ctx);
+}
+
+/* The settings' CA file is checked before any key: none is fine, a path
+ * that is no PEM file is refused and named. */
+static void test_kms_ca_checked_first(void **state)
+{
+	struct lv_key_settings settings = { 0 };
+	struct lv_err err = { 0 };
+
+	(void)state;
+	assert_int_equal(lv_key_settings_check(&settings, &err), 0);
+	settings.kms_ca_file = "/nonexistent/ca.pem";
+	assert_int_equal(lv_key_settings_check(&settings, &err), -EINVAL);
+	assert_string_equal(err.msg, "CA file /nonexistent/ca.pem: No such file or directory");
+	settings.kms_ca_file = "/";
+	assert_int_equal(lv_key_settings_check(&settings, &err), -EINVAL);
+	assert_string_equal(err.msg, "CA file /: not a regular file");
+}
+
+/* A listening socket nobody accepts on: the TCP handshake completes, no
+ * answer ever comes.  Returns the port. */
+static int silent_listener(int *fd)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(addr);
+
+	*fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_true(*fd >= 0);
+	assert_int_equal(bind(*fd, (struct sockaddr *)&addr, sizeof(addr)), 0);
+	assert_int_equal(listen(*fd, 4), 0);
+	assert_int_equal(getsockname(*fd, (struct sockaddr *)&addr, &len), 0);
+	return ntohs(addr.sin_port);
+}
+
+/* derive_new against the silent server; returns the ms it took. */
+static uint64_t kms_silent_call(const struct lv_key_settings *settings, const char *endpoint,
+				struct lv_err *err)
+{
+	struct lv_key_context ctx = { .volume_id = "u-data", .settings = settings };
+	struct lv_config_key key = key_of(LV_KEY_KMS, 1, 0);
+	struct lv_secret *passphrase = NULL;
+	char *token = NULL;
+	uint64_t started = lv_keysrc_now_ms();
+
+	key.kms.endpoint = (char *)endpoint;
+	assert_int_equal(lv_key_derive_new(&key, &ctx, &passphrase, &token, err), -ETIMEDOUT);
+	assert_null(passphrase);
+	assert_null(token);
+	lv_key_context_release(&ctx);
+	return lv_keysrc_now_ms() - started;
+}
+
+/* One KMS call gets the lesser of the KMS timeout and what is left of the
+ * key's bound; the node UUID goes out without nodeID's entropy check (a
+ * UUID that fails it reaches the network: Talos's kms.go checks nothing). */
+static void test_kms_call_bounded(void **state)
+{
+	struct lv_key_settings settings = { .node_uuid = "11111111-0000-1111-1111-111111111111",
+					    .key_timeout_ms = 400 };
+	struct lv_err err = { 0 };
+	char endpoint[64];
+	uint64_t took;
+	int fd, port = silent_listener(&fd);
+
+	(void)state;
+	snprintf(endpoint, sizeof(endpoint), "127.0.0.1:%d", port);
+	took = kms_silent_call(&settings, endpoint, &err);
+	assert_true(took >= 300 && took < 3000);
+	assert_non_null(strstr(err.msg, ": Seal: no complete answer within "));
+	assert_true(strtoul(strstr(err.msg, "within ") + 7, NULL, 10) <= 400);
+	/* The KMS call's own bound, when it is the smaller. */
+	settings.key_timeout_ms = 0;
+	settings.kms_timeout_ms = 300;
+	took = kms_silent_call(&settings, endpoint, &err);
+	assert_true(took >= 250 && took < 3000);
+	assert_non_null(strstr(err.msg, "Seal: no complete answer within 300 ms"));
+	close(fd);
+}
+#endif
 
 int main(void)
 {
@@ -449,11 +607,16 @@ int main(void)
 		cmocka_unit_test(test_salt_rejects_bad_files),
 		cmocka_unit_test(test_salt_created_once),
 		cmocka_unit_test(test_salt_fingerprint),
-		cmocka_unit_test(test_unsupported_kinds),
 		cmocka_unit_test(test_sources_named_as_config),
 		cmocka_unit_test(test_source_state_settings_tokens),
 		cmocka_unit_test(test_source_time_bound),
 		cmocka_unit_test(test_left_out_kinds),
+		cmocka_unit_test(test_source_notices),
+#if LV_WITH_KMS
+		cmocka_unit_test(test_kms_bad_endpoint),
+		cmocka_unit_test(test_kms_ca_checked_first),
+		cmocka_unit_test(test_kms_call_bounded),
+#endif
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

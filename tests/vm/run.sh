@@ -1,7 +1,8 @@
 #!/bin/bash
 # run.sh: the VM suite of `make test`: one boot of Debian's kernel under
 # qemu, running every tests/vm/t_*.sh against build/luksvol with cryptsetup
-# and dmsetup inside as oracles.  Results land in $LV_RESULTS as vm/...
+# and dmsetup inside as oracles (LV_VM_TESTS="t_tpm.sh ...": only those).
+# Results land in $LV_RESULTS as vm/...
 set -u
 source "$(dirname "$0")/../lib.sh"
 source "$(dirname "$0")/vm.sh"
@@ -11,7 +12,11 @@ DISK=$LV_WORK/vm-disk.img
 LVTPM_VM=$LV_TOP/$BUILD/tpm/lvtpm
 VM_TPM=$LV_WORK/vm-tpm
 VM_TPM_PID=
-trap stop_vm_tpm EXIT
+KMS_DIR=$(mkdir -p "$LV_WORK/vm-kms" && cd "$LV_WORK/vm-kms" && pwd)
+KMS_UUID=4c4c4544-0042-3510-8052-b4c04f4b4d32
+KMS_DISK=$LV_WORK/vm-kms-disk.img
+source "$LV_TOP/tests/kms/lib_kms.sh"
+trap 'stop_vm_tpm; kms_stop_all' EXIT
 
 # What tests/vm/t_tpm.sh needs, when this build has the TPM code: the
 # driver, tpm2-tools, the device TCTI tpm2-tss loads at run time (ldd cannot
@@ -26,6 +31,39 @@ add_tpm_files() {
 		"$py" "$aux" keygen "$VM_TPM/priv.pem" "$OVERLAY/test/tpm/pub.pem" &&
 		pcr11=$("$py" "$aux" pcr-after enter-initrd leave-initrd enter-machined) &&
 		"$py" "$aux" pcrsig "$VM_TPM/priv.pem" "$pcr11" "$OVERLAY/test/tpm/sig.json"
+}
+
+# tests/vm/t_kms.sh's KMS (as tests/interop/apply_kms.sh, it needs WITH_KMS=1): the test server
+# on the host's loopback, which the VM reaches as 10.0.2.2 through QEMU's
+# user network; it lives as long as the VM may.  The kms volume is a disk
+# of its own (/dev/vdb in the VM), so the host can check what the VM wrote.
+add_kms_files() {
+	rm -f "$KMS_DIR"/* "$KMS_DISK"
+	kms_start vm --record "$KMS_DIR/record" --lifetime "$(( ${LV_VM_TIMEOUT:-1800} + 60 ))" ||
+		return 1
+	mkdir -p "$OVERLAY/test/kms"
+	echo "10.0.2.2:$KMS_PORT" >"$OVERLAY/test/kms/endpoint"
+	echo "$KMS_UUID" >"$OVERLAY/test/kms/node-uuid"
+	truncate -s 24M "$KMS_DISK"
+	VM_QEMU_ARGS="${VM_QEMU_ARGS:-} -drive file=$KMS_DISK,if=virtio,format=raw"
+	export VM_QEMU_ARGS
+}
+
+# What the VM's kms key sent and wrote, with cryptsetup as the oracle: one
+# Seal of 32 bytes K for the node UUID, Talos's token at id 0, and slot 0
+# opening with base64(K).
+check_kms_disk() {
+	local token
+	t_same vm/kms-host-one-seal "$(wc -l <"$KMS_DIR/record" 2>/dev/null)" 1
+	t_same vm/kms-host-seal-node-uuid "$(awk '{print $2, length($3)}' "$KMS_DIR/record" 2>/dev/null)" \
+		"$KMS_UUID 64"
+	token=$(cryptsetup token export --token-id 0 "$KMS_DISK" 2>&1)
+	if grep -qE "$KMS_TOKEN_RE" <<<"$token"; then t_pass vm/kms-host-token-talos-shape; else
+		t_fail vm/kms-host-token-talos-shape "$token"; fi
+	awk '{print $3}' "$KMS_DIR/record" | xxd -r -p | base64 -w0 >"$KMS_DIR/k.pass"
+	t_expect vm/kms-host-slot0-opens-with-base64-K 0 cryptsetup open --test-passphrase \
+		--key-slot 0 --key-file "$KMS_DIR/k.pass" "$KMS_DISK"
+	rm -f "$KMS_DIR/k.pass"
 }
 
 # The VM's TPM: QEMU's tpm-tis device backed by swtpm on the host, over a
@@ -54,6 +92,7 @@ stop_vm_tpm() {
 }
 
 build_overlay() {
+	local t
 	rm -rf "$OVERLAY"
 	mkdir -p "$OVERLAY/test/keys"
 	vm_add_program "$OVERLAY" "$LV_TOP/$BUILD/luksvol"
@@ -65,9 +104,17 @@ build_overlay() {
 	# glibc loads libgcc_s when a thread exits: Argon2 lanes in cryptsetup
 	# and in dynamically linked test programs.
 	install -D -m 0644 /lib/x86_64-linux-gnu/libgcc_s.so.1 "$OVERLAY/lib/x86_64-linux-gnu/libgcc_s.so.1"
-	cp "$LV_TOP"/tests/vm/t_*.sh "$OVERLAY/test/"
+	# LV_VM_TESTS="t_kms t_dm.sh": only those scripts, for a developer's run.
+	cp "$LV_TOP/tests/vm/t_lib.sh" "$OVERLAY/test/"
+	for t in ${LV_VM_TESTS:-$(cd "$LV_TOP/tests/vm" && ls t_*.sh)}; do
+		t=$(basename "${t%.sh}")
+		cp "$LV_TOP/tests/vm/$t.sh" "$OVERLAY/test/" || return 1
+	done
 	if [ -x "$LVTPM_VM" ]; then
 		add_tpm_files || return 1
+	fi
+	if [ -f "$OVERLAY/test/t_kms.sh" ]; then
+		add_kms_files || return 1
 	fi
 	cat >"$OVERLAY/test/run.sh" <<'INNER'
 . /test/t_lib.sh
@@ -109,4 +156,5 @@ else
 	t_fail vm/boot "the VM run failed: $(tail -5 "$OUT" | tr '\n' ' ')"
 fi
 vm_results "$OUT" vm >>"$LV_RESULTS"
+[ -f "$OVERLAY/test/kms/endpoint" ] && check_kms_disk
 echo "vm: $(( $(date +%s) - start )) s, $(vm_results "$OUT" vm | grep -c '^PASS') checks passed in the VM"

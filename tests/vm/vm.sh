@@ -5,7 +5,9 @@
 #   vm_prepare            kernel + base initramfs, cached under $VM_DIR
 #   vm_run OVERLAY DISK OUT [TIMEOUT]
 #                         boots with OVERLAY's files added to the initramfs
-#                         and DISK as /dev/vda; the console goes to OUT.
+#                         and DISK as /dev/vda, a virtio NIC on QEMU's user
+#                         network (the host's loopback is 10.0.2.2); the
+#                         console goes to OUT.
 #                         Fails unless the test script ran to its end.
 #
 # Nothing is installed: the kernel package is fetched with apt-get download
@@ -16,7 +18,8 @@
 VM_DIR=$LV_TOP/$BUILD/vm
 VM_MODULE_DIRS="kernel/drivers/md kernel/drivers/block kernel/drivers/virtio kernel/crypto
 kernel/arch/x86/crypto kernel/lib kernel/security/keys kernel/fs/ext4 kernel/fs/jbd2
-kernel/fs/mbcache.ko"
+kernel/fs/mbcache.ko kernel/drivers/net/virtio_net.ko kernel/drivers/net/net_failover.ko
+kernel/net/core/failover.ko"
 
 vm_log() { echo "vm: $*" >&2; }
 
@@ -112,7 +115,9 @@ vm_run() {
 	timeout "$timeout" qemu-system-x86_64 -cpu max -m 1024 -smp 2 -nographic -no-reboot \
 		-monitor none -kernel "$(ls "$VM_DIR"/kernel/boot/vmlinuz-* | head -1)" \
 		-initrd "$initrd" -append "console=ttyS0 quiet panic=-1" \
-		-drive file="$disk",if=virtio,format=raw ${VM_QEMU_ARGS:-} </dev/null >"$out" 2>&1
+		-drive file="$disk",if=virtio,format=raw \
+		-netdev user,id=net0 -device virtio-net-pci,netdev=net0,romfile= \
+		${VM_QEMU_ARGS:-} </dev/null >"$out" 2>&1
 	rc=$?
 	if [ $rc -eq 124 ]; then
 		vm_log "the VM did not finish within ${timeout}s (see $out)"
