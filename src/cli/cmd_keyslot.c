@@ -421,11 +421,11 @@ int cli_unbind(const struct cli_opts *opts)
 
 int cli_dump_volume_key(const struct cli_opts *opts)
 {
+	struct lv_header_info header;
+	struct lv_segment_info segment;
 	struct lv_device *dev;
 	struct lv_secret *volume_key;
 	struct lv_err err = { 0 };
-	const char *cipher, *uuid;
-	uint64_t offset;
 	int slot, r;
 
 	/* cryptsetup luksDump --dump-volume-key: declined is -EPERM, exit 2. */
@@ -436,13 +436,18 @@ int cli_dump_volume_key(const struct cli_opts *opts)
 	r = cli_load_and_unlock(opts, 0, &dev, &volume_key, &slot, &err);
 	if (r < 0)
 		return cli_fail(r, &err);
-	lv_data_segment_info(dev, &cipher, &offset, &uuid);
-	const char *dash = strchr(cipher, '-');
+	lv_header_info(dev, &header);
+	if ((r = lv_segment_info(dev, &segment, &err)) < 0) {
+		lv_secret_free(&volume_key);
+		lv_device_free(&dev);
+		return cli_fail(r, &err);
+	}
+	const char *cipher = segment.cipher, *dash = strchr(cipher, '-');
 	printf("LUKS header information for %s\n", opts->positional[0]);
 	printf("Cipher name:   \t%.*s\n", dash ? (int)(dash - cipher) : (int)strlen(cipher), cipher);
 	printf("Cipher mode:   \t%s\n", dash ? dash + 1 : "");
-	printf("Payload offset:\t%llu\n", (unsigned long long)(offset / 512));
-	printf("UUID:          \t%s\n", uuid);
+	printf("Payload offset:\t%llu\n", (unsigned long long)(header.data_offset_bytes / 512));
+	printf("UUID:          \t%s\n", header.uuid);
 	printf("MK bits:       \t%zu\n", volume_key->len * 8);
 	printf("MK dump:\t");
 	for (size_t i = 0; i < volume_key->len; i++)

@@ -48,14 +48,17 @@ static int check_name(const char *name, struct lv_err *err)
 	return 0;
 }
 
-static int check_segment(const struct lv_device *dev, const struct lv_crypt_segment *seg,
-			 struct lv_err *err)
+static int check_segment(const struct lv_device *dev, const struct lv_header_info *hdr,
+			 const struct lv_segment_info *seg, struct lv_err *err)
 {
 	const char *path = lv_device_path(dev);
 
-	if (seg->unknown_requirements)
+	if (hdr->unknown_requirements)
 		return lv_err_set(err, -ETXTBSY, "%s: unmet LUKS2 requirements forbid activation",
 				  path);
+	if (seg->segment_count != 1)
+		return lv_err_set(err, -ENOTSUP, "%s: %u segments (an unfinished reencryption?) are not supported",
+				  path, seg->segment_count);
 	if (strncmp(seg->cipher, "cipher_null", 11) == 0)
 		return lv_err_set(err, -EINVAL, "%s: segment cipher \"%s\" does not encrypt; refusing",
 				  path, seg->cipher);
@@ -102,7 +105,7 @@ static int resolve_backing(const char *path, int readonly, struct backing *b,
 	return r;
 }
 
-static int data_length(const struct lv_crypt_segment *seg, const struct backing *b,
+static int data_length(const struct lv_segment_info *seg, const struct backing *b,
 		       const char *path, uint64_t *length_sectors, struct lv_err *err)
 {
 	uint64_t bytes;
@@ -173,21 +176,22 @@ static int publish_node(const char *name, const struct lv_dm_info *info, unsigne
 }
 
 /* Builds the table and creates the mapping; the key never outlives it. */
-static int create_mapping(const struct lv_activate_params *p, const struct lv_crypt_segment *seg,
-			  const struct lv_secret *key, const struct backing *b,
-			  uint64_t length_sectors, struct lv_dm_info *info, struct lv_err *err)
+static int create_mapping(const struct lv_activate_params *p, const struct lv_header_info *hdr,
+			  const struct lv_segment_info *seg, const struct lv_secret *key,
+			  const struct backing *b, uint64_t length_sectors, struct lv_dm_info *info,
+			  struct lv_err *err)
 {
 	struct lv_crypt_table table = {
 		.cipher = seg->cipher, .key = key, .device_major = major(b->dev),
 		.device_minor = minor(b->dev), .offset_sectors = seg->offset_bytes / 512,
-		.sector_size = seg->sector_size, .flags = p->flags | seg->persistent_flags,
+		.sector_size = seg->sector_size, .flags = p->flags | hdr->persistent_flags,
 	};
 	char description[128], uuid[LV_DM_UUID_MAX];
 	struct lv_secret *params = NULL;
 	int32_t serial = -1;
 	int r;
 
-	snprintf(description, sizeof(description), "cryptsetup:%s-d%u", seg->uuid, seg->digest_id);
+	snprintf(description, sizeof(description), "cryptsetup:%s-d%u", hdr->uuid, seg->digest_id);
 	if (!p->disable_keyring && (serial = lv_keyring_add_logon(description, key)) > 0)
 		table.key_description = description;
 	r = lv_crypt_table_build(&table, &params);
@@ -195,7 +199,7 @@ static int create_mapping(const struct lv_activate_params *p, const struct lv_cr
 		lv_keyring_drop(serial);
 		return lv_err_set(err, r, "%s: cannot build the table", p->name);
 	}
-	dm_uuid(seg->uuid, p->name, uuid);
+	dm_uuid(hdr->uuid, p->name, uuid);
 	r = lv_dm_create_single(p->name, uuid, length_sectors, "crypt", (char *)params->bytes,
 				p->readonly, info, err);
 	lv_secret_free(&params);
@@ -206,14 +210,16 @@ static int create_mapping(const struct lv_activate_params *p, const struct lv_cr
 int lv_activate(struct lv_device *dev, const struct lv_secret *volume_key,
 		const struct lv_activate_params *p, struct lv_err *err)
 {
-	struct lv_crypt_segment seg;
+	struct lv_header_info hdr;
+	struct lv_segment_info seg;
 	struct lv_dm_info info;
 	struct backing b = { .loop_fd = -1 };
 	uint64_t length_sectors = 0;
 	int r;
 
-	if ((r = check_name(p->name, err)) < 0 || (r = lv_crypt_segment_get(dev, &seg, err)) < 0 ||
-	    (r = check_segment(dev, &seg, err)) < 0 || (r = lv_dm_info(p->name, &info, err)) < 0)
+	lv_header_info(dev, &hdr);
+	if ((r = check_name(p->name, err)) < 0 || (r = lv_segment_info(dev, &seg, err)) < 0 ||
+	    (r = check_segment(dev, &hdr, &seg, err)) < 0 || (r = lv_dm_info(p->name, &info, err)) < 0)
 		return r;
 	if (info.exists)
 		return lv_err_set(err, -EEXIST, "%s: a mapping with this name already exists", p->name);
@@ -221,7 +227,7 @@ int lv_activate(struct lv_device *dev, const struct lv_secret *volume_key,
 	if (r == 0)
 		r = data_length(&seg, &b, lv_device_path(dev), &length_sectors, err);
 	if (r == 0)
-		r = create_mapping(p, &seg, volume_key, &b, length_sectors, &info, err);
+		r = create_mapping(p, &hdr, &seg, volume_key, &b, length_sectors, &info, err);
 	if (b.loop_fd >= 0)
 		close(b.loop_fd);
 	if (r == 0 && (r = publish_node(p->name, &info, p->udev_timeout_ms, err)) < 0) {
