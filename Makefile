@@ -179,11 +179,11 @@ $(BUILD)/luksvol: $(CLI_OBJS) $(BUILD)/libluksvol.a $(OBJS_STAMP)
 	@$(CC) $(LDFLAGS_OPT) -o $@ $(CLI_OBJS) $(BUILD)/libluksvol.a $(PKG_LIBS)
 
 # The shared library exports what the public headers declare, nothing
-# else: include/luksvol.h, and include/luksvol-talos.h (the Talos calls)
-# in a WITH_YAML=1 build.
+# else: include/luksvol.h, include/luksvol-meta.h (the META partition),
+# and include/luksvol-talos.h (the Talos calls) in a WITH_YAML=1 build.
 SO_NAME := libluksvol.so.$(SO_MAJOR)
 SO_FILE := libluksvol.so.$(LV_VERSION)
-PUBLIC_HDRS := include/luksvol.h $(call on,$(WITH_YAML),include/luksvol-talos.h)
+PUBLIC_HDRS := include/luksvol.h include/luksvol-meta.h $(call on,$(WITH_YAML),include/luksvol-talos.h)
 
 $(BUILD)/luksvol.map: $(PUBLIC_HDRS) $(FLAGS_STAMP)
 	@mkdir -p $(dir $@)
