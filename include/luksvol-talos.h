@@ -57,6 +57,11 @@ struct lv_key_settings {
 	 * META's UUIDOverride).  NULL: /sys/class/dmi/id/product_uuid,
 	 * lowercased.  Talos's entropy check applies either way. */
 	const char *node_uuid;
+	/* nodeID and kms keys, when node_uuid is NULL: set when the node's
+	 * UUID cannot be known (META could not be read, so whether its
+	 * UUIDOverride replaces the SMBIOS UUID is unknown); such keys then
+	 * fail with this reason instead of using product_uuid. */
+	const char *node_uuid_unknown;
 	/* lockToState keys: the mounted STATE filesystem, which holds
 	 * encryption-salt.yaml.  NULL: such keys cannot be derived. */
 	const char *state_dir;
@@ -98,6 +103,16 @@ struct lv_apply_params {
 	 * earlier --dry-run report planned to (what a user confirmed); any
 	 * other is left as it is and reported.  NULL: Talos's sync. */
 	const struct lv_apply_report *confirmed;
+	/* META (talos-encryption.md §6): the partition or image, NULL: the
+	 * partition named META, if there is one.  apply reads its
+	 * UUIDOverride (tag 15) when keys.node_uuid is NULL, takes STATE's
+	 * encryption config from tag 9 when cfg has no STATE document, and
+	 * stores an encrypted STATE's config there (only when it changed and
+	 * STATE was formatted or opened). */
+	const char *meta_device;
+	int force_meta;			/* write tag 9 over a META neither of whose
+					 * copies is valid (Talos does; luksvol refuses) */
+	int no_meta;			/* neither read nor write META */
 };
 
 /* Applies every encrypted volume of cfg, STATE first.  Returns 0 when the
