@@ -44,7 +44,7 @@ CLEVIS_SRCS := $(wildcard src/clevis/*.c src/*/*clevis*.c) src/crypto/shamir.c
 # Without YAML only the plain verbs remain: no volume config, no Talos keys
 # (whose state salt is YAML too), no apply, wipe or config check/show.
 YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/talos/*.c src/cli/cmd_config.c \
-	src/cli/cmd_apply.c \
+	src/cli/cmd_apply.c src/cli/cmd_talos.c \
 	src/cli/cmd_wipe.c)
 OFF_SRCS := $(if $(filter 0,$(WITH_TPM)),$(TPM_SRCS)) $(if $(filter 0,$(WITH_KMS)),$(KMS_SRCS)) \
 	$(if $(filter 0,$(WITH_CLEVIS)),$(CLEVIS_SRCS)) $(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))

@@ -130,6 +130,47 @@ void lv_apply_report_free(struct lv_apply_report **report);
  * line each ("u-data: would remove keyslot 7"); returns how many. */
 unsigned lv_apply_report_print_destructive(const struct lv_apply_report *report, FILE *out);
 
+/*
+ * A Talos node's disk opened for rescue (`luksvol talos open`): the
+ * partitions named META, STATE, EPHEMERAL, u-<name>, r-<name>, s-<name>;
+ * STATE opened with its config from META's tag 9 (and the node UUID from
+ * tag 15 unless keys.node_uuid is set), mapped as /dev/mapper/luks2-STATE
+ * and mounted read-only at LV_TALOS_STATE_MOUNT; the machine config Talos
+ * keeps there (config.yaml) read, and the encrypted volumes it names
+ * opened and mapped, lockToState keys with STATE's encryption-salt.yaml.
+ * No header and no META byte is ever written: every volume is opened
+ * read-only, as apply --no-sync does, and nothing here can ask otherwise.
+ * What it made is recorded in LV_TALOS_RUN_DIR for lv_talos_close.
+ */
+#define LV_TALOS_RUN_DIR "/run/luksvol"
+#define LV_TALOS_STATE_MOUNT LV_TALOS_RUN_DIR "/talos-STATE"
+
+struct lv_talos_open_params {
+	const char *disk;		/* the whole disk to look on; NULL: every disk */
+	const char *meta_device;	/* META, instead of the partition named META */
+	const char *const *devices;	/* "VOLUMEID=PATH" overrides, NULL-terminated */
+	struct lv_key_settings keys;	/* state_dir is ignored: STATE's mount is used */
+};
+
+struct lv_talos_disk;
+
+/* Opens what it can.  Returns 0 once STATE is open and mounted (every
+ * other outcome is in *disk), or a negative errno with nothing left
+ * mapped or mounted: the disk has no usable META or STATE, or a Talos
+ * disk is open already (-EBUSY). */
+int lv_talos_open(const struct lv_talos_open_params *params, struct lv_talos_disk **disk,
+		  struct lv_err *err);
+/* A table of the volumes (partition, mapping, outcome), or JSON. */
+void lv_talos_disk_print(const struct lv_talos_disk *disk, FILE *out, int json);
+/* 0 when every volume the machine config encrypts was opened, else the
+ * first failure's negative errno with its message in err. */
+int lv_talos_disk_status(const struct lv_talos_disk *disk, struct lv_err *err);
+void lv_talos_disk_free(struct lv_talos_disk **disk);
+/* Unmounts STATE and closes the mappings lv_talos_open made, one line
+ * each on out; -EBUSY (with what is left recorded) when one is in use,
+ * -ENODEV when no Talos disk is open. */
+int lv_talos_close(FILE *out, struct lv_err *err);
+
 /* The partition whose GPT name is label (libblkid), e.g. "/dev/vda3". */
 int lv_partition_find(const char *label, char *path, size_t path_size, struct lv_err *err);
 

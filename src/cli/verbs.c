@@ -45,6 +45,9 @@ static const enum cli_opt apply_opts[] = {
 	OPT_TPM_TCTI, OPT_TPM_PCR_PUBLIC_KEY, OPT_TPM_PCR_SIGNATURE, OPT_EFIVARS_DIR, OPT_END,
 };
 static const enum cli_opt wipe_opts[] = { OPT_LABEL, OPT_YES, OPT_END };
+static const enum cli_opt talos_open_opts[] = {
+	OPT_DISK, OPT_META, OPT_DEVICE, OPT_NODE_UUID, OPT_JSON, OPT_END,
+};
 #endif
 
 const struct cli_verb cli_verbs[] = {
@@ -91,6 +94,9 @@ const struct cli_verb cli_verbs[] = {
 		   "[--no-activate] [--no-sync] [--dry-run] [--yes] [--json] [--meta DEV] "
 		   "[--force-meta] [pbkdf options] [tpm options]", 0, 0, apply_opts, cli_apply },
 	{ "wipe", "[--yes] --label LABEL | DEVICE", 0, 1, wipe_opts, cli_wipe },
+	{ "talos open", "[--disk DISK] [--meta DEV] [--device VOLUMEID=PATH]... [--node-uuid U] "
+			"[--json]", 0, 0, talos_open_opts, cli_talos_open },
+	{ "talos close", "", 0, 0, no_opts, cli_talos_close },
 #endif
 };
 

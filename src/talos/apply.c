@@ -54,16 +54,6 @@ static void sort_keys(struct lv_volume_run *run, const struct lv_config_encrypti
 	}
 }
 
-static const char *device_override(const struct lv_apply_params *params, const char *volume_id)
-{
-	size_t id_len = strlen(volume_id);
-
-	for (const char *const *entry = params->devices; entry && *entry; entry++)
-		if (strncmp(*entry, volume_id, id_len) == 0 && (*entry)[id_len] == '=')
-			return *entry + id_len + 1;
-	return NULL;
-}
-
 /* An earlier entry for the same volume ID, or NULL. */
 static const char *earlier_override(const char *const *first, const char *const *entry,
 				    size_t id_len)
@@ -112,7 +102,7 @@ static int check_overrides(const struct lv_config_volume *const *vols, size_t co
 static int locate_device(struct lv_volume_run *run, struct lv_err *err)
 {
 	struct lv_apply_volume *vol = run->report;
-	const char *path = device_override(run->params, vol->config->volume_id);
+	const char *path = lv_device_override(run->params->devices, vol->config->volume_id);
 	struct lv_err find_err = { 0 };
 	int r;
 
@@ -304,6 +294,7 @@ static int map_volume(struct lv_volume_run *run)
 	r = lv_activate(run->dev, run->volume_key, &activate, &err);
 	if (r < 0)
 		return map_failed(vol, &err, r);
+	vol->mapping_created = 1;
 	lv_apply_step(vol, LV_STEP_MAP, LV_STEP_DONE, -1, NULL, "/dev/mapper/%s", vol->mapping);
 	return 0;
 }

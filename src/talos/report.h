@@ -57,6 +57,7 @@ struct lv_apply_volume {
 	enum lv_volume_outcome outcome;
 	int opened_slot;
 	char mapping[128];		/* "luks2-<volume ID>", "" when not mapped */
+	int mapping_created;		/* this run made it (it was not already active) */
 	int error_code;
 	char error[LV_ERR_MSG_MAX];
 	struct lv_apply_step steps[LV_APPLY_STEPS_MAX];
