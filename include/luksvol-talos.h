@@ -113,6 +113,8 @@ struct lv_apply_params {
 	int force_meta;			/* write tag 9 over a META neither of whose
 					 * copies is valid (Talos does; luksvol refuses) */
 	int no_meta;			/* neither read nor write META */
+	int map_readonly;		/* map read-only: nothing above the mapping
+					 * writes either (talos open's STATE) */
 };
 
 /* Applies every encrypted volume of cfg, STATE first.  Returns 0 when the

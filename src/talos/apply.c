@@ -277,6 +277,7 @@ static int map_volume(struct lv_volume_run *run)
 	if (run->params->no_activate)
 		return 0;
 	activate.flags = enc->perf_flags | (enc->allow_discards ? LV_FLAG_ALLOW_DISCARDS : 0);
+	activate.readonly = run->params->map_readonly;
 	if (run->params->dry_run) {
 		lv_apply_step(vol, LV_STEP_MAP, LV_STEP_PLANNED, -1, NULL, "/dev/mapper/%s", vol->mapping);
 		return 0;

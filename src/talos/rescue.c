@@ -12,7 +12,8 @@
  * its parameters from rescue_params(), which sets no_sync and no_meta, so
  * each volume's device is opened read-only (no format, no header
  * recovery, no keyslot or token change) and META is opened read-only.
- * STATE is mounted read-only.  The mappings it made and the mount are
+ * STATE is mapped read-only and mounted read-only: on a writable device
+ * XFS writes its log even so (recovery at mount, the unmount record).  The mappings it made and the mount are
  * recorded in LV_TALOS_RUN_DIR (a directory only root can enter), for
  * talos close, which undoes exactly those.
  */
@@ -66,6 +67,7 @@ struct lv_talos_disk {
 	char state_device[PATH_BYTES];
 	char mount_source[PATH_BYTES];
 	int mounted;
+	int norecovery;			/* STATE's XFS log needed recovery */
 	struct lv_config_file *machine;	/* config.yaml */
 	struct lv_err config_error;	/* config.yaml could not be had */
 	struct lv_config_file view;	/* the machine's encrypted volumes found */
@@ -191,6 +193,7 @@ static int open_state(struct lv_talos_disk *d, const struct lv_key_settings *key
 	snprintf(entry, sizeof(entry), "STATE=%s", d->state_device);
 	state_keys.state_dir = NULL;	/* STATE has no lockToState key (Talos's rule) */
 	params = rescue_params(devices, &state_keys);
+	params.map_readonly = 1;
 	r = lv_apply(d->state_cfg, &params, &d->state, err);
 	if (r == 0)
 		r = lv_apply_report_status(d->state, err);
@@ -286,14 +289,28 @@ static int record_write(const struct lv_talos_disk *d, int dir_fd)
 
 /* ---- STATE's filesystem ---- */
 
-static int mount_state(struct lv_talos_disk *d, int dir_fd, struct lv_err *err)
+/* A log that needs recovery cannot be replayed on the read-only mapping
+ * (XFS says EROFS): STATE is then mounted as its log last left it on
+ * disk, and the table says so. */
+static int mount_xfs_readonly(struct lv_talos_disk *d)
 {
 	unsigned long flags = MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC;
 
+	if (mount(d->mount_source, LV_TALOS_STATE_MOUNT, STATE_FS, flags, NULL) == 0)
+		return 0;
+	if (errno != EROFS || mount(d->mount_source, LV_TALOS_STATE_MOUNT, STATE_FS, flags,
+				    "norecovery") < 0)
+		return -1;
+	d->norecovery = 1;
+	return 0;
+}
+
+static int mount_state(struct lv_talos_disk *d, int dir_fd, struct lv_err *err)
+{
 	if (mkdirat(dir_fd, MOUNT_NAME, 0700) < 0 && errno != EEXIST)
 		return lv_err_set(err, -errno, "%s: cannot create: %s", LV_TALOS_STATE_MOUNT,
 				  strerror(errno));
-	if (mount(d->mount_source, LV_TALOS_STATE_MOUNT, STATE_FS, flags, NULL) < 0) {
+	if (mount_xfs_readonly(d) < 0) {
 		int code = errno == EBUSY ? -EBUSY : -EINVAL;
 
 		lv_err_set(err, code, "%s: cannot mount it read-only at %s as %s: %s",
@@ -736,6 +753,10 @@ static void print_table(const struct lv_talos_disk *d, const struct row *rows, s
 			rows[i].device, w_mapping, rows[i].mapping, rows[i].result);
 	fprintf(out, "\nSTATE is mounted read-only at %s (%s from %s)\n", LV_TALOS_STATE_MOUNT,
 		STATE_FS, d->mount_source);
+	if (d->norecovery)
+		fprintf(out, "warning: STATE's XFS log needs recovery (the node did not shut down "
+			"cleanly); it was not replayed (norecovery, nothing written): the last "
+			"changes to STATE may be missing\n");
 	if (d->config_error.code)
 		fprintf(out, "machine config: %s\n", d->config_error.msg);
 	else
@@ -774,6 +795,7 @@ static void print_json(const struct lv_talos_disk *d, const struct row *rows, si
 
 	json_object_object_add(root, "disk", d->disk[0] ? json_object_new_string(d->disk) : NULL);
 	json_object_object_add(root, "stateMount", json_object_new_string(LV_TALOS_STATE_MOUNT));
+	json_object_object_add(root, "stateLogReplayed", json_object_new_boolean(!d->norecovery));
 	json_object_object_add(root, "machineConfig", d->config_error.code ? NULL :
 			       json_object_new_string(LV_TALOS_STATE_MOUNT "/" CONFIG_NAME));
 	if (d->config_error.code)
