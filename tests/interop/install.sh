@@ -19,7 +19,7 @@ SO=$(cd "$LIB" 2>/dev/null && ls libluksvol.so.*.*.* 2>/dev/null | head -1)
 installed_files() {
 	local f missing=""
 	for f in sbin/luksvol lib/libluksvol.a lib/libluksvol.so lib/libluksvol.so.0 \
-		include/luksvol.h include/luksvol-talos.h lib/pkgconfig/luksvol.pc share/man/man8/luksvol.8; do
+		include/luksvol.h include/luksvol-talos.h include/luksvol-meta.h lib/pkgconfig/luksvol.pc share/man/man8/luksvol.8; do
 		[ -e "$DEST$PREFIX/$f" ] || missing="$missing $f"
 	done
 	t_same install/files-present "$missing" ""
@@ -31,14 +31,17 @@ installed_files() {
 	t_same install/header-identical "$(cmp -s "$LV_TOP/include/luksvol.h" "$DEST$PREFIX/include/luksvol.h" && echo same)" same
 	t_same install/talos-header-identical "$(cmp -s "$LV_TOP/include/luksvol-talos.h" \
 		"$DEST$PREFIX/include/luksvol-talos.h" && echo same)" same
+	t_same install/meta-header-identical "$(cmp -s "$LV_TOP/include/luksvol-meta.h" \
+		"$DEST$PREFIX/include/luksvol-meta.h" && echo same)" same
 	t_expect install/binary-runs 0 "$DEST$PREFIX/sbin/luksvol" --help
 }
 
-# The .so exports what luksvol.h and luksvol-talos.h declare: all of it,
-# and nothing else.
+# The .so exports what luksvol.h, luksvol-talos.h and luksvol-meta.h
+# declare: all of it, and nothing else.
 exports() {
 	local declared exported
-	declared=$(gcc -I"$LV_TOP/include" -E -P "$LV_TOP/include/luksvol-talos.h" |
+	declared=$(printf '#include "luksvol-talos.h"\n#include "luksvol-meta.h"\n' |
+		gcc -I"$LV_TOP/include" -E -P - |
 		grep -o '\blv_[a-z0-9_]*[[:space:]]*(' |
 		sed 's/[[:space:]]*($//' | sort -u)
 	exported=$(nm -D --defined-only "$LIB/$SO" | awk '$2 == "T" {print $3}' | sed 's/@.*//' | sort -u)
