@@ -68,6 +68,7 @@ struct lv_talos_disk {
 	char mount_source[PATH_BYTES];
 	int mounted;
 	int norecovery;			/* STATE's XFS log needed recovery */
+	int loop_fd;			/* an unencrypted STATE's read-only loop */
 	struct lv_config_file *machine;	/* config.yaml */
 	struct lv_err config_error;	/* config.yaml could not be had */
 	struct lv_config_file view;	/* the machine's encrypted volumes found */
@@ -175,8 +176,9 @@ static int state_encrypted(const struct lv_talos_disk *d)
 	       d->state_cfg->volumes[0].encryption.enabled;
 }
 
-/* STATE opened and mapped with tag 9's config; an unencrypted STATE (no
- * tag 9, or "null") is mounted from its partition. */
+/* STATE opened and mapped read-only with tag 9's config; an unencrypted
+ * STATE (no tag 9, or "null") is mounted through a read-only loop device
+ * over its partition, so that XFS sees a read-only device either way. */
 static int open_state(struct lv_talos_disk *d, const struct lv_key_settings *keys,
 		      struct lv_err *err)
 {
@@ -186,10 +188,9 @@ static int open_state(struct lv_talos_disk *d, const struct lv_key_settings *key
 	struct lv_apply_params params;
 	int r;
 
-	if (!state_encrypted(d)) {
-		snprintf(d->mount_source, sizeof(d->mount_source), "%s", d->state_device);
-		return 0;
-	}
+	if (!state_encrypted(d))
+		return lv_loop_open(d->state_device, 1, d->mount_source, sizeof(d->mount_source),
+				    &d->loop_fd, err);
 	snprintf(entry, sizeof(entry), "STATE=%s", d->state_device);
 	state_keys.state_dir = NULL;	/* STATE has no lockToState key (Talos's rule) */
 	params = rescue_params(devices, &state_keys);
@@ -466,6 +467,10 @@ static int open_and_mount(struct lv_talos_disk *d, const struct lv_key_settings 
 	r = open_state(d, keys, err);
 	if (r == 0)
 		r = mount_state(d, dir_fd, err);
+	/* The mount holds the loop device now; autoclear ends it at umount. */
+	if (d->loop_fd >= 0)
+		close(d->loop_fd);
+	d->loop_fd = -1;
 	if (r < 0)
 		undo_state(d, dir_fd);
 	else
@@ -495,6 +500,8 @@ int lv_talos_open(const struct lv_talos_open_params *params, struct lv_talos_dis
 	int r = d ? 0 : lv_err_set(err, -ENOMEM, "out of memory");
 
 	*disk = NULL;
+	if (d)
+		d->loop_fd = -1;
 	if (r == 0)
 		r = discover(d, params->disk, err);
 	if (r == 0)
@@ -751,8 +758,9 @@ static void print_table(const struct lv_talos_disk *d, const struct row *rows, s
 	for (size_t i = 0; i < n; i++)
 		fprintf(out, "%-*s  %-*s  %-*s  %s\n", w_volume, rows[i].volume, w_device,
 			rows[i].device, w_mapping, rows[i].mapping, rows[i].result);
-	fprintf(out, "\nSTATE is mounted read-only at %s (%s from %s)\n", LV_TALOS_STATE_MOUNT,
-		STATE_FS, d->mount_source);
+	fprintf(out, "\nSTATE is mounted read-only at %s (%s from %s%s%s)\n", LV_TALOS_STATE_MOUNT,
+		STATE_FS, d->mount_source, d->state ? "" : ", a read-only loop over ",
+		d->state ? "" : d->state_device);
 	if (d->norecovery)
 		fprintf(out, "warning: STATE's XFS log needs recovery (the node did not shut down "
 			"cleanly); it was not replayed (norecovery, nothing written): the last "
