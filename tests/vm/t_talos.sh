@@ -1,14 +1,17 @@
 # t_talos.sh: `luksvol talos open` on a disk laid out as Talos lays it, and
-# built the way Talos builds it: a GPT disk with META (1 MiB, an ADV whose
-# tag 15 holds the node's UUID and whose tag 9 apply writes), STATE (LUKS2,
-# nodeID and static keys, XFS holding the machine config config.yaml with
-# its volume documents, and encryption-salt.yaml), EPHEMERAL (XFS, a
-# lockToState key) and one user volume u-data (XFS, lockToState and
-# nodeID keys).  talos open must map all three, mount STATE read-only,
-# let every file read back, change no byte of the disk (each header area,
-# META and the whole disk are checksummed before and after), refuse a
-# second open, and talos close must undo it all, also after a busy mapping
-# made the first close stop halfway.
+# built the way Talos builds it: a GPT disk with EFI, META (1 MiB, an ADV
+# whose tag 15 holds the node's UUID and whose tag 9 apply writes), STATE
+# (LUKS2, nodeID and static keys, XFS holding the machine config
+# config.yaml with its volume documents, and encryption-salt.yaml),
+# EPHEMERAL (XFS, a lockToState key) and one user volume u-data (XFS,
+# lockToState and nodeID keys).  apply with no STATE document must open
+# STATE from tag 9.  talos open must map all three (cryptsetup checks the
+# passphrases and the mappings), mount STATE read-only, let every file
+# read back, change no byte of the disk (each header area, META, each
+# volume's data and the whole disk are checksummed before and after, also
+# when STATE's XFS log is dirty), refuse a second open, and talos close
+# must undo it all, also after a busy mapping made the first close stop
+# halfway.
 
 TALOS_UUID=2b1e5e0a-6c1f-4f7e-9d3a-5a4c1e7b9f20
 TALOS_FAST="--pbkdf-memory 64 --pbkdf-force-iterations 4"
@@ -88,19 +91,30 @@ talos_attach() {
 	TALOS_LOOP=$(losetup -f)
 	losetup -P "$TALOS_LOOP" "$TALOS_IMG"
 	i=0
-	while [ ! -b "${TALOS_LOOP}p4" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	while [ ! -b "${TALOS_LOOP}p5" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 }
 
-# The partitions as Talos's installer makes them (META is 1 MiB).
+# The partitions as Talos's installer makes them on a UEFI machine
+# (talos:pkg/machinery/imager/quirks/partitions.go): EFI (an ESP; its
+# content does not matter here), META (1 MiB), STATE, EPHEMERAL, then the
+# user volume, all but EFI of type "Linux filesystem data".  STATE and
+# EPHEMERAL are smaller than Talos's 100 MiB and 2 GiB, to fit the VM.
+TALOS_LINUX_TYPE=0FC63DAF-8483-4772-8E79-3D69D8477DE4
 talos_partitions() {
 	grep -qw xfs /proc/filesystems && pass talos/xfs-in-kernel ||
 		fail talos/xfs-in-kernel "no xfs in /proc/filesystems: $(modprobe xfs 2>&1)"
 	rm -f "$TALOS_IMG"
-	dd if=/dev/zero of="$TALOS_IMG" bs=1M count=0 seek=150 2>/dev/null
-	printf 'label: gpt\nsize=1M, name=META\nsize=48M, name=STATE\nsize=44M, name=EPHEMERAL\nsize=44M, name=u-data\n' |
-		sfdisk -q "$TALOS_IMG" >/dev/null 2>&1
+	dd if=/dev/zero of="$TALOS_IMG" bs=1M count=0 seek=156 2>/dev/null
+	{
+		echo "label: gpt"
+		echo "size=4M, type=C12A7328-F81F-11D2-BA4B-00A0C93EC93B, name=EFI"
+		echo "size=1M, type=$TALOS_LINUX_TYPE, name=META"
+		echo "size=48M, type=$TALOS_LINUX_TYPE, name=STATE"
+		echo "size=44M, type=$TALOS_LINUX_TYPE, name=EPHEMERAL"
+		echo "size=44M, type=$TALOS_LINUX_TYPE, name=u-data"
+	} | sfdisk -q "$TALOS_IMG" >/dev/null 2>&1
 	talos_attach
-	if [ -b "${TALOS_LOOP}p4" ]; then pass talos/gpt-disk; else fail talos/gpt-disk "no partitions on $TALOS_LOOP"; fi
+	if [ -b "${TALOS_LOOP}p5" ]; then pass talos/gpt-disk; else fail talos/gpt-disk "no partitions on $TALOS_LOOP"; fi
 }
 
 # talos_fs MAPPING DIR FILE...: an XFS filesystem on the mapping, with a
@@ -122,7 +136,7 @@ talos_fs() {
 # the machine config on it, then EPHEMERAL and u-data formatted with the
 # salt apply creates on STATE.
 talos_build() {
-	printf '%s' "$TALOS_UUID" | $LUKSVOL meta set UUIDOverride "${TALOS_LOOP}p1"
+	printf '%s' "$TALOS_UUID" | $LUKSVOL meta set UUIDOverride "${TALOS_LOOP}p2"
 	talos_machine_config >/tmp/talos-config.yaml
 	talos_state_doc >/tmp/talos-state.yaml
 	expect talos/build-state 0 $LUKSVOL apply --yes -f /tmp/talos-state.yaml $TALOS_FAST
@@ -171,11 +185,11 @@ talos_apply_from_tag9() {
 TALOS_SUM_NAMES="STATE-header EPHEMERAL-header u-data-header META STATE-data EPHEMERAL-data
 u-data-data disk"
 talos_sums() {
-	for part in 2 3 4; do
+	for part in 3 4 5; do
 		head -c 16777216 "${TALOS_LOOP}p$part" | sha256sum | cut -c1-64
 	done
-	sha256sum <"${TALOS_LOOP}p1" | cut -c1-64
-	for part in 2 3 4; do
+	sha256sum <"${TALOS_LOOP}p2" | cut -c1-64
+	for part in 3 4 5; do
 		tail -c +16777217 "${TALOS_LOOP}p$part" | sha256sum | cut -c1-64
 	done
 	sha256sum <"$TALOS_IMG" | cut -c1-64
@@ -230,11 +244,11 @@ talos_cryptsetup_checks() {
 	{ printf '%s' "data secret"; talos_salt_bytes /tmp/talos-files/salt.yaml; } >/tmp/k
 	same talos/salt-32-bytes "$(wc -c </tmp/k)" 43
 	expect talos/cs-u-data-lockToState 0 cryptsetup open --test-passphrase --key-slot 0 \
-		--key-file /tmp/k "${TALOS_LOOP}p4"
+		--key-file /tmp/k "${TALOS_LOOP}p5"
 	{ printf '%s' "ephemeral secret"; talos_salt_bytes /tmp/talos-files/salt.yaml; } >/tmp/k
 	expect talos/cs-EPHEMERAL-lockToState 0 cryptsetup open --test-passphrase --key-slot 0 \
-		--key-file /tmp/k "${TALOS_LOOP}p3"
-	for pair in STATE:2 EPHEMERAL:3 u-data:4; do
+		--key-file /tmp/k "${TALOS_LOOP}p4"
+	for pair in STATE:3 EPHEMERAL:4 u-data:5; do
 		vol=${pair%%:*}
 		cryptsetup status "luks2-$vol" >/tmp/cs-status 2>&1
 		grep -q "type: *LUKS2" /tmp/cs-status &&
@@ -257,7 +271,8 @@ talos_open_checks() {
 	grep -q "^STATE .*/dev/mapper/luks2-STATE .*opened with keyslot 0 (nodeID)" /tmp/out &&
 		grep -q "^EPHEMERAL .*/dev/mapper/luks2-EPHEMERAL .*opened with keyslot 0 (static, lockToState)" /tmp/out &&
 		grep -q "^u-data .*/dev/mapper/luks2-u-data .*opened with keyslot 0 (static, lockToState)" /tmp/out &&
-		grep -q "^META .*${TALOS_LOOP}p1 " /tmp/out && pass talos/open-table ||
+		grep -q "^META .*${TALOS_LOOP}p2 " /tmp/out && ! grep -q "^EFI " /tmp/out &&
+		pass talos/open-table ||
 		fail talos/open-table "$(tr '\n' '|' </tmp/out)"
 	grep -q "STATE is mounted read-only at /run/luksvol/talos-STATE" /tmp/out && pass talos/open-says-mount ||
 		fail talos/open-says-mount "$(tr '\n' '|' </tmp/out)"
@@ -302,7 +317,7 @@ talos_json_check() {
 # mapping: it mounts with norecovery, says so, and still writes nothing.
 talos_dirty_state() {
 	printf '%s' "${TALOS_UUID}STATE" >/tmp/k
-	$LUKSVOL open --key-file /tmp/k "${TALOS_LOOP}p2" luks2-STATE &&
+	$LUKSVOL open --key-file /tmp/k "${TALOS_LOOP}p3" luks2-STATE &&
 		mount -t xfs /dev/mapper/luks2-STATE /tmp/talos-state &&
 		echo late >/tmp/talos-state/late.txt && sync &&
 		xfs_io -x -c shutdown /tmp/talos-state
@@ -323,12 +338,70 @@ talos_dirty_state() {
 	talos_check_unchanged dirty
 }
 
+# Talos's default: STATE not encrypted (META has no tag 9), a user volume
+# with a nodeID key.  talos open mounts STATE through a read-only loop
+# device (a read-only mount of the partition itself would write XFS's
+# unmount record) and opens u-data; the disk keeps every byte.
+talos_plain_state() {
+	local plain=/tmp/talos-plain.img loop
+	rm -f "$plain"
+	dd if=/dev/zero of="$plain" bs=1M count=0 seek=84 2>/dev/null
+	{
+		echo "label: gpt"
+		echo "size=1M, type=$TALOS_LINUX_TYPE, name=META"
+		echo "size=36M, type=$TALOS_LINUX_TYPE, name=STATE"
+		echo "size=44M, type=$TALOS_LINUX_TYPE, name=u-data"
+	} | sfdisk -q "$plain" >/dev/null 2>&1
+	loop=$(losetup -f)
+	losetup -P "$loop" "$plain"
+	i=0
+	while [ ! -b "${loop}p3" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+	printf '%s' "$TALOS_UUID" | $LUKSVOL meta set UUIDOverride "${loop}p1"
+	cat >/tmp/talos-plain.yaml <<'YAML'
+version: v1alpha1
+machine:
+  type: worker
+---
+apiVersion: v1alpha1
+kind: UserVolumeConfig
+name: data
+provisioning:
+  diskSelector:
+    match: system_disk
+  minSize: 30MiB
+encryption:
+  provider: luks2
+  keys:
+    - slot: 0
+      nodeID: {}
+YAML
+	$TALOS_XFS "${loop}p2" >/dev/null 2>&1
+	mount -t xfs "${loop}p2" /tmp/talos-state &&
+		cp /tmp/talos-plain.yaml /tmp/talos-state/config.yaml
+	umount /tmp/talos-state
+	expect talos/plain-build 0 $LUKSVOL apply --yes -f /tmp/talos-plain.yaml $TALOS_FAST
+	$LUKSVOL close luks2-u-data
+	before=$(sha256sum <"$plain")
+	expect talos/plain-open 0 $LUKSVOL talos open --disk "$loop"
+	grep -q "^STATE .*${loop}p2 .*not encrypted" /tmp/out &&
+		grep -q "^u-data .*/dev/mapper/luks2-u-data .*opened with keyslot 0 (nodeID)" /tmp/out &&
+		grep -q "STATE is mounted read-only at /run/luksvol/talos-STATE (xfs from /dev/loop[0-9]*, a read-only loop over ${loop}p2)" /tmp/out &&
+		pass talos/plain-open-table || fail talos/plain-open-table "$(tr '\n' '|' </tmp/out)"
+	same talos/plain-config-read-back "$(sha256sum </run/luksvol/talos-STATE/config.yaml)" \
+		"$(sha256sum </tmp/talos-plain.yaml)"
+	expect talos/plain-close 0 $LUKSVOL talos close
+	same talos/plain-disk-unchanged "$(sha256sum <"$plain")" "$before"
+	same talos/plain-loops-left "$(losetup -a | grep -v "$plain" | grep -c loop)" 0
+	losetup -d "$loop"
+	rm -f "$plain"
+}
+
 talos_in_vm() {
 	talos_partitions
 	talos_build
 	printf '%s' "${TALOS_UUID}STATE" >/tmp/k
 	expect talos/state-nodeid-from-tag15 0 cryptsetup open --test-passphrase --key-slot 0 \
-		--key-file /tmp/k "${TALOS_LOOP}p2"
+		--key-file /tmp/k "${TALOS_LOOP}p3"
 	talos_apply_from_tag9
 	talos_sums >/tmp/talos-sums-before
 	talos_open_checks
@@ -341,3 +414,4 @@ talos_in_vm() {
 }
 
 talos_in_vm
+talos_plain_state
