@@ -392,6 +392,13 @@ YAML
 	expect talos/plain-close 0 $LUKSVOL talos close
 	same talos/plain-disk-unchanged "$(sha256sum <"$plain")" "$before"
 	same talos/plain-loops-left "$(losetup -a | grep -v "$plain" | grep -c loop)" 0
+	# Why the loop: a plain read-only mount of the partition writes.
+	mount -t xfs -o ro "${loop}p2" /tmp/talos-check && umount /tmp/talos-check
+	if [ "$(sha256sum <"$plain")" != "$before" ]; then
+		pass talos/plain-ro-mount-writes
+	else
+		fail talos/plain-ro-mount-writes "a read-only XFS mount of the partition wrote nothing"
+	fi
 	losetup -d "$loop"
 	rm -f "$plain"
 }
