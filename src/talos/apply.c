@@ -435,11 +435,14 @@ static void state_from_meta_failed(struct lv_apply_report *rep, const struct lv_
 		.kind = LV_VOLUME_SYSTEM, .name = "STATE", .volume_id = "STATE",
 	};
 	struct lv_apply_volume *vol = &rep->volumes[rep->volume_count++];
+	struct lv_err why = { 0 };
 
 	memset(vol, 0, sizeof(*vol));
 	vol->config = &state;
 	vol->opened_slot = -1;
-	lv_apply_volume_fail(vol, &in->state_error, in->state_error.code);
+	lv_err_set(&why, in->state_error.code, "no STATE document in the config, and %s",
+		   in->state_error.msg);
+	lv_apply_volume_fail(vol, &why, why.code);
 }
 
 /* The config's volumes, then STATE from META's tag 9 (none in cfg). */

@@ -53,8 +53,7 @@ static void meta_failed(struct lv_apply_volume *report, struct lv_meta_inputs *i
 		   "pass --node-uuid", err->msg);
 	if (want_state)
 		lv_err_set(&in->state_error, code,
-			   "no STATE document in the config, and STATE's config in META cannot be "
-			   "read: %s", err->msg);
+			   "STATE's config in META cannot be read: %s", err->msg);
 }
 
 /* Which META: the one given, else the partition named META.  0 with an
@@ -137,8 +136,7 @@ static void read_state(const struct lv_meta *meta, struct lv_apply_volume *repor
 				 diagnostics);
 		free(diagnostics);
 		lv_apply_step(report, LV_STEP_READ_META, LV_STEP_FAILED, -1, NULL, "%s", err.msg);
-		lv_err_set(&in->state_error, r, "no STATE document in the config, and META's tag 9 "
-			   "is not a STATE config: %s", err.msg);
+		lv_err_set(&in->state_error, r, "META's tag 9 is not a STATE config: %s", err.msg);
 		return;
 	}
 	free(diagnostics);

@@ -13,6 +13,8 @@
 #     corrupt META is reported, keeps every byte and no nodeID keyslot is
 #     touched while it cannot be read, and --force-meta writes over it;
 #     the cleartext warning; --dry-run and --no-sync write nothing.
+#   - `luksvol talos open` refuses a corrupt META, a tag 9 that is not a
+#     STATE config and a disk that is not a block device, writing nothing.
 set -u
 source "$(dirname "$0")/../lib.sh"
 DIR=$LV_WORK/meta
@@ -340,6 +342,32 @@ test_apply_corrupt() {
 	cs_opens meta/corrupt-forced-nodeid-kept 1 "${UUID_A}STATE"
 }
 
+# talos open refuses a META it cannot use before it maps, mounts or
+# records anything (the rest of talos open needs dm: tests/vm/t_talos.sh).
+test_talos_open_refusals() {
+	local before_meta before_state
+	cp "$META" "$DIR/meta-corrupt.img"
+	printf 'XX' | dd of="$DIR/meta-corrupt.img" bs=1 seek=100 conv=notrunc status=none
+	printf 'XX' | dd of="$DIR/meta-corrupt.img" bs=1 seek=$((262144 + 100)) conv=notrunc status=none
+	before_meta=$(digest "$DIR/meta-corrupt.img")
+	before_state=$(digest "$STATE_IMG")
+	t_expect meta/talos-open-corrupt 1 lv talos open --meta "$DIR/meta-corrupt.img" \
+		--device "STATE=$STATE_IMG"
+	err_has meta/talos-open-corrupt-message "META .*meta-corrupt.img: neither ADV copy is valid"
+	t_same meta/talos-open-corrupt-unchanged "$(digest "$DIR/meta-corrupt.img")" "$before_meta"
+	rm -f "$DIR/meta-garbage.img"
+	truncate -s 1M "$DIR/meta-garbage.img"
+	printf 'garbage' | lv meta set 9 "$DIR/meta-garbage.img"
+	before_meta=$(digest "$DIR/meta-garbage.img")
+	t_expect meta/talos-open-tag9-garbage 1 lv talos open --meta "$DIR/meta-garbage.img" \
+		--device "STATE=$STATE_IMG"
+	err_has meta/talos-open-tag9-garbage-message "^luksvol: META's tag 9 is not a STATE config: META .*tag 9: not JSON"
+	t_same meta/talos-open-tag9-garbage-unchanged "$(digest "$DIR/meta-garbage.img")" "$before_meta"
+	t_same meta/talos-open-state-unchanged "$(digest "$STATE_IMG")" "$before_state"
+	t_expect meta/talos-open-not-a-disk 4 lv talos open --disk "$STATE_IMG"
+	err_has meta/talos-open-not-a-disk-message "not a block device (attach an image with losetup -P first)"
+}
+
 test_round_trip
 test_reads_reference
 test_sensitive
@@ -349,3 +377,4 @@ test_apply_writes_tag9
 test_apply_from_tag9
 test_uuid_override
 test_apply_corrupt
+test_talos_open_refusals
