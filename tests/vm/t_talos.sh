@@ -39,6 +39,22 @@ encryption:
 YAML
 }
 
+# The user volume u-data's document, up to its keys.
+talos_data_head() {
+	cat <<'YAML'
+apiVersion: v1alpha1
+kind: UserVolumeConfig
+name: data
+provisioning:
+  diskSelector:
+    match: system_disk
+  minSize: 30MiB
+encryption:
+  provider: luks2
+  keys:
+YAML
+}
+
 # The machine config: v1alpha1, then the volume documents.
 talos_machine_config() {
 	cat <<'YAML'
@@ -68,16 +84,9 @@ encryption:
         passphrase: ephemeral secret
       lockToState: true
 ---
-apiVersion: v1alpha1
-kind: UserVolumeConfig
-name: data
-provisioning:
-  diskSelector:
-    match: system_disk
-  minSize: 30MiB
-encryption:
-  provider: luks2
-  keys:
+YAML
+	talos_data_head
+	cat <<'YAML'
     - slot: 0
       static:
         passphrase: data secret
@@ -343,7 +352,7 @@ talos_dirty_state() {
 # device (a read-only mount of the partition itself would write XFS's
 # unmount record) and opens u-data; the disk keeps every byte.
 talos_plain_state() {
-	local plain=/tmp/talos-plain.img loop
+	local plain=/tmp/talos-plain.img loop before
 	rm -f "$plain"
 	dd if=/dev/zero of="$plain" bs=1M count=0 seek=84 2>/dev/null
 	{
@@ -357,24 +366,11 @@ talos_plain_state() {
 	i=0
 	while [ ! -b "${loop}p3" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
 	printf '%s' "$TALOS_UUID" | $LUKSVOL meta set UUIDOverride "${loop}p1"
-	cat >/tmp/talos-plain.yaml <<'YAML'
-version: v1alpha1
-machine:
-  type: worker
----
-apiVersion: v1alpha1
-kind: UserVolumeConfig
-name: data
-provisioning:
-  diskSelector:
-    match: system_disk
-  minSize: 30MiB
-encryption:
-  provider: luks2
-  keys:
-    - slot: 0
-      nodeID: {}
-YAML
+	{
+		printf 'version: v1alpha1\nmachine:\n  type: worker\n---\n'
+		talos_data_head
+		printf '    - slot: 0\n      nodeID: {}\n'
+	} >/tmp/talos-plain.yaml
 	$TALOS_XFS "${loop}p2" >/dev/null 2>&1
 	mount -t xfs "${loop}p2" /tmp/talos-state &&
 		cp /tmp/talos-plain.yaml /tmp/talos-state/config.yaml
