@@ -44,7 +44,7 @@ CLEVIS_SRCS := $(wildcard src/clevis/*.c src/*/*clevis*.c) src/crypto/shamir.c
 # Without YAML only the plain verbs remain: no volume config, no Talos keys
 # (whose state salt is YAML too), no apply, wipe or config check/show.
 YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/talos/*.c src/cli/cmd_config.c \
-	src/cli/cmd_apply.c \
+	src/cli/cmd_apply.c src/cli/cmd_talos.c \
 	src/cli/cmd_wipe.c)
 OFF_SRCS := $(if $(filter 0,$(WITH_TPM)),$(TPM_SRCS)) $(if $(filter 0,$(WITH_KMS)),$(KMS_SRCS)) \
 	$(if $(filter 0,$(WITH_CLEVIS)),$(CLEVIS_SRCS)) $(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))
@@ -182,11 +182,13 @@ $(BUILD)/luksvol: $(CLI_OBJS) $(BUILD)/libluksvol.a $(OBJS_STAMP)
 	@$(CC) $(LDFLAGS_OPT) -o $@ $(CLI_OBJS) $(BUILD)/libluksvol.a $(PKG_LIBS)
 
 # The shared library exports what the public headers declare, nothing
-# else: include/luksvol.h, include/luksvol-talos.h (the Talos calls) in a
-# WITH_YAML=1 build, include/luksvol-clevis.h (bindings) with WITH_CLEVIS=1.
+# else: include/luksvol.h, include/luksvol-meta.h (the META partition),
+# include/luksvol-talos.h (the Talos calls) in a WITH_YAML=1 build,
+# include/luksvol-clevis.h (bindings) with WITH_CLEVIS=1.
 SO_NAME := libluksvol.so.$(SO_MAJOR)
 SO_FILE := libluksvol.so.$(LV_VERSION)
-PUBLIC_HDRS := include/luksvol.h $(call on,$(WITH_YAML),include/luksvol-talos.h) \
+PUBLIC_HDRS := include/luksvol.h include/luksvol-meta.h \
+	$(call on,$(WITH_YAML),include/luksvol-talos.h) \
 	$(call on,$(WITH_CLEVIS),include/luksvol-clevis.h)
 
 $(BUILD)/luksvol.map: $(PUBLIC_HDRS) $(FLAGS_STAMP)

@@ -57,6 +57,11 @@ struct lv_key_settings {
 	 * META's UUIDOverride).  NULL: /sys/class/dmi/id/product_uuid,
 	 * lowercased.  Talos's entropy check applies either way. */
 	const char *node_uuid;
+	/* nodeID and kms keys, when node_uuid is NULL: set when the node's
+	 * UUID cannot be known (META could not be read, so whether its
+	 * UUIDOverride replaces the SMBIOS UUID is unknown); such keys then
+	 * fail with this reason instead of using product_uuid. */
+	const char *node_uuid_unknown;
 	/* lockToState keys: the mounted STATE filesystem, which holds
 	 * encryption-salt.yaml.  NULL: such keys cannot be derived. */
 	const char *state_dir;
@@ -98,6 +103,18 @@ struct lv_apply_params {
 	 * earlier --dry-run report planned to (what a user confirmed); any
 	 * other is left as it is and reported.  NULL: Talos's sync. */
 	const struct lv_apply_report *confirmed;
+	/* META (talos-encryption.md §6): the partition or image, NULL: the
+	 * partition named META, if there is one.  apply reads its
+	 * UUIDOverride (tag 15) when keys.node_uuid is NULL, takes STATE's
+	 * encryption config from tag 9 when cfg has no STATE document, and
+	 * stores an encrypted STATE's config there (only when it changed and
+	 * STATE was formatted or opened). */
+	const char *meta_device;
+	int force_meta;			/* write tag 9 over a META neither of whose
+					 * copies is valid (Talos does; luksvol refuses) */
+	int no_meta;			/* neither read nor write META */
+	int map_readonly;		/* map read-only: nothing above the mapping
+					 * writes either (talos open's STATE) */
 };
 
 /* Applies every encrypted volume of cfg, STATE first.  Returns 0 when the
@@ -114,6 +131,47 @@ void lv_apply_report_free(struct lv_apply_report **report);
 /* Prints the keyslots a --dry-run report plans to remove or replace, one
  * line each ("u-data: would remove keyslot 7"); returns how many. */
 unsigned lv_apply_report_print_destructive(const struct lv_apply_report *report, FILE *out);
+
+/*
+ * A Talos node's disk opened for rescue (`luksvol talos open`): the
+ * partitions named META, STATE, EPHEMERAL, u-<name>, r-<name>, s-<name>;
+ * STATE opened with its config from META's tag 9 (and the node UUID from
+ * tag 15 unless keys.node_uuid is set), mapped as /dev/mapper/luks2-STATE
+ * and mounted read-only at LV_TALOS_STATE_MOUNT; the machine config Talos
+ * keeps there (config.yaml) read, and the encrypted volumes it names
+ * opened and mapped, lockToState keys with STATE's encryption-salt.yaml.
+ * No header and no META byte is ever written: every volume is opened
+ * read-only, as apply --no-sync does, and nothing here can ask otherwise.
+ * What it made is recorded in LV_TALOS_RUN_DIR for lv_talos_close.
+ */
+#define LV_TALOS_RUN_DIR "/run/luksvol"
+#define LV_TALOS_STATE_MOUNT LV_TALOS_RUN_DIR "/talos-STATE"
+
+struct lv_talos_open_params {
+	const char *disk;		/* the whole disk to look on; NULL: every disk */
+	const char *meta_device;	/* META, instead of the partition named META */
+	const char *const *devices;	/* "VOLUMEID=PATH" overrides, NULL-terminated */
+	struct lv_key_settings keys;	/* state_dir is ignored: STATE's mount is used */
+};
+
+struct lv_talos_disk;
+
+/* Opens what it can.  Returns 0 once STATE is open and mounted (every
+ * other outcome is in *disk), or a negative errno with nothing left
+ * mapped or mounted: the disk has no usable META or STATE, or a Talos
+ * disk is open already (-EBUSY). */
+int lv_talos_open(const struct lv_talos_open_params *params, struct lv_talos_disk **disk,
+		  struct lv_err *err);
+/* A table of the volumes (partition, mapping, outcome), or JSON. */
+void lv_talos_disk_print(const struct lv_talos_disk *disk, FILE *out, int json);
+/* 0 when every volume the machine config encrypts was opened, else the
+ * first failure's negative errno with its message in err. */
+int lv_talos_disk_status(const struct lv_talos_disk *disk, struct lv_err *err);
+void lv_talos_disk_free(struct lv_talos_disk **disk);
+/* Unmounts STATE and closes the mappings lv_talos_open made, one line
+ * each on out; -EBUSY (with what is left recorded) when one is in use,
+ * -ENODEV when no Talos disk is open. */
+int lv_talos_close(FILE *out, struct lv_err *err);
 
 /* The partition whose GPT name is label (libblkid), e.g. "/dev/vda3". */
 int lv_partition_find(const char *label, char *path, size_t path_size, struct lv_err *err);

@@ -337,6 +337,13 @@ int lv_activate(struct lv_device *dev, const struct lv_secret *volume_key,
 		const struct lv_activate_params *params, struct lv_err *err);
 /* -EBUSY when the mapping is open; deferred removes it at last close. */
 int lv_deactivate(const char *name, int deferred, struct lv_err *err);
+/* Attaches path (an image file or a block device) to a free loop device,
+ * read-only when readonly is set, with autoclear: the loop device goes
+ * away when its last user closes it.  Sets loop_path ("/dev/loopN") and
+ * *loop_fd, which holds it until the caller has put it in use (a mount, a
+ * mapping) and closes it. */
+int lv_loop_open(const char *path, int readonly, char *loop_path, size_t loop_path_size,
+		 int *loop_fd, struct lv_err *err);
 
 struct lv_mapping_status {
 	char name[128];

@@ -10,7 +10,7 @@ TEST_PKGS="libcmocka-dev cryptsetup-bin xz-utils jq xxd python3 python3-yaml cla
 libclang-rt-14-dev afl++ util-linux e2fsprogs lvm2 gdb valgrind man-db groff-base
 python3-grpcio python3-cryptography python3-h2 openssl swtpm swtpm-tools tpm2-tools tang clevis
 clevis-luks jose socat curl systemd"
-VM_PKGS="qemu-system-x86 busybox-static dmsetup cpio kmod fdisk strace"
+VM_PKGS="qemu-system-x86 busybox-static dmsetup cpio kmod fdisk strace xfsprogs"
 # make bench: the Argon2 floor, peak RSS, the plot; linux-perf to profile.
 BENCH_PKGS="argon2 time gnuplot-nox linux-perf"
 

@@ -44,6 +44,7 @@ enum cli_opt {
 	OPT_TOKEN_ONLY, OPT_TOKEN_TYPE, OPT_TPM_TCTI, OPT_TPM_PCR_PUBLIC_KEY, OPT_TPM_PCR_SIGNATURE,
 	OPT_EFIVARS_DIR, OPT_KMS_CA, OPT_TIMEOUT, OPT_URL, OPT_THUMBPRINT, OPT_PCRS, OPT_PCR_BANK,
 	OPT_PIN_CONFIG,
+	OPT_META, OPT_FORCE_META, OPT_VALUE_FILE, OPT_SHOW_SECRETS, OPT_DISK,
 	OPT_COUNT
 };
 
@@ -107,6 +108,11 @@ struct cli_opts {
 	int no_activate;
 	int no_sync;
 	int dry_run;
+	const char *meta_device;	/* apply, talos open: --meta */
+	int force_meta;			/* write over a META neither of whose copies is valid */
+	const char *value_file;		/* meta set: the value's file */
+	int show_secrets;		/* meta get, dump: print sensitive values */
+	const char *disk;		/* talos open: the disk to look on */
 	unsigned char given[OPT_COUNT];	/* which options the command line named */
 	const char *positional[CLI_POSITIONAL_MAX];
 	int positional_count;
@@ -213,5 +219,13 @@ int cli_repair(const struct cli_opts *opts);
 int cli_erase(const struct cli_opts *opts);
 int cli_apply(const struct cli_opts *opts);
 int cli_wipe(const struct cli_opts *opts);
+/* cmd_meta.c: the META partition. */
+int cli_meta_dump(const struct cli_opts *opts);
+int cli_meta_get(const struct cli_opts *opts);
+int cli_meta_set(const struct cli_opts *opts);
+int cli_meta_delete(const struct cli_opts *opts);
+/* cmd_talos.c: a Talos node's disk opened for rescue (WITH_YAML builds). */
+int cli_talos_open(const struct cli_opts *opts);
+int cli_talos_close(const struct cli_opts *opts);
 
 #endif

@@ -49,6 +49,8 @@ static struct lv_apply_params apply_params(const struct cli_opts *opts)
 		.no_sync = opts->no_sync,
 		.dry_run = opts->dry_run,
 		.pbkdf = opts->format.pbkdf,
+		.meta_device = opts->meta_device,
+		.force_meta = opts->force_meta,
 	};
 	return params;
 }

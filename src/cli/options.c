@@ -134,6 +134,16 @@ static const struct cli_option cli_options[] = {
 	{ "pcr-bank", required_argument, 0, OPT_PCR_BANK, "BANK", "the PCR bank (sha256)" },
 	{ "config", required_argument, 0, OPT_PIN_CONFIG, "JSON",
 	  "the pin's clevis config, as clevis luks bind takes it" },
+	{ "meta", required_argument, 0, OPT_META, "DEV",
+	  "the META partition (default: the partition named META)" },
+	{ "force-meta", no_argument, 0, OPT_FORCE_META, NULL,
+	  "write over a META neither of whose copies is valid" },
+	{ "value-file", required_argument, 0, OPT_VALUE_FILE, "F",
+	  "read the tag's value from F (- for standard input)" },
+	{ "show-secrets", no_argument, 0, OPT_SHOW_SECRETS, NULL,
+	  "print the values of tags that may hold secrets" },
+	{ "disk", required_argument, 0, OPT_DISK, "DISK",
+	  "look for the Talos partitions on DISK only" },
 	{ NULL, 0, 0, OPT_END, NULL, NULL },
 };
 
@@ -440,6 +450,11 @@ static int set_option(const struct cli_option *o, const char *arg, struct cli_op
 	case OPT_NO_ACTIVATE: opts->no_activate = 1; return 0;
 	case OPT_NO_SYNC: opts->no_sync = 1; return 0;
 	case OPT_DRY_RUN: opts->dry_run = 1; return 0;
+	case OPT_META: opts->meta_device = arg; return 0;
+	case OPT_FORCE_META: opts->force_meta = 1; return 0;
+	case OPT_VALUE_FILE: opts->value_file = arg; return 0;
+	case OPT_SHOW_SECRETS: opts->show_secrets = 1; return 0;
+	case OPT_DISK: opts->disk = arg; return 0;
 	default: break;
 	}
 	return set_token_option(o, arg, opts);

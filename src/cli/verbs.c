@@ -38,6 +38,10 @@ static const enum cli_opt bind_sss_opts[] = { BIND_OPTS, OPT_TPM_TCTI, OPT_PIN_C
 #endif
 static const enum cli_opt label_opts[] = { OPT_LABEL, OPT_SUBSYSTEM, OPT_END };
 static const enum cli_opt backup_opts[] = { OPT_BACKUP_FILE, OPT_END };
+static const enum cli_opt meta_dump_opts[] = { OPT_JSON, OPT_SHOW_SECRETS, OPT_END };
+static const enum cli_opt meta_get_opts[] = { OPT_SHOW_SECRETS, OPT_END };
+static const enum cli_opt meta_set_opts[] = { OPT_VALUE_FILE, OPT_FORCE_META, OPT_END };
+static const enum cli_opt meta_delete_opts[] = { OPT_FORCE_META, OPT_END };
 #if LV_WITH_YAML
 static const enum cli_opt config_check_opts[] = { OPT_FILE, OPT_END };
 static const enum cli_opt config_show_opts[] = { OPT_FILE, OPT_JSON, OPT_END };
@@ -46,10 +50,14 @@ static const enum cli_opt apply_opts[] = {
 #if LV_WITH_KMS
 	OPT_KMS_CA,
 #endif
-	OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES, OPT_JSON, CLI_PBKDF_OPTS,
+	OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES, OPT_JSON, OPT_META, OPT_FORCE_META,
+	CLI_PBKDF_OPTS,
 	OPT_TPM_TCTI, OPT_TPM_PCR_PUBLIC_KEY, OPT_TPM_PCR_SIGNATURE, OPT_EFIVARS_DIR, OPT_END,
 };
 static const enum cli_opt wipe_opts[] = { OPT_LABEL, OPT_YES, OPT_END };
+static const enum cli_opt talos_open_opts[] = {
+	OPT_DISK, OPT_META, OPT_DEVICE, OPT_NODE_UUID, OPT_JSON, OPT_END,
+};
 #endif
 
 const struct cli_verb cli_verbs[] = {
@@ -92,15 +100,23 @@ const struct cli_verb cli_verbs[] = {
 	  cli_header_restore },
 	{ "repair", "DEVICE", 1, 1, no_opts, cli_repair },
 	{ "erase", "DEVICE", 1, 1, no_opts, cli_erase },
+	{ "meta dump", "[--json] [--show-secrets] DEVICE", 1, 1, meta_dump_opts, cli_meta_dump },
+	{ "meta get", "[--show-secrets] TAG DEVICE", 2, 2, meta_get_opts, cli_meta_get },
+	{ "meta set", "[--value-file F] [--force-meta] TAG DEVICE", 2, 2, meta_set_opts,
+	  cli_meta_set },
+	{ "meta delete", "[--force-meta] TAG DEVICE", 2, 2, meta_delete_opts, cli_meta_delete },
 #if LV_WITH_YAML
 	/* The Talos verbs: a WITH_YAML=0 build leaves out cmd_apply.c and src/keys. */
 	{ "apply", "-f FILE [--device VOLUMEID=PATH]... [--node-uuid U] [--state-dir DIR] "
 #if LV_WITH_KMS
 		   "[--kms-ca FILE] "
 #endif
-		   "[--no-activate] [--no-sync] [--dry-run] [--yes] [--json] [pbkdf options] "
-		   "[tpm options]", 0, 0, apply_opts, cli_apply },
+		   "[--no-activate] [--no-sync] [--dry-run] [--yes] [--json] [--meta DEV] "
+		   "[--force-meta] [pbkdf options] [tpm options]", 0, 0, apply_opts, cli_apply },
 	{ "wipe", "[--yes] --label LABEL | DEVICE", 0, 1, wipe_opts, cli_wipe },
+	{ "talos open", "[--disk DISK] [--meta DEV] [--device VOLUMEID=PATH]... [--node-uuid U] "
+			"[--json]", 0, 0, talos_open_opts, cli_talos_open },
+	{ "talos close", "", 0, 0, no_opts, cli_talos_close },
 #endif
 };
 

@@ -119,12 +119,9 @@ static int read_limited(int fd, struct lv_secret **buf, size_t *len)
 	return 0;
 }
 
-int lv_config_load(const char *path, struct lv_config_file **cfg, char **diagnostics,
-		   struct lv_err *err)
+int lv_config_load_fd(int fd, const char *name, struct lv_config_file **cfg, char **diagnostics,
+		      struct lv_err *err)
 {
-	int from_stdin = strcmp(path, "-") == 0;
-	const char *name = from_stdin ? "<stdin>" : path;
-	int fd = from_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
 	struct lv_secret *buf = NULL;
 	size_t len = 0;
 	int r;
@@ -132,17 +129,32 @@ int lv_config_load(const char *path, struct lv_config_file **cfg, char **diagnos
 	*cfg = NULL;
 	if (diagnostics)
 		*diagnostics = NULL;
-	if (fd < 0)
-		return lv_err_set(err, -errno, "%s: cannot open: %s", name, strerror(errno));
 	r = read_limited(fd, &buf, &len);
-	if (!from_stdin)
-		close(fd);
 	if (r < 0) {
 		lv_secret_free(&buf);
 		return lv_err_set(err, r, "%s: cannot read: %s", name, strerror(-r));
 	}
 	r = lv_config_parse_mem(name, buf->bytes, len, cfg, diagnostics, err);
 	lv_secret_free(&buf);
+	return r;
+}
+
+int lv_config_load(const char *path, struct lv_config_file **cfg, char **diagnostics,
+		   struct lv_err *err)
+{
+	int from_stdin = strcmp(path, "-") == 0;
+	const char *name = from_stdin ? "<stdin>" : path;
+	int fd = from_stdin ? STDIN_FILENO : open(path, O_RDONLY | O_CLOEXEC);
+	int r;
+
+	*cfg = NULL;
+	if (diagnostics)
+		*diagnostics = NULL;
+	if (fd < 0)
+		return lv_err_set(err, -errno, "%s: cannot open: %s", name, strerror(errno));
+	r = lv_config_load_fd(fd, name, cfg, diagnostics, err);
+	if (!from_stdin)
+		close(fd);
 	return r;
 }
 

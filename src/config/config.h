@@ -111,4 +111,10 @@ struct lv_config_file {
 int lv_config_parse_mem(const char *name, const uint8_t *buf, size_t len,
 			struct lv_config_file **cfg, char **diagnostics, struct lv_err *err);
 
+/* lv_config_load over an open descriptor (its caller opened it as it
+ * must: a file on a disk being rescued is not followed through links);
+ * name is the file name messages give. */
+int lv_config_load_fd(int fd, const char *name, struct lv_config_file **cfg, char **diagnostics,
+		      struct lv_err *err);
+
 #endif

@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/loop.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "dm/loop.h"
@@ -96,4 +98,30 @@ int lv_loop_attach(const char *path, int readonly, dev_t *loop_dev, int *loop_fd
 	}
 	*loop_dev = sb.st_rdev;
 	return 0;
+}
+
+int lv_loop_open(const char *path, int readonly, char *loop_path, size_t loop_path_size,
+		 int *loop_fd, struct lv_err *err)
+{
+	char link[64], target[PATH_MAX];
+	const char *name;
+	dev_t dev;
+	ssize_t n;
+	int r = lv_loop_attach(path, readonly, &dev, loop_fd, err);
+
+	if (r < 0)
+		return r;
+	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(dev), minor(dev));
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n > 0) {
+		target[n] = '\0';
+		name = strrchr(target, '/');
+		name = name ? name + 1 : target;
+		if ((size_t)snprintf(loop_path, loop_path_size, "/dev/%s", name) < loop_path_size)
+			return 0;
+	}
+	close(*loop_fd);
+	*loop_fd = -1;
+	return lv_err_set(err, -ENODEV, "%s: its loop device %u:%u is not in /sys/dev/block", path,
+			  major(dev), minor(dev));
 }

@@ -68,9 +68,11 @@ int lv_node_uuid_load(struct lv_key_context *ctx, struct lv_err *err)
 		return 0;
 	if (given) {
 		if (strlen(given) > LV_NODE_UUID_MAX)
-			return lv_err_set(err, -EINVAL, "--node-uuid: longer than %d characters",
+			return lv_err_set(err, -EINVAL, "the node UUID is longer than %d characters",
 					  LV_NODE_UUID_MAX);
 		snprintf(ctx->node_uuid, sizeof(ctx->node_uuid), "%s", given);
+	} else if (ctx->settings && ctx->settings->node_uuid_unknown) {
+		return lv_err_set(err, -EINVAL, "no node UUID: %s", ctx->settings->node_uuid_unknown);
 	} else {
 		r = read_dmi_uuid(ctx->node_uuid, sizeof(ctx->node_uuid), err);
 		if (r < 0)

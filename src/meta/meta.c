@@ -228,6 +228,11 @@ int lv_meta_open(const char *path, unsigned flags, struct lv_meta **meta, struct
 	return lv_meta_open_storage(st, flags, meta, err);
 }
 
+const char *lv_meta_name(const struct lv_meta *meta)
+{
+	return meta->st->name;
+}
+
 enum lv_meta_state lv_meta_state(const struct lv_meta *meta)
 {
 	if (meta->talos.source >= 0)

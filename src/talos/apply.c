@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "talos/apply.h"
+#include "talos/meta_io.h"
 #include "talos/rules.h"
 #include "talos/run.h"
 #include "talos/sync.h"
@@ -30,13 +31,13 @@ static int volume_rank(const struct lv_config_volume *vol)
 	return strcmp(vol->volume_id, "EPHEMERAL") == 0 ? 1 : 2;
 }
 
-static void order_volumes(const struct lv_config_file *cfg, size_t *order)
+static void order_volumes(const struct lv_config_volume *const *vols, size_t count, size_t *order)
 {
 	size_t n = 0;
 
 	for (int rank = 0; rank <= 3; rank++)
-		for (size_t i = 0; i < cfg->volume_count; i++)
-			if (volume_rank(&cfg->volumes[i]) == rank)
+		for (size_t i = 0; i < count; i++)
+			if (volume_rank(vols[i]) == rank)
 				order[n++] = i;
 }
 
@@ -53,16 +54,6 @@ static void sort_keys(struct lv_volume_run *run, const struct lv_config_encrypti
 	}
 }
 
-static const char *device_override(const struct lv_apply_params *params, const char *volume_id)
-{
-	size_t id_len = strlen(volume_id);
-
-	for (const char *const *entry = params->devices; entry && *entry; entry++)
-		if (strncmp(*entry, volume_id, id_len) == 0 && (*entry)[id_len] == '=')
-			return *entry + id_len + 1;
-	return NULL;
-}
-
 /* An earlier entry for the same volume ID, or NULL. */
 static const char *earlier_override(const char *const *first, const char *const *entry,
 				    size_t id_len)
@@ -73,25 +64,37 @@ static const char *earlier_override(const char *const *first, const char *const 
 	return NULL;
 }
 
-static int check_overrides(const struct lv_config_file *cfg, const struct lv_apply_params *params,
-			   struct lv_err *err)
+/* Whether entry's first len bytes are volume_id. */
+static int names_volume(const char *entry, size_t len, const char *volume_id)
+{
+	return volume_id && strlen(volume_id) == len && strncmp(volume_id, entry, len) == 0;
+}
+
+/* known_id: a volume the run has besides vols (STATE, when META could not
+ * give its config), or NULL. */
+static int check_overrides(const struct lv_config_volume *const *vols, size_t count,
+			   const char *known_id, const char *cfg_path,
+			   const struct lv_apply_params *params, struct lv_err *err)
 {
 	for (const char *const *entry = params->devices; entry && *entry; entry++) {
 		const char *eq = strchr(*entry, '='), *earlier;
-		int known = 0;
+		size_t id_len;
+		int known;
 
 		if (!eq || eq == *entry || !eq[1])
 			return lv_err_set(err, -EINVAL, "--device %s: expected VOLUMEID=PATH", *entry);
-		earlier = earlier_override(params->devices, entry, (size_t)(eq - *entry));
+		id_len = (size_t)(eq - *entry);
+		earlier = earlier_override(params->devices, entry, id_len);
 		if (earlier)
 			return lv_err_set(err, -EINVAL, "--device %s: volume %.*s already has --device %s",
-					  *entry, (int)(eq - *entry), *entry, earlier);
-		for (size_t i = 0; i < cfg->volume_count; i++)
-			known |= strlen(cfg->volumes[i].volume_id) == (size_t)(eq - *entry) &&
-				 strncmp(cfg->volumes[i].volume_id, *entry, (size_t)(eq - *entry)) == 0;
+					  *entry, (int)id_len, *entry, earlier);
+		known = names_volume(*entry, id_len, known_id);
+		for (size_t i = 0; i < count; i++)
+			known |= names_volume(*entry, id_len, vols[i]->volume_id);
 		if (!known)
-			return lv_err_set(err, -EINVAL, "--device %s: no volume %.*s in %s", *entry,
-					  (int)(eq - *entry), *entry, cfg->path);
+			return lv_err_set(err, -EINVAL, "--device %s: no volume %.*s in %s%s", *entry,
+					  (int)id_len, *entry, cfg_path,
+					  params->no_meta ? "" : " nor in META's tag 9");
 	}
 	return 0;
 }
@@ -99,7 +102,7 @@ static int check_overrides(const struct lv_config_file *cfg, const struct lv_app
 static int locate_device(struct lv_volume_run *run, struct lv_err *err)
 {
 	struct lv_apply_volume *vol = run->report;
-	const char *path = device_override(run->params, vol->config->volume_id);
+	const char *path = lv_device_override(run->params->devices, vol->config->volume_id);
 	struct lv_err find_err = { 0 };
 	int r;
 
@@ -274,6 +277,7 @@ static int map_volume(struct lv_volume_run *run)
 	if (run->params->no_activate)
 		return 0;
 	activate.flags = enc->perf_flags | (enc->allow_discards ? LV_FLAG_ALLOW_DISCARDS : 0);
+	activate.readonly = run->params->map_readonly;
 	if (run->params->dry_run) {
 		lv_apply_step(vol, LV_STEP_MAP, LV_STEP_PLANNED, -1, NULL, "/dev/mapper/%s", vol->mapping);
 		return 0;
@@ -291,6 +295,7 @@ static int map_volume(struct lv_volume_run *run)
 	r = lv_activate(run->dev, run->volume_key, &activate, &err);
 	if (r < 0)
 		return map_failed(vol, &err, r);
+	vol->mapping_created = 1;
 	lv_apply_step(vol, LV_STEP_MAP, LV_STEP_DONE, -1, NULL, "/dev/mapper/%s", vol->mapping);
 	return 0;
 }
@@ -357,7 +362,7 @@ static void init_run(struct lv_volume_run *run, const struct lv_config_volume *c
 	run->report = vol;
 	run->keys.settings = &params->keys;
 	run->keys.volume_id = config->volume_id;
-	run->keys.may_create_salt = !params->dry_run;
+	run->keys.may_create_salt = !params->dry_run && !params->no_sync;
 	run->opened_slot = -1;
 	memset(vol, 0, sizeof(*vol));
 	vol->config = config;
@@ -422,34 +427,120 @@ int lv_apply_loaded(struct lv_device *dev, const struct lv_config_volume *config
 	return r;
 }
 
+/* The STATE that META should have given but could not: a failed volume
+ * of the report. */
+static void state_from_meta_failed(struct lv_apply_report *rep, const struct lv_meta_inputs *in)
+{
+	static struct lv_config_volume state = {
+		.kind = LV_VOLUME_SYSTEM, .name = "STATE", .volume_id = "STATE",
+	};
+	struct lv_apply_volume *vol = &rep->volumes[rep->volume_count++];
+	struct lv_err why = { 0 };
+
+	memset(vol, 0, sizeof(*vol));
+	vol->config = &state;
+	vol->opened_slot = -1;
+	lv_err_set(&why, in->state_error.code, "no STATE document in the config, and %s",
+		   in->state_error.msg);
+	lv_apply_volume_fail(vol, &why, why.code);
+}
+
+/* The config's volumes, then STATE from META's tag 9 (none in cfg). */
+static const struct lv_config_volume **run_volumes(const struct lv_config_file *cfg,
+						   const struct lv_config_file *from_meta,
+						   size_t *count)
+{
+	size_t extra = from_meta ? from_meta->volume_count : 0;
+	const struct lv_config_volume **vols = calloc(cfg->volume_count + extra + 1, sizeof(*vols));
+
+	*count = 0;
+	for (size_t i = 0; vols && i < cfg->volume_count; i++)
+		vols[(*count)++] = &cfg->volumes[i];
+	for (size_t i = 0; vols && i < extra; i++)
+		vols[(*count)++] = &from_meta->volumes[i];
+	return vols;
+}
+
+static int is_state(const struct lv_config_volume *vol)
+{
+	return vol->kind == LV_VOLUME_SYSTEM && strcmp(vol->volume_id, "STATE") == 0;
+}
+
+/* Applies the volumes in order; an encrypted STATE of the config that
+ * was formatted or opened is stored in META right after it. */
+static void apply_all(const struct lv_config_volume *const *vols, size_t count,
+		      const struct lv_config_file *cfg, const struct lv_apply_params *params,
+		      struct lv_apply_report *rep, const size_t *order)
+{
+	for (size_t i = 0; i < count; i++) {
+		const struct lv_config_volume *vol = vols[order[i]];
+		struct lv_apply_volume *done = &rep->volumes[rep->volume_count++];
+
+		apply_volume(vol, params, done);
+		if (is_state(vol) && vol >= cfg->volumes && vol < cfg->volumes + cfg->volume_count &&
+		    vol->encryption.enabled && done->outcome != LV_VOLUME_FAILED)
+			lv_meta_store_state(vol, params, &rep->meta);
+	}
+}
+
+static struct lv_apply_report *report_new(size_t volume_count)
+{
+	struct lv_apply_report *rep = calloc(1, sizeof(*rep));
+
+	if (rep)
+		rep->volumes = calloc(volume_count + 1, sizeof(*rep->volumes));
+	if (rep && !rep->volumes) {
+		free(rep);
+		rep = NULL;
+	}
+	return rep;
+}
+
+/* META first (tag 15, tag 9 when cfg has no STATE document), then the
+ * volumes, with the node UUID META gives unless the caller gave one. */
 int lv_apply(const struct lv_config_file *cfg, const struct lv_apply_params *params,
 	     struct lv_apply_report **report, struct lv_err *err)
 {
-	struct lv_apply_report *rep;
-	size_t *order;
-	int r = check_overrides(cfg, params, err);
+	struct lv_apply_params run = *params;
+	struct lv_meta_inputs in = { 0 };
+	const struct lv_config_volume **vols = NULL;
+	struct lv_apply_report *rep = report_new(cfg->volume_count + 1);
+	size_t count = 0, *order = NULL;
+	int r = rep ? 0 : -ENOMEM;
 
 	*report = NULL;
 	if (r == 0)
 		r = lv_key_settings_check(&params->keys, err);
-	if (r < 0)
-		return r;
-	rep = calloc(1, sizeof(*rep));
-	order = calloc(cfg->volume_count + 1, sizeof(*order));
-	if (rep)
-		rep->volumes = calloc(cfg->volume_count + 1, sizeof(*rep->volumes));
-	if (!rep || !order || !rep->volumes) {
-		free(order);
-		lv_apply_report_free(&rep);
-		return lv_err_set(err, -ENOMEM, "out of memory");
+	if (r == 0 && !params->no_meta)
+		lv_meta_inputs_read(params->meta_device, !lv_config_has_volume(cfg, "STATE"),
+				    &rep->meta, &in);
+	if (r == 0) {
+		rep->meta_config = in.state_cfg;
+		in.state_cfg = NULL;
+		run.keys = lv_meta_key_settings(&params->keys, &in);
+		vols = run_volumes(cfg, rep->meta_config, &count);
+		order = calloc(count + 1, sizeof(*order));
+		r = vols && order ? 0 : -ENOMEM;
 	}
-	rep->dry_run = params->dry_run;
-	order_volumes(cfg, order);
-	for (size_t i = 0; i < cfg->volume_count; i++)
-		apply_volume(&cfg->volumes[order[i]], params, &rep->volumes[rep->volume_count++]);
+	if (r == 0)
+		r = check_overrides(vols, count, in.state_error.code ? "STATE" : NULL, cfg->path,
+				    params, err);
+	if (r == 0) {
+		rep->dry_run = params->dry_run;
+		order_volumes(vols, count, order);
+		if (in.state_error.code)
+			state_from_meta_failed(rep, &in);
+		apply_all(vols, count, cfg, &run, rep, order);
+		*report = rep;
+	} else if (r == -ENOMEM) {
+		lv_err_set(err, r, "out of memory");
+	}
+	if (r < 0)
+		lv_apply_report_free(&rep);
 	free(order);
-	*report = rep;
-	return 0;
+	free(vols);
+	lv_meta_inputs_release(&in);
+	return r;
 }
 
 int lv_apply_report_status(const struct lv_apply_report *report, struct lv_err *err)
@@ -469,6 +560,7 @@ void lv_apply_report_free(struct lv_apply_report **report)
 	if (!*report)
 		return;
 	free((*report)->volumes);
+	lv_config_free(&(*report)->meta_config);
 	free(*report);
 	*report = NULL;
 }

@@ -39,6 +39,7 @@ static const char *const action_names[LV_STEP_ACTION_COUNT] = {
 	[LV_STEP_OPEN] = "open", [LV_STEP_MAP] = "map", [LV_STEP_KEEP] = "keep",
 	[LV_STEP_ADD] = "add", [LV_STEP_REPLACE] = "replace", [LV_STEP_REMOVE] = "remove",
 	[LV_STEP_CHECK] = "check", [LV_STEP_REFUSE] = "refuse", [LV_STEP_NOTICE] = "notice",
+	[LV_STEP_READ_META] = "read-meta", [LV_STEP_WRITE_META] = "write-meta", [LV_STEP_WARN] = "warning",
 };
 static const char *const status_names[] = {
 	[LV_STEP_DONE] = "done", [LV_STEP_FAILED] = "failed", [LV_STEP_PLANNED] = "planned",
@@ -64,17 +65,19 @@ static void step_sentence(const struct lv_apply_step *step, char *text, size_t s
 		[LV_STEP_SALT] = "created the lockToState salt", [LV_STEP_FORMAT] = "formatted with",
 		[LV_STEP_OPEN] = "opened with", [LV_STEP_MAP] = "mapped as", [LV_STEP_KEEP] = "in sync:",
 		[LV_STEP_ADD] = "added", [LV_STEP_REPLACE] = "replaced", [LV_STEP_REMOVE] = "removed",
+		[LV_STEP_READ_META] = "read", [LV_STEP_WRITE_META] = "wrote", [LV_STEP_WARN] = "warning:",
 	};
 	static const char *const planned[LV_STEP_ACTION_COUNT] = {
 		[LV_STEP_SALT] = "would create the lockToState salt", [LV_STEP_FORMAT] = "would format with",
 		[LV_STEP_MAP] = "would map as", [LV_STEP_ADD] = "would add", [LV_STEP_REPLACE] = "would replace",
-		[LV_STEP_REMOVE] = "would remove",
+		[LV_STEP_REMOVE] = "would remove", [LV_STEP_WRITE_META] = "would write",
 	};
 	static const char *const failed[LV_STEP_ACTION_COUNT] = {
 		[LV_STEP_FORMAT] = "cannot format with", [LV_STEP_OPEN] = "does not open it:",
 		[LV_STEP_MAP] = "cannot map", [LV_STEP_ADD] = "cannot add",
 		[LV_STEP_REPLACE] = "cannot replace", [LV_STEP_REMOVE] = "cannot remove",
 		[LV_STEP_CHECK] = "cannot check", [LV_STEP_REFUSE] = "refused: it holds",
+		[LV_STEP_READ_META] = "cannot read", [LV_STEP_WRITE_META] = "did not write",
 	};
 	const char *const *table = step->status == LV_STEP_DONE ? done :
 				   step->status == LV_STEP_PLANNED ? planned : failed;
@@ -154,6 +157,8 @@ void lv_apply_report_print(const struct lv_apply_report *report, FILE *out, int 
 	struct json_object *root, *volumes;
 
 	if (!json) {
+		if (report->meta.config)
+			print_volume(&report->meta, out);
 		for (size_t i = 0; i < report->volume_count; i++)
 			print_volume(&report->volumes[i], out);
 		return;
@@ -161,6 +166,8 @@ void lv_apply_report_print(const struct lv_apply_report *report, FILE *out, int 
 	root = json_object_new_object();
 	volumes = json_object_new_array();
 	json_object_object_add(root, "dryRun", json_object_new_boolean(report->dry_run));
+	if (report->meta.config)
+		json_object_object_add(root, "meta", volume_json(&report->meta));
 	for (size_t i = 0; i < report->volume_count; i++)
 		json_object_array_add(volumes, volume_json(&report->volumes[i]));
 	json_object_object_add(root, "volumes", volumes);

@@ -22,6 +22,9 @@ enum lv_step_action {
 	LV_STEP_CHECK,		/* a keyslot that could not be checked */
 	LV_STEP_REFUSE,		/* the device holds something else */
 	LV_STEP_NOTICE,		/* what a key source had to say (keysrc.h) */
+	LV_STEP_READ_META,	/* what was taken from META */
+	LV_STEP_WRITE_META,	/* STATE's config stored in META */
+	LV_STEP_WARN,		/* a warning about the volume or META */
 	LV_STEP_ACTION_COUNT,
 };
 
@@ -54,6 +57,7 @@ struct lv_apply_volume {
 	enum lv_volume_outcome outcome;
 	int opened_slot;
 	char mapping[128];		/* "luks2-<volume ID>", "" when not mapped */
+	int mapping_created;		/* this run made it (it was not already active) */
 	int error_code;
 	char error[LV_ERR_MSG_MAX];
 	struct lv_apply_step steps[LV_APPLY_STEPS_MAX];
@@ -64,6 +68,11 @@ struct lv_apply_report {
 	int dry_run;
 	struct lv_apply_volume *volumes;
 	size_t volume_count;
+	/* META's part (src/talos/meta_io.c): its device and steps, config
+	 * NULL when no META was used.  Its failures are reported, as key
+	 * sync failures are; a volume that needed META fails itself. */
+	struct lv_apply_volume meta;
+	struct lv_config_file *meta_config;	/* STATE's config from tag 9 */
 };
 
 /* Appends a step; detail is printf-formatted (never a secret). */

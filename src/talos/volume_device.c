@@ -15,6 +15,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include "talos/volume_device.h"
@@ -64,19 +66,18 @@ static int partition_node(const char *disk, int partno, char *path, size_t path_
 	return found;
 }
 
-/* Looks for label among the GPT partition names of one disk.  Returns the
- * number of matches (0 or 1 per disk in practice). */
-static int search_disk(const char *disk, const char *label, char *path, size_t path_size)
+/* Calls visit for every named GPT partition of one disk. */
+static void visit_disk(const char *disk, lv_partition_visit_fn visit, void *ctx)
 {
-	char disk_path[300];
+	char disk_path[300], path[4096];
 	blkid_probe probe;
 	blkid_partlist parts;
-	int matches = 0, count;
+	int count;
 
 	snprintf(disk_path, sizeof(disk_path), "/dev/%s", disk);
 	probe = blkid_new_probe_from_filename(disk_path);
 	if (!probe)
-		return 0;
+		return;
 	blkid_probe_enable_superblocks(probe, 0);
 	blkid_probe_enable_partitions(probe, 1);
 	parts = blkid_probe_get_partitions(probe);
@@ -85,17 +86,16 @@ static int search_disk(const char *disk, const char *label, char *path, size_t p
 		blkid_partition part = blkid_partlist_get_partition(parts, i);
 		const char *name = blkid_partition_get_name(part);
 
-		if (name && strcmp(name, label) == 0 &&
-		    partition_node(disk, blkid_partition_get_partno(part), path, path_size) == 0)
-			matches++;
+		if (name && name[0] &&
+		    partition_node(disk, blkid_partition_get_partno(part), path, sizeof(path)) == 0)
+			visit(name, path, ctx);
 	}
 	blkid_free_probe(probe);
-	return matches;
 }
 #else
 /* Without libblkid: the kernel names each GPT partition in its uevent
  * (PARTNAME=, the partition entry's name). */
-static int partition_named(const char *disk, const char *partition, const char *label)
+static int partition_name(const char *disk, const char *partition, char *name, size_t size)
 {
 	char file[600], line[256];
 	int found = 0;
@@ -107,59 +107,121 @@ static int partition_named(const char *disk, const char *partition, const char *
 		return 0;
 	while (!found && fgets(line, sizeof(line), f)) {
 		line[strcspn(line, "\n")] = '\0';
-		found = strncmp(line, "PARTNAME=", 9) == 0 && strcmp(line + 9, label) == 0;
+		found = strncmp(line, "PARTNAME=", 9) == 0 && line[9];
+		if (found)
+			snprintf(name, size, "%s", line + 9);
 	}
 	fclose(f);
 	return found;
 }
 
-static int search_disk(const char *disk, const char *label, char *path, size_t path_size)
+static void visit_disk(const char *disk, lv_partition_visit_fn visit, void *ctx)
 {
-	char dir_path[300];
+	char dir_path[300], name[256], path[600];
 	struct dirent *entry;
-	int matches = 0;
 	DIR *dir;
 
 	snprintf(dir_path, sizeof(dir_path), "/sys/block/%s", disk);
 	dir = opendir(dir_path);
 	if (!dir)
-		return 0;
+		return;
 	while ((entry = readdir(dir))) {
 		if (strncmp(entry->d_name, disk, strlen(disk)) == 0 &&
-		    partition_named(disk, entry->d_name, label)) {
-			snprintf(path, path_size, "/dev/%s", entry->d_name);
-			matches++;
+		    partition_name(disk, entry->d_name, name, sizeof(name))) {
+			snprintf(path, sizeof(path), "/dev/%s", entry->d_name);
+			visit(name, path, ctx);
 		}
 	}
 	closedir(dir);
-	return matches;
 }
 #endif
 
-int lv_partition_find(const char *label, char *path, size_t path_size, struct lv_err *err)
+const char *lv_device_override(const char *const *devices, const char *volume_id)
 {
-	char candidate[4096], first[4096] = "";
-	struct dirent *entry;
-	int matches = 0;
-	DIR *dir = opendir("/sys/block");
+	size_t id_len = strlen(volume_id);
 
+	for (const char *const *entry = devices; entry && *entry; entry++)
+		if (strncmp(*entry, volume_id, id_len) == 0 && (*entry)[id_len] == '=')
+			return *entry + id_len + 1;
+	return NULL;
+}
+
+static int is_disk(const char *name)
+{
+	return name[0] != '.' && strncmp(name, "dm-", 3) != 0 && strncmp(name, "ram", 3) != 0;
+}
+
+int lv_partitions_visit(const char *disk, lv_partition_visit_fn visit, void *ctx,
+			struct lv_err *err)
+{
+	struct dirent *entry;
+	DIR *dir;
+
+	if (disk) {
+		visit_disk(disk, visit, ctx);
+		return 0;
+	}
+	dir = opendir("/sys/block");
 	if (!dir)
 		return lv_err_set(err, -ENODEV, "/sys/block: %s", strerror(errno));
-	while ((entry = readdir(dir))) {
-		if (entry->d_name[0] == '.' || strncmp(entry->d_name, "dm-", 3) == 0 ||
-		    strncmp(entry->d_name, "ram", 3) == 0)
-			continue;
-		if (search_disk(entry->d_name, label, candidate, sizeof(candidate)) > 0) {
-			if (matches++ == 0)
-				snprintf(first, sizeof(first), "%s", candidate);
-		}
-	}
+	while ((entry = readdir(dir)))
+		if (is_disk(entry->d_name))
+			visit_disk(entry->d_name, visit, ctx);
 	closedir(dir);
-	if (matches == 0)
+	return 0;
+}
+
+struct label_search {
+	const char *label;
+	int matches;
+	char first[4096];
+};
+
+static void match_label(const char *name, const char *path, void *ctx)
+{
+	struct label_search *search = ctx;
+
+	if (strcmp(name, search->label) == 0 && search->matches++ == 0)
+		snprintf(search->first, sizeof(search->first), "%s", path);
+}
+
+int lv_partition_find(const char *label, char *path, size_t path_size, struct lv_err *err)
+{
+	struct label_search search = { .label = label };
+	int r = lv_partitions_visit(NULL, match_label, &search, err);
+
+	if (r < 0)
+		return r;
+	if (search.matches == 0)
 		return lv_err_set(err, -ENODEV, "no partition is named %s", label);
-	if (matches > 1)
-		return lv_err_set(err, -EINVAL, "%d partitions are named %s", matches, label);
-	snprintf(path, path_size, "%s", first);
+	if (search.matches > 1)
+		return lv_err_set(err, -EINVAL, "%d partitions are named %s", search.matches, label);
+	snprintf(path, path_size, "%s", search.first);
+	return 0;
+}
+
+int lv_disk_name(const char *path, char *name, size_t size, struct lv_err *err)
+{
+	char link[64], target[4096], check[600];
+	const char *base;
+	struct stat sb;
+	ssize_t n;
+
+	if (stat(path, &sb) < 0)
+		return lv_err_set(err, -ENODEV, "%s: %s", path, strerror(errno));
+	if (!S_ISBLK(sb.st_mode))
+		return lv_err_set(err, -ENOTBLK, "%s: not a block device (attach an image with "
+				  "losetup -P first)", path);
+	snprintf(link, sizeof(link), "/sys/dev/block/%u:%u", major(sb.st_rdev), minor(sb.st_rdev));
+	n = readlink(link, target, sizeof(target) - 1);
+	if (n <= 0)
+		return lv_err_set(err, -ENODEV, "%s: not in /sys/dev/block", path);
+	target[n] = '\0';
+	base = strrchr(target, '/');
+	snprintf(name, size, "%s", base ? base + 1 : target);
+	snprintf(check, sizeof(check), "/sys/block/%.500s", name);
+	if (access(check, F_OK) < 0)
+		return lv_err_set(err, -EINVAL, "%s: a partition; give the whole disk", path);
 	return 0;
 }
 

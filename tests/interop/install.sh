@@ -22,8 +22,8 @@ SO=$(cd "$LIB" 2>/dev/null && ls libluksvol.so.*.*.* 2>/dev/null | head -1)
 installed_files() {
 	local f missing=""
 	for f in sbin/luksvol $LIBREL/libluksvol.a $LIBREL/libluksvol.so $LIBREL/libluksvol.so.0 \
-		include/luksvol.h include/luksvol-talos.h include/luksvol-clevis.h include/luksvol_features.h \
-		$LIBREL/pkgconfig/luksvol.pc share/man/man8/luksvol.8; do
+		include/luksvol.h include/luksvol-talos.h include/luksvol-clevis.h include/luksvol-meta.h \
+		include/luksvol_features.h $LIBREL/pkgconfig/luksvol.pc share/man/man8/luksvol.8; do
 		[ -e "$DEST$PREFIX/$f" ] || missing="$missing $f"
 	done
 	t_same install/files-present "$missing" ""
@@ -38,14 +38,16 @@ installed_files() {
 		"$DEST$PREFIX/include/luksvol-talos.h" && echo same)" same
 	t_same install/clevis-header-identical "$(cmp -s "$LV_TOP/include/luksvol-clevis.h" \
 		"$DEST$PREFIX/include/luksvol-clevis.h" && echo same)" same
+	t_same install/meta-header-identical "$(cmp -s "$LV_TOP/include/luksvol-meta.h" \
+		"$DEST$PREFIX/include/luksvol-meta.h" && echo same)" same
 	t_expect install/binary-runs 0 "$DEST$PREFIX/sbin/luksvol" --help
 }
 
-# The .so exports what luksvol.h, luksvol-talos.h and luksvol-clevis.h
-# declare: all of it, and nothing else.
+# The .so exports what luksvol.h, luksvol-talos.h, luksvol-clevis.h and
+# luksvol-meta.h declare: all of it, and nothing else.
 exports() {
 	local declared exported
-	declared=$(for h in luksvol-talos.h luksvol-clevis.h; do
+	declared=$(for h in luksvol-talos.h luksvol-clevis.h luksvol-meta.h; do
 		gcc -I"$LV_TOP/include" -E -P "$LV_TOP/include/$h"; done |
 		grep -o '\blv_[a-z0-9_]*[[:space:]]*(' |
 		sed 's/[[:space:]]*($//' | sort -u)

@@ -18,7 +18,7 @@
 VM_DIR=$LV_TOP/$BUILD/vm
 VM_MODULE_DIRS="kernel/drivers/md kernel/drivers/block kernel/drivers/virtio kernel/crypto
 kernel/arch/x86/crypto kernel/lib kernel/security/keys kernel/fs/ext4 kernel/fs/jbd2
-kernel/fs/mbcache.ko kernel/drivers/net/virtio_net.ko kernel/drivers/net/net_failover.ko
+kernel/fs/mbcache.ko kernel/fs/xfs kernel/drivers/net/virtio_net.ko kernel/drivers/net/net_failover.ko
 kernel/net/core/failover.ko"
 
 vm_log() { echo "vm: $*" >&2; }
@@ -77,7 +77,7 @@ vm_build_base() {
 	cp "$VM_DIR/kernel/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo} "$root/lib/modules/$kver/" 2>/dev/null
 	depmod -b "$root" "$kver"
 	for program in /sbin/cryptsetup /sbin/dmsetup /usr/bin/sha256sum /sbin/blkid /sbin/sfdisk \
-		/sbin/losetup; do
+		/sbin/losetup /sbin/mkfs.xfs /usr/sbin/xfs_io; do
 		[ -x "$program" ] && vm_add_program "$root" "$program"
 	done
 	# glibc dlopens libgcc_s when a thread exits (argon2's lanes): ldd can't see it.
@@ -94,7 +94,7 @@ vm_build_base() {
 vm_base_key() {
 	cat "$LV_TOP/tests/vm/init" "$LV_TOP/tests/vm/vm.sh" | sha256sum | cut -c1-16
 	ls "$VM_DIR/download" 2>/dev/null
-	sha256sum /sbin/cryptsetup /sbin/dmsetup /bin/busybox 2>/dev/null | cut -c1-16
+	sha256sum /sbin/cryptsetup /sbin/dmsetup /bin/busybox /sbin/mkfs.xfs /usr/sbin/xfs_io 2>/dev/null | cut -c1-16
 }
 
 vm_prepare() {
