@@ -324,6 +324,12 @@ const struct lv_json *lv_json_member(const struct lv_json *object, const char *k
 size_t lv_json_count(const struct lv_json *value);
 /* A string's value; NULL for any other value. */
 const char *lv_json_text(const struct lv_json *value);
+/* array[index], or NULL. */
+const struct lv_json *lv_json_at(const struct lv_json *array, size_t index);
+/* An integer's value (json_object_get_int64), 0 for any other value. */
+int64_t lv_json_int(const struct lv_json *value);
+/* A boolean's value, false for any other value. */
+bool lv_json_bool(const struct lv_json *value);
 /* Prints value as cryptsetup prints a field with "%s" of
  * json_object_get_string(): a string's value, any other value as JSON,
  * "(null)" when absent. */
