@@ -42,5 +42,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	check_accepted(&token);
+	fz_format_accepts_token(data, size);
 	return 0;
 }

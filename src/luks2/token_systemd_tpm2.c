@@ -6,7 +6,8 @@
  * tpm2-primary-alg, tpm2-blob, tpm2-policy-hash, tpm2-pin); dump prints
  * what cryptsetup 2.6 prints with that plugin installed
  * (cryptsetup_token_dump), and nothing for a token the plugin cannot
- * parse.
+ * parse.  systemd 252 names the signed policy's fields tpm2_pubkey and
+ * tpm2_pubkey_pcrs (underscores), the others with dashes.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -205,13 +206,13 @@ static int read_dump_fields(const struct lv_json *json, struct dump_fields *f)
 	int r = pcr_mask(json, "tpm2-pcrs", false, &f->pcrs);
 
 	if (r == 0)
-		r = pcr_mask(json, "tpm2-pubkey-pcrs", true, &f->pubkey_pcrs);
+		r = pcr_mask(json, "tpm2_pubkey_pcrs", true, &f->pubkey_pcrs);
 	f->bank = name_or(json, "tpm2-pcr-bank", "sha256", pcr_banks, 4);
 	f->primary = name_or(json, "tpm2-primary-alg", "ecc", primary_algs, 2);
 	if (r == 0 && (!f->bank || !f->primary || (pin && lv_json_type_of(pin) != LV_JSON_BOOL)))
 		r = -EINVAL;
 	if (r == 0)
-		r = decode_base64(json, "tpm2-pubkey", true, &f->pubkey);
+		r = decode_base64(json, "tpm2_pubkey", true, &f->pubkey);
 	if (r == 0)
 		r = decode_base64(json, "tpm2-blob", false, &f->blob);
 	if (r == 0)
