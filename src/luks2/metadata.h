@@ -359,5 +359,8 @@ int lv_token_to_text(const struct lv_token *token, char **text);
 int lv_base64_decode(const char *text, uint8_t *out, size_t out_max, size_t *out_len);
 size_t lv_base64_encoded_len(size_t len);
 void lv_base64_encode(const uint8_t *in, size_t len, char *out);
+/* text_len hex digits (either case, an even number) into at most max
+ * bytes of out: 0, or -EINVAL. */
+int lv_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t max, size_t *len);
 
 #endif

@@ -30,36 +30,6 @@ static bool known(const char *text, const char *const *names, size_t count)
 	return false;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* systemd's unhexmem: an even number of hex digits.  out NULL: check only. */
-static int unhex(const char *text, uint8_t *out, size_t *len)
-{
-	size_t n = strlen(text);
-
-	if (n % 2)
-		return -EINVAL;
-	for (size_t i = 0; i < n; i += 2) {
-		int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		if (out)
-			out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = n / 2;
-	return 0;
-}
-
 static int need_name(const struct lv_json *json, const char *key, const char *const *names,
 		     size_t count, struct lv_err *err)
 {
@@ -78,6 +48,7 @@ static int systemd_tpm2_validate(const struct lv_token *token, struct lv_err *er
 {
 	const struct lv_json *json = token->json, *pin = lv_json_member(json, "tpm2-pin");
 	const char *hash;
+	uint8_t *scratch = NULL;
 	size_t len;
 	int r;
 
@@ -94,10 +65,13 @@ static int systemd_tpm2_validate(const struct lv_token *token, struct lv_err *er
 	if (r == 0)
 		r = lv_token_need_string(json, "tpm2-policy-hash", P "tpm2-policy-hash", false,
 					 &hash, err);
-	if (r == 0 && unhex(hash, NULL, &len) < 0)
+	if (r == 0 && !(scratch = malloc(strlen(hash) / 2 + 1)))
+		r = lv_err_set(err, -ENOMEM, "out of memory");
+	if (r == 0 && lv_hex_decode(hash, strlen(hash), scratch, strlen(hash) / 2, &len) < 0)
 		r = lv_err_set(err, -EINVAL, P "tpm2-policy-hash: not hex");
 	if (r == 0 && pin && lv_json_type_of(pin) != LV_JSON_BOOL)
 		r = lv_err_set(err, -EINVAL, P "tpm2-pin: not a boolean");
+	free(scratch);
 	return r;
 }
 
@@ -134,7 +108,7 @@ static int decode_hex(const struct lv_json *json, const char *key, struct field_
 		return -EINVAL;
 	if (!(out->bytes = malloc(strlen(text) / 2 + 1)))
 		return -ENOMEM;
-	return unhex(text, out->bytes, &out->len);
+	return lv_hex_decode(text, strlen(text), out->bytes, strlen(text) / 2, &out->len);
 }
 
 /* A PCR list as a mask; -EINVAL for what systemd refuses to parse. */

@@ -174,7 +174,7 @@ static int read_policy_hash(struct json_object *root, struct lv_systemd_tpm2_tok
 	size_t len, decoded = 0;
 	int r = read_string(root, "tpm2-policy-hash", &text, &len, err);
 
-	if (r == 0 && (!text || lv_tpm_hex_decode(text, len, t->policy_hash,
+	if (r == 0 && (!text || lv_hex_decode(text, len, t->policy_hash,
 						  sizeof(t->policy_hash), &decoded) < 0 ||
 		       decoded != sizeof(t->policy_hash)))
 		r = lv_err_set(err, -EINVAL, FIELD "tpm2-policy-hash: missing, or not the hex of a "
