@@ -66,6 +66,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fz_fail("a decoded token has keyslot %d, jwe %p", token.keyslot,
 				(void *)token.jwe);
 		check_reencode(&token);
+		fz_format_accepts_token(data, size);
 		if (lv_clevis_describe(token.jwe, strlen(token.jwe), &described, &err) == 0 &&
 		    !described)
 			fz_fail("describe succeeded without a text");

@@ -10,6 +10,7 @@
 #include "fuzz_common.h"
 #include "crypto/crypto.h"
 #include "luks2/hdr_disk.h"
+#include "luks2/token.h"
 
 const char *fz_current_input;
 
@@ -448,4 +449,30 @@ void fz_image_release(struct fz_image *img)
 	memset(img, 0, sizeof(*img));
 	if (fz_alloc_end_of_run)
 		fz_alloc_end_of_run();
+}
+
+void fz_format_accepts_token(const uint8_t *data, size_t size)
+{
+	struct lv_metadata *md = NULL;
+	struct lv_token *token = NULL;
+	struct lv_err err = { 0 };
+	char *text = malloc(size + 1);
+	FILE *out;
+
+	if (!text || memchr(data, 0, size) || lv_metadata_new(&md) < 0) {
+		free(text);
+		return;
+	}
+	memcpy(text, data, size);
+	text[size] = 0;
+	if (lv_metadata_parse_token(md, text, 0, &token, &err) == 0 && token->ops) {
+		if (token->ops->validate && token->ops->validate(token, &err) < 0)
+			fz_fail("the format refuses a %s token its consumer accepts: %s",
+				token->type, err.msg);
+		out = fz_discard_file();
+		if (out && token->ops->dump)
+			token->ops->dump(token, out);
+	}
+	lv_metadata_free(&md);
+	free(text);
 }

@@ -118,6 +118,12 @@ int fz_expect_load(void);
  * refuses that luksvol once loaded). */
 int fz_expect_reject(void);
 
+/* A token JSON text (size bytes) that the type's consumer accepted: the
+ * format's token ops (src/luks2/token_*.c) must accept it at import too,
+ * and dump it.  Text the format cannot hold as a token (its own rules on
+ * type and keyslots) is skipped. */
+void fz_format_accepts_token(const uint8_t *data, size_t size);
+
 /* fuzz_alloc.c, in the libFuzzer and AFL++ builds only: fails the run when
  * a large block it caches was not freed (LeakSanitizer cannot see those).
  * fz_image_release calls it. */

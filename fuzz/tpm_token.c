@@ -38,6 +38,7 @@ static void check_token(const uint8_t *data, size_t size)
 	out = fz_discard_file();
 	if (out)
 		lv_talos_tpm2_token_dump(&token, "\t", out);
+	fz_format_accepts_token(data, size);
 	if (lv_talos_tpm2_token_format(&token, &first, &err) < 0)
 		fz_fail("a parsed token does not format: %s", err.msg);
 	if (lv_talos_tpm2_token_parse(first, strlen(first), &again, &err) < 0)

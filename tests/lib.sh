@@ -55,6 +55,37 @@ t_same_luksdump() {
 	fi
 }
 
+# t_token_reimported NAME IMG ID: token ID of IMG (a real tool's), exported
+# by cryptsetup, is imported by `luksvol token import` into a copy of IMG
+# without it, and that copy dumps as cryptsetup dumps it.
+t_token_reimported() {
+	local name=$1 img=$2 id=$3 copy=$LV_WORK/token-copy.img
+	cryptsetup token export --token-id "$id" "$img" >"$LV_WORK/token.json"
+	cp "$img" "$copy"
+	cryptsetup token remove --token-id "$id" "$copy"
+	t_expect "$name/imported" 0 "$LUKSVOL" token import --token-id "$id" \
+		--json-file "$LV_WORK/token.json" "$copy"
+	t_same "$name/same-json" "$(cryptsetup token export --token-id "$id" "$copy")" \
+		"$(cat "$LV_WORK/token.json")"
+	t_same_luksdump "$name/dump" "$copy"
+	rm -f "$copy"
+}
+
+# t_token_refused NAME IMG JSON FIELD: `luksvol token import` of JSON exits
+# 1 with a message naming FIELD, and IMG keeps every byte.
+t_token_refused() {
+	local name=$1 img=$2 json=$3 field=$4 before
+	before=$(sha256sum <"$img")
+	printf '%s' "$json" >"$LV_WORK/bad-token.json"
+	t_expect "$name/refused" 1 "$LUKSVOL" token import --json-file "$LV_WORK/bad-token.json" "$img"
+	if grep -qF -- "$field" "$LV_WORK/last.err"; then
+		t_pass "$name/names-field"
+	else
+		t_fail "$name/names-field" "no '$field' in: $(head -c 200 "$LV_WORK/last.err")"
+	fi
+	t_same "$name/unchanged" "$(sha256sum <"$img")" "$before"
+}
+
 # unpack_xz NAME: decompress $TESTDATA/NAME.xz into $LV_WORK and print the path.
 unpack_xz() {
 	local out=$LV_WORK/data/${1%.xz}

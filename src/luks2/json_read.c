@@ -60,6 +60,23 @@ const char *lv_json_text(const struct lv_json *value)
 	return value && value->type == LV_JSON_STRING ? value->str.bytes : NULL;
 }
 
+const struct lv_json *lv_json_at(const struct lv_json *array, size_t index)
+{
+	return array && array->type == LV_JSON_ARRAY && index < array->arr.count
+		       ? array->arr.items[index]
+		       : NULL;
+}
+
+int64_t lv_json_int(const struct lv_json *value)
+{
+	return value && value->type == LV_JSON_INT ? lv_json_get_int64(value) : 0;
+}
+
+bool lv_json_bool(const struct lv_json *value)
+{
+	return value && value->type == LV_JSON_BOOL && value->boolean;
+}
+
 void lv_json_fprint(FILE *out, const struct lv_json *value)
 {
 	char *text;

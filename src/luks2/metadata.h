@@ -324,6 +324,12 @@ const struct lv_json *lv_json_member(const struct lv_json *object, const char *k
 size_t lv_json_count(const struct lv_json *value);
 /* A string's value; NULL for any other value. */
 const char *lv_json_text(const struct lv_json *value);
+/* array[index], or NULL. */
+const struct lv_json *lv_json_at(const struct lv_json *array, size_t index);
+/* An integer's value (json_object_get_int64), 0 for any other value. */
+int64_t lv_json_int(const struct lv_json *value);
+/* A boolean's value, false for any other value. */
+bool lv_json_bool(const struct lv_json *value);
 /* Prints value as cryptsetup prints a field with "%s" of
  * json_object_get_string(): a string's value, any other value as JSON,
  * "(null)" when absent. */
@@ -353,5 +359,8 @@ int lv_token_to_text(const struct lv_token *token, char **text);
 int lv_base64_decode(const char *text, uint8_t *out, size_t out_max, size_t *out_len);
 size_t lv_base64_encoded_len(size_t len);
 void lv_base64_encode(const uint8_t *in, size_t len, char *out);
+/* text_len hex digits (either case, an even number) into at most max
+ * bytes of out: 0, or -EINVAL. */
+int lv_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t max, size_t *len);
 
 #endif

@@ -28,6 +28,7 @@
 #include <stdio.h>
 
 #include "luks2/metadata.h"
+#include "lv_features.h"
 
 struct lv_token_ops {
 	/* The on-disk "type" string. */
@@ -50,12 +51,46 @@ struct lv_token_ops {
 };
 
 /* Every token type with ops: one X(instance) line each. */
+#if LV_WITH_KMS
+#define LV_TOKEN_TYPES_KMS(X) X(lv_token_sidero_kms_ops)
+#else
+#define LV_TOKEN_TYPES_KMS(X)
+#endif
+#if LV_WITH_TPM
+#define LV_TOKEN_TYPES_TPM(X) X(lv_token_talos_tpm2_ops) X(lv_token_systemd_tpm2_ops)
+#else
+#define LV_TOKEN_TYPES_TPM(X)
+#endif
+#if LV_WITH_CLEVIS
+#define LV_TOKEN_TYPES_CLEVIS(X) X(lv_token_clevis_ops)
+#else
+#define LV_TOKEN_TYPES_CLEVIS(X)
+#endif
 #define LV_TOKEN_TYPES(X) \
-	X(lv_token_keyring_ops)
+	X(lv_token_keyring_ops) \
+	LV_TOKEN_TYPES_KMS(X) \
+	LV_TOKEN_TYPES_TPM(X) \
+	LV_TOKEN_TYPES_CLEVIS(X)
 
 #define LV_TOKEN_DECLARE(ops) extern const struct lv_token_ops ops;
 LV_TOKEN_TYPES(LV_TOKEN_DECLARE)
 #undef LV_TOKEN_DECLARE
+
+/*
+ * Field checks for the ops' validate (token_fields.c).  path names the
+ * field in the message ("sideroKMS token: UserData.sealedData").
+ */
+/* obj[key]: a string of padded standard base64 decoding to min..max bytes
+ * (*len: how many, when len is not NULL). */
+int lv_token_need_base64(const struct lv_json *obj, const char *key, const char *path,
+			 size_t min, size_t max, size_t *len, struct lv_err *err);
+/* obj[key]: absent, null or an array of at most max integers in
+ * 0..limit-1, none twice (unique) or repeats allowed. */
+int lv_token_need_int_list(const struct lv_json *obj, const char *key, const char *path,
+			   size_t max, int64_t limit, bool unique, struct lv_err *err);
+/* obj[key]: a string (absent allowed when optional). */
+int lv_token_need_string(const struct lv_json *obj, const char *key, const char *path,
+			 bool optional, const char **text, struct lv_err *err);
 
 /* The ops of type, or NULL for a type luksvol passes through. */
 const struct lv_token_ops *lv_token_ops_find(const char *type);

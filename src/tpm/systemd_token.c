@@ -174,7 +174,7 @@ static int read_policy_hash(struct json_object *root, struct lv_systemd_tpm2_tok
 	size_t len, decoded = 0;
 	int r = read_string(root, "tpm2-policy-hash", &text, &len, err);
 
-	if (r == 0 && (!text || lv_tpm_hex_decode(text, len, t->policy_hash,
+	if (r == 0 && (!text || lv_hex_decode(text, len, t->policy_hash,
 						  sizeof(t->policy_hash), &decoded) < 0 ||
 		       decoded != sizeof(t->policy_hash)))
 		r = lv_err_set(err, -EINVAL, FIELD "tpm2-policy-hash: missing, or not the hex of a "
@@ -267,52 +267,4 @@ int lv_systemd_tpm2_token_parse(const char *json, size_t len,
 		r = read_fields(root, token, err);
 	json_object_put(root);
 	return r;
-}
-
-/* ---- luksDump ---- */
-
-/* cryptsetup's crypt_dump_buffer_to_hex_string: 16 bytes a line, the
- * lines after the first indented to the value column. */
-static void dump_hex(const uint8_t *bytes, size_t len, FILE *out)
-{
-	for (size_t i = 0; i < len; i++)
-		fprintf(out, "%02x%s", bytes[i],
-			i + 1 == len ? "" : (i + 1) % 16 ? " " : "\n\t            ");
-}
-
-/* systemd's tpm2_pcr_mask_to_string: "0+7", or "n/a" for none. */
-static void dump_pcrs(uint32_t mask, FILE *out)
-{
-	const char *separator = "";
-
-	if (!mask)
-		fputs("n/a", out);
-	for (int pcr = 0; pcr < LV_TPM_PCR_COUNT; pcr++) {
-		if (mask & 1u << pcr) {
-			fprintf(out, "%s%d", separator, pcr);
-			separator = "+";
-		}
-	}
-}
-
-void lv_systemd_tpm2_token_dump(const struct lv_systemd_tpm2_token *t, FILE *out)
-{
-	fputs("\ttpm2-hash-pcrs:   ", out);
-	dump_pcrs(t->pcr_mask, out);
-	fprintf(out, "\n\ttpm2-pcr-bank:    %s\n", lv_tpm_bank_name(t->bank));
-	/* systemd 252 prints a missing key through printf's "%s" of NULL. */
-	fputs("\ttpm2-pubkey:\n\t            ", out);
-	if (t->pubkey_pem_len)
-		dump_hex((const uint8_t *)t->pubkey_pem, t->pubkey_pem_len, out);
-	else
-		fputs("(null)", out);
-	fputs("\n\ttpm2-pubkey-pcrs: ", out);
-	dump_pcrs(t->pubkey_pcr_mask, out);
-	fprintf(out, "\n\ttpm2-primary-alg: %s\n",
-		t->primary == LV_TPM_PRIMARY_TOOLS_RSA ? "rsa" : "ecc");
-	fputs("\ttpm2-blob:        ", out);
-	dump_hex(t->blob, t->blob_len, out);
-	fputs("\n\ttpm2-policy-hash:\n\t            ", out);
-	dump_hex(t->policy_hash, sizeof(t->policy_hash), out);
-	fprintf(out, "\n\ttpm2-pin:         %s\n", t->pin ? "true" : "false");
 }

@@ -61,9 +61,7 @@ struct lv_systemd_tpm2_token {
  * bounds).  -EINVAL naming the field, -ENOTSUP for what is not supported. */
 int lv_systemd_tpm2_token_parse(const char *json, size_t len,
 				struct lv_systemd_tpm2_token *token, struct lv_err *err);
-/* The lines cryptsetup 2.6's luksDump prints for the token with systemd
- * 252's token plugin, between "  N: systemd-tpm2" and "\tKeyslot:". */
-void lv_systemd_tpm2_token_dump(const struct lv_systemd_tpm2_token *token, FILE *out);
+/* luksDump's lines for the token are the format's: src/luks2/token_systemd_tpm2.c. */
 
 struct lv_systemd_tpm2_params {
 	const char *tcti;			/* NULL: /dev/tpmrm0, else /dev/tpm0 */

@@ -16,32 +16,6 @@
 #include "tpm/talos_tpm2.h"
 #include "tpm/tpm_blob.h"
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-int lv_tpm_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t max, size_t *len)
-{
-	if (text_len % 2 || text_len / 2 > max)
-		return -EINVAL;
-	for (size_t i = 0; i < text_len; i += 2) {
-		int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
-
-		if (hi < 0 || lo < 0)
-			return -EINVAL;
-		out[i / 2] = (uint8_t)(hi << 4 | lo);
-	}
-	*len = text_len / 2;
-	return 0;
-}
-
 /* The string member name of entry, NUL-free; NULL when missing or not a
  * string. */
 static const char *member_string(struct json_object *entry, const char *name, size_t *len)
@@ -84,7 +58,7 @@ static int read_entry(struct json_object *item, size_t index,
 		return lv_err_set(err, -EINVAL, "%s: sha256[%zu]: not a signature entry", what,
 				  index);
 	pol_hex = member_string(item, "pol", &len);
-	if (!pol_hex || lv_tpm_hex_decode(pol_hex, len, pol, sizeof(pol), &pol_len) < 0)
+	if (!pol_hex || lv_hex_decode(pol_hex, len, pol, sizeof(pol), &pol_len) < 0)
 		return lv_err_set(err, -EINVAL, "%s: sha256[%zu].pol: missing or not hex", what,
 				  index);
 	pkfp = member_string(item, "pkfp", &pkfp_len);

@@ -40,9 +40,6 @@ int lv_tpm2b_public_to_bytes(const TPM2B_PUBLIC *in, uint8_t *buf, size_t max, s
 int lv_tpm2b_private_to_bytes(const TPM2B_PRIVATE *in, uint8_t *buf, size_t max, size_t *len);
 int lv_tpm2b_name_to_bytes(const TPM2B_NAME *in, uint8_t *buf, size_t max, size_t *len);
 
-/* Hex of any length up to max bytes, either case (Go's hex.DecodeString,
- * systemd's unhexmem): -EINVAL otherwise. */
-int lv_tpm_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t max, size_t *len);
 
 /* The LUKS passphrase Talos and systemd make of the key they seal: its
  * standard base64 with padding (44 characters for 32 bytes), in a new

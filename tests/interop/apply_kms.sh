@@ -151,6 +151,16 @@ formats kms-plain "$CFG"
 t_expect kms-plain/luksdump-token 0 cryptsetup luksDump "$IMG"
 grep -qE '^  0: sideroKMS$' "$LV_WORK/last.out" && t_pass kms-plain/luksdump-sideroKMS ||
 	t_fail kms-plain/luksdump-sideroKMS "$(sed -n '/^Tokens/,/^Digests/p' "$LV_WORK/last.out")"
+t_same_luksdump kms-plain/dump "$IMG"
+t_token_reimported kms-plain/token "$IMG" 0
+KMS_HEAD='{"type":"sideroKMS","keyslots":[]'
+t_token_refused kms-plain/token-no-userdata "$IMG" "$KMS_HEAD}" 'UserData: missing'
+t_token_refused kms-plain/token-extra-field "$IMG" \
+	"$KMS_HEAD,\"UserData\":{\"sealedData\":\"AAAA\",\"x\":1}}" 'sealedData must be its only field'
+t_token_refused kms-plain/token-not-base64 "$IMG" \
+	"$KMS_HEAD,\"UserData\":{\"sealedData\":\"AAA\"}}" 'UserData.sealedData'
+t_token_refused kms-plain/token-empty "$IMG" \
+	"$KMS_HEAD,\"UserData\":{\"sealedData\":\"\"}}" 'UserData.sealedData'
 reopens kms-plain "$CFG"
 t_same kms-plain/reopen-no-seal "$(wc -l <"$RECORD")" 1
 reopens kms-grpc-scheme "$(config grpc "grpc://127.0.0.1:$PLAIN")"

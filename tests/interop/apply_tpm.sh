@@ -117,6 +117,25 @@ fi
 
 # ---- the signed policy: enrol, the token, K, reopen ---------------------------
 
+# A talos-tpm2 token with one field broken: luksvol token import refuses
+# it, naming the field (token1.json: Talos's shape, as apply wrote it).
+talos_token_refusals() {
+	local name field value
+	while read -r name field value; do
+		jq -c --argjson v "$value" ".UserData[\"$field\"] = \$v" token1.json >bad.json
+		t_token_refused "apply_tpm/token-$name" "$IMG" "$(cat bad.json)" "UserData.$field"
+	done <<-'EOF'
+	pcr-range pcrs [7,24]
+	pcr-twice pcrs [7,7]
+	pcrs-string pcrs "7"
+	hash-short policy_hash "AAAA"
+	blob-not-base64 sealed_blob_private "A*=="
+	key-name-missing key_name null
+	alg alg "sha1"
+	version encryption_version "2"
+	EOF
+}
+
 test_signed() {
 	local before
 	CFG=$(config signed "$TPM1" "$STATIC2")
@@ -126,6 +145,9 @@ test_signed() {
 		"u-data: added keyslot 2 (static)"
 	t_same apply_tpm/token-id-is-slot "$(token_ids)" 1
 	cryptsetup token export --token-id 1 "$IMG" >token1.json
+	t_same_luksdump apply_tpm/dump "$IMG"
+	t_token_reimported apply_tpm/token "$IMG" 1
+	talos_token_refusals
 	t_expect apply_tpm/token-field-by-field 0 "$PY" "$AUX" check-token token1.json 1 7 11 \
 		"$("$PY" "$AUX" sealing-policy pub.pem 7 "$(pcr_hex 7)")"
 	t_same apply_tpm/tpm2-tools-unseals "$(oracle token1.json k1.b64 signed 7)" ok

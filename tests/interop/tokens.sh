@@ -58,6 +58,28 @@ token_opens() {
 
 flush_oracle() { [ -z "${TCTI:-}" ] || tpm2 flushcontext -t -s -l 2>/dev/null; }
 
+# Malformed tokens of each type luksvol has ops for are refused at import
+# (src/luks2/token_*.c), naming the field, the image untouched.
+clevis_token_refusals() {
+	local img=$1 head='{"type":"clevis","keyslots":["1"],'
+	t_token_refused tang/clevis-no-jwe "$img" "$head\"jwe\":\"x\"}" 'jwe: not an object'
+	t_token_refused tang/clevis-no-tag "$img" \
+		"$head\"jwe\":{\"protected\":\"eyJ\",\"encrypted_key\":\"\",\"iv\":\"\",\"ciphertext\":\"\"}}" 'jwe.tag: missing'
+	t_token_refused tang/clevis-recipients "$img" \
+		"$head\"jwe\":{\"recipients\":[],\"protected\":\"eyJ\",\"encrypted_key\":\"\",\"iv\":\"\",\"ciphertext\":\"\",\"tag\":\"\"}}" 'jwe.recipients'
+}
+
+systemd_token_refusals() {
+	local img=$1 t='"type":"systemd-tpm2","keyslots":["1"]' ok='"tpm2-blob":"AAAA","tpm2-policy-hash":"00ff"'
+	t_token_refused tpm/systemd-no-pcrs "$img" "{$t,$ok}" 'tpm2-pcrs'
+	t_token_refused tpm/systemd-pcr-24 "$img" "{$t,$ok,\"tpm2-pcrs\":[7,24]}" 'tpm2-pcrs[1]'
+	t_token_refused tpm/systemd-bank "$img" "{$t,$ok,\"tpm2-pcrs\":[7],\"tpm2-pcr-bank\":\"md5\"}" 'tpm2-pcr-bank'
+	t_token_refused tpm/systemd-alg "$img" "{$t,$ok,\"tpm2-pcrs\":[7],\"tpm2-primary-alg\":7}" 'tpm2-primary-alg'
+	t_token_refused tpm/systemd-blob "$img" "{$t,\"tpm2-pcrs\":[7],\"tpm2-blob\":\"A!==\",\"tpm2-policy-hash\":\"00\"}" 'tpm2-blob'
+	t_token_refused tpm/systemd-hash "$img" "{$t,\"tpm2-pcrs\":[7],\"tpm2-blob\":\"AAAA\",\"tpm2-policy-hash\":\"0g\"}" 'tpm2-policy-hash'
+	t_token_refused tpm/systemd-pin "$img" "{$t,$ok,\"tpm2-pcrs\":[7],\"tpm2-pin\":\"yes\"}" 'tpm2-pin'
+}
+
 test_tang() {
 	local img before thp start
 	tang_start ta
@@ -71,6 +93,9 @@ test_tang() {
 		2>>"$DIR/oracle.log"
 	token_opens tang/clevis-binding-opens 0 "$img"
 	message tang/clevis-binding-says "token 0 \(clevis\) opened keyslot 1$"
+	t_same_luksdump tang/clevis-token-dump "$img"
+	t_token_reimported tang/clevis-token "$img" 0
+	clevis_token_refusals "$img"
 
 	# luksvol binds, clevis lists and decrypts, cryptsetup opens.
 	t_expect tang/bind-thumbprint 0 "$LUKSVOL" bind tang --url "${TANG_URL[ta]}" \
@@ -246,6 +271,11 @@ test_tpm() {
 	cryptenroll --tpm2-pcrs=7 "$img"
 	NEWPIN=4711 cryptenroll --tpm2-pcrs=7 --tpm2-with-pin=yes "$img"
 	t_same tpm/oracles-enrolled "$(cryptsetup luksDump "$img" | grep -cE '^  [0-9]: (clevis|systemd-tpm2)')" 4
+	t_same_luksdump tpm/oracles-dump "$img"
+	t_token_reimported tpm/systemd-token "$img" 2
+	t_token_reimported tpm/systemd-pin-token "$img" 3
+	t_token_reimported tpm/clevis-tpm2-token "$img" 0
+	systemd_token_refusals "$img"
 	for token in 0 1 2; do
 		token_opens "tpm/oracle-token-$token-opens" 0 "$img" --token-id "$token" --tpm-tcti "$TCTI"
 		no_handles "tpm/oracle-token-$token-no-handles"
@@ -305,6 +335,8 @@ test_tpm_signed() {
 	img=$(new_image signed)
 	"$PY" "$AUX" keygen priv.pem pub.pem
 	cryptenroll --tpm2-public-key=pub.pem --tpm2-public-key-pcrs=11 --tpm2-pcrs= "$img"
+	t_same_luksdump tpm-signed/dump "$img"
+	t_token_reimported tpm-signed/token "$img" 0
 	extend 11 enter-initrd
 	"$PY" "$AUX" pcrsig priv.pem "$(pcr_hex 11)" sig.json
 	token_opens tpm-signed/opens 0 "$img" --tpm-tcti "$TCTI" --tpm-pcr-signature sig.json
