@@ -280,6 +280,7 @@ struct lv_mapping_status {
 	int readonly;
 	int open_count;
 	unsigned flags;			/* enum lv_activation_flag */
+	int suspended;			/* luksSuspend'ed: I/O waits, the key is wiped */
 };
 /* Calls visit with the name of every device-mapper device. */
 int lv_mapping_list(void (*visit)(const char *name, void *ctx), void *ctx, struct lv_err *err);

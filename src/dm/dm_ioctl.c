@@ -192,13 +192,108 @@ int lv_dm_remove(const char *name, int deferred, struct lv_err *err)
 	return 0;
 }
 
+/* The kernel's answer to a table it refused, or to a key it cannot find. */
+static int load_error(const char *name, const char *target_type, int r, struct lv_err *err)
+{
+	if (err && err->code)
+		return r;
+	if (r == -ENOKEY)
+		return lv_err_set(err, -EPERM, "%s: the kernel found no key for the %s table",
+				  name, target_type);
+	return lv_err_set(err, r, "%s: the kernel refused the %s table: %s", name, target_type,
+			  strerror(-r));
+}
+
+int lv_dm_load(const char *name, uint64_t length_sectors, const char *target_type,
+	       const char *params, int readonly, struct lv_err *err)
+{
+	struct table_line line = { length_sectors, target_type, params };
+	uint32_t flags = DM_SECURE_DATA_FLAG | (readonly ? DM_READONLY_FLAG : 0);
+	struct lv_secret *reply = NULL;
+	int r = run_ioctl(DM_TABLE_LOAD, name, flags, build_table, &line, &reply, err);
+
+	lv_secret_free(&reply);
+	if (r == -ENXIO)
+		return lv_err_set(err, -ENODEV, "%s: no such mapping", name);
+	return r < 0 ? load_error(name, target_type, r, err) : 0;
+}
+
+/* DEV_SUSPEND with or without the suspend flag; "what" names it in errors. */
+static int suspend_ioctl(const char *name, uint32_t flags, const char *what,
+			 struct lv_dm_info *info, struct lv_err *err)
+{
+	struct lv_secret *reply = NULL;
+	int r = run_ioctl(DM_DEV_SUSPEND, name, flags | DM_SECURE_DATA_FLAG, NULL, NULL, &reply,
+			  err);
+
+	if (r == 0 && info)
+		info_from_reply((struct dm_ioctl *)reply->bytes, info);
+	lv_secret_free(&reply);
+	if (r == -ENXIO)
+		return lv_err_set(err, -ENODEV, "%s: no such mapping", name);
+	if (r < 0)
+		return err && err->code ? r : lv_err_set(err, r, "%s: cannot %s: %s", name, what,
+							strerror(-r));
+	return 0;
+}
+
+int lv_dm_suspend(const char *name, struct lv_err *err)
+{
+	return suspend_ioctl(name, DM_SUSPEND_FLAG, "suspend", NULL, err);
+}
+
+int lv_dm_resume(const char *name, struct lv_dm_info *info, struct lv_err *err)
+{
+	return suspend_ioctl(name, 0, "resume", info, err);
+}
+
+int lv_dm_clear(const char *name, struct lv_err *err)
+{
+	struct lv_secret *reply = NULL;
+	int r = run_ioctl(DM_TABLE_CLEAR, name, DM_SECURE_DATA_FLAG, NULL, NULL, &reply, err);
+
+	lv_secret_free(&reply);
+	if (r < 0)
+		return err && err->code ? r : lv_err_set(err, r, "%s: cannot clear the inactive table: %s",
+							name, strerror(-r));
+	return 0;
+}
+
+/* struct dm_target_msg (sector 0, like cryptsetup) and the message text. */
+static int build_message(struct dm_ioctl *io, size_t buffer_bytes, const void *arg)
+{
+	struct dm_target_msg *msg = (struct dm_target_msg *)((uint8_t *)io + io->data_start);
+	size_t text_len = strlen(arg) + 1;
+
+	if (io->data_start + sizeof(*msg) + text_len > buffer_bytes)
+		return -E2BIG;
+	msg->sector = 0;
+	memcpy(msg->message, arg, text_len);
+	return 0;
+}
+
+int lv_dm_message(const char *name, const char *message, struct lv_err *err)
+{
+	struct lv_secret *reply = NULL;
+	int r = run_ioctl(DM_TARGET_MSG, name, DM_SECURE_DATA_FLAG, build_message, message, &reply,
+			  err);
+
+	lv_secret_free(&reply);
+	if (r == -ENXIO)
+		return lv_err_set(err, -ENODEV, "%s: no such mapping", name);
+	if (r == -ENOKEY)
+		return lv_err_set(err, -EPERM, "%s: dm-crypt found no key for the message", name);
+	if (r < 0)
+		return err && err->code ? r : lv_err_set(err, r, "%s: dm-crypt refused the message: %s",
+							name, strerror(-r));
+	return 0;
+}
+
 /* CREATE, TABLE_LOAD, then resume (DEV_SUSPEND without the suspend flag). */
 int lv_dm_create_single(const char *name, const char *uuid, uint64_t length_sectors,
 			const char *target_type, const char *params, int readonly,
 			struct lv_dm_info *info, struct lv_err *err)
 {
-	struct table_line line = { length_sectors, target_type, params };
-	uint32_t load_flags = DM_SECURE_DATA_FLAG | (readonly ? DM_READONLY_FLAG : 0);
 	struct lv_secret *reply = NULL;
 	struct lv_err ignored;
 	int r;
@@ -214,23 +309,29 @@ int lv_dm_create_single(const char *name, const char *uuid, uint64_t length_sect
 	if (r < 0)
 		return err && err->code ? r : lv_err_set(err, r, "%s: cannot create: %s", name,
 							strerror(-r));
-	r = run_ioctl(DM_TABLE_LOAD, name, load_flags, build_table, &line, &reply, err);
-	lv_secret_free(&reply);
+	r = lv_dm_load(name, length_sectors, target_type, params, readonly, err);
 	if (r == 0)
-		r = run_ioctl(DM_DEV_SUSPEND, name, DM_SECURE_DATA_FLAG, NULL, NULL, &reply, err);
-	if (r == 0)
-		info_from_reply((struct dm_ioctl *)reply->bytes, info);
-	lv_secret_free(&reply);
-	if (r < 0) {
+		r = lv_dm_resume(name, info, err);
+	if (r < 0)
 		/* Never leave a half-created device behind. */
 		lv_dm_remove(name, 0, &ignored);
-		if (err && err->code)
-			return r;
-		return lv_err_set(err, r == -ENOKEY ? -EPERM : r,
-				  "%s: the kernel refused the %s table: %s", name, target_type,
-				  strerror(-r));
-	}
-	return 0;
+	return r;
+}
+
+/* TABLE_LOAD then resume; a table the kernel would not resume with is
+ * cleared again, so no inactive table (which may hold a key) stays. */
+int lv_dm_reload(const char *name, uint64_t length_sectors, const char *target_type,
+		 const char *params, int readonly, struct lv_dm_info *info, struct lv_err *err)
+{
+	struct lv_err ignored;
+	int r = lv_dm_load(name, length_sectors, target_type, params, readonly, err);
+
+	if (r < 0)
+		return r;
+	r = lv_dm_resume(name, info, err);
+	if (r < 0)
+		lv_dm_clear(name, &ignored);
+	return r;
 }
 
 int lv_dm_table(const char *name, char target_type[16], uint64_t *length_sectors,
