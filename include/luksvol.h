@@ -288,6 +288,42 @@ int lv_mapping_list(void (*visit)(const char *name, void *ctx), void *ctx, struc
 /* -ENODEV when there is no such mapping; -EINVAL when it is not crypt. */
 int lv_mapping_status(const char *name, struct lv_mapping_status *status, struct lv_err *err);
 
+/*
+ * Changes to a live mapping, as cryptsetup 2.6.1 makes them (resize,
+ * refresh, luksSuspend, luksResume).  dev is the LUKS2 header of the
+ * mapping's device and volume_key comes from lv_unlock of it.  Each call
+ * checks that the mapping is dev's (DM UUID, device, cipher, offset,
+ * sector size) and returns -EINVAL when not, -ENODEV when there is no
+ * such mapping.  A reload loads the new table and resumes: the kernel
+ * suspends the device, flushing it, swaps the tables and resumes it.
+ */
+
+/* Reloads the live table with length size_sectors (512-byte units); 0
+ * means up to the end of the device, whose loop device (if it is one)
+ * first re-reads its backing file's size.  volume_key may be NULL when the
+ * live table holds a hex key; a keyring key needs it (-EPERM without).
+ * -EINVAL when the size is past the device, past a fixed-size segment or
+ * not a multiple of the sector size.  The same size changes nothing. */
+int lv_mapping_resize(struct lv_device *dev, const struct lv_secret *volume_key,
+		      const char *name, uint64_t size_sectors, struct lv_err *err);
+
+/* Reloads the table of params->name as activation would build it now:
+ * params->flags (config.flags added) replace the live flags, the length
+ * follows the device; the live read-only state is kept. */
+int lv_mapping_refresh(struct lv_device *dev, const struct lv_secret *volume_key,
+		       const struct lv_activate_params *params, struct lv_err *err);
+
+/* Suspends a LUKS mapping (flushing it) and wipes its key from dm-crypt
+ * ("key wipe"); I/O waits until lv_mapping_resume.  -EINVAL when it is
+ * not a LUKS mapping or already suspended. */
+int lv_mapping_suspend(const char *name, struct lv_err *err);
+
+/* Gives a suspended mapping its key back ("key set", through the kernel
+ * keyring unless disable_keyring) and resumes it.  -EINVAL when it is not
+ * suspended. */
+int lv_mapping_resume(struct lv_device *dev, const struct lv_secret *volume_key,
+		      const char *name, int disable_keyring, struct lv_err *err);
+
 /* The path the device was loaded from. */
 const char *lv_device_path(const struct lv_device *dev);
 

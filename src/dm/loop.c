@@ -97,3 +97,8 @@ int lv_loop_attach(const char *path, int readonly, dev_t *loop_dev, int *loop_fd
 	*loop_dev = sb.st_rdev;
 	return 0;
 }
+
+int lv_loop_set_capacity(int loop_fd)
+{
+	return ioctl(loop_fd, LOOP_SET_CAPACITY, 0) < 0 ? -errno : 0;
+}
