@@ -229,8 +229,8 @@ $(BUILD)/asan/tests/kms_call $(BUILD)/asan/tests/clevis_tool: $(BUILD)/asan/libl
 asan: $(BUILD)/asan/luksvol
 unit: $(UNIT_BINS)
 
-test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS) $(TEST_TOOLS) static-tests \
-		valgrind
+test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS) $(TEST_TOOLS) \
+		$(BUILD)/tests/dm_calls static-tests valgrind
 	@BUILD=$(BUILD) ./tests/run.sh
 
 # The edit-test loop: the unit tests (ASan+UBSan) and the interop suites
@@ -288,6 +288,13 @@ $(BUILD)/tests/test_crypto: tests/unit/test_crypto.c tests/unit/unit.h $(BUILD)/
 
 # One PBKDF2 and nothing else: the VM counts its system calls.
 $(BUILD)/tests/pbkdf2_calls: tests/vm/pbkdf2_calls.c $(BUILD)/libluksvol.a
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	@$(CC) $(CFLAGS_OPT) $(LDFLAGS_OPT) -o $@ $< $(BUILD)/libluksvol.a $(PKG_LIBS)
+
+# The live-mapping calls (resize, refresh, suspend, resume) one at a time,
+# for the VM (tests/vm/t_dm_live.sh).
+$(BUILD)/tests/dm_calls: tests/vm/dm_calls.c $(BUILD)/libluksvol.a
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	@$(CC) $(CFLAGS_OPT) $(LDFLAGS_OPT) -o $@ $< $(BUILD)/libluksvol.a $(PKG_LIBS)

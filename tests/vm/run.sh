@@ -100,6 +100,8 @@ build_overlay() {
 	vm_add_program "$OVERLAY" "$LV_TOP/$BUILD/luksvol-static"
 	vm_add_program "$OVERLAY" "$LV_TOP/$BUILD/static/tests/test_crypto"
 	vm_add_program "$OVERLAY" "$LV_TOP/$BUILD/static/tests/pbkdf2_calls"
+	# t_dm_live.sh: resize, refresh, suspend and resume through the library.
+	vm_add_program "$OVERLAY" "$LV_TOP/$BUILD/tests/dm_calls"
 	[ -x /usr/bin/strace ] && vm_add_program "$OVERLAY" /usr/bin/strace
 	# glibc loads libgcc_s when a thread exits: Argon2 lanes in cryptsetup
 	# and in dynamically linked test programs.
