@@ -314,8 +314,8 @@ int lv_mapping_refresh(struct lv_device *dev, const struct lv_secret *volume_key
 		       const struct lv_activate_params *params, struct lv_err *err);
 
 /* Suspends a LUKS mapping (flushing it) and wipes its key from dm-crypt
- * ("key wipe"); I/O waits until lv_mapping_resume.  -EINVAL when it is
- * not a LUKS mapping or already suspended. */
+ * ("key wipe"); I/O waits until lv_mapping_resume.  -ENODEV when it is
+ * not a LUKS mapping, -EINVAL when it is already suspended. */
 int lv_mapping_suspend(const char *name, struct lv_err *err);
 
 /* Gives a suspended mapping its key back ("key set", through the kernel

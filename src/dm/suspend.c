@@ -37,8 +37,9 @@ int lv_mapping_suspend(const char *name, struct lv_err *err)
 		return r;
 	if (!info.exists)
 		return lv_err_set(err, -ENODEV, "%s: no such mapping", name);
+	/* -ENODEV as cryptsetup: no LUKS mapping of that name. */
 	if (!is_luks_uuid(info.uuid))
-		return lv_err_set(err, -EINVAL, "%s: not a LUKS mapping (DM UUID \"%s\")", name,
+		return lv_err_set(err, -ENODEV, "%s: not a LUKS mapping (DM UUID \"%s\")", name,
 				  info.uuid);
 	if (info.suspended)
 		return lv_err_set(err, -EINVAL, "%s: the mapping is already suspended", name);

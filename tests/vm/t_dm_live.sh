@@ -208,7 +208,7 @@ live_suspend() {
 
 	expect suspend/no-such-mapping 4 $DMC suspend nonesuch
 	dmsetup create notluks --table "0 8 zero"
-	expect suspend/not-luks 1 $DMC suspend notluks
+	expect suspend/not-luks 4 $DMC suspend notluks
 	dmsetup remove notluks
 }
 
