@@ -118,6 +118,16 @@ build_overlay() {
 	if [ -f "$OVERLAY/test/t_kms.sh" ]; then
 		add_kms_files || return 1
 	fi
+	# t_compat.sh: the compat table, cryptsetup's side and (issue 19 phase 2)
+	# luksvol's, called through a symlink named cryptsetup.
+	mkdir -p "$OVERLAY/test/compat/bin"
+	cp "$LV_TOP"/tests/compat/lib.sh "$LV_TOP"/tests/compat/table.txt "$OVERLAY/test/compat/"
+	ln -s /bin/luksvol "$OVERLAY/test/compat/bin/cryptsetup"
+	tools="cryptsetup=/bin/cryptsetup"
+	case " ${LV_COMPAT_TOOLS:-cryptsetup} " in
+	*" luksvol "*) tools="$tools luksvol=/test/compat/bin/cryptsetup" ;;
+	esac
+	echo "COMPAT_TOOLS=\"$tools\"" >"$OVERLAY/test/compat/tools.sh"
 	cat >"$OVERLAY/test/run.sh" <<'INNER'
 . /test/t_lib.sh
 for t in /test/t_*.sh; do
