@@ -176,6 +176,21 @@ void lv_live_crypt_free(struct lv_live_crypt *live)
 	lv_secret_free(&live->params);
 }
 
+int lv_live_run(struct lv_device *dev, const char *name, lv_live_op op, void *ctx,
+		struct lv_err *err)
+{
+	struct lv_crypt_segment seg;
+	struct lv_live_crypt live;
+	int r;
+
+	if ((r = lv_crypt_segment_get(dev, &seg, err)) < 0 ||
+	    (r = lv_live_crypt_read(name, &live, err)) < 0)
+		return r;
+	r = op(dev, &seg, &live, ctx, err);
+	lv_live_crypt_free(&live);
+	return r;
+}
+
 /* The key field is the second of the line: ":<size>:logon:<description>". */
 void lv_live_key_description(const struct lv_live_crypt *live, char *out, size_t size)
 {

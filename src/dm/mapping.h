@@ -53,6 +53,13 @@ struct lv_live_crypt {
 int lv_live_crypt_read(const char *name, struct lv_live_crypt *live, struct lv_err *err);
 void lv_live_crypt_free(struct lv_live_crypt *live);
 
+/* Reads dev's segment and the live mapping name, runs op on them (ctx is
+ * op's), frees the live table again. */
+typedef int (*lv_live_op)(struct lv_device *dev, const struct lv_crypt_segment *seg,
+			  const struct lv_live_crypt *live, void *ctx, struct lv_err *err);
+int lv_live_run(struct lv_device *dev, const char *name, lv_live_op op, void *ctx,
+		struct lv_err *err);
+
 /* The key description of a live table ("" for a hex key). */
 void lv_live_key_description(const struct lv_live_crypt *live, char *out, size_t size);
 

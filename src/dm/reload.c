@@ -133,15 +133,22 @@ static int reload(const struct lv_live_crypt *live, const char *params, uint64_t
 			return lv_err_set(err, serial, "%s: cannot add the volume key to the kernel keyring: %s",
 					  live->info.name, strerror(-serial));
 	}
-	r = lv_dm_reload(live->info.name, length, "crypt", params, live->info.readonly, NULL, err);
+	r = lv_dm_reload(&(struct lv_dm_ref){ live->info.name, live->info.uuid }, length, "crypt",
+			 params, live->info.readonly, NULL, err);
 	lv_keyring_drop(serial);
 	return r;
 }
 
-static int resize_live(struct lv_device *dev, const struct lv_secret *volume_key,
-		       const struct lv_live_crypt *live, const struct lv_crypt_segment *seg,
-		       uint64_t size_sectors, struct lv_err *err)
+struct resize_ctx {
+	const struct lv_secret *volume_key;
+	uint64_t size_sectors;
+};
+
+static int resize_live(struct lv_device *dev, const struct lv_crypt_segment *seg,
+		       const struct lv_live_crypt *live, void *ctx, struct lv_err *err)
 {
+	const struct resize_ctx *c = ctx;
+	const struct lv_secret *volume_key = c->volume_key;
 	struct device_size size;
 	char description[128];
 	uint64_t length = 0;
@@ -153,7 +160,7 @@ static int resize_live(struct lv_device *dev, const struct lv_secret *volume_key
 	if ((r = lv_live_matches(live, dev, seg, err)) < 0 ||
 	    (r = check_live_key(live, seg, volume_key, description, sizeof(description), err)) < 0 ||
 	    (r = device_size(live, 1, &size, err)) < 0 ||
-	    (r = resize_length(live, seg, &size, size_sectors, &length, err)) < 0)
+	    (r = resize_length(live, seg, &size, c->size_sectors, &length, err)) < 0)
 		return r;
 	if (length == live->status.size_sectors)
 		return 0;
@@ -168,22 +175,22 @@ static int resize_live(struct lv_device *dev, const struct lv_secret *volume_key
 int lv_mapping_resize(struct lv_device *dev, const struct lv_secret *volume_key,
 		      const char *name, uint64_t size_sectors, struct lv_err *err)
 {
-	struct lv_crypt_segment seg;
-	struct lv_live_crypt live;
-	int r;
+	struct resize_ctx ctx = { volume_key, size_sectors };
 
-	if ((r = lv_crypt_segment_get(dev, &seg, err)) < 0 ||
-	    (r = lv_live_crypt_read(name, &live, err)) < 0)
-		return r;
-	r = resize_live(dev, volume_key, &live, &seg, size_sectors, err);
-	lv_live_crypt_free(&live);
-	return r;
+	return lv_live_run(dev, name, resize_live, &ctx, err);
 }
 
-static int refresh_live(struct lv_device *dev, const struct lv_secret *volume_key,
-			const struct lv_activate_params *p, const struct lv_live_crypt *live,
-			const struct lv_crypt_segment *seg, struct lv_err *err)
+struct refresh_ctx {
+	const struct lv_secret *volume_key;
+	const struct lv_activate_params *params;
+};
+
+static int refresh_live(struct lv_device *dev, const struct lv_crypt_segment *seg,
+			const struct lv_live_crypt *live, void *ctx, struct lv_err *err)
 {
+	const struct refresh_ctx *c = ctx;
+	const struct lv_secret *volume_key = c->volume_key;
+	const struct lv_activate_params *p = c->params;
 	struct lv_secret *params = NULL;
 	struct device_size size;
 	uint64_t length = 0;
@@ -201,8 +208,8 @@ static int refresh_live(struct lv_device *dev, const struct lv_secret *volume_ke
 			       &serial);
 	if (r < 0)
 		return lv_err_set(err, r, "%s: cannot build the table", p->name);
-	r = lv_dm_reload(p->name, length, "crypt", (const char *)params->bytes, live->info.readonly,
-			 NULL, err);
+	r = lv_dm_reload(&(struct lv_dm_ref){ p->name, live->info.uuid }, length, "crypt",
+			 (const char *)params->bytes, live->info.readonly, NULL, err);
 	lv_secret_free(&params);
 	lv_keyring_drop(serial);
 	return r;
@@ -211,14 +218,7 @@ static int refresh_live(struct lv_device *dev, const struct lv_secret *volume_ke
 int lv_mapping_refresh(struct lv_device *dev, const struct lv_secret *volume_key,
 		       const struct lv_activate_params *params, struct lv_err *err)
 {
-	struct lv_crypt_segment seg;
-	struct lv_live_crypt live;
-	int r;
+	struct refresh_ctx ctx = { volume_key, params };
 
-	if ((r = lv_crypt_segment_get(dev, &seg, err)) < 0 ||
-	    (r = lv_live_crypt_read(params->name, &live, err)) < 0)
-		return r;
-	r = refresh_live(dev, volume_key, params, &live, &seg, err);
-	lv_live_crypt_free(&live);
-	return r;
+	return lv_live_run(dev, params->name, refresh_live, &ctx, err);
 }

@@ -30,6 +30,7 @@ static int is_luks_uuid(const char *dm_uuid)
 int lv_mapping_suspend(const char *name, struct lv_err *err)
 {
 	struct lv_dm_info info;
+	struct lv_dm_ref ref = { name, info.uuid };
 	struct lv_err ignored;
 	int r;
 
@@ -43,12 +44,12 @@ int lv_mapping_suspend(const char *name, struct lv_err *err)
 				  info.uuid);
 	if (info.suspended)
 		return lv_err_set(err, -EINVAL, "%s: the mapping is already suspended", name);
-	if ((r = lv_dm_suspend(name, err)) < 0)
+	if ((r = lv_dm_suspend(&ref, err)) < 0)
 		return r;
-	r = lv_dm_message(name, "key wipe", err);
+	r = lv_dm_message(&ref, "key wipe", err);
 	if (r < 0)
 		/* A suspended device whose key is still there helps no one. */
-		lv_dm_resume(name, NULL, &ignored);
+		lv_dm_resume(&ref, NULL, &ignored);
 	return r;
 }
 
@@ -74,10 +75,17 @@ static int key_message(const struct lv_crypt_segment *seg, const struct lv_secre
 	return 0;
 }
 
-static int resume_live(struct lv_device *dev, const struct lv_secret *volume_key,
-		       const struct lv_live_crypt *live, const struct lv_crypt_segment *seg,
-		       int disable_keyring, struct lv_err *err)
+struct resume_ctx {
+	const struct lv_secret *volume_key;
+	int disable_keyring;
+};
+
+static int resume_live(struct lv_device *dev, const struct lv_crypt_segment *seg,
+		       const struct lv_live_crypt *live, void *ctx, struct lv_err *err)
 {
+	const struct lv_secret *volume_key = ((const struct resume_ctx *)ctx)->volume_key;
+	int disable_keyring = ((const struct resume_ctx *)ctx)->disable_keyring;
+	struct lv_dm_ref ref = { live->info.name, live->info.uuid };
 	struct lv_secret *message = NULL;
 	int32_t serial;
 	int r;
@@ -91,10 +99,10 @@ static int resume_live(struct lv_device *dev, const struct lv_secret *volume_key
 				  live->info.name, volume_key->len * 8, live->status.key_bits);
 	if (key_message(seg, volume_key, disable_keyring, &message, &serial) < 0)
 		return lv_err_set(err, -ENOMEM, "out of memory");
-	r = lv_dm_message(live->info.name, (const char *)message->bytes, err);
+	r = lv_dm_message(&ref, (const char *)message->bytes, err);
 	lv_secret_free(&message);
 	if (r == 0)
-		r = lv_dm_resume(live->info.name, NULL, err);
+		r = lv_dm_resume(&ref, NULL, err);
 	lv_keyring_drop(serial);
 	return r;
 }
@@ -102,14 +110,7 @@ static int resume_live(struct lv_device *dev, const struct lv_secret *volume_key
 int lv_mapping_resume(struct lv_device *dev, const struct lv_secret *volume_key,
 		      const char *name, int disable_keyring, struct lv_err *err)
 {
-	struct lv_crypt_segment seg;
-	struct lv_live_crypt live;
-	int r;
+	struct resume_ctx ctx = { volume_key, disable_keyring };
 
-	if ((r = lv_crypt_segment_get(dev, &seg, err)) < 0 ||
-	    (r = lv_live_crypt_read(name, &live, err)) < 0)
-		return r;
-	r = resume_live(dev, volume_key, &live, &seg, disable_keyring, err);
-	lv_live_crypt_free(&live);
-	return r;
+	return lv_live_run(dev, name, resume_live, &ctx, err);
 }
