@@ -47,6 +47,11 @@ make_fixtures() {
 		--token-id 0 --json-file=- || return 1
 	printf '%s' "$TPM_TOKEN" | cryptsetup token import -q "$FIXTURES/luks-tokens.img" \
 		--token-id 1 --json-file=- || return 1
+	cryptsetup token add "$FIXTURES/luks-tokens.img" --key-description talos --key-slot 0 \
+		--token-id 3 || return 1
+	rm -f "$FIXTURES/luks.backup"
+	cryptsetup luksHeaderBackup "$FIXTURES/luks.img" --header-backup-file "$FIXTURES/luks.backup" ||
+		return 1
 	cp --sparse=always "$FIXTURES/blank.img" "$FIXTURES/detached.img"
 	printf 'talos-key-0' | cryptsetup luksFormat -q --type luks2 $COMPAT_FAST --key-file=- \
 		--header "$FIXTURES/detached.hdr" "$FIXTURES/detached.img" || return 1
@@ -70,6 +75,7 @@ compat_fixture() {
 		cp --sparse=always "$FIXTURES/$1.hdr" "$COMPAT_HDR" || return 1
 	fi
 	COMPAT_FIXTURE_VK=$(cat "$FIXTURES/$1.vk" 2>/dev/null)
+	cp "$FIXTURES/luks.backup" "$COMPAT_ROWDIR/fixture-luks.hdr"
 	/usr/bin/python3 -c 'import sys; sys.stdout.buffer.write(bytes.fromhex(sys.argv[1]))' \
 		"$COMPAT_FIXTURE_VK" >"$COMPAT_ROWDIR/fixture.vk"
 }
