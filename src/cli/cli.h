@@ -39,8 +39,9 @@ enum cli_opt {
 	OPT_TOKEN_ID, OPT_JSON_FILE, OPT_BACKUP_FILE, OPT_HEADER,
 	OPT_READONLY, OPT_ALLOW_DISCARDS, OPT_SAME_CPU_CRYPT, OPT_SUBMIT_FROM_CRYPT_CPUS,
 	OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE, OPT_PERSISTENT, OPT_DISABLE_KEYRING,
-	OPT_DEFERRED,
-	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES,
+	OPT_DEFERRED, OPT_SIZE, OPT_DEVICE_SIZE,
+	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN,
+	OPT_YES,
 	OPT_TPM_TCTI, OPT_TPM_PCR_PUBLIC_KEY, OPT_TPM_PCR_SIGNATURE, OPT_EFIVARS_DIR,
 	OPT_KMS_CA,
 	OPT_COUNT
@@ -77,6 +78,7 @@ struct cli_opts {
 	int persistent;
 	int disable_keyring;
 	int deferred;
+	uint64_t size_sectors;		/* resize --size, or --device-size / 512 */
 	unsigned activation_flags;	/* enum lv_activation_flag */
 	const char *json_file;
 	const char *backup_file;
@@ -159,6 +161,10 @@ int cli_check_device(const char *path, struct lv_err *err);
  * then loads the device with flags and unlocks it (opts->key_slot). */
 int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
 			struct lv_secret **volume_key, int *opened_slot, struct lv_err *err);
+/* The same for the device at path. */
+int cli_load_and_unlock_path(const struct cli_opts *opts, const char *path, unsigned flags,
+			     struct lv_device **dev, struct lv_secret **volume_key,
+			     int *opened_slot, struct lv_err *err);
 
 /* output.c: writes text and a newline to path ("-" or NULL: stdout),
  * checking every write.  A file is created mode 0600 beside path and
@@ -171,6 +177,11 @@ int cli_format(const struct cli_opts *opts);
 int cli_open(const struct cli_opts *opts);
 int cli_test_passphrase(const struct cli_opts *opts);
 int cli_close(const struct cli_opts *opts);
+/* cmd_live.c: changes to a live mapping. */
+int cli_resize(const struct cli_opts *opts);
+int cli_refresh(const struct cli_opts *opts);
+int cli_suspend(const struct cli_opts *opts);
+int cli_resume(const struct cli_opts *opts);
 int cli_status(const struct cli_opts *opts);
 int cli_add_key(const struct cli_opts *opts);
 int cli_remove_key(const struct cli_opts *opts);

@@ -64,7 +64,8 @@ static void print_status_text(const struct lv_mapping_status *st)
 	printf("  sector size:  %u\n", st->sector_size);
 	printf("  offset:  %llu sectors\n", (unsigned long long)st->offset_sectors);
 	printf("  size:    %llu sectors\n", (unsigned long long)st->size_sectors);
-	printf("  mode:    %s\n", st->readonly ? "readonly" : "read/write");
+	printf("  mode:    %s%s\n", st->readonly ? "readonly" : "read/write",
+	       st->suspended ? " (suspended)" : "");
 	if (st->flags) {
 		printf("  flags:   ");
 		for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
@@ -106,6 +107,7 @@ static void print_status_json(const struct lv_mapping_status *st)
 	printf("  \"size_sectors\": %llu,\n", (unsigned long long)st->size_sectors);
 	printf("  \"readonly\": %s,\n", st->readonly ? "true" : "false");
 	printf("  \"in_use\": %s,\n", st->open_count ? "true" : "false");
+	printf("  \"suspended\": %s,\n", st->suspended ? "true" : "false");
 	printf("  \"flags\": [");
 	for (size_t i = 0, n = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
 		if (st->flags & (1u << i))

@@ -50,7 +50,14 @@ static int load_and_unlock(const char *path, unsigned flags, int slot,
 int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
 			struct lv_secret **volume_key, int *opened_slot, struct lv_err *err)
 {
-	const char *path = opts->positional[0];
+	return cli_load_and_unlock_path(opts, opts->positional[0], flags, dev, volume_key,
+					opened_slot, err);
+}
+
+int cli_load_and_unlock_path(const struct cli_opts *opts, const char *path, unsigned flags,
+			     struct lv_device **dev, struct lv_secret **volume_key,
+			     int *opened_slot, struct lv_err *err)
+{
 	struct lv_secret *passphrase = NULL;
 	char prompt[PROMPT_MAX];
 	int r;

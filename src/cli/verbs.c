@@ -15,6 +15,17 @@ static const enum cli_opt open_opts[] = {
 	OPT_TEST_PASSPHRASE, CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_ACTIVATION_OPTS, OPT_END,
 };
 static const enum cli_opt close_opts[] = { OPT_DEFERRED, OPT_END };
+static const enum cli_opt resize_opts[] = {
+	CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_SIZE, OPT_DEVICE_SIZE, OPT_END,
+};
+static const enum cli_opt refresh_opts[] = {
+	CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_ALLOW_DISCARDS, OPT_SAME_CPU_CRYPT,
+	OPT_SUBMIT_FROM_CRYPT_CPUS, OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE,
+	OPT_DISABLE_KEYRING, OPT_END,
+};
+static const enum cli_opt resume_opts[] = {
+	CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_DISABLE_KEYRING, OPT_END,
+};
 static const enum cli_opt json_opts[] = { OPT_JSON, OPT_END };
 static const enum cli_opt add_key_opts[] = {
 	CLI_KEY_OPTS, CLI_NEW_KEY_OPTS, OPT_KEY_SLOT, CLI_PBKDF_OPTS, OPT_END,
@@ -49,6 +60,11 @@ const struct cli_verb cli_verbs[] = {
 	  cli_open },
 	{ "close", "[--deferred] NAME", 1, 1, close_opts, cli_close },
 	{ "status", "[--json] [NAME]", 0, 1, json_opts, cli_status },
+	{ "resize", "[--key-file F] [--size SECTORS | --device-size BYTES] NAME", 1, 1, resize_opts,
+	  cli_resize },
+	{ "refresh", "[--key-file F] [activation options] NAME", 1, 1, refresh_opts, cli_refresh },
+	{ "suspend", "NAME", 1, 1, no_opts, cli_suspend },
+	{ "resume", "[--key-file F] [--key-slot N] NAME", 1, 1, resume_opts, cli_resume },
 	{ "add-key", "[--key-file OLD] [--new-key-file NEW] [--key-slot N] [pbkdf options] DEVICE",
 	  1, 1, add_key_opts, cli_add_key },
 	{ "remove-key", "[--key-file F] DEVICE", 1, 1, key_opts, cli_remove_key },

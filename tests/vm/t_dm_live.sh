@@ -212,6 +212,47 @@ live_suspend() {
 	dmsetup remove notluks
 }
 
+# The same through the command line: luksvol resize, refresh, suspend,
+# resume and status against cryptsetup's verbs on the same volume.
+live_cli() {
+	$LUKSVOL format -q $FAST --key-file $KEY /dev/vda
+	cryptsetup open --key-file $KEY /dev/vda cl
+	cryptsetup resize --key-file $KEY --size 20000 cl
+	cryptsetup luksSuspend cl
+	want_suspended=$(live_view cl)
+	cryptsetup luksResume --key-file $KEY cl
+	want_resumed=$(live_view cl)
+	cryptsetup close cl
+
+	$LUKSVOL open --key-file $KEY /dev/vda cl
+	live_pattern cl
+	expect cli/resize 0 $LUKSVOL resize --key-file $KEY --size 20000 cl
+	expect cli/suspend 0 $LUKSVOL suspend cl
+	same_view cli/suspend-as-cryptsetup cl "$want_suspended"
+	expect cli/status-suspended 0 $LUKSVOL status cl
+	if grep -q '^  mode:    read/write (suspended)$' /tmp/out; then pass cli/status-says-suspended; else fail cli/status-says-suspended "$(cat /tmp/out)"; fi
+	expect cli/suspend-again 1 $LUKSVOL suspend cl
+	expect cli/resume-wrong-passphrase 2 $LUKSVOL resume --key-file $WRONG cl
+	expect cli/resume 0 $LUKSVOL resume --key-file $KEY cl
+	same_view cli/resume-as-cryptsetup cl "$want_resumed"
+	expect cli/resume-not-suspended 1 $LUKSVOL resume --key-file $KEY cl
+	expect cli/resize-wrong-passphrase 2 $LUKSVOL resize --key-file $WRONG --size 10000 cl
+	expect cli/resize-device-size 0 $LUKSVOL resize --key-file $KEY --device-size 10M cl
+	same cli/resize-device-size-sectors "$(live_size cl)" 20480
+	expect cli/resize-whole 0 $LUKSVOL resize --key-file $KEY cl
+	same cli/resize-whole-sectors "$(live_size cl)" 98304
+	expect cli/resize-both-sizes 1 $LUKSVOL resize --key-file $KEY --size 8 --device-size 4096 cl
+	expect cli/refresh-discards 0 $LUKSVOL refresh --key-file $KEY --allow-discards cl
+	case $(dmsetup table cl) in
+	*" 1 allow_discards") pass cli/refresh-table ;;
+	*) fail cli/refresh-table "$(dmsetup table cl)" ;;
+	esac
+	live_data_intact cli/data-intact cl
+	$LUKSVOL close cl
+	expect cli/no-such-mapping 4 $LUKSVOL resize --key-file $KEY nonesuch
+	expect cli/suspend-no-such-mapping 4 $LUKSVOL suspend nonesuch
+}
+
 close_all
 live_resize_block
 close_all
@@ -226,4 +267,6 @@ close_all
 live_refresh
 close_all
 live_suspend
+close_all
+live_cli
 close_all
