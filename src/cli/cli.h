@@ -124,6 +124,12 @@ extern const unsigned cli_verb_count;
  * the reason and returns -EINVAL when it is wrong, or 1 after printing the
  * help --help asked for. */
 int cli_parse(int argc, char **argv, const struct cli_verb **verb, struct cli_opts *opts);
+/* Sets the option with long name name from value as cli_parse would (the
+ * cryptsetup syntax shares the catalogue): 0, -EINVAL after printing why,
+ * -ENOENT when luksvol has no such option. */
+int cli_set_named_option(const char *name, const char *value, struct cli_opts *opts);
+/* 1 when the named option takes a value, 0 when not, -1 when unknown. */
+int cli_option_takes_value(const char *name);
 /* Prints "usage: luksvol <synopsis>" and the verb's options. */
 void cli_verb_help(const struct cli_verb *verb, FILE *out);
 /* 1 when verb accepts option (always for -v, -q, --help). */
@@ -165,6 +171,14 @@ int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_d
 int cli_load_and_unlock_path(const struct cli_opts *opts, const char *path, unsigned flags,
 			     struct lv_device **dev, struct lv_secret **volume_key,
 			     int *opened_slot, struct lv_err *err);
+
+/* Prints the volume key as `cryptsetup luksDump --dump-volume-key` does;
+ * with stored_in, says it was written to that file instead. */
+void cli_print_volume_key(const char *path, const struct lv_device *dev,
+			  const struct lv_secret *volume_key, const char *stored_in);
+/* Reads a whole token JSON document from path ("-" or NULL: stdin; on a
+ * terminal it asks for it unless batch). */
+int cli_read_token_json(const char *path, int batch, char **text, struct lv_err *err);
 
 /* output.c: writes text and a newline to path ("-" or NULL: stdout),
  * checking every write.  A file is created mode 0600 beside path and

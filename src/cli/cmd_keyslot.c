@@ -387,13 +387,35 @@ int cli_kill_slot(const struct cli_opts *opts)
 	return keyslot_kept(r, &err);
 }
 
+void cli_print_volume_key(const char *path, const struct lv_device *dev,
+			  const struct lv_secret *volume_key, const char *stored_in)
+{
+	const char *cipher, *uuid;
+	uint64_t offset;
+
+	lv_data_segment_info(dev, &cipher, &offset, &uuid);
+	const char *dash = strchr(cipher, '-');
+	printf("LUKS header information for %s\n", path);
+	printf("Cipher name:   \t%.*s\n", dash ? (int)(dash - cipher) : (int)strlen(cipher), cipher);
+	printf("Cipher mode:   \t%s\n", dash ? dash + 1 : "");
+	printf("Payload offset:\t%llu\n", (unsigned long long)(offset / 512));
+	printf("UUID:          \t%s\n", uuid);
+	printf("MK bits:       \t%zu\n", volume_key->len * 8);
+	if (stored_in) {
+		printf("Key stored to file %s.\n", stored_in);
+		return;
+	}
+	printf("MK dump:\t");
+	for (size_t i = 0; i < volume_key->len; i++)
+		printf("%s%02x ", i && i % 16 == 0 ? "\n\t\t" : "", volume_key->bytes[i]);
+	printf("\n");
+}
+
 int cli_dump_volume_key(const struct cli_opts *opts)
 {
 	struct lv_device *dev;
 	struct lv_secret *volume_key;
 	struct lv_err err = { 0 };
-	const char *cipher, *uuid;
-	uint64_t offset;
 	int slot, r;
 
 	/* cryptsetup luksDump --dump-volume-key: declined is -EPERM, exit 2. */
@@ -404,18 +426,7 @@ int cli_dump_volume_key(const struct cli_opts *opts)
 	r = cli_load_and_unlock(opts, 0, &dev, &volume_key, &slot, &err);
 	if (r < 0)
 		return cli_fail(r, &err);
-	lv_data_segment_info(dev, &cipher, &offset, &uuid);
-	const char *dash = strchr(cipher, '-');
-	printf("LUKS header information for %s\n", opts->positional[0]);
-	printf("Cipher name:   \t%.*s\n", dash ? (int)(dash - cipher) : (int)strlen(cipher), cipher);
-	printf("Cipher mode:   \t%s\n", dash ? dash + 1 : "");
-	printf("Payload offset:\t%llu\n", (unsigned long long)(offset / 512));
-	printf("UUID:          \t%s\n", uuid);
-	printf("MK bits:       \t%zu\n", volume_key->len * 8);
-	printf("MK dump:\t");
-	for (size_t i = 0; i < volume_key->len; i++)
-		printf("%s%02x ", i && i % 16 == 0 ? "\n\t\t" : "", volume_key->bytes[i]);
-	printf("\n");
+	cli_print_volume_key(opts->positional[0], dev, volume_key, NULL);
 	fflush(stdout);
 	lv_secret_free(&volume_key);
 	lv_device_free(&dev);

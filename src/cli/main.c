@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/compat.h"
 
 int cli_exit_code(int code)
 {
@@ -59,7 +60,12 @@ int main(int argc, char **argv)
 {
 	struct cli_opts opts = { 0 };
 	const struct cli_verb *verb;
-	int rc = cli_parse(argc, argv, &verb, &opts);
+	int rc;
+
+	/* Installed as cryptsetup (a symlink), or asked for its syntax. */
+	if (argc > 0 && compat_wanted(argc, argv))
+		return check_stdout(compat_main(argc, argv));
+	rc = cli_parse(argc, argv, &verb, &opts);
 
 	if (rc != 0)
 		return rc > 0 ? EXIT_OK : cli_exit_code(rc);

@@ -460,6 +460,32 @@ static int set_option(const struct cli_option *o, const char *arg, struct cli_op
 	return set_key_option(o, arg, opts);
 }
 
+/* ---- by name, for the cryptsetup syntax (compat_options.c) ---- */
+
+static const struct cli_option *option_by_name(const char *name)
+{
+	for (const struct cli_option *o = cli_options; o->name; o++)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+int cli_option_takes_value(const char *name)
+{
+	const struct cli_option *o = option_by_name(name);
+
+	return o ? o->has_arg == required_argument : -1;
+}
+
+int cli_set_named_option(const char *name, const char *value, struct cli_opts *opts)
+{
+	const struct cli_option *o = option_by_name(name);
+
+	if (!o)
+		return -ENOENT;
+	return set_option(o, value, opts);
+}
+
 /* ---- verbs ---- */
 
 static int general_option(enum cli_opt id);
