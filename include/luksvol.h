@@ -173,6 +173,9 @@ struct lv_format_params {
 	const char *uuid;		/* NULL: random */
 	int key_slot;			/* LV_ANY_SLOT: 0 */
 	struct lv_pbkdf_params pbkdf;
+	/* path is a detached header: it holds only the header area, and the
+	 * data lies on another device from data_offset_bytes (default 0). */
+	int detached;
 };
 
 /* Formats path as LUKS2 with a fresh volume key and one keyslot for
@@ -189,6 +192,10 @@ int lv_format_held(struct lv_device_hold **hold, const struct lv_format_params *
  * token_id LV_ANY_SLOT takes the lowest free id. */
 int lv_token_import(struct lv_device *dev, int token_id, const char *json_text,
 		    int *imported_id, struct lv_err *err);
+/* Imports json_text as token token_id, over the token of that id if there
+ * is one, in one commit (`token import --token-replace`). */
+int lv_token_replace(struct lv_device *dev, int token_id, const char *json_text,
+		     struct lv_err *err);
 /* The token as compact JSON in *json_text (free() it). */
 int lv_token_export(struct lv_device *dev, int token_id, char **json_text,
 		    struct lv_err *err);
@@ -252,6 +259,7 @@ int lv_set_persistent_flags(struct lv_device *dev, unsigned flags, struct lv_err
  */
 struct lv_activate_params {
 	const char *name;		/* the mapping: /dev/mapper/<name> */
+	const char *data_device;	/* NULL: dev's own; else dev is a detached header */
 	int readonly;
 	unsigned flags;			/* enum lv_activation_flag; config.flags are added */
 	int disable_keyring;		/* hex key in the table instead of a keyring key */

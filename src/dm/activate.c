@@ -131,6 +131,7 @@ static int create_mapping(const struct lv_activate_params *p, const struct lv_cr
 int lv_activate(struct lv_device *dev, const struct lv_secret *volume_key,
 		const struct lv_activate_params *p, struct lv_err *err)
 {
+	const char *data_path = p->data_device ? p->data_device : lv_device_path(dev);
 	struct lv_crypt_segment seg;
 	struct lv_dm_info info;
 	struct backing b = { .loop_fd = -1 };
@@ -142,9 +143,9 @@ int lv_activate(struct lv_device *dev, const struct lv_secret *volume_key,
 		return r;
 	if (info.exists)
 		return lv_err_set(err, -EEXIST, "%s: a mapping with this name already exists", p->name);
-	r = resolve_backing(lv_device_path(dev), p->readonly, &b, err);
+	r = resolve_backing(data_path, p->readonly, &b, err);
 	if (r == 0)
-		r = lv_dm_data_length(&seg, b.size_bytes, lv_device_path(dev), &length_sectors, err);
+		r = lv_dm_data_length(&seg, b.size_bytes, data_path, &length_sectors, err);
 	if (r == 0)
 		r = create_mapping(p, &seg, volume_key, &b, length_sectors, &info, err);
 	if (b.loop_fd >= 0)

@@ -11,6 +11,7 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 #include <linux/fs.h>
 
 #include "crypto/crypto.h"
@@ -50,7 +51,7 @@ static int plan_keyslots_area(const struct lv_format_params *p, uint64_t both_co
 				  (unsigned long long)p->keyslots_bytes);
 	if (p->keyslots_bytes)
 		lay->keyslots_bytes = p->keyslots_bytes;
-	else if (p->data_offset_bytes && p->data_offset_bytes > both_copies)
+	else if (!p->detached && p->data_offset_bytes && p->data_offset_bytes > both_copies)
 		lay->keyslots_bytes = p->data_offset_bytes - both_copies;
 	else
 		lay->keyslots_bytes = DEFAULT_HEADER_AREA_BYTES - both_copies;
@@ -75,6 +76,11 @@ static int plan_areas(const struct lv_format_params *p, struct layout *lay, stru
 		return lv_err_set(err, -EINVAL, "data offset must be a multiple of 512 bytes");
 	if ((r = plan_keyslots_area(p, both_copies, lay, err)) < 0)
 		return r;
+	if (p->detached) {
+		/* The offset is on the data device: nothing of the header is there. */
+		lay->data_offset_bytes = p->data_offset_bytes;
+		return 0;
+	}
 	lay->data_offset_bytes = p->data_offset_bytes ? p->data_offset_bytes :
 				 round_up(both_copies + lay->keyslots_bytes, DATA_ALIGN_BYTES);
 	if (lay->data_offset_bytes < both_copies + lay->keyslots_bytes)
@@ -226,10 +232,11 @@ static int fill_metadata(const struct lv_format_params *p, const struct layout *
 
 /* Zeros over both metadata copies (and up to the data), random bytes over
  * the keyslots area, as cryptsetup wipes at format. */
-static int wipe_header_areas(struct lv_device *dev, const struct layout *lay, struct lv_err *err)
+static int wipe_header_areas(struct lv_device *dev, const struct layout *lay, int detached,
+			     struct lv_err *err)
 {
 	enum { CHUNK = 1 << 20 };
-	uint64_t zero_bytes = lay->data_offset_bytes;
+	uint64_t zero_bytes = detached ? 2 * lay->metadata_bytes : lay->data_offset_bytes;
 	uint8_t *zeros;
 	int r = 0;
 
@@ -251,6 +258,30 @@ static int wipe_header_areas(struct lv_device *dev, const struct layout *lay, st
 }
 
 
+static int storage_is_regular_file(const struct lv_storage *st)
+{
+	struct stat sb;
+
+	return st->fd >= 0 && fstat(st->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* A detached header file shorter than the header area grows to it, as
+ * cryptsetup's luksFormat --header makes it; only after every check. */
+static int grow_detached_header(struct lv_device *dev, const struct layout *lay,
+				struct lv_err *err)
+{
+	uint64_t header_bytes = 2 * lay->metadata_bytes + lay->keyslots_bytes;
+
+	if (dev->device_bytes >= header_bytes)
+		return 0;
+	if (ftruncate(dev->storage->fd, (off_t)header_bytes) < 0)
+		return lv_err_set(err, -errno, "%s: cannot extend the header file to %llu bytes: %s",
+				  dev->storage->name, (unsigned long long)header_bytes,
+				  strerror(errno));
+	dev->device_bytes = header_bytes;
+	return 0;
+}
+
 /* Every parameter and the layout, before anything is written. */
 static int check_params(struct lv_device *dev, const struct lv_format_params *p,
 			struct layout *lay, struct lv_err *err)
@@ -270,7 +301,8 @@ static int check_params(struct lv_device *dev, const struct lv_format_params *p,
 				  "keyslots area of %llu bytes has no room for one keyslot (%llu bytes)",
 				  (unsigned long long)lay->keyslots_bytes,
 				  (unsigned long long)keyslot_bytes);
-	if (dev->device_bytes < 2 * lay->metadata_bytes + lay->keyslots_bytes)
+	if (dev->device_bytes < 2 * lay->metadata_bytes + lay->keyslots_bytes &&
+	    !(p->detached && storage_is_regular_file(dev->storage)))
 		return lv_err_set(err, -EINVAL, "%s: device of %llu bytes is too small for the LUKS2 metadata",
 				  dev->storage->name, (unsigned long long)dev->device_bytes);
 	return fill_bin(p, lay, &dev->copies[LV_PRIMARY].bin, err);
@@ -304,7 +336,7 @@ static int format_device(struct lv_device *dev, const struct lv_format_params *p
 		return lv_err_set(err, -ENOMEM, "out of memory");
 	if ((r = check_params(dev, p, &lay, err)) < 0)
 		goto out;
-	if (dev->device_bytes <= lay.data_offset_bytes)
+	if (!p->detached && dev->device_bytes <= lay.data_offset_bytes)
 		lv_device_warn(dev, "device leaves no room for data after the header");
 	dev->copies[LV_PRIMARY].json_area_bytes = lay.metadata_bytes - LV_HDR_BIN_BYTES;
 	dev->copies[LV_SECONDARY].json_area_bytes = lay.metadata_bytes - LV_HDR_BIN_BYTES;
@@ -322,7 +354,8 @@ static int format_device(struct lv_device *dev, const struct lv_format_params *p
 	if ((r = plan_metadata(dev, p, &lay, volume_key, md, &ks, err)) < 0)
 		goto out;
 	/* The first write. */
-	if ((r = wipe_header_areas(dev, &lay, err)) < 0 ||
+	if ((r = grow_detached_header(dev, &lay, err)) < 0 ||
+	    (r = wipe_header_areas(dev, &lay, p->detached, err)) < 0 ||
 	    (r = lv_keyslot_store_key(dev, ks, passphrase, volume_key, err)) < 0)
 		goto out;
 	r = lv_device_commit(dev, md, LV_COMMIT_FORCE | LV_COMMIT_FULL_AREA, err);

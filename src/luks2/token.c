@@ -73,31 +73,34 @@ static int parse_token(const char *json_text, uint32_t id, struct json_object **
 	return r;
 }
 
-int lv_token_import(struct lv_device *dev, int token_id, const char *json_text,
-		    int *imported_id, struct lv_err *err)
+/* Imports json_text as token token_id; replace: over the token of that id,
+ * in the same commit. */
+static int put_token(struct lv_device *dev, int token_id, const char *json_text, int replace,
+		     int *imported_id, struct lv_err *err)
 {
 	const struct lv_metadata *md = lv_dev_md(dev);
 	struct lv_metadata *work;
 	struct json_object *obj = NULL;
-	int r;
+	int index, r;
 
 	if (token_id == LV_ANY_SLOT && (token_id = lowest_free_token(md)) < 0)
 		return lv_err_set(err, -ENOSPC, "%s: all 32 tokens are in use", dev->storage->name);
 	if (token_id < 0 || token_id >= LV_TOKENS_MAX)
 		return lv_err_set(err, -EINVAL, "token id %d is out of range 0..31", token_id);
-	if (find_token(md, token_id) >= 0)
+	index = find_token(md, token_id);
+	if (index >= 0 && !replace)
 		return lv_err_set(err, -EEXIST, "%s: token %d is already in use", dev->storage->name,
 				  token_id);
 	work = malloc(sizeof(*work));
 	if (!work)
 		return lv_err_set(err, -ENOMEM, "out of memory");
 	memcpy(work, md, sizeof(*work));
-	struct lv_token *token = &work->tokens[work->token_count];
+	struct lv_token *token = &work->tokens[index >= 0 ? (unsigned)index : work->token_count];
 	r = parse_token(json_text, (uint32_t)token_id, &obj, token, err);
 	if (r == 0)
 		r = check_reserved_type(token, err);
 	if (r == 0) {
-		work->token_count++;
+		work->token_count += index < 0;
 		r = lv_device_commit(dev, work, 0, err);
 	}
 	json_object_put(obj);
@@ -105,6 +108,20 @@ int lv_token_import(struct lv_device *dev, int token_id, const char *json_text,
 	if (r == 0 && imported_id)
 		*imported_id = token_id;
 	return r;
+}
+
+int lv_token_import(struct lv_device *dev, int token_id, const char *json_text,
+		    int *imported_id, struct lv_err *err)
+{
+	return put_token(dev, token_id, json_text, 0, imported_id, err);
+}
+
+int lv_token_replace(struct lv_device *dev, int token_id, const char *json_text,
+		     struct lv_err *err)
+{
+	if (token_id == LV_ANY_SLOT)
+		return lv_err_set(err, -EINVAL, "a token to replace needs its id");
+	return put_token(dev, token_id, json_text, 1, NULL, err);
 }
 
 int lv_token_export(struct lv_device *dev, int token_id, char **json_text,
