@@ -65,6 +65,8 @@ int compat_usage(const struct compat_opts *opts, const char *fmt, ...)
  * input.", "Cannot read requested amount of data.", ...). */
 int compat_read_key(const struct cli_key_source *src, const char *prompt, int verify,
 		    struct lv_secret **passphrase);
+/* Where the LUKS2 header is: --header, else the device argument. */
+const char *compat_header_path(const struct compat_opts *opts);
 /* Loads the LUKS2 header of path with cryptsetup's messages for a
  * missing device or one that is not LUKS. */
 int compat_load(const char *path, unsigned flags, struct lv_device **dev);

@@ -82,7 +82,8 @@ static int token_only(const struct compat_opts *opts, const char *path)
 static int activate(const struct compat_opts *opts, const char *path, const char *name)
 {
 	struct lv_activate_params params = {
-		.name = name, .readonly = opts->base.readonly,
+		.name = name, .data_device = opts->header ? opts->args[0] : NULL,
+		.readonly = opts->base.readonly,
 		.flags = opts->base.activation_flags, .disable_keyring = opts->base.disable_keyring,
 	};
 	struct lv_device *dev = NULL;
@@ -146,7 +147,7 @@ static int refresh(const struct compat_opts *opts, const char *name)
 
 int compat_open(const struct compat_opts *opts)
 {
-	const char *path = opts->args[0];
+	const char *path = compat_header_path(opts);
 
 	if (opts->copt[COPT_REFRESH])
 		return refresh(opts, mapping_name(opts->args[opts->arg_count > 1 ? 1 : 0]));

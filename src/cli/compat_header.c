@@ -22,7 +22,7 @@ static int not_yet(const char *what)
 
 int compat_is_luks(const struct compat_opts *opts)
 {
-	const char *path = opts->args[0], *type = opts->type;
+	const char *path = compat_header_path(opts), *type = opts->type;
 	enum lv_luks_version version;
 	struct lv_device *dev = NULL;
 	struct lv_err err = { 0 };
@@ -62,7 +62,7 @@ static int store_volume_key(const char *path, const struct lv_secret *volume_key
 
 static int dump_volume_key(const struct compat_opts *opts)
 {
-	const char *path = opts->args[0];
+	const char *path = compat_header_path(opts);
 	struct lv_secret *passphrase = NULL, *volume_key = NULL;
 	struct lv_device *dev = NULL;
 	struct lv_err err = { 0 };
@@ -129,7 +129,7 @@ int compat_dump(const struct compat_opts *opts)
 
 	if (opts->copt[COPT_DUMP_VOLUME_KEY])
 		return dump_volume_key(opts);
-	if ((r = compat_load(opts->args[0], 0, &dev)) < 0)
+	if ((r = compat_load(compat_header_path(opts), 0, &dev)) < 0)
 		return r;
 	r = dump_as_cryptsetup(dev, opts->copt[COPT_DUMP_JSON], &err);
 	lv_device_free(&dev);
@@ -163,7 +163,7 @@ int compat_uuid(const struct compat_opts *opts)
 		return compat_error(-EINVAL, "Wrong LUKS UUID format provided.");
 	if (opts->base.format.uuid)
 		return not_yet("setting the UUID (luksUUID --uuid)");
-	if ((r = compat_load(opts->args[0], 0, &dev)) < 0)
+	if ((r = compat_load(compat_header_path(opts), 0, &dev)) < 0)
 		return r;
 	lv_data_segment_info(dev, &cipher, &offset, &uuid);
 	printf("%s\n", uuid);
@@ -183,7 +183,7 @@ int compat_header_backup(const struct compat_opts *opts)
 		return compat_error(-EINVAL, "Option --header-backup-file is required.");
 	if (lstat(file, &sb) == 0)
 		return compat_error(-EINVAL, "Requested header backup file %s already exists.", file);
-	if ((r = compat_load(opts->args[0], 0, &dev)) < 0)
+	if ((r = compat_load(compat_header_path(opts), 0, &dev)) < 0)
 		return r;
 	if ((r = lv_header_backup(dev, file, &err)) < 0)
 		compat_fail(r, &err);
@@ -194,7 +194,7 @@ int compat_header_backup(const struct compat_opts *opts)
 
 int compat_header_restore(const struct compat_opts *opts)
 {
-	const char *file = opts->base.backup_file, *path = opts->args[0];
+	const char *file = opts->base.backup_file, *path = compat_header_path(opts);
 	struct lv_device *backup = NULL;
 	struct lv_err err = { 0 };
 	char question[400];
@@ -216,14 +216,14 @@ int compat_header_restore(const struct compat_opts *opts)
 int compat_repair(const struct compat_opts *opts)
 {
 	struct lv_err err = { 0 };
-	int r = lv_repair(opts->args[0], &err);
+	int r = lv_repair(compat_header_path(opts), &err);
 
 	return r < 0 ? compat_fail(r, &err) : 0;
 }
 
 int compat_erase(const struct compat_opts *opts)
 {
-	const char *path = opts->args[0];
+	const char *path = compat_header_path(opts);
 	struct lv_device *dev = NULL;
 	struct lv_err err = { 0 };
 	char question[400];
@@ -261,7 +261,7 @@ int compat_config(const struct compat_opts *opts)
 	}
 	if (priority)
 		return not_yet("--priority");
-	if ((r = compat_load(opts->args[0], LV_LOAD_WRITABLE, &dev)) < 0)
+	if ((r = compat_load(compat_header_path(opts), LV_LOAD_WRITABLE, &dev)) < 0)
 		return r;
 	if ((opts->base.label || opts->base.subsystem) &&
 	    (r = lv_set_label(dev, opts->base.label, opts->base.subsystem, &err)) < 0)
@@ -284,22 +284,27 @@ static int token_in_use(const struct lv_device *dev, int id)
 static int token_import(const struct compat_opts *opts, const char *path)
 {
 	int id = opts->base.token_id, imported, r;
+	/* cryptsetup: --token-replace without --token-id imports anew. */
+	int replace = opts->copt[COPT_TOKEN_REPLACE] && id != LV_ANY_SLOT;
 	struct lv_device *dev = NULL;
 	struct lv_err err = { 0 };
 	char *text = NULL;
 
 	if ((r = compat_load(path, 0, &dev)) < 0)
 		return r;
-	if (id != LV_ANY_SLOT && token_in_use(dev, id))
-		r = opts->copt[COPT_TOKEN_REPLACE] ? not_yet("--token-replace of a token in use")
-						   : compat_error(-EINVAL, "Token %d in use.", id);
+	if (id != LV_ANY_SLOT && token_in_use(dev, id) && !replace)
+		r = compat_error(-EINVAL, "Token %d in use.", id);
 	lv_device_free(&dev);
 	if (r == 0 && (r = cli_read_token_json(opts->base.json_file, opts->base.batch, &text,
 					      &err)) < 0)
 		compat_fail(r, &err);
-	if (r == 0 && (r = compat_load(path, LV_LOAD_WRITABLE, &dev)) == 0 &&
-	    (r = lv_token_import(dev, id, text, &imported, &err)) < 0)
-		compat_fail(r, &err);
+	if (r == 0 && (r = compat_load(path, LV_LOAD_WRITABLE, &dev)) == 0) {
+		imported = id;
+		r = replace ? lv_token_replace(dev, id, text, &err)
+			    : lv_token_import(dev, id, text, &imported, &err);
+		if (r < 0)
+			compat_fail(r, &err);
+	}
 	if (r == 0 && opts->base.verbose)
 		printf("Token %d created.\n", imported);
 	free(text);
@@ -399,21 +404,38 @@ static int token_add(const struct compat_opts *opts, const char *path)
 	return r;
 }
 
-/* Whether token id names keyslot slot. */
-static int token_assigned(const struct lv_device *dev, int id, int slot)
+/* Token id's JSON without keyslot slot in *unassigned (free() it); 0 when
+ * the token does not name that keyslot. */
+static int token_without_slot(struct lv_device *dev, int id, int slot, char **unassigned)
 {
-	struct json_object *token, *slots;
+	struct json_object *token, *slots, *kept = json_object_new_array();
 	char *text = NULL, want[12];
 	int assigned = 0;
 
-	if (lv_token_export((struct lv_device *)dev, id, &text, NULL) < 0)
+	*unassigned = NULL;
+	if (!kept || lv_token_export(dev, id, &text, NULL) < 0) {
+		json_object_put(kept);
 		return 0;
+	}
 	token = json_tokener_parse(text);
 	snprintf(want, sizeof(want), "%d", slot);
-	if (token && json_object_object_get_ex(token, "keyslots", &slots))
-		for (size_t i = 0; i < json_object_array_length(slots); i++)
-			assigned |= strcmp(json_object_get_string(json_object_array_get_idx(slots, i)),
-					   want) == 0;
+	if (token && json_object_object_get_ex(token, "keyslots", &slots) &&
+	    json_object_is_type(slots, json_type_array))
+		for (size_t i = 0; i < json_object_array_length(slots); i++) {
+			struct json_object *ref = json_object_array_get_idx(slots, i);
+
+			if (strcmp(json_object_get_string(ref), want) == 0)
+				assigned = 1;
+			else
+				json_object_array_add(kept, json_object_get(ref));
+		}
+	if (assigned) {
+		json_object_object_add(token, "keyslots", kept);
+		kept = NULL;
+		*unassigned = strdup(json_object_to_json_string_ext(
+			token, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+	}
+	json_object_put(kept);
 	json_object_put(token);
 	free(text);
 	return assigned;
@@ -421,23 +443,27 @@ static int token_assigned(const struct lv_device *dev, int id, int slot)
 
 static int token_unassign(const struct compat_opts *opts, const char *path)
 {
+	int id = opts->base.token_id, slot = opts->base.key_slot, r;
 	struct lv_device *dev = NULL;
-	int r;
+	struct lv_err err = { 0 };
+	char *text = NULL;
 
-	if ((r = compat_load(path, 0, &dev)) < 0)
+	if ((r = compat_load(path, LV_LOAD_WRITABLE, &dev)) < 0)
 		return r;
-	if (!token_assigned(dev, opts->base.token_id, opts->base.key_slot))
-		r = compat_error(-EINVAL, "Token %d is not assigned to keyslot %d.",
-				 opts->base.token_id, opts->base.key_slot);
-	else
-		r = not_yet("token unassign");
+	if (!token_without_slot(dev, id, slot, &text))
+		r = compat_error(-EINVAL, "Token %d is not assigned to keyslot %d.", id, slot);
+	else if (!text)
+		r = compat_error(-ENOMEM, "Out of memory.");
+	else if ((r = lv_token_replace(dev, id, text, &err)) < 0)
+		compat_fail(r, &err);
+	free(text);
 	lv_device_free(&dev);
 	return r;
 }
 
 int compat_token(const struct compat_opts *opts)
 {
-	const char *verb = opts->args[0], *path = opts->args[1];
+	const char *verb = opts->args[0], *path = opts->header ? opts->header : opts->args[1];
 
 	if (strcmp(verb, "add") == 0 && !opts->key_description) {
 		compat_usage(opts, "--key-description parameter is mandatory for token add action.");

@@ -94,9 +94,10 @@ static void align_payload(const struct compat_opts *opts, struct lv_format_param
 	if (!align || format->data_offset_bytes)
 		return;
 	format->data_offset_bytes = (header + align - 1) / align * align;
-	/* The keyslots area grows up to the data, as cryptsetup's does. */
+	/* The keyslots area keeps its size, as cryptsetup's does: the gap up
+	 * to the data stays unused. */
 	if (!format->keyslots_bytes)
-		format->keyslots_bytes = format->data_offset_bytes - 2 * metadata;
+		format->keyslots_bytes = header - 2 * metadata;
 }
 
 static int format_checks(const struct compat_opts *opts)
@@ -112,9 +113,32 @@ static int format_checks(const struct compat_opts *opts)
 	return 0;
 }
 
+/* --header: the file is made if missing (mode 0600, never through a
+ * symlink); *created says whether a failed format must remove it.  The
+ * data device must exist: its data starts at offset 0. */
+static int detached_header_file(const struct compat_opts *opts, int *created)
+{
+	struct stat sb;
+	int fd;
+
+	*created = 0;
+	if (stat(opts->args[0], &sb) < 0)
+		return compat_error(-ENODEV, "Device %s does not exist or access denied.",
+				    opts->args[0]);
+	fd = open(opts->header, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST)
+		return compat_error(-EINVAL, "Cannot create header file %s.", opts->header);
+	if (fd >= 0) {
+		*created = 1;
+		close(fd);
+	}
+	return 0;
+}
+
 int compat_format(const struct compat_opts *opts)
 {
-	const char *path = opts->args[0];
+	const char *path = compat_header_path(opts);
+	int created = 0;
 	struct cli_key_source key = opts->base.key;
 	struct lv_format_params format = opts->base.format;
 	struct lv_secret *passphrase = NULL;
@@ -125,6 +149,9 @@ int compat_format(const struct compat_opts *opts)
 
 	if ((r = format_checks(opts)) < 0)
 		return r;
+	format.detached = opts->header != NULL;
+	if (format.detached && (r = detached_header_file(opts, &created)) < 0)
+		return r;
 	if (opts->arg_count > 1 && key.path)
 		compat_error(0, "Option --key-file takes precedence over specified key file argument.");
 	else if (opts->arg_count > 1)
@@ -133,17 +160,22 @@ int compat_format(const struct compat_opts *opts)
 		printf("WARNING: Device %s already contains a 'crypto_LUKS' superblock signature.\n",
 		       path);
 	snprintf(question, sizeof(question), "This will overwrite data on %s irrevocably.", path);
-	if (!cli_confirm(&opts->base, question))
-		return compat_error(-EINVAL, "Operation aborted.");
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s", path);
-	if ((r = compat_read_key(&key, prompt, 1, &passphrase)) < 0)
-		return r;
-	align_payload(opts, &format);
-	r = lv_format(path, &format, passphrase, NULL, &err);
+	if (!cli_confirm(&opts->base, question))
+		r = compat_error(-EINVAL, "Operation aborted.");
+	else if ((r = compat_read_key(&key, prompt, 1, &passphrase)) == 0) {
+		if (!format.detached)
+			align_payload(opts, &format);
+		if ((r = lv_format(path, &format, passphrase, NULL, &err)) < 0)
+			compat_fail(r, &err);
+	}
 	lv_secret_free(&passphrase);
+	if (r < 0 && created)
+		unlink(opts->header);
 	if (r < 0)
-		return compat_fail(r, &err);
-	if (device_bytes(path) <= (format.data_offset_bytes ? format.data_offset_bytes : 16u << 20))
+		return r;
+	if (!format.detached &&
+	    device_bytes(path) <= (format.data_offset_bytes ? format.data_offset_bytes : 16u << 20))
 		printf("Device %s is too small for activation, there is no remaining space for data.\n",
 		       path);
 	if (opts->base.verbose)
@@ -181,7 +213,7 @@ static int read_new_passphrase(const struct compat_opts *opts, const char *new_k
 
 int compat_add_key(const struct compat_opts *opts)
 {
-	const char *path = opts->args[0];
+	const char *path = compat_header_path(opts);
 	int slot = opts->base.key_slot, added, r;
 	struct lv_secret *volume_key = NULL, *passphrase = NULL;
 	struct lv_device *dev = NULL;
@@ -247,28 +279,29 @@ static int kill_keyslot(const char *path, int slot, int verbose)
 int compat_remove_key(const struct compat_opts *opts)
 {
 	struct compat_opts with_key = *opts;
+	const char *path = compat_header_path(opts);
 	struct lv_secret *passphrase = NULL, *volume_key = NULL;
 	struct lv_device *dev = NULL;
 	int slot, last = 0, r;
 
 	if (opts->arg_count > 1 && !opts->base.key.path)
 		with_key.base.key.path = opts->args[1];
-	r = unlock(&with_key, opts->args[0], LV_ANY_SLOT, &passphrase, &volume_key, &slot);
+	r = unlock(&with_key, path, LV_ANY_SLOT, &passphrase, &volume_key, &slot);
 	lv_secret_free(&passphrase);
 	lv_secret_free(&volume_key);
-	if (r == 0 && (r = compat_load(opts->args[0], 0, &dev)) == 0)
+	if (r == 0 && (r = compat_load(path, 0, &dev)) == 0)
 		last = keyslot_count(dev) == 1;
 	lv_device_free(&dev);
 	if (r == 0 && last && !last_keyslot_confirmed(opts))
 		return compat_error(-EPERM, "Operation aborted, the keyslot was NOT wiped.");
-	return r < 0 ? r : kill_keyslot(opts->args[0], slot, opts->base.verbose);
+	return r < 0 ? r : kill_keyslot(path, slot, opts->base.verbose);
 }
 
 /* Stores the volume key under a new passphrase (change) or the same one
  * with new KDF parameters (convert), in the slot the old one opens. */
 static int rewrite_keyslot(const struct compat_opts *opts, int same_passphrase)
 {
-	const char *path = opts->args[0];
+	const char *path = compat_header_path(opts);
 	struct lv_secret *passphrase = NULL, *volume_key = NULL, *new_passphrase = NULL;
 	struct lv_device *dev = NULL;
 	struct lv_err err = { 0 };
@@ -348,7 +381,7 @@ static int verify_for_kill(const struct compat_opts *opts, const char *path, int
 
 int compat_kill_slot(const struct compat_opts *opts)
 {
-	const char *path = opts->args[0];
+	const char *path = compat_header_path(opts);
 	struct lv_device *dev = NULL;
 	int slot, last, r;
 

@@ -136,6 +136,11 @@ int compat_load(const char *path, unsigned flags, struct lv_device **dev)
 	return r < 0 ? compat_fail(r, &err) : 0;
 }
 
+const char *compat_header_path(const struct compat_opts *opts)
+{
+	return opts->header ? opts->header : opts->args[0];
+}
+
 static const struct compat_action *find_action(const char *name)
 {
 	for (size_t i = 0; i < ACTION_COUNT; i++)
@@ -144,8 +149,7 @@ static const struct compat_action *find_action(const char *name)
 	return NULL;
 }
 
-/* What luksvol leaves to cryptsetup: other device types, dm-integrity,
- * and (until the format layer has them) detached headers. */
+/* What luksvol leaves to cryptsetup: other device types, dm-integrity. */
 static int refuse_unsupported(const struct compat_opts *opts)
 {
 	const char *type = opts->type;
@@ -159,8 +163,6 @@ static int refuse_unsupported(const struct compat_opts *opts)
 	}
 	if (opts->copt[COPT_INTEGRITY])
 		return not_supported("--integrity (dm-integrity)");
-	if (opts->copt[COPT_HEADER])
-		return not_supported("--header (a detached header), for now,");
 	return 0;
 }
 

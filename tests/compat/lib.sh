@@ -196,7 +196,8 @@ compat_cross() {
 		if [ -z "$first" ]; then first=$label; continue; fi
 		for what in rc hdr.txt dm.txt out; do
 			file=$COMPAT_WORK/$label/$name/$what
-			[ -f "$COMPAT_WORK/$first/$name/$what" ] || continue
+			# A view the row takes of one tool only (cryptsetup:hdr) is not compared.
+			[ -f "$COMPAT_WORK/$first/$name/$what" ] && [ -f "$file" ] || continue
 			[ "$what" = out ] && case "; $checks;" in *"; out;"*) ;; *) continue ;; esac
 			[ "$what" = rc ] && case $rcs in *@@*) continue ;; esac
 			if cmp -s "$COMPAT_WORK/$first/$name/$what" "$file"; then

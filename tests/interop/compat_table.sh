@@ -5,8 +5,8 @@
 # `cryptsetup`; exit codes, stdout/stderr and the resulting headers must
 # be the table's and each other's.  See tests/compat/README.md.
 #
-# LV_COMPAT_TOOLS: the tools compared, "cryptsetup" alone until luksvol
-# has the cryptsetup syntax (issue 19, phase 2); then "cryptsetup luksvol".
+# LV_COMPAT_TOOLS: the tools compared, "cryptsetup luksvol" by default
+# ("cryptsetup" alone checks the oracle's side of the table).
 # LV_COMPAT_ONLY: a shell pattern of row names to run.
 set -u
 source "$(dirname "$0")/../lib.sh"
@@ -94,20 +94,76 @@ compat_cleanup() {
 mkdir -p "$COMPAT_WORK/bin"
 ln -sf "$LUKSVOL" "$COMPAT_WORK/bin/cryptsetup"
 COMPAT_TOOLS=
-for tool in ${LV_COMPAT_TOOLS:-cryptsetup}; do
+for tool in ${LV_COMPAT_TOOLS:-cryptsetup luksvol}; do
 	case $tool in
 	cryptsetup) COMPAT_TOOLS="$COMPAT_TOOLS cryptsetup=$(command -v cryptsetup)" ;;
 	luksvol) COMPAT_TOOLS="$COMPAT_TOOLS luksvol=$COMPAT_WORK/bin/cryptsetup" ;;
 	esac
 done
-case " ${LV_COMPAT_TOOLS:-cryptsetup} " in
-*" luksvol "*) ;;
-*) echo "compat: luksvol's cryptsetup syntax is not there yet (issue 19 phase 2): cryptsetup's side only" ;;
-esac
+
+# A detached header luksvol-as-cryptsetup makes is cryptsetup's: a new file
+# of mode 0600 and 16 MiB, the data at offset 0, opened by cryptsetup; a
+# format refused before writing leaves no header file behind.
+detached_header_by_luksvol() {
+	local dir=$COMPAT_WORK/detached-by-luksvol cs=$COMPAT_WORK/bin/cryptsetup
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	truncate -s 8M "$dir/data.img"
+	if printf 'hdr-key' | "$cs" luksFormat -q --type luks2 --key-file=- $COMPAT_FAST \
+		--header "$dir/hdr.img" "$dir/data.img" >"$dir/out" 2>&1 &&
+		[ "$(stat -c '%a %s' "$dir/hdr.img")" = "600 16777216" ] &&
+		printf 'hdr-key' | cryptsetup open --test-passphrase --header "$dir/hdr.img" \
+			"$dir/data.img" --key-file=- &&
+		cryptsetup luksDump --dump-json-metadata --header "$dir/hdr.img" "$dir/data.img" |
+			tr -d ' \n' | grep -q '"offset":"0"' &&
+		[ -z "$(tr -d '\0' <"$dir/data.img" | head -c 1)" ]; then
+		t_pass compat/detached/luksvol-header-opened-by-cryptsetup
+	else
+		t_fail compat/detached/luksvol-header-opened-by-cryptsetup "$(head -c 300 "$dir/out")"
+	fi
+	printf 'hdr-key' | "$cs" luksFormat -q --type luks2 --key-file=- --sector-size 3 \
+		--header "$dir/refused.img" "$dir/data.img" >/dev/null 2>&1
+	if [ $? = 1 ] && [ ! -e "$dir/refused.img" ]; then
+		t_pass compat/detached/refused-format-leaves-no-file
+	else
+		t_fail compat/detached/refused-format-leaves-no-file "exit or $dir/refused.img left"
+	fi
+	ln -s "$dir/victim" "$dir/link.img"
+	printf 'hdr-key' | "$cs" luksFormat -q --type luks2 --key-file=- $COMPAT_FAST \
+		--header "$dir/link.img" "$dir/data.img" >/dev/null 2>&1
+	if [ ! -e "$dir/victim" ]; then
+		t_pass compat/detached/no-header-through-a-dangling-symlink
+	else
+		t_fail compat/detached/no-header-through-a-dangling-symlink "$dir/victim was created"
+	fi
+	rm -rf "$dir"
+}
+
+# The same syntax through luksvol --cryptsetup-compat, and luksvol's own
+# syntax under any other name.
+compat_invocations() {
+	local out
+	out=$("$LUKSVOL" --cryptsetup-compat --version 2>&1)
+	case $out in
+	"cryptsetup 2.6.1"*) t_pass compat/invoked/--cryptsetup-compat ;;
+	*) t_fail compat/invoked/--cryptsetup-compat "$out" ;;
+	esac
+	out=$("$LUKSVOL" isLuks /dev/null 2>&1)
+	if [ $? = 1 ] && [ -n "$out" ]; then
+		t_pass compat/invoked/luksvol-name-keeps-its-syntax
+	else
+		t_fail compat/invoked/luksvol-name-keeps-its-syntax "isLuks ran as a cryptsetup action: $out"
+	fi
+}
 
 if make_fixtures; then
 	t_pass compat/fixtures
 	compat_run_table "$COMPAT_DIR/table.txt" file
+	case "${COMPAT_ONLY}: ${LV_COMPAT_TOOLS:-cryptsetup luksvol} " in
+	": "*" luksvol "*)
+		detached_header_by_luksvol
+		compat_invocations ;;
+	esac
 else
 	t_fail compat/fixtures "cryptsetup could not make the fixtures"
 fi
