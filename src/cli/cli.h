@@ -82,6 +82,10 @@ struct cli_opts {
 	unsigned activation_flags;	/* enum lv_activation_flag */
 	const char *json_file;
 	const char *backup_file;
+	/* --header H: positional[0] is then H, and data_device the DEVICE
+	 * argument the header describes. */
+	const char *header;
+	const char *data_device;
 	const char *label;
 	const char *subsystem;
 	struct lv_format_params format;	/* format and pbkdf options */
@@ -185,6 +189,11 @@ int cli_read_token_json(const char *path, int batch, char **text, struct lv_err 
  * renamed over it once complete: a failure leaves path as it was, and a
  * symbolic link, FIFO, directory or device at path is refused. */
 int cli_write_output(const char *path, const char *text, struct lv_err *err);
+/* Before a format with a detached header: data_device must exist; header
+ * is made if missing (mode 0600, never through a symlink), and *created
+ * says whether a failed format must unlink it. */
+int cli_detached_header_file(const char *header, const char *data_device, int *created,
+			     struct lv_err *err);
 
 /* The verbs (cmd_*.c). */
 int cli_format(const struct cli_opts *opts);

@@ -9,7 +9,8 @@
 static int activate(const struct cli_opts *opts)
 {
 	struct lv_activate_params params = {
-		.name = opts->positional[1], .readonly = opts->readonly,
+		.name = opts->positional[1], .data_device = opts->data_device,
+		.readonly = opts->readonly,
 		.flags = opts->activation_flags, .disable_keyring = opts->disable_keyring,
 	};
 	struct lv_device *dev;

@@ -118,20 +118,13 @@ static int format_checks(const struct compat_opts *opts)
  * data device must exist: its data starts at offset 0. */
 static int detached_header_file(const struct compat_opts *opts, int *created)
 {
-	struct stat sb;
-	int fd;
+	struct lv_err err = { 0 };
+	int r = cli_detached_header_file(opts->header, opts->args[0], created, &err);
 
-	*created = 0;
-	if (stat(opts->args[0], &sb) < 0)
-		return compat_error(-ENODEV, "Device %s does not exist or access denied.",
-				    opts->args[0]);
-	fd = open(opts->header, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0 && errno != EEXIST)
-		return compat_error(-EINVAL, "Cannot create header file %s.", opts->header);
-	if (fd >= 0) {
-		*created = 1;
-		close(fd);
-	}
+	if (r == -ENODEV)
+		return compat_error(r, "Device %s does not exist or access denied.", opts->args[0]);
+	if (r < 0)
+		return compat_error(r, "Cannot create header file %s.", opts->header);
 	return 0;
 }
 

@@ -82,7 +82,7 @@ static const struct cli_option cli_options[] = {
 	{ "header-backup-file", required_argument, 0, OPT_BACKUP_FILE, "F",
 	  "the header backup file" },
 	{ "header", required_argument, 0, OPT_HEADER, "F",
-	  "a detached LUKS2 header (not supported yet)" },
+	  "a detached LUKS2 header: the verb reads and writes F, DEVICE holds the data" },
 	{ "readonly", no_argument, 'r', OPT_READONLY, NULL, "a read-only mapping" },
 	{ "allow-discards", no_argument, 0, OPT_ALLOW_DISCARDS, NULL, "pass discards through" },
 	{ "perf-same_cpu_crypt", no_argument, 0, OPT_SAME_CPU_CRYPT, NULL,
@@ -431,6 +431,7 @@ static int set_option(const struct cli_option *o, const char *arg, struct cli_op
 	case OPT_TOKEN_ID: return set_int(o, arg, &opts->token_id);
 	case OPT_JSON_FILE: opts->json_file = arg; return 0;
 	case OPT_BACKUP_FILE: opts->backup_file = arg; return 0;
+	case OPT_HEADER: opts->header = arg; return 0;
 	case OPT_READONLY: opts->readonly = 1; return 0;
 	case OPT_PERSISTENT: opts->persistent = 1; return 0;
 	case OPT_DISABLE_KEYRING: opts->disable_keyring = 1; return 0;
@@ -606,11 +607,6 @@ static int refuse_given(const struct cli_verb *verb, const struct scanned *s)
 	for (int i = 0; i < s->given_count; i++) {
 		const struct given_option *g = &s->given[i];
 
-		if (g->option->id == OPT_HEADER) {
-			fputs("luksvol: --header (a detached LUKS2 header) is not supported yet\n",
-			      stderr);
-			return -EINVAL;
-		}
 		if (!cli_verb_accepts(verb, g->option->id)) {
 			fputs("luksvol: option ", stderr);
 			print_option(stderr, g);
@@ -642,6 +638,11 @@ static int take_words(const struct cli_verb *verb, const struct scanned *s, stru
 	for (int i = 0; i < count; i++)
 		opts->positional[i] = s->words[skip + i];
 	opts->positional_count = count;
+	/* The verb works on the header; DEVICE only holds the data. */
+	if (opts->header && count > 0) {
+		opts->data_device = opts->positional[0];
+		opts->positional[0] = opts->header;
+	}
 	return 0;
 }
 

@@ -107,3 +107,23 @@ int cli_write_output(const char *path, const char *text, struct lv_err *err)
 		return write_stdout(text, err);
 	return write_file(path, text, err);
 }
+
+int cli_detached_header_file(const char *header, const char *data_device, int *created,
+			     struct lv_err *err)
+{
+	struct stat sb;
+	int fd;
+
+	*created = 0;
+	if (stat(data_device, &sb) < 0)
+		return lv_err_set(err, -ENODEV, "%s: %s", data_device, strerror(errno));
+	fd = open(header, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (fd < 0 && errno != EEXIST)
+		return lv_err_set(err, -EINVAL, "%s: cannot create the header file: %s", header,
+				  strerror(errno));
+	if (fd >= 0) {
+		*created = 1;
+		close(fd);
+	}
+	return 0;
+}

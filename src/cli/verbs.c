@@ -9,10 +9,10 @@
 #include "lv_features.h"
 
 static const enum cli_opt format_opts[] = {
-	CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_FORMAT_OPTS, CLI_PBKDF_OPTS, OPT_END,
+	CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_FORMAT_OPTS, CLI_PBKDF_OPTS, OPT_HEADER, OPT_END,
 };
 static const enum cli_opt open_opts[] = {
-	OPT_TEST_PASSPHRASE, CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_ACTIVATION_OPTS, OPT_END,
+	OPT_TEST_PASSPHRASE, CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_ACTIVATION_OPTS, OPT_HEADER, OPT_END,
 };
 static const enum cli_opt close_opts[] = { OPT_DEFERRED, OPT_END };
 static const enum cli_opt resize_opts[] = {
@@ -28,17 +28,18 @@ static const enum cli_opt resume_opts[] = {
 };
 static const enum cli_opt json_opts[] = { OPT_JSON, OPT_END };
 static const enum cli_opt add_key_opts[] = {
-	CLI_KEY_OPTS, CLI_NEW_KEY_OPTS, OPT_KEY_SLOT, CLI_PBKDF_OPTS, OPT_END,
+	CLI_KEY_OPTS, CLI_NEW_KEY_OPTS, OPT_KEY_SLOT, CLI_PBKDF_OPTS, OPT_HEADER, OPT_END,
 };
-static const enum cli_opt key_opts[] = { CLI_KEY_OPTS, OPT_END };
+static const enum cli_opt key_opts[] = { CLI_KEY_OPTS, OPT_HEADER, OPT_END };
 static const enum cli_opt dump_opts[] = {
-	OPT_JSON, OPT_VOLUME_KEY, CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_END,
+	OPT_JSON, OPT_VOLUME_KEY, CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_HEADER, OPT_END,
 };
 static const enum cli_opt no_opts[] = { OPT_END };
-static const enum cli_opt token_io_opts[] = { OPT_TOKEN_ID, OPT_JSON_FILE, OPT_END };
-static const enum cli_opt token_remove_opts[] = { OPT_TOKEN_ID, OPT_END };
-static const enum cli_opt label_opts[] = { OPT_LABEL, OPT_SUBSYSTEM, OPT_END };
-static const enum cli_opt backup_opts[] = { OPT_BACKUP_FILE, OPT_END };
+static const enum cli_opt header_opts[] = { OPT_HEADER, OPT_END };
+static const enum cli_opt token_io_opts[] = { OPT_TOKEN_ID, OPT_JSON_FILE, OPT_HEADER, OPT_END };
+static const enum cli_opt token_remove_opts[] = { OPT_TOKEN_ID, OPT_HEADER, OPT_END };
+static const enum cli_opt label_opts[] = { OPT_LABEL, OPT_SUBSYSTEM, OPT_HEADER, OPT_END };
+static const enum cli_opt backup_opts[] = { OPT_BACKUP_FILE, OPT_HEADER, OPT_END };
 #if LV_WITH_YAML
 static const enum cli_opt config_check_opts[] = { OPT_FILE, OPT_END };
 static const enum cli_opt config_show_opts[] = { OPT_FILE, OPT_JSON, OPT_END };
@@ -72,7 +73,7 @@ const struct cli_verb cli_verbs[] = {
 	{ "change-key", "[--key-file OLD] [--new-key-file NEW] [--key-slot N] [pbkdf options] DEVICE",
 	  1, 1, add_key_opts, cli_change_key },
 	{ "dump", "[--json] [--volume-key [--key-file F]] DEVICE", 1, 1, dump_opts, cli_dump },
-	{ "is-luks", "DEVICE", 1, 1, no_opts, cli_is_luks },
+	{ "is-luks", "[--header F] DEVICE", 1, 1, header_opts, cli_is_luks },
 	{ "token import", "[--token-id N] [--json-file F] DEVICE", 1, 1, token_io_opts,
 	  cli_token_import },
 	{ "token export", "--token-id N [--json-file F] DEVICE", 1, 1, token_io_opts,
@@ -86,8 +87,8 @@ const struct cli_verb cli_verbs[] = {
 	{ "header-backup", "--header-backup-file F DEVICE", 1, 1, backup_opts, cli_header_backup },
 	{ "header-restore", "--header-backup-file F DEVICE", 1, 1, backup_opts,
 	  cli_header_restore },
-	{ "repair", "DEVICE", 1, 1, no_opts, cli_repair },
-	{ "erase", "DEVICE", 1, 1, no_opts, cli_erase },
+	{ "repair", "[--header F] DEVICE", 1, 1, header_opts, cli_repair },
+	{ "erase", "[--header F] DEVICE", 1, 1, header_opts, cli_erase },
 #if LV_WITH_YAML
 	/* The Talos verbs: a WITH_YAML=0 build leaves out cmd_apply.c and src/keys. */
 	{ "apply", "-f FILE [--device VOLUMEID=PATH]... [--node-uuid U] [--state-dir DIR] "
