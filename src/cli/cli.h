@@ -134,6 +134,10 @@ int cli_parse(int argc, char **argv, const struct cli_verb **verb, struct cli_op
 int cli_set_named_option(const char *name, const char *value, struct cli_opts *opts);
 /* 1 when the named option takes a value, 0 when not, -1 when unknown. */
 int cli_option_takes_value(const char *name);
+/* What `cryptsetup -v` prints last: "Command successful." or the failure. */
+void cli_print_exit_status(int rc);
+/* The lines of `cryptsetup status` from "type:" to "mode:". */
+void cli_print_mapping_lines(const struct lv_mapping_status *st);
 /* Prints "usage: luksvol <synopsis>" and the verb's options. */
 void cli_verb_help(const struct cli_verb *verb, FILE *out);
 /* 1 when verb accepts option (always for -v, -q, --help). */

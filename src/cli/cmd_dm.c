@@ -52,9 +52,8 @@ static const char *const flag_names[] = {
 	"no_read_workqueue", "no_write_workqueue", "high_priority",
 };
 
-static void print_status_text(const struct lv_mapping_status *st)
+void cli_print_mapping_lines(const struct lv_mapping_status *st)
 {
-	printf("/dev/mapper/%s is active%s.\n", st->name, st->open_count ? " and is in use" : "");
 	printf("  type:    %s\n", st->type[0] ? st->type : "n/a");
 	printf("  cipher:  %s\n", st->cipher);
 	printf("  keysize: %u bits\n", st->key_bits);
@@ -65,8 +64,16 @@ static void print_status_text(const struct lv_mapping_status *st)
 	printf("  sector size:  %u\n", st->sector_size);
 	printf("  offset:  %llu sectors\n", (unsigned long long)st->offset_sectors);
 	printf("  size:    %llu sectors\n", (unsigned long long)st->size_sectors);
+	if (st->iv_offset)
+		printf("  skipped: %llu sectors\n", (unsigned long long)st->iv_offset);
 	printf("  mode:    %s%s\n", st->readonly ? "readonly" : "read/write",
 	       st->suspended ? " (suspended)" : "");
+}
+
+static void print_status_text(const struct lv_mapping_status *st)
+{
+	printf("/dev/mapper/%s is active%s.\n", st->name, st->open_count ? " and is in use" : "");
+	cli_print_mapping_lines(st);
 	if (st->flags) {
 		printf("  flags:   ");
 		for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)

@@ -214,20 +214,7 @@ static void print_flags(unsigned flags)
 /* cryptsetup's action_status layout. */
 static void print_status(const struct lv_mapping_status *st)
 {
-	printf("  type:    %s\n", st->type);
-	printf("  cipher:  %s\n", st->cipher);
-	printf("  keysize: %u bits\n", st->key_bits);
-	printf("  key location: %s\n", st->key_in_keyring ? "keyring" : "dm-crypt");
-	printf("  device:  %s\n", st->device);
-	if (st->loop_file[0])
-		printf("  loop:    %s\n", st->loop_file);
-	printf("  sector size:  %u\n", st->sector_size);
-	printf("  offset:  %llu sectors\n", (unsigned long long)st->offset_sectors);
-	printf("  size:    %llu sectors\n", (unsigned long long)st->size_sectors);
-	if (st->iv_offset)
-		printf("  skipped: %llu sectors\n", (unsigned long long)st->iv_offset);
-	printf("  mode:    %s%s\n", st->readonly ? "readonly" : "read/write",
-	       st->suspended ? " (suspended)" : "");
+	cli_print_mapping_lines(st);
 	print_flags(st->flags);
 }
 

@@ -166,23 +166,6 @@ static int refuse_unsupported(const struct compat_opts *opts)
 	return 0;
 }
 
-static void print_status(int code)
-{
-	static const char *const meaning[] = {
-		[EXIT_BAD_PARAM] = "wrong or missing parameters",
-		[EXIT_NO_PERM] = "no permission or bad passphrase",
-		[EXIT_NO_MEM] = "out of memory",
-		[EXIT_WRONG_DEVICE] = "wrong device or file specified",
-		[EXIT_BUSY] = "device already exists or device is busy",
-	};
-
-	if (code == EXIT_OK)
-		printf("Command successful.\n");
-	else
-		printf("Command failed with code -%d (%s).\n", code,
-		       code <= EXIT_BUSY ? meaning[code] : "unknown error");
-}
-
 static int run(struct compat_opts *opts)
 {
 	const struct compat_action *action = find_action(opts->action);
@@ -203,7 +186,7 @@ static int run(struct compat_opts *opts)
 		compat_error(0, "Can't do passphrase verification on non-tty inputs.");
 	r = cli_exit_code(action->run(opts));
 	if (opts->base.verbose)
-		print_status(r);
+		cli_print_exit_status(r);
 	return r;
 }
 

@@ -38,8 +38,7 @@ static int check_stdout(int rc)
 	return rc == EXIT_OK ? EXIT_BAD_PARAM : rc;
 }
 
-/* What `cryptsetup -v` prints last. */
-static void print_status(int rc)
+void cli_print_exit_status(int rc)
 {
 	static const char *const meaning[] = {
 		[EXIT_BAD_PARAM] = "wrong or missing parameters",
@@ -71,7 +70,7 @@ int main(int argc, char **argv)
 		return rc > 0 ? EXIT_OK : cli_exit_code(rc);
 	rc = check_stdout(verb->run(&opts));
 	if (opts.verbose) {
-		print_status(rc);
+		cli_print_exit_status(rc);
 		rc = check_stdout(rc);
 	}
 	return rc;
