@@ -205,6 +205,14 @@ int lv_token_remove(struct lv_device *dev, int token_id, struct lv_err *err);
 int lv_set_label(struct lv_device *dev, const char *label, const char *subsystem,
 		 struct lv_err *err);
 
+/* 1 when uuid has the 8-4-4-4-12 hex digit shape of a LUKS2 UUID. */
+int lv_uuid_valid(const char *uuid);
+/* Sets the header's UUID (`luksUUID --uuid`); -EINVAL when not lv_uuid_valid. */
+int lv_set_uuid(struct lv_device *dev, const char *uuid, struct lv_err *err);
+/* Sets keyslot slot's priority: 0 ignore, 1 normal, 2 prefer (`config
+ * --priority`); -ENOENT when the keyslot is not in use. */
+int lv_keyslot_set_priority(struct lv_device *dev, int slot, int priority, struct lv_err *err);
+
 /* Writes the header area (both copies and the keyslots area) to a new
  * file, mode 0400, like `cryptsetup luksHeaderBackup`. */
 int lv_header_backup(struct lv_device *dev, const char *backup_path, struct lv_err *err);

@@ -148,7 +148,7 @@ static int plan_cipher(const struct lv_format_params *p, struct lv_storage *st,
 	return 0;
 }
 
-static int check_uuid(const char *uuid)
+int lv_uuid_valid(const char *uuid)
 {
 	if (strlen(uuid) != 36)
 		return 0;
@@ -193,7 +193,7 @@ static int fill_bin(const struct lv_format_params *p, const struct layout *lay,
 				  LV_SUBSYSTEM_BYTES - 1);
 	snprintf(bin->label, sizeof(bin->label), "%s", p->label ? p->label : "");
 	snprintf(bin->subsystem, sizeof(bin->subsystem), "%s", p->subsystem ? p->subsystem : "");
-	if (p->uuid && !check_uuid(p->uuid))
+	if (p->uuid && !lv_uuid_valid(p->uuid))
 		return lv_err_set(err, -EINVAL, "\"%s\" is not a valid UUID", p->uuid);
 	if (p->uuid) {
 		snprintf(bin->uuid, sizeof(bin->uuid), "%s", p->uuid);

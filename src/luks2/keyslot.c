@@ -496,3 +496,29 @@ int lv_crypt_segment_get(const struct lv_device *dev, struct lv_crypt_segment *s
 	segment->unknown_requirements = md->config.unknown_requirement;
 	return 0;
 }
+
+int lv_keyslot_set_priority(struct lv_device *dev, int slot, int priority, struct lv_err *err)
+{
+	struct lv_metadata *work;
+	int r;
+
+	if (priority < LV_PRIORITY_IGNORE || priority > LV_PRIORITY_PREFER)
+		return lv_err_set(err, -EINVAL, "keyslot priority %d is not 0, 1 or 2", priority);
+	if (!lv_keyslot_exists(dev, slot))
+		return lv_err_set(err, -ENOENT, "%s: keyslot %d is not in use", dev->storage->name,
+				  slot);
+	if (!(work = metadata_copy(dev, err)))
+		return -ENOMEM;
+	for (unsigned i = 0; i < work->keyslot_count; i++) {
+		struct lv_keyslot *ks = &work->keyslots[i];
+
+		if (ks->id != (uint32_t)slot)
+			continue;
+		/* As cryptsetup: "normal" is the absence of the key. */
+		ks->has_priority = priority != LV_PRIORITY_NORMAL;
+		ks->priority = priority;
+	}
+	r = lv_device_commit(dev, work, 0, err);
+	free(work);
+	return r;
+}
