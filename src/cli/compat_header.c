@@ -15,11 +15,6 @@
 
 #include "cli/compat.h"
 
-static int not_yet(const char *what)
-{
-	return compat_error(-ENOTSUP, "luksvol: %s is not supported by luksvol yet", what);
-}
-
 int compat_is_luks(const struct compat_opts *opts)
 {
 	const char *path = compat_header_path(opts), *type = opts->type;
@@ -136,22 +131,6 @@ int compat_dump(const struct compat_opts *opts)
 	return r < 0 ? compat_fail(r, &err) : 0;
 }
 
-/* 8-4-4-4-12 hex digits. */
-static int uuid_well_formed(const char *uuid)
-{
-	static const char shape[] = "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx";
-
-	if (strlen(uuid) != sizeof(shape) - 1)
-		return 0;
-	for (size_t i = 0; shape[i]; i++) {
-		int hex = strchr("0123456789abcdefABCDEF", uuid[i]) != NULL;
-
-		if (shape[i] == '-' ? uuid[i] != '-' : !hex)
-			return 0;
-	}
-	return 1;
-}
-
 int compat_uuid(const struct compat_opts *opts)
 {
 	struct lv_device *dev = NULL;
@@ -159,10 +138,19 @@ int compat_uuid(const struct compat_opts *opts)
 	uint64_t offset;
 	int r;
 
-	if (opts->base.format.uuid && !uuid_well_formed(opts->base.format.uuid))
+	if (opts->base.format.uuid && !lv_uuid_valid(opts->base.format.uuid))
 		return compat_error(-EINVAL, "Wrong LUKS UUID format provided.");
-	if (opts->base.format.uuid)
-		return not_yet("setting the UUID (luksUUID --uuid)");
+	if (opts->base.format.uuid) {
+		struct lv_err err = { 0 };
+
+		if (!cli_confirm(&opts->base, "Do you really want to change UUID of device?"))
+			return compat_error(-EPERM, "Operation aborted.");
+		if ((r = compat_load(compat_header_path(opts), LV_LOAD_WRITABLE, &dev)) == 0 &&
+		    (r = lv_set_uuid(dev, opts->base.format.uuid, &err)) < 0)
+			compat_fail(r, &err);
+		lv_device_free(&dev);
+		return r;
+	}
 	if ((r = compat_load(compat_header_path(opts), 0, &dev)) < 0)
 		return r;
 	lv_data_segment_info(dev, &cipher, &offset, &uuid);
@@ -243,6 +231,13 @@ int compat_erase(const struct compat_opts *opts)
 	return r;
 }
 
+static int priority_value(const char *name)
+{
+	if (strcmp(name, "ignore") == 0)
+		return 0;
+	return strcmp(name, "prefer") == 0 ? 2 : 1;
+}
+
 int compat_config(const struct compat_opts *opts)
 {
 	const char *priority = opts->priority;
@@ -259,11 +254,12 @@ int compat_config(const struct compat_opts *opts)
 		compat_usage(opts, "Keyslot specification is required.");
 		return -EINVAL;
 	}
-	if (priority)
-		return not_yet("--priority");
 	if ((r = compat_load(compat_header_path(opts), LV_LOAD_WRITABLE, &dev)) < 0)
 		return r;
-	if ((opts->base.label || opts->base.subsystem) &&
+	if (priority && (r = lv_keyslot_set_priority(dev, opts->base.key_slot,
+						     priority_value(priority), &err)) < 0)
+		compat_fail(r, &err);
+	if (r == 0 && (opts->base.label || opts->base.subsystem) &&
 	    (r = lv_set_label(dev, opts->base.label, opts->base.subsystem, &err)) < 0)
 		compat_fail(r, &err);
 	lv_device_free(&dev);
