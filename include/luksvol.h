@@ -173,9 +173,10 @@ struct lv_format_params {
 	const char *uuid;		/* NULL: random */
 	int key_slot;			/* LV_ANY_SLOT: 0 */
 	struct lv_pbkdf_params pbkdf;
-	/* path is a detached header: it holds only the header area, and the
-	 * data lies on another device from data_offset_bytes (default 0). */
-	int detached;
+	/* Non-NULL: path is a detached header, holding only the header area,
+	 * for the data on this device from data_offset_bytes (default 0); the
+	 * sector size is detected on it. */
+	const char *data_device;
 };
 
 /* Formats path as LUKS2 with a fresh volume key and one keyslot for

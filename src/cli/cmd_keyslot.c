@@ -105,8 +105,8 @@ int cli_format(const struct cli_opts *opts)
 	char question[400], prompt[PROMPT_MAX];
 	int created = 0, r;
 
-	format.detached = opts->header != NULL;
-	if (format.detached &&
+	format.data_device = opts->header ? opts->data_device : NULL;
+	if (format.data_device &&
 	    (r = cli_detached_header_file(path, opts->data_device, &created, &err)) < 0)
 		return cli_fail(r, &err);
 	snprintf(question, sizeof(question), "This will overwrite data on %s irrevocably.", path);

@@ -142,8 +142,8 @@ int compat_format(const struct compat_opts *opts)
 
 	if ((r = format_checks(opts)) < 0)
 		return r;
-	format.detached = opts->header != NULL;
-	if (format.detached && (r = detached_header_file(opts, &created)) < 0)
+	format.data_device = opts->header ? opts->args[0] : NULL;
+	if (format.data_device && (r = detached_header_file(opts, &created)) < 0)
 		return r;
 	if (opts->arg_count > 1 && key.path)
 		compat_error(0, "Option --key-file takes precedence over specified key file argument.");
@@ -157,7 +157,7 @@ int compat_format(const struct compat_opts *opts)
 	if (!cli_confirm(&opts->base, question))
 		r = compat_error(-EINVAL, "Operation aborted.");
 	else if ((r = compat_read_key(&key, prompt, 1, &passphrase)) == 0) {
-		if (!format.detached)
+		if (!format.data_device)
 			align_payload(opts, &format);
 		if ((r = lv_format(path, &format, passphrase, NULL, &err)) < 0)
 			compat_fail(r, &err);
@@ -167,7 +167,7 @@ int compat_format(const struct compat_opts *opts)
 		unlink(opts->header);
 	if (r < 0)
 		return r;
-	if (!format.detached &&
+	if (!format.data_device &&
 	    device_bytes(path) <= (format.data_offset_bytes ? format.data_offset_bytes : 16u << 20))
 		printf("Device %s is too small for activation, there is no remaining space for data.\n",
 		       path);
