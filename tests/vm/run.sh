@@ -124,7 +124,7 @@ build_overlay() {
 	cp "$LV_TOP"/tests/compat/lib.sh "$LV_TOP"/tests/compat/table.txt "$OVERLAY/test/compat/"
 	ln -s /bin/luksvol "$OVERLAY/test/compat/bin/cryptsetup"
 	tools="cryptsetup=/bin/cryptsetup"
-	case " ${LV_COMPAT_TOOLS:-cryptsetup} " in
+	case " ${LV_COMPAT_TOOLS:-cryptsetup luksvol} " in
 	*" luksvol "*) tools="$tools luksvol=/test/compat/bin/cryptsetup" ;;
 	esac
 	echo "COMPAT_TOOLS=\"$tools\"" >"$OVERLAY/test/compat/tools.sh"

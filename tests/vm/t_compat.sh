@@ -2,8 +2,8 @@
 # status, close, resize, refresh, luksSuspend and luksResume as Talos and
 # scripts run them, on /dev/vda and a loop-backed image, once with
 # cryptsetup 2.6.1 and once with luksvol called as `cryptsetup`.
-# COMPAT_TOOLS is set by run.sh's overlay (cryptsetup alone until luksvol
-# has the cryptsetup syntax, issue 19 phase 2).
+# COMPAT_TOOLS is set by run.sh's overlay (both by default; LV_COMPAT_TOOLS
+# =cryptsetup checks the oracle alone).
 . /test/compat/lib.sh
 . /test/compat/tools.sh
 
@@ -53,6 +53,9 @@ compat_fixture() {
 	vm-detached)
 		COMPAT_HDR=$COMPAT_WORK/header.img
 		cp "$COMPAT_FIXTURE_DIR/detached.hdr" "$COMPAT_HDR" || return 1 ;;
+	vm-header-copy)
+		COMPAT_HDR=$COMPAT_WORK/header.img
+		head -c 16777216 /dev/vda >"$COMPAT_HDR" || return 1 ;;
 	vm-file)
 		COMPAT_DEV=$COMPAT_WORK/file.img
 		cp "$COMPAT_FIXTURE_DIR/file.img" "$COMPAT_DEV" || return 1
@@ -66,6 +69,7 @@ compat_fixture_same() {
 	case $COMPAT_FIXTURE in
 	vm-file) return 1 ;;
 	vm-detached) cmp -s "$COMPAT_FIXTURE_DIR/detached.hdr" "$COMPAT_HDR" ;;
+	vm-header-copy) return 1 ;;
 	*) head -c $HEADER_BYTES /dev/vda | cmp -s "$COMPAT_FIXTURE_DIR/vda.hdr" - ;;
 	esac
 }
@@ -79,10 +83,42 @@ compat_cleanup() {
 	rm -f "$COMPAT_WORK/file.img" "$COMPAT_WORK/header.img"
 }
 
+# A detached header each tool makes, on a real mapping of the other: the
+# sector written through one tool's mapping reads back through the other's,
+# and both pick the data device's sector size (512 on /dev/vda).
+detached_both_ways() {
+	local maker opener label hdr=$COMPAT_WORK/both.hdr name=compat-both
+	head -c 512 /dev/urandom >"$COMPAT_WORK/sector"
+	for label in cryptsetup luksvol; do
+		maker=/bin/cryptsetup opener=/test/compat/bin/cryptsetup
+		[ $label = luksvol ] && maker=/test/compat/bin/cryptsetup opener=/bin/cryptsetup
+		rm -f "$hdr"
+		dd if=/dev/zero of=/dev/vda bs=1M count=4 2>/dev/null
+		if printf 'both-key' | "$maker" luksFormat -q --type luks2 $COMPAT_FAST --key-file=- \
+			--header "$hdr" /dev/vda &&
+			printf 'both-key' | "$maker" open --header "$hdr" /dev/vda $name --key-file=- &&
+			dd if="$COMPAT_WORK/sector" of=/dev/mapper/$name bs=512 count=1 conv=fsync 2>/dev/null &&
+			"$maker" close $name &&
+			printf 'both-key' | "$opener" open --header "$hdr" /dev/vda $name --key-file=- &&
+			head -c 512 /dev/mapper/$name | cmp -s - "$COMPAT_WORK/sector" &&
+			"$opener" status $name | grep -q '^  offset:  0 sectors$' &&
+			"$opener" status $name | grep -q '^  sector size:  512$' &&
+			"$opener" close $name; then
+			pass "compat/detached-header/made-by-$label-opened-by-the-other"
+		else
+			fail "compat/detached-header/made-by-$label-opened-by-the-other" \
+				"$(dmsetup table 2>&1 | head -3)"
+		fi
+		dmsetup remove $name >/dev/null 2>&1
+	done
+	rm -f "$hdr" "$COMPAT_WORK/sector"
+}
+
 close_all
 if compat_vm_fixtures; then
 	pass compat/vm-fixtures
 	compat_run_table /test/compat/table.txt vm
+	case $COMPAT_TOOLS in *luksvol=*) detached_both_ways ;; esac
 else
 	fail compat/vm-fixtures "cryptsetup could not make the fixtures"
 fi
