@@ -193,11 +193,19 @@ int cli_read_token_json(const char *path, int batch, char **text, struct lv_err 
  * renamed over it once complete: a failure leaves path as it was, and a
  * symbolic link, FIFO, directory or device at path is refused. */
 int cli_write_output(const char *path, const char *text, struct lv_err *err);
-/* Before a format with a detached header: data_device must exist; header
- * is made if missing (mode 0600, never through a symlink), and *created
- * says whether a failed format must unlink it. */
-int cli_detached_header_file(const char *header, const char *data_device, int *created,
-			     struct lv_err *err);
+/* A detached header file for format: data_device must exist; header is
+ * made if missing (mode 0600, never through a symlink) and kept open, and
+ * format_path is what lv_format opens (that very file); close removes a
+ * file it made when the format failed. */
+struct cli_header_file {
+	int fd;
+	const char *name;
+	const char *format_path;
+	char proc_path[32];
+};
+int cli_header_file_open(const char *header, const char *data_device, struct cli_header_file *h,
+			 struct lv_err *err);
+void cli_header_file_close(struct cli_header_file *h, int failed);
 
 /* The verbs (cmd_*.c). */
 int cli_format(const struct cli_opts *opts);

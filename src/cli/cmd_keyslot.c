@@ -100,20 +100,20 @@ int cli_format(const struct cli_opts *opts)
 {
 	const char *path = opts->positional[0];
 	struct lv_format_params format = opts->format;
+	struct cli_header_file header = { .fd = -1, .format_path = path };
 	struct lv_secret *passphrase = NULL;
 	struct lv_err err = { 0 };
 	char question[400], prompt[PROMPT_MAX];
-	int created = 0, r;
+	int r;
 
 	format.data_device = opts->header ? opts->data_device : NULL;
 	if (format.data_device &&
-	    (r = cli_detached_header_file(path, opts->data_device, &created, &err)) < 0)
+	    (r = cli_header_file_open(path, opts->data_device, &header, &err)) < 0)
 		return cli_fail(r, &err);
 	snprintf(question, sizeof(question), "This will overwrite data on %s irrevocably.", path);
 	/* cryptsetup luksFormat: a declined format is -EINVAL, exit 1. */
 	if (!cli_confirm(opts, question)) {
-		if (created)
-			unlink(path);
+		cli_header_file_close(&header, 1);
 		return cli_declined(-EINVAL, "operation aborted");
 	}
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s", path);
@@ -121,10 +121,9 @@ int cli_format(const struct cli_opts *opts)
 	if (r == 0 && passphrase->len == 0)
 		r = lv_err_set(&err, -EINVAL, "refusing an empty passphrase");
 	if (r == 0)
-		r = lv_format(path, &format, passphrase, NULL, &err);
+		r = lv_format(header.format_path, &format, passphrase, NULL, &err);
 	lv_secret_free(&passphrase);
-	if (r < 0 && created)
-		unlink(path);
+	cli_header_file_close(&header, r < 0);
 	if (r == 0 && opts->verbose)
 		printf("Key slot %d created.\n", opts->key_slot == LV_ANY_SLOT ? 0 : opts->key_slot);
 	return r < 0 ? cli_fail(r, &err) : EXIT_OK;

@@ -113,13 +113,11 @@ static int format_checks(const struct compat_opts *opts)
 	return 0;
 }
 
-/* --header: the file is made if missing (mode 0600, never through a
- * symlink); *created says whether a failed format must remove it.  The
- * data device must exist: its data starts at offset 0. */
-static int detached_header_file(const struct compat_opts *opts, int *created)
+/* --header: the data device must exist; the file is made if missing. */
+static int header_file_open(const struct compat_opts *opts, struct cli_header_file *h)
 {
 	struct lv_err err = { 0 };
-	int r = cli_detached_header_file(opts->header, opts->args[0], created, &err);
+	int r = cli_header_file_open(opts->header, opts->args[0], h, &err);
 
 	if (r == -ENODEV)
 		return compat_error(r, "Device %s does not exist or access denied.", opts->args[0]);
@@ -131,7 +129,7 @@ static int detached_header_file(const struct compat_opts *opts, int *created)
 int compat_format(const struct compat_opts *opts)
 {
 	const char *path = compat_header_path(opts);
-	int created = 0;
+	struct cli_header_file header = { .fd = -1, .format_path = path };
 	struct cli_key_source key = opts->base.key;
 	struct lv_format_params format = opts->base.format;
 	struct lv_secret *passphrase = NULL;
@@ -143,7 +141,7 @@ int compat_format(const struct compat_opts *opts)
 	if ((r = format_checks(opts)) < 0)
 		return r;
 	format.data_device = opts->header ? opts->args[0] : NULL;
-	if (format.data_device && (r = detached_header_file(opts, &created)) < 0)
+	if (format.data_device && (r = header_file_open(opts, &header)) < 0)
 		return r;
 	if (opts->arg_count > 1 && key.path)
 		compat_error(0, "Option --key-file takes precedence over specified key file argument.");
@@ -159,12 +157,11 @@ int compat_format(const struct compat_opts *opts)
 	else if ((r = compat_read_key(&key, prompt, 1, &passphrase)) == 0) {
 		if (!format.data_device)
 			align_payload(opts, &format);
-		if ((r = lv_format(path, &format, passphrase, NULL, &err)) < 0)
+		if ((r = lv_format(header.format_path, &format, passphrase, NULL, &err)) < 0)
 			compat_fail(r, &err);
 	}
 	lv_secret_free(&passphrase);
-	if (r < 0 && created)
-		unlink(opts->header);
+	cli_header_file_close(&header, r < 0);
 	if (r < 0)
 		return r;
 	if (!format.data_device &&
