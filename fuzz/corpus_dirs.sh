@@ -3,13 +3,13 @@
 # fuzz/corpus/TARGET, then its base corpus when it has one.
 # corpus_dirs.sh --base TARGET: only the base target's name (empty if none).
 #
-# luks2_unlock and luks2_roundtrip read the same device images as luks2_load;
+# luks2_dump, luks2_unlock and luks2_roundtrip read the same device images as luks2_load;
 # their own directories hold only the inputs that add coverage beyond
 # fuzz/corpus/luks2_load (make_seeds.sh merges them that way), so the two
 # directories always go together.
 base() {
 	case $1 in
-	luks2_unlock | luks2_roundtrip) echo luks2_load ;;
+	luks2_dump | luks2_unlock | luks2_roundtrip) echo luks2_load ;;
 	esac
 }
 if [ "${1:-}" = --base ]; then

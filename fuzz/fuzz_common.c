@@ -73,18 +73,7 @@ FILE *fz_discard_file(void)
 
 const struct lv_digest *fz_volume_key_digest(const struct lv_metadata *md)
 {
-	for (uint32_t id = 0; id < md->segment_count; id++) {
-		const struct lv_segment *seg = lv_md_segment(md, id);
-
-		if (!seg || !seg->is_crypt || seg->is_backup)
-			continue;
-		for (unsigned i = 0; i < md->digest_count; i++)
-			for (unsigned k = 0; k < md->digests[i].segments.count; k++)
-				if (md->digests[i].segments.ids[k] == seg->id)
-					return &md->digests[i];
-		return NULL;
-	}
-	return NULL;
+	return lv_md_digest_of_segment(md, lv_md_data_segment(md));
 }
 
 int fz_expect_load(void)
@@ -93,6 +82,18 @@ int fz_expect_load(void)
 
 	if (expect < 0) {
 		const char *value = getenv("FUZZ_EXPECT_LOAD");
+
+		expect = value && strcmp(value, "1") == 0;
+	}
+	return expect;
+}
+
+int fz_expect_reject(void)
+{
+	static int expect = -1;
+
+	if (expect < 0) {
+		const char *value = getenv("FUZZ_EXPECT_REJECT");
 
 		expect = value && strcmp(value, "1") == 0;
 	}

@@ -113,6 +113,10 @@ int fz_known_bug(const char *name);
 /* 1 when the environment has FUZZ_EXPECT_LOAD=1: inputs that must load
  * (fuzz/regressions/luks2_load/must-load, see replay.sh). */
 int fz_expect_load(void);
+/* 1 when the environment has FUZZ_EXPECT_REJECT=1: inputs that must not
+ * load (fuzz/regressions/luks2_load/must-reject: headers cryptsetup
+ * refuses that luksvol once loaded). */
+int fz_expect_reject(void);
 
 /* fuzz_alloc.c, in the libFuzzer and AFL++ builds only: fails the run when
  * a large block it caches was not freed (LeakSanitizer cannot see those).

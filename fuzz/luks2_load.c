@@ -2,9 +2,9 @@
 /*
  * luks2_load.c: the whole read path from raw device bytes: both binary
  * headers, checksums, the secondary scan, JSON parsing, validation, the
- * choice between the copies and the device size check; then what the
- * read-only verbs do with a loaded header (dump, dump --json, the segment
- * accessors), and lv_probe's verdict on the same bytes.
+ * choice between the copies and the device size check; then the segment
+ * accessors activation uses, and lv_probe's verdict on the same bytes.
+ * What `dump` and `dump --json` print of a loaded header is luks2_dump's.
  *
  * The input is a device image: the header part of a LUKS2 device (seeds are
  * 2 * hdr_size bytes).  See fuzz_common.h for the control byte: by default
@@ -13,7 +13,9 @@
  *
  * With FUZZ_EXPECT_LOAD=1 in the environment a refused header is a failure
  * too: fuzz/regressions/luks2_load/must-load/ holds headers cryptsetup
- * accepts that luksvol once refused, and replay.sh runs them so.
+ * accepts that luksvol once refused, and replay.sh runs them so.  With
+ * FUZZ_EXPECT_REJECT=1 a header that loads is one: must-reject/ holds
+ * headers cryptsetup refuses that luksvol once loaded.
  */
 #include <string.h>
 
@@ -23,22 +25,26 @@
 
 static void after_load(struct lv_device *dev)
 {
-	FILE *out = fz_discard_file();
-	struct lv_crypt_segment seg;
-	const char *cipher, *uuid;
-	uint64_t offset;
+	struct lv_header_info header;
+	struct lv_keyslot_info keyslot;
+	struct lv_token_info token;
+	struct lv_segment_info seg;
 	struct lv_err err;
+	unsigned keyslots = 0, tokens = 0;
 
-	if (out) {
-		lv_dump(dev, out, &err);
-		lv_dump_json(dev, out, &err);
-	}
 	if (strlen(lv_device_warnings(dev)) >= LV_WARNINGS_MAX)
 		fz_fail("warnings overflow their buffer");
 	(void)lv_volume_key_bytes(dev);
-	if (lv_data_segment_info(dev, &cipher, &offset, &uuid) == 0)
-		(void)lv_crypt_cipher_parsable(cipher);
-	(void)lv_crypt_segment_get(dev, &seg, &err);
+	lv_header_info(dev, &header);
+	if (lv_segment_info(dev, &seg, &err) == 0)
+		(void)lv_crypt_cipher_parsable(seg.cipher);
+	for (int i = 0; i < LV_KEYSLOT_COUNT; i++)
+		keyslots += lv_keyslot_info(dev, i, &keyslot) == 0;
+	for (int i = 0; i < LV_TOKEN_COUNT; i++)
+		tokens += lv_token_info(dev, i, &token) == 0;
+	if (keyslots > header.keyslot_count || tokens > header.token_count)
+		fz_fail("%u keyslots and %u tokens enumerated, the header holds %u and %u",
+			keyslots, tokens, header.keyslot_count, header.token_count);
 }
 
 /* What lv_probe (isLuks, `apply`'s test for an empty device, wipe) says
@@ -69,6 +75,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (lv_device_load_mem(&dev, img.bytes, img.len, 0, &err) == 0) {
 		const struct lv_hdr_copy *active = &dev->copies[dev->active];
 
+		if (fz_expect_reject())
+			fz_fail("loaded a header that must be refused (%s copy)",
+				dev->active == LV_PRIMARY ? "primary" : "secondary");
 		if (active->state != LV_COPY_OK)
 			fz_fail("loaded from a copy in state %d", (int)active->state);
 		if (probed == 0 && version == LV_NOT_LUKS)

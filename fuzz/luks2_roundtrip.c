@@ -18,10 +18,12 @@
  *   - a write that succeeded is visible: the token with its payload, the
  *     label and subsystem; both copies are then valid with one seqid;
  *   - a write that failed left the token count alone;
+ *   - the metadata after the reload, without the imported token, is what
+ *     the writer makes of the first load, byte for byte;
  *   - no write fails because the writer found the metadata it serialized
  *     invalid: what loaded, plus an empty token or a label, is valid.
  */
-#include <json-c/json.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fuzz_common.h"
@@ -32,52 +34,31 @@
 #define LABEL "fuzz-label"
 #define SUBSYSTEM "fuzz-subsystem"
 
-/* What the writes must leave alone: the layout cryptsetup relies on. */
+/* What the writes must leave alone: the layout cryptsetup relies on, in
+ * a copy of the metadata (which keeps its strings alive). */
 struct facts {
 	char uuid[LV_UUID_BYTES + 1];
-	uint64_t hdr_size, json_size, keyslots_size, seqid;
-	uint32_t keyslot_ids[LV_KEYSLOTS_MAX];
-	struct lv_area keyslot_areas[LV_KEYSLOTS_MAX];
-	uint32_t keyslot_key_sizes[LV_KEYSLOTS_MAX];
-	unsigned keyslot_count;
-	struct lv_segment segments[LV_SEGMENTS_MAX];	/* json members not compared */
-	unsigned segment_count;
-	unsigned token_count;
-	int has_digest;
-	uint32_t digest_id;
-	char digest_hash[LV_NAME_MAX];
-	int64_t digest_iterations;
-	struct lv_blob digest_salt, digest_bytes;
+	uint64_t hdr_size, seqid;
+	struct lv_metadata *md;
 };
 
 static void facts_of(const struct lv_device *dev, struct facts *f)
 {
-	const struct lv_metadata *md = lv_dev_md(dev);
-	const struct lv_digest *digest = fz_volume_key_digest(md);
-
-	memset(f, 0, sizeof(*f));
 	memcpy(f->uuid, lv_dev_bin(dev)->uuid, sizeof(f->uuid));
 	f->hdr_size = lv_dev_bin(dev)->hdr_size;
 	f->seqid = lv_dev_bin(dev)->seqid;
-	f->json_size = md->config.json_size;
-	f->keyslots_size = md->config.keyslots_size;
-	f->keyslot_count = md->keyslot_count;
-	for (unsigned i = 0; i < md->keyslot_count; i++) {
-		f->keyslot_ids[i] = md->keyslots[i].id;
-		f->keyslot_areas[i] = md->keyslots[i].area;
-		f->keyslot_key_sizes[i] = md->keyslots[i].key_size;
-	}
-	memcpy(f->segments, md->segments, md->segment_count * sizeof(md->segments[0]));
-	f->segment_count = md->segment_count;
-	f->token_count = md->token_count;
-	if (digest) {
-		f->has_digest = 1;
-		f->digest_id = digest->id;
-		memcpy(f->digest_hash, digest->hash, sizeof(f->digest_hash));
-		f->digest_iterations = digest->iterations;
-		f->digest_salt = digest->salt;
-		f->digest_bytes = digest->digest;
-	}
+	if (lv_metadata_clone(lv_dev_md(dev), &f->md) < 0)
+		fz_fail("out of memory cloning the metadata");
+}
+
+static void facts_free(struct facts *f)
+{
+	lv_metadata_free(&f->md);
+}
+
+static int same_text(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
 static int blob_equal(const struct lv_blob *a, const struct lv_blob *b)
@@ -86,83 +67,93 @@ static int blob_equal(const struct lv_blob *a, const struct lv_blob *b)
 	       (!a->valid || memcmp(a->bytes, b->bytes, a->len) == 0);
 }
 
-/* The index of keyslot id in f, or -1. */
-static int keyslot_index(const struct facts *f, uint32_t id)
-{
-	for (unsigned i = 0; i < f->keyslot_count; i++)
-		if (f->keyslot_ids[i] == id)
-			return (int)i;
-	return -1;
-}
-
 static int area_equal(const struct lv_area *a, const struct lv_area *b)
 {
-	return strcmp(a->type, b->type) == 0 && a->offset_bytes == b->offset_bytes &&
-	       a->size_bytes == b->size_bytes && strcmp(a->encryption, b->encryption) == 0 &&
+	return same_text(a->type, b->type) && a->offset_bytes == b->offset_bytes &&
+	       a->size_bytes == b->size_bytes && same_text(a->encryption, b->encryption) &&
 	       a->key_size == b->key_size;
 }
 
 static int segment_equal(const struct lv_segment *a, const struct lv_segment *b)
 {
-	return a->id == b->id && strcmp(a->type, b->type) == 0 &&
+	return strcmp(a->id.text, b->id.text) == 0 && strcmp(a->type, b->type) == 0 &&
 	       a->offset_bytes == b->offset_bytes && a->size_bytes == b->size_bytes &&
 	       a->dynamic == b->dynamic && a->is_crypt == b->is_crypt &&
-	       a->iv_tweak == b->iv_tweak && strcmp(a->encryption, b->encryption) == 0 &&
-	       a->sector_size == b->sector_size && a->has_integrity == b->has_integrity &&
+	       a->iv_tweak == b->iv_tweak && same_text(a->encryption, b->encryption) &&
+	       a->sector_size == b->sector_size &&
+	       same_text(a->integrity_type, b->integrity_type) &&
+	       a->flags.count == b->flags.count &&
 	       a->is_backup == b->is_backup && a->in_reencryption == b->in_reencryption;
+}
+
+static int digest_equal(const struct lv_digest *a, const struct lv_digest *b)
+{
+	if (!a || !b)
+		return !a && !b;
+	return strcmp(a->id.text, b->id.text) == 0 && same_text(a->hash, b->hash) &&
+	       a->iterations == b->iterations && blob_equal(&a->salt, &b->salt) &&
+	       blob_equal(&a->digest, &b->digest);
 }
 
 static void compare(const struct facts *a, const struct facts *b, const char *what)
 {
+	const struct lv_metadata *x = a->md, *y = b->md;
+
 	if (strcmp(a->uuid, b->uuid) != 0)
 		fz_fail("%s: UUID changed from \"%s\" to \"%s\"", what, a->uuid, b->uuid);
-	if (a->hdr_size != b->hdr_size || a->json_size != b->json_size ||
-	    a->keyslots_size != b->keyslots_size)
+	if (a->hdr_size != b->hdr_size || x->config.json_size != y->config.json_size ||
+	    x->config.keyslots_size != y->config.keyslots_size)
 		fz_fail("%s: hdr_size/json_size/keyslots_size changed: %llu/%llu/%llu -> %llu/%llu/%llu",
-			what, (unsigned long long)a->hdr_size, (unsigned long long)a->json_size,
-			(unsigned long long)a->keyslots_size, (unsigned long long)b->hdr_size,
-			(unsigned long long)b->json_size, (unsigned long long)b->keyslots_size);
-	if (a->keyslot_count != b->keyslot_count)
-		fz_fail("%s: %u keyslots became %u", what, a->keyslot_count, b->keyslot_count);
-	for (unsigned i = 0; i < a->keyslot_count; i++) {
-		int k = keyslot_index(b, a->keyslot_ids[i]);
+			what, (unsigned long long)a->hdr_size, (unsigned long long)x->config.json_size,
+			(unsigned long long)x->config.keyslots_size, (unsigned long long)b->hdr_size,
+			(unsigned long long)y->config.json_size, (unsigned long long)y->config.keyslots_size);
+	if (x->keyslot_count != y->keyslot_count)
+		fz_fail("%s: %u keyslots became %u", what, x->keyslot_count, y->keyslot_count);
+	for (unsigned i = 0; i < x->keyslot_count; i++) {
+		const struct lv_keyslot *k = lv_md_keyslot_named(y, x->keyslots[i].id.text);
 
-		if (k < 0)
-			fz_fail("%s: keyslot %u disappeared", what, a->keyslot_ids[i]);
-		if (!area_equal(&a->keyslot_areas[i], &b->keyslot_areas[k]) ||
-		    a->keyslot_key_sizes[i] != b->keyslot_key_sizes[k])
-			fz_fail("%s: keyslot %u changed its area or key size", what, a->keyslot_ids[i]);
+		if (!k)
+			fz_fail("%s: keyslot %s disappeared", what, x->keyslots[i].id.text);
+		if (!area_equal(&x->keyslots[i].area, &k->area) ||
+		    x->keyslots[i].key_size != k->key_size)
+			fz_fail("%s: keyslot %s changed its area or key size", what, k->id.text);
 	}
-	if (a->segment_count != b->segment_count)
-		fz_fail("%s: %u segments became %u", what, a->segment_count, b->segment_count);
-	for (unsigned i = 0; i < a->segment_count; i++)
-		if (!segment_equal(&a->segments[i], &b->segments[i]))
-			fz_fail("%s: segment %u changed", what, a->segments[i].id);
-	if (a->has_digest != b->has_digest || a->digest_id != b->digest_id ||
-	    strcmp(a->digest_hash, b->digest_hash) != 0 ||
-	    a->digest_iterations != b->digest_iterations ||
-	    !blob_equal(&a->digest_salt, &b->digest_salt) ||
-	    !blob_equal(&a->digest_bytes, &b->digest_bytes))
+	if (x->segment_count != y->segment_count)
+		fz_fail("%s: %u segments became %u", what, x->segment_count, y->segment_count);
+	for (unsigned i = 0; i < x->segment_count; i++)
+		if (!segment_equal(&x->segments[i], &y->segments[i]))
+			fz_fail("%s: segment %s changed", what, x->segments[i].id.text);
+	if (!digest_equal(fz_volume_key_digest(x), fz_volume_key_digest(y)))
 		fz_fail("%s: the volume-key digest changed", what);
 }
 
-static void check_token(const struct lv_metadata *md, int token_id)
+/* After the reload: the token is there with its payload, and the metadata
+ * without it is, byte for byte, what the writer makes of the first load:
+ * a write changes nothing it was not asked to. */
+static void check_token(const struct facts *before, const struct lv_metadata *md, int token_id)
 {
-	struct json_object *payload;
+	const struct lv_token *token = lv_md_token(md, (uint32_t)token_id);
+	struct lv_metadata *without;
+	char *text_before, *text_after;
+	size_t len;
 
-	for (unsigned i = 0; i < md->token_count; i++) {
-		const struct lv_token *token = &md->tokens[i];
-
-		if (token->id != (uint32_t)token_id)
-			continue;
-		if (strcmp(token->type, TOKEN_TYPE) != 0 ||
-		    !json_object_object_get_ex(token->json, "fuzz-payload", &payload) ||
-		    json_object_array_length(payload) != 2)
-			fz_fail("token %d came back as type \"%s\" without its payload", token_id,
-				token->type);
-		return;
-	}
-	fz_fail("imported token %d is missing after the reload", token_id);
+	if (!token)
+		fz_fail("imported token %d is missing after the reload", token_id);
+	if (strcmp(token->type, TOKEN_TYPE) != 0 ||
+	    lv_json_count(lv_json_member(token->json, "fuzz-payload")) != 2)
+		fz_fail("token %d came back as type \"%s\" without its payload", token_id,
+			token->type);
+	if (lv_metadata_clone(md, &without) < 0)
+		fz_fail("out of memory cloning the metadata");
+	lv_md_remove_token(without, &without->tokens[token - md->tokens]);
+	if (lv_metadata_to_text(without, &text_after, &len) < 0 ||
+	    lv_metadata_to_text(before->md, &text_before, &len) < 0)
+		fz_fail("out of memory serializing the metadata");
+	if (strcmp(text_before, text_after) != 0)
+		fz_fail("the token import changed other metadata:\n%s\n%s", text_before, text_after);
+	free(text_before);
+	free(text_after);
+	lv_metadata_free(&without);
 }
 
 /* The writer validates what it serialized "exactly as a reader would" and
@@ -180,7 +171,7 @@ static void check_not_refused(const char *what, const struct lv_err *err)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct lv_err err = { 0 }, token_err = { 0 }, label_err = { 0 };
-	static struct facts before, after;	/* 25 KiB each */
+	struct facts before = { .md = NULL }, after = { .md = NULL };
 	struct lv_device *dev = NULL;
 	struct lv_storage *st;
 	struct fz_image img;
@@ -199,6 +190,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	check_not_refused("set label", &label_err);
 	facts_of(dev, &after);
 	compare(&before, &after, "in memory after the writes");
+	facts_free(&after);
 	lv_device_free(&dev);
 
 	/* The reload goes through lv_device_load_storage, the storage-level
@@ -214,11 +206,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fz_fail("seqid %llu became %llu after %d successful writes",
 			(unsigned long long)before.seqid, (unsigned long long)after.seqid,
 			(r_token == 0) + (r_label == 0));
-	if (after.token_count != before.token_count + (r_token == 0))
-		fz_fail("%u tokens became %u (token import returned %d)", before.token_count,
-			after.token_count, r_token);
+	if (after.md->token_count != before.md->token_count + (r_token == 0))
+		fz_fail("%u tokens became %u (token import returned %d)", before.md->token_count,
+			after.md->token_count, r_token);
 	if (r_token == 0)
-		check_token(lv_dev_md(dev), token_id);
+		check_token(&before, lv_dev_md(dev), token_id);
 	if (r_label == 0 && (strcmp(lv_dev_bin(dev)->label, LABEL) != 0 ||
 			     strcmp(lv_dev_bin(dev)->subsystem, SUBSYSTEM) != 0))
 		fz_fail("label \"%s\" / subsystem \"%s\" after a successful set",
@@ -234,6 +226,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				(unsigned long long)c[1].bin.seqid, c[0].err.msg, c[1].err.msg);
 	}
 out:
+	facts_free(&before);
+	facts_free(&after);
 	lv_device_free(&dev);
 	fz_image_release(&img);
 	return 0;

@@ -73,7 +73,7 @@ static void cap_costs(struct lv_metadata *md)
 			struct lv_keyslot *ks = (struct lv_keyslot *)lv_md_keyslot(md, id);
 
 			if (!ks || ks->kind != LV_KEYSLOT_LUKS2 || priority_of(ks) != passes[p] ||
-			    lv_md_digest_of_keyslot(md, id) != bound)
+			    lv_md_digest_of_keyslot(md, ks) != bound)
 				continue;
 			if (ks->key_size > CAP_KEY_BYTES || tried == CAP_TRIED_KEYSLOTS) {
 				ks->has_priority = 1;
@@ -89,12 +89,14 @@ static void cap_costs(struct lv_metadata *md)
 static void check_table(struct lv_device *dev, const struct lv_secret *volume_key)
 {
 	struct lv_mapping_status status;
-	struct lv_crypt_segment seg;
+	struct lv_header_info header;
+	struct lv_segment_info seg;
 	struct lv_secret *params = NULL;
 	struct lv_err err;
 
-	if (lv_crypt_segment_get(dev, &seg, &err) < 0 || !lv_crypt_cipher_parsable(seg.cipher) ||
-	    seg.sector_size < 512 || seg.sector_size > 4096)
+	lv_header_info(dev, &header);
+	if (lv_segment_info(dev, &seg, &err) < 0 || seg.segment_count != 1 ||
+	    !lv_crypt_cipher_parsable(seg.cipher) || seg.sector_size < 512 || seg.sector_size > 4096)
 		return;
 	struct lv_crypt_table table = {
 		.cipher = seg.cipher,
@@ -103,7 +105,7 @@ static void check_table(struct lv_device *dev, const struct lv_secret *volume_ke
 		.device_minor = 0,
 		.offset_sectors = seg.offset_bytes / 512,
 		.sector_size = seg.sector_size,
-		.flags = seg.persistent_flags,
+		.flags = header.persistent_flags,
 	};
 	if (lv_crypt_table_build(&table, &params) < 0)
 		fz_fail("cannot build the crypt table of a parsable cipher \"%s\"", seg.cipher);
@@ -135,7 +137,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	if (lv_device_load_mem(&dev, img.bytes, img.len, 0, &err) < 0)
 		goto out;
-	md = &dev->copies[dev->active].md;
+	md = dev->md;
 	cap_costs(md);
 	if (ctl & FZ_CTL_NAMED_SLOT) {
 		const struct lv_keyslot *ks = lv_md_keyslot(md, (uint32_t)(ctl >> 3));

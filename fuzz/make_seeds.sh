@@ -42,7 +42,7 @@ TESTDATA=${TESTDATA:-../shared/testdata/cryptsetup}
 OUT=$BUILD/fuzz-seeds
 WORK=$OUT/work
 PASS=fuzz-passphrase		# luks2_unlock.c's FZ_PASSPHRASE
-TARGETS="luks2_load luks2_json luks2_unlock luks2_roundtrip config_yaml meta_adv clevis_token tang_adv"
+TARGETS="luks2_load luks2_dump luks2_json json_tree luks2_unlock luks2_roundtrip config_yaml meta_adv clevis_token tang_adv"
 PYTHON=/usr/bin/python3
 SEEDTOOL="$PYTHON fuzz/seedtool.py"
 MERGE=0 REGEN=1
@@ -314,6 +314,9 @@ for f in "$OUT"/images/*; do
 	$SEEDTOOL primary "$OUT/luks2_load/$(basename "$f")" "$OUT/luks2_load/$(basename "$f").p"
 done
 cp "$OUT"/luks2_load/* "$OUT/luks2_roundtrip/"
+cp "$OUT"/luks2_load/* "$OUT/luks2_dump/"
+# json_tree: the same JSON areas (their first byte, '{', picks the C-string mode).
+cp "$OUT"/luks2_json/* "$OUT/json_tree/"
 for f in "$OUT"/unlock-images/*; do
 	$SEEDTOOL keyslots "$f" "$OUT/luks2_unlock/$(basename "$f")"
 done
@@ -333,7 +336,7 @@ if [ $REGEN = 1 ]; then generate; fi
 # stay out of the committed corpus: they add no line coverage over the smaller
 # sizes, only megabytes.  Campaigns can add $OUT/<target> as a second corpus.
 #
-# luks2_unlock and luks2_roundtrip take the same device images as luks2_load,
+# luks2_dump, luks2_unlock and luks2_roundtrip take the same device images as luks2_load,
 # so their directories hold only what luks2_load's corpus does not already
 # cover for them: they are always used together with fuzz/corpus/luks2_load
 # (fuzz/corpus_dirs.sh; replay.sh, fuzz.mk and README.md do so).

@@ -6,7 +6,9 @@
 # fuzz/standalone_main.c; no libFuzzer, no clang needed).
 #
 # fuzz/regressions/<target>/must-load/ holds inputs luks2_load must load
-# (FUZZ_EXPECT_LOAD=1): headers cryptsetup accepts that luksvol once refused.
+# (FUZZ_EXPECT_LOAD=1): headers cryptsetup accepts that luksvol once refused;
+# must-reject/ inputs it must refuse (FUZZ_EXPECT_REJECT=1): headers
+# cryptsetup refuses that luksvol once loaded.
 #
 # Prints one line per target, "PASS fuzz-replay/<target> (N inputs)" or
 # "FAIL fuzz-replay/<target>: reason", and appends the same PASS/FAIL lines
@@ -76,7 +78,12 @@ for t in $TARGETS; do
 		while IFS= read -r f; do must_load+=("$f"); done < <(
 			find fuzz/regressions/$t/must-load -maxdepth 1 -type f ! -name '.*' | sort)
 	fi
-	count=$((${#regressions[@]} + ${#must_load[@]}))
+	must_reject=()
+	if [ -d fuzz/regressions/$t/must-reject ]; then
+		while IFS= read -r f; do must_reject+=("$f"); done < <(
+			find fuzz/regressions/$t/must-reject -maxdepth 1 -type f ! -name '.*' | sort)
+	fi
+	count=$((${#regressions[@]} + ${#must_load[@]} + ${#must_reject[@]}))
 	for d in "${corpus[@]}"; do
 		count=$((count + $(find "$d" -maxdepth 1 -type f ! -name '.*' | wc -l)))
 	done
@@ -106,6 +113,12 @@ for t in $TARGETS; do
 	for f in "${must_load[@]}"; do
 		if ! why=$(FUZZ_EXPECT_LOAD=1 run_one "$log.$(basename "$f")" "$f"); then
 			reasons="${reasons:+$reasons; }must-load/$(basename "$f"): $why"
+		fi
+	done
+	# Headers cryptsetup refuses that luksvol once loaded.
+	for f in "${must_reject[@]}"; do
+		if ! why=$(FUZZ_EXPECT_REJECT=1 run_one "$log.$(basename "$f")" "$f"); then
+			reasons="${reasons:+$reasons; }must-reject/$(basename "$f"): $why"
 		fi
 	done
 	if [ -z "$reasons" ]; then

@@ -1,21 +1,47 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * luksvol.h: the luksvol library API, used by the `luksvol` command.
+ * luksvol_features.h (installed beside it) says what the build has.
  *
- * Conventions:
- * - Every call that can fail returns 0 or a negative errno and, when given
- *   a struct lv_err, fills it with one line naming the device, the object
- *   and the field.  The codes mean:
- *     -EINVAL    bad metadata, bad parameters or a bad config
- *     -EPERM     a passphrase or key did not verify
- *     -ENOENT    no usable keyslot, or the device does not exist
- *     -ENOMEM    out of memory
- *     -ENOTSUP   a feature this build or kernel lacks (an unsupported cipher)
- *     -ETXTBSY   unknown LUKS2 requirements forbid the operation
- *     -EBUSY, -EEXIST   device busy or already exists
- *     -EIO       an I/O error, or no valid header copy could be read
- * - Secrets are passed as pointer and length and are never copied into
- *   error messages.
+ * Errors.  Every call that can fail returns 0 or a negative errno and,
+ * when given a struct lv_err, fills it with one line naming the device, the
+ * object and the field.  The codes, the same for every call:
+ *   -EINVAL    bad parameters (out of range, malformed), a bad config, or
+ *              metadata that would be invalid if written
+ *   -ENODEV    the device or file at the path given does not exist
+ *   -ENOENT    the keyslot, token or segment named does not exist, or no
+ *              keyslot could be tried
+ *   -EBADMSG   no valid LUKS2 header: neither copy has a valid binary
+ *              header, checksum and metadata (a backup file likewise)
+ *   -ENODATA   the device ends before what its header describes: the
+ *              metadata, the keyslots area or a keyslot's area
+ *   -ENOSPC    no room: every keyslot or token id is taken, the keyslots
+ *              area has no gap for a new area, or the JSON outgrows its area
+ *   -EPERM     a passphrase or volume key did not verify
+ *   -EEXIST    the keyslot or token id, file or mapping name is taken
+ *   -EBUSY     the metadata lock is held (LV_LOAD_NONBLOCK), a writer
+ *              that bypassed the lock changed the header, or a mapping is
+ *              in use
+ *   -ETXTBSY   unknown LUKS2 requirements forbid the operation
+ *   -ENOTSUP   a feature this build or kernel lacks (an unsupported cipher)
+ *   -EIO       an I/O error
+ *   -ENOMEM    out of memory
+ * The command maps them to cryptsetup's exit codes (README.md).
+ *
+ * Locking.  lv_device_load takes the metadata lock cryptsetup uses (flock
+ * on the image file, or on /run/cryptsetup/L_<major>:<minor> for a block
+ * device): shared for reading, exclusive with LV_LOAD_WRITABLE, held until
+ * lv_device_free.  By default it waits for the lock; with LV_LOAD_NONBLOCK
+ * it returns -EBUSY at once when another process holds it.
+ *
+ * Lifetimes.  A struct lv_device is used by one thread at a time.  Strings
+ * and structs the getters return (lv_header_info, lv_keyslot_info,
+ * lv_token_info, lv_segment_info, lv_device_warnings) point into the
+ * device's metadata: they stay valid until the next call that writes the
+ * device (any lv_keyslot_*, lv_token_*, lv_set_*, lv_erase) or
+ * lv_device_free, and must be read again after it.  lv_device_path stays
+ * valid until lv_device_free.  Secrets are passed as pointer and length and
+ * are never copied into error messages.
  */
 #ifndef LUKSVOL_H
 #define LUKSVOL_H
@@ -31,13 +57,13 @@ struct lv_err {
 	char msg[LV_ERR_MSG_MAX];
 };
 
-/* Sets err (if non-NULL) and returns code, so a failure is one statement:
- *   return lv_err_set(err, -EINVAL, "keyslot %u: area overlaps keyslot %u", a, b); */
-int lv_err_set(struct lv_err *err, int code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+/* The library's version, "MAJOR.MINOR.PATCH". */
+const char *lv_version(void);
 
-/* Prefixes an already set message with "<prefix>: ". */
-void lv_err_prefix(struct lv_err *err, const char *prefix);
+/* LUKS2 keyslots and tokens are numbered 0..31; dump shows those, unlock
+ * and the free-slot searches look there (as cryptsetup's do). */
+#define LV_KEYSLOT_COUNT 32
+#define LV_TOKEN_COUNT 32
 
 /*
  * Secret buffers: mlocked when possible, excluded from core dumps
@@ -62,6 +88,7 @@ struct lv_device;
 enum lv_load_flags {
 	LV_LOAD_WRITABLE = 1 << 0,  /* open read-write, lock, recover a bad copy */
 	LV_LOAD_REPAIR = 1 << 1,    /* with WRITABLE: recover even beside other signatures */
+	LV_LOAD_NONBLOCK = 1 << 2,  /* -EBUSY instead of waiting for the metadata lock */
 };
 
 /* Result of probing for a LUKS signature. */
@@ -75,9 +102,10 @@ enum lv_luks_version {
  * offsets), without validating anything else. */
 int lv_probe(const char *path, enum lv_luks_version *version, struct lv_err *err);
 
-/* Loads and validates the LUKS2 header of the file or block device at path.
- * Warnings (a damaged copy, stricter-than-cryptsetup findings) are kept in
- * the device and can be read with lv_device_warnings. */
+/* Loads and validates the LUKS2 header of the file or block device at path
+ * (locking: see the top of this file).  Warnings (a damaged copy,
+ * stricter-than-cryptsetup findings) are kept in the device and can be read
+ * with lv_device_warnings. */
 int lv_device_load(struct lv_device **dev, const char *path, unsigned flags,
 		   struct lv_err *err);
 
@@ -161,6 +189,27 @@ int lv_keyslot_change(struct lv_device *dev, int slot, const struct lv_secret *v
 /* Whether keyslot slot exists (1) or not (0). */
 int lv_keyslot_exists(const struct lv_device *dev, int slot);
 
+enum lv_keyslot_priority {
+	LV_PRIORITY_IGNORE = 0,		/* tried only when named */
+	LV_PRIORITY_NORMAL = 1,
+	LV_PRIORITY_PREFER = 2,		/* tried first */
+};
+
+/* One keyslot, as dump shows it.  Enumerate with slot 0..LV_KEYSLOT_COUNT-1. */
+struct lv_keyslot_info {
+	const char *type;		/* "luks2", "reencrypt", or another */
+	uint32_t key_bytes;		/* of the key it holds */
+	int priority;			/* enum lv_keyslot_priority; others as read */
+	int bound;			/* it holds the data segment's volume key */
+	const char *cipher;		/* luks2: its area's cipher; else NULL */
+	uint32_t cipher_key_bytes;	/* luks2: its area's key size */
+	const char *kdf;		/* luks2: "pbkdf2", "argon2i", "argon2id", ...; else NULL */
+	uint64_t area_offset_bytes;
+	uint64_t area_bytes;
+};
+/* -ENOENT when keyslot slot does not exist. */
+int lv_keyslot_info(const struct lv_device *dev, int slot, struct lv_keyslot_info *info);
+
 struct lv_format_params {
 	const char *cipher;		/* default aes-xts-plain64 */
 	uint32_t key_bits;		/* default 512 for XTS, else 256 */
@@ -202,6 +251,34 @@ int lv_token_export(struct lv_device *dev, int token_id, char **json_text,
 		    struct lv_err *err);
 int lv_token_remove(struct lv_device *dev, int token_id, struct lv_err *err);
 
+/* One token.  Enumerate with token 0..LV_TOKEN_COUNT-1; its payload is in
+ * lv_token_export's JSON. */
+struct lv_token_info {
+	const char *type;
+	uint32_t keyslots;		/* bit n: the token names keyslot n */
+	int known;			/* luksvol checks and dumps this type */
+};
+/* -ENOENT when token does not exist. */
+int lv_token_info(const struct lv_device *dev, int token, struct lv_token_info *info);
+
+/* The header as a whole. */
+struct lv_header_info {
+	const char *uuid;
+	const char *label;		/* "" when none */
+	const char *subsystem;		/* "" when none */
+	uint64_t seqid;
+	uint64_t metadata_bytes;	/* one copy: binary header and JSON area */
+	uint64_t keyslots_bytes;
+	uint64_t data_offset_bytes;	/* 0: a detached header */
+	unsigned keyslot_count;		/* every keyslot the header holds, */
+	unsigned token_count;		/* ids past 31 included */
+	unsigned persistent_flags;	/* config.flags, enum lv_activation_flag */
+	int unknown_requirements;	/* writes and activation are refused */
+	int secondary_in_use;		/* the primary copy is damaged or stale */
+	int other_copy_valid;
+};
+void lv_header_info(const struct lv_device *dev, struct lv_header_info *info);
+
 /* Sets the label and/or subsystem (NULL leaves one unchanged). */
 int lv_set_label(struct lv_device *dev, const char *label, const char *subsystem,
 		 struct lv_err *err);
@@ -226,11 +303,6 @@ int lv_repair(const char *path, struct lv_err *err);
 /* Destroys every keyslot (a crypto-erase): areas first, then metadata. */
 int lv_erase(struct lv_device *dev, struct lv_err *err);
 
-/* The cipher and data offset of the first crypt segment, for
- * `dump --volume-key`. */
-int lv_data_segment_info(const struct lv_device *dev, const char **cipher,
-			 uint64_t *offset_bytes, const char **uuid);
-
 /* dm-crypt activation flags; the same bits are the LUKS2 config.flags
  * names ("allow-discards", ...) when stored with --persistent. */
 enum lv_activation_flag {
@@ -243,21 +315,23 @@ enum lv_activation_flag {
 	LV_FLAG_HIGH_PRIORITY = 1 << 6,
 };
 
-/* What activation needs of the data segment. */
-struct lv_crypt_segment {
-	const char *cipher;
+/* The data segment: the crypt segment with the lowest id that is not a
+ * backup, whose digest checks the volume key. */
+struct lv_segment_info {
+	const char *type;		/* "crypt" (or "hw-opal-crypt") */
+	const char *cipher;		/* dm-crypt's cipher spec, "aes-xts-plain64" */
 	uint64_t offset_bytes;
 	uint64_t size_bytes;		/* 0 when dynamic */
-	int dynamic;
+	int dynamic;			/* to the end of the device */
 	uint32_t sector_size;
 	int has_integrity;
-	unsigned persistent_flags;	/* config.flags */
-	uint32_t digest_id;		/* names the keyring key */
-	const char *uuid;
-	int unknown_requirements;
+	int has_flags;			/* the segment has "flags" (reencryption marks) */
+	uint32_t digest_id;		/* the volume key's digest: names the keyring key */
+	unsigned segment_count;		/* every segment; activation takes exactly one */
 };
-int lv_crypt_segment_get(const struct lv_device *dev, struct lv_crypt_segment *segment,
-			 struct lv_err *err);
+/* -ENOENT when the header has no crypt segment with a digest. */
+int lv_segment_info(const struct lv_device *dev, struct lv_segment_info *info,
+		    struct lv_err *err);
 
 /* Replaces config.flags with the names of flags (`open --persistent`). */
 int lv_set_persistent_flags(struct lv_device *dev, unsigned flags, struct lv_err *err);
@@ -347,7 +421,60 @@ const char *lv_device_path(const struct lv_device *dev);
 /* The volume key size in bytes of the device's first segment's digest. */
 uint32_t lv_volume_key_bytes(const struct lv_device *dev);
 
+/*
+ * Unlocking with tokens (`open --token-only`, src/unlock): a token of a
+ * type luksvol can unlock with yields the passphrase of the keyslot it
+ * names: "clevis" (pins tang, tpm2, sss; WITH_CLEVIS) and "systemd-tpm2"
+ * (WITH_TPM).  Other types are passed over, as cryptsetup passes over a
+ * token without a plugin.
+ */
+struct lv_token_unlock_params {
+	int token_id;			/* LV_ANY_SLOT: every token, in id order */
+	const char *token_type;		/* NULL: any type luksvol can unlock with */
+	unsigned timeout_ms;		/* per network request (tang); 0: 10000 */
+	const char *tpm_tcti;		/* NULL: /dev/tpmrm0, else /dev/tpm0 */
+	const char *pcr_signature;	/* systemd-tpm2 signed policies; NULL:
+					 * /run/systemd/tpm2-pcr-signature.json */
+	/* Asked for the PIN of a token that needs one (systemd-tpm2 with
+	 * tpm2-pin), with no lock held: 0 and *pin, or a negative errno.
+	 * NULL: such tokens fail with -ENOANO. */
+	int (*ask_pin)(void *ctx, int token_id, const char *type, struct lv_secret **pin,
+		       struct lv_err *err);
+	void *ask_ctx;
+	/* Told about each token tried, in id order: r is 0 when it opened
+	 * keyslot, else its error (err).  May be NULL. */
+	void (*tried)(void *ctx, int token_id, const char *type, int keyslot, int r,
+		      const struct lv_err *err);
+	void *tried_ctx;
+};
+
+/*
+ * Loads path with flags and unlocks it with the first token, in id order,
+ * whose passphrase opens the keyslot it names.  The tokens are read, then
+ * the device is let go while their passphrases are fetched (a tang server,
+ * the TPM, a PIN asked), then loaded again for each keyslot tried.
+ * -ENOENT when no token luksvol can unlock with is there (of params'
+ * token_id and token_type); -EPERM when tokens were tried and none opened
+ * its keyslot (each said why through tried).
+ */
+int lv_token_open(const char *path, unsigned flags, const struct lv_token_unlock_params *params,
+		  struct lv_device **dev, struct lv_secret **volume_key, int *keyslot,
+		  int *token_id, struct lv_err *err);
+
+/* Destroys keyslot slot and then every token that names it alone (its
+ * clevis or systemd-tpm2 binding), as `clevis luks unbind` does;
+ * *removed_tokens gets their ids as a bit mask.  -ENOENT when the keyslot
+ * is not active or no token names it alone. */
+int lv_keyslot_unbind(struct lv_device *dev, int slot, unsigned *removed_tokens,
+		      struct lv_err *err);
+
 /* The Talos-style volume config and `apply` (src/config, src/talos) have
  * their own header: luksvol-talos.h. */
+
+/* The library's own sources see its internal helpers too (built with
+ * -DLV_BUILDING_LIBRARY); they are neither API nor exported. */
+#ifdef LV_BUILDING_LIBRARY
+#include "lv_internal.h"
+#endif
 
 #endif

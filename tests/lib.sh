@@ -40,6 +40,21 @@ t_same() {
 	if [ "$2" = "$3" ]; then t_pass "$1"; else t_fail "$1" "'$2' != '$3'"; fi
 }
 
+# t_same_luksdump NAME IMG: `luksvol dump IMG` (without its own "Header
+# copy:" line) is, byte for byte, what `cryptsetup luksDump IMG` prints.
+t_same_luksdump() {
+	local name=$1 img=$2 delta
+	"$LUKSVOL" dump "$img" 2>"$LV_WORK/dump.err" | grep -v '^Header copy:' >"$LV_WORK/dump.ours"
+	cryptsetup luksDump "$img" >"$LV_WORK/dump.theirs" 2>/dev/null
+	if [ ! -s "$LV_WORK/dump.theirs" ]; then
+		t_fail "$name" "cryptsetup cannot dump $img"
+	elif delta=$(diff "$LV_WORK/dump.ours" "$LV_WORK/dump.theirs"); then
+		t_pass "$name"
+	else
+		t_fail "$name" "differs from luksDump: $(echo "$delta" | head -6 | tr '\n' ' ') $(head -c 200 "$LV_WORK/dump.err")"
+	fi
+}
+
 # unpack_xz NAME: decompress $TESTDATA/NAME.xz into $LV_WORK and print the path.
 unpack_xz() {
 	local out=$LV_WORK/data/${1%.xz}

@@ -104,7 +104,7 @@ run_suites_parallel() {
 }
 
 # zz_*.sh suites run last, alone: they check what all the others left behind.
-suites=${LV_SUITES:-$(ls tests/interop/*.sh tests/reliability/*.sh tests/fuzz/run.sh tests/vm/run.sh \
+suites=${LV_SUITES:-$(ls tests/checks/*.sh tests/interop/*.sh tests/reliability/*.sh tests/fuzz/run.sh tests/vm/run.sh \
 	2>/dev/null | grep -v '/zz_')}
 last=$(ls tests/*/zz_*.sh 2>/dev/null)
 [ -n "${LV_SUITES:-}" ] && last=""

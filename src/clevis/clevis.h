@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * clevis.h: clevis bindings (tokens-clevis-systemd.md §1): the JWEs of the
- * tang and sss pins, decrypted and encrypted as clevis does it, and the
- * LUKS2 "clevis" token `clevis luks bind` writes.  Built with WITH_CLEVIS.
+ * tang, tpm2 and sss pins, decrypted and encrypted as clevis does it, and
+ * the LUKS2 "clevis" token `clevis luks bind` writes.  Built with
+ * WITH_CLEVIS; the tpm2 pin also needs WITH_TPM.
  *
  * A pin's config is clevis's JSON text: tang {"url":..., "thp":...,
- * "adv":...}, sss {"t":N, "pins":{"tang":[{...},...], "sss":{...}}}.
+ * "adv":...}, tpm2 {"pcr_bank":"sha256", "pcr_ids":"0,7", "key":"ecc",
+ * "hash":"sha256", "pcr_digest":...}, sss {"t":N, "pins":{"tang":[{...},
+ * ...], "tpm2":[...], "sss":{...}}}.
  *
  * Every call returns 0 or a negative errno with one line in err that names
  * the server, token or field:
@@ -13,7 +16,9 @@
  *   -ENOTSUP       a pin this build does not have
  *   -EPERM         the JWE did not decrypt with the key recovered (a wrong
  *                  or rotated-away server key, a damaged JWE); an
- *                  advertisement not signed by its own keys, or not trusted
+ *                  advertisement not signed by its own keys, or not trusted;
+ *                  tpm2: the PCRs changed since the binding
+ *   -ENODEV        tpm2: no TPM
  *   -ETIMEDOUT     a server did not answer within the timeout
  *   -ECONNREFUSED, -EHOSTUNREACH   a server could not be reached
  *   -EPROTO        a server answered with an HTTP error or a malformed reply
@@ -26,6 +31,7 @@
 
 #include <stddef.h>
 
+#include "luksvol-clevis.h"
 #include "luksvol.h"
 
 #define LV_CLEVIS_TIMEOUT_MS 10000		/* per server request */
@@ -33,25 +39,12 @@
 #define LV_CLEVIS_PLAINTEXT_MAX 8192
 #define LV_CLEVIS_PASSPHRASE_BYTES 40		/* random bytes, as clevis >= 20 */
 
-/* Asked, when binding to tang without a thumbprint and without trust_any,
- * whether to trust the advertisement's signing keys (their S256
- * thumbprints).  Returns 1 to trust them. */
-typedef int (*lv_clevis_trust_fn)(void *ctx, const char *url, const char *const thumbprints[],
-				  size_t count);
-
-struct lv_clevis_opts {
-	unsigned timeout_ms;		/* 0: LV_CLEVIS_TIMEOUT_MS */
-	int trust_any;			/* trust an advertisement's keys, as clevis -y */
-	lv_clevis_trust_fn trust;	/* NULL: refuse keys not named by "thp" */
-	void *trust_ctx;
-};
-
 /* A new keyslot passphrase like clevis's: LV_CLEVIS_PASSPHRASE_BYTES random
  * bytes as base64url, 54 characters of [A-Za-z0-9_-] (printable, no
  * newline: clevis's shell scripts can carry it). */
 int lv_clevis_passphrase_new(struct lv_secret **passphrase);
 
-/* Decrypts a compact JWE clevis encrypted (pins tang and sss). */
+/* Decrypts a compact JWE clevis encrypted (pins tang, tpm2 and sss). */
 int lv_clevis_decrypt(const char *jwe, size_t jwe_len, const struct lv_clevis_opts *opts,
 		      struct lv_secret **plaintext, struct lv_err *err);
 
@@ -95,9 +88,7 @@ struct lv_clevis_bind_params {
 	struct lv_clevis_opts opts;
 };
 
-/* A new keyslot for a random passphrase (LV_CLEVIS_PASSPHRASE_BYTES as
- * base64url, 54 characters) holding volume_key, and a clevis token for it.
- * The JWE is made first: a server that cannot be reached changes nothing. */
+/* lv_clevis_binding_new then lv_clevis_binding_store. */
 int lv_clevis_bind(struct lv_device *dev, const struct lv_secret *volume_key,
 		   const struct lv_clevis_bind_params *params, int *keyslot, int *token_id,
 		   struct lv_err *err);

@@ -13,10 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/constants.h"
+#include "base/token_json.h"
 #include "clevis/clevis.h"
 #include "clevis/compact.h"
 
-#define LUKS2_KEYSLOTS_MAX 32
 
 void lv_clevis_token_clear(struct lv_clevis_token *token)
 {
@@ -32,30 +33,6 @@ static const char *member_string(struct json_object *obj, const char *key)
 	if (!json_object_object_get_ex(obj, key, &value) || !json_object_is_type(value, json_type_string))
 		return NULL;
 	return json_object_get_string(value);
-}
-
-/* keyslots: exactly one decimal string, 0..31. */
-static int decode_keyslot(struct json_object *root, int *keyslot, struct lv_err *err)
-{
-	struct json_object *keyslots;
-	const char *text;
-	char *end;
-	long slot;
-
-	if (!json_object_object_get_ex(root, "keyslots", &keyslots) ||
-	    !json_object_is_type(keyslots, json_type_array) || json_object_array_length(keyslots) != 1)
-		return lv_err_set(err, -EINVAL, "clevis token: \"keyslots\" must list exactly one keyslot");
-	text = json_object_get_string(json_object_array_get_idx(keyslots, 0));
-	if (!json_object_is_type(json_object_array_get_idx(keyslots, 0), json_type_string) ||
-	    text[0] < '0' || text[0] > '9')
-		return lv_err_set(err, -EINVAL, "clevis token: the keyslot is not a decimal string");
-	errno = 0;
-	slot = strtol(text, &end, 10);
-	if (errno || *end || slot >= LUKS2_KEYSLOTS_MAX)
-		return lv_err_set(err, -EINVAL, "clevis token: keyslot \"%.16s\" is out of range 0..%d",
-				  text, LUKS2_KEYSLOTS_MAX - 1);
-	*keyslot = (int)slot;
-	return 0;
 }
 
 /* The flattened JWE back to compact text; members the compact form cannot
@@ -85,17 +62,12 @@ int lv_clevis_token_decode(const char *token_json, struct lv_clevis_token *token
 			   struct lv_err *err)
 {
 	struct json_object *root = json_tokener_parse(token_json);
-	const char *type = member_string(root, "type");
-	int r = 0;
+	int r = lv_token_json_type(root, "clevis", err);
 
 	token->keyslot = -1;
 	token->jwe = NULL;
-	if (!root || !json_object_is_type(root, json_type_object))
-		r = lv_err_set(err, -EINVAL, "clevis token: not a JSON object");
-	else if (!type || strcmp(type, "clevis") != 0)
-		r = lv_err_set(err, -EINVAL, "token type \"%.64s\" is not clevis", type ? type : "");
 	if (r == 0)
-		r = decode_keyslot(root, &token->keyslot, err);
+		r = lv_token_json_keyslot(root, "clevis", &token->keyslot, err);
 	if (r == 0)
 		r = decode_jwe(root, &token->jwe, err);
 	json_object_put(root);
@@ -139,7 +111,7 @@ int lv_clevis_token_encode(int keyslot, const char *jwe, char **token_json, stru
 	int r;
 
 	*token_json = NULL;
-	if (keyslot < 0 || keyslot >= LUKS2_KEYSLOTS_MAX)
+	if (keyslot < 0 || keyslot >= LV_KEYSLOT_COUNT)
 		return lv_err_set(err, -EINVAL, "clevis token: keyslot %d is out of range", keyslot);
 	r = jwe_compact_split(jwe, strlen(jwe), fields, err);
 	if (r < 0)
@@ -214,12 +186,49 @@ int lv_clevis_unlock(struct lv_device *dev, int token_id, const struct lv_clevis
 	return r;
 }
 
-/* A token id that is taken fails before any keyslot is written. */
-static int check_token_free(struct lv_device *dev, int token_id, struct lv_err *err)
+struct lv_clevis_binding {
+	struct lv_secret *passphrase;
+	char *jwe;
+};
+
+void lv_clevis_binding_free(struct lv_clevis_binding **binding)
+{
+	if (!*binding)
+		return;
+	lv_secret_free(&(*binding)->passphrase);
+	free((*binding)->jwe);
+	free(*binding);
+	*binding = NULL;
+}
+
+int lv_clevis_binding_new(const char *pin, const char *config, const struct lv_clevis_opts *opts,
+			  struct lv_clevis_binding **binding, struct lv_err *err)
+{
+	int r;
+
+	*binding = calloc(1, sizeof(**binding));
+	if (!*binding)
+		return lv_err_set(err, -ENOMEM, "out of memory");
+	r = lv_clevis_passphrase_new(&(*binding)->passphrase);
+	if (r < 0)
+		lv_err_set(err, r, "cannot make a passphrase");
+	else
+		r = lv_clevis_encrypt(pin, config, (*binding)->passphrase, opts, &(*binding)->jwe,
+				      err);
+	if (r < 0)
+		lv_clevis_binding_free(binding);
+	return r;
+}
+
+/* A keyslot or token id that is taken fails before anything is written. */
+static int check_free(struct lv_device *dev, int keyslot, int token_id, struct lv_err *err)
 {
 	struct lv_err ignored;
 	char *json = NULL;
 
+	if (keyslot != LV_ANY_SLOT && lv_keyslot_exists(dev, keyslot))
+		return lv_err_set(err, -EEXIST, "%s: keyslot %d is already in use",
+				  lv_device_path(dev), keyslot);
 	if (token_id == LV_ANY_SLOT || lv_token_export(dev, token_id, &json, &ignored) < 0)
 		return 0;
 	free(json);
@@ -230,9 +239,9 @@ static int check_token_free(struct lv_device *dev, int token_id, struct lv_err *
 /* Adds the keyslot, then the token; a token that cannot be added takes its
  * keyslot away again. */
 static int add_slot_and_token(struct lv_device *dev, const struct lv_secret *volume_key,
-			      const struct lv_clevis_bind_params *params,
-			      const struct lv_secret *passphrase, const char *jwe, int *keyslot,
-			      int *token_id, struct lv_err *err)
+			      const struct lv_clevis_binding *binding, int keyslot, int token_id,
+			      const struct lv_pbkdf_params *pbkdf, int *added_keyslot,
+			      int *added_token, struct lv_err *err)
 {
 	static const struct lv_pbkdf_params clevis_pbkdf = {
 		.type = "pbkdf2", .hash = "sha256", .forced_iterations = 1000,
@@ -241,19 +250,32 @@ static int add_slot_and_token(struct lv_device *dev, const struct lv_secret *vol
 	struct lv_err undo_err;
 	int r;
 
-	r = lv_keyslot_add(dev, params->keyslot, volume_key, passphrase,
-			   params->pbkdf ? params->pbkdf : &clevis_pbkdf, keyslot, err);
+	r = lv_keyslot_add(dev, keyslot, volume_key, binding->passphrase,
+			   pbkdf ? pbkdf : &clevis_pbkdf, added_keyslot, err);
 	if (r < 0)
 		return r;
-	r = lv_clevis_token_encode(*keyslot, jwe, &token_json, err);
+	r = lv_clevis_token_encode(*added_keyslot, binding->jwe, &token_json, err);
 	if (r == 0)
-		r = lv_token_import(dev, params->token_id, token_json, token_id, err);
-	if (r < 0 && lv_keyslot_kill(dev, *keyslot, &undo_err) < 0) {
+		r = lv_token_import(dev, token_id, token_json, added_token, err);
+	if (r < 0 && lv_keyslot_kill(dev, *added_keyslot, &undo_err) < 0) {
 		snprintf(first, sizeof(first), "%s", err ? err->msg : "");
-		lv_err_set(err, r, "%s; keyslot %d could not be removed again: %s", first, *keyslot,
-			   undo_err.msg);
+		lv_err_set(err, r, "%s; keyslot %d could not be removed again: %s", first,
+			   *added_keyslot, undo_err.msg);
 	}
 	free(token_json);
+	return r;
+}
+
+int lv_clevis_binding_store(struct lv_device *dev, const struct lv_secret *volume_key,
+			    const struct lv_clevis_binding *binding, int keyslot, int token_id,
+			    const struct lv_pbkdf_params *pbkdf, int *added_keyslot,
+			    int *added_token, struct lv_err *err)
+{
+	int r = check_free(dev, keyslot, token_id, err);
+
+	if (r == 0 && (r = add_slot_and_token(dev, volume_key, binding, keyslot, token_id, pbkdf,
+					      added_keyslot, added_token, err)) < 0)
+		name_device(dev, NULL, err);
 	return r;
 }
 
@@ -261,22 +283,60 @@ int lv_clevis_bind(struct lv_device *dev, const struct lv_secret *volume_key,
 		   const struct lv_clevis_bind_params *params, int *keyslot, int *token_id,
 		   struct lv_err *err)
 {
-	struct lv_secret *passphrase = NULL;
-	char *jwe = NULL;
-	int r = check_token_free(dev, params->token_id, err);
+	struct lv_clevis_binding *binding = NULL;
+	int r = check_free(dev, params->keyslot, params->token_id, err);
 
-	if (r == 0 && params->keyslot != LV_ANY_SLOT && lv_keyslot_exists(dev, params->keyslot))
-		r = lv_err_set(err, -EEXIST, "%s: keyslot %d is already in use", lv_device_path(dev),
-			       params->keyslot);
-	if (r == 0 && (r = lv_clevis_passphrase_new(&passphrase)) < 0)
-		lv_err_set(err, r, "cannot make a passphrase");
 	if (r == 0)
-		r = lv_clevis_encrypt(params->pin, params->config, passphrase, &params->opts, &jwe,
-				      err);
-	if (r == 0 && (r = add_slot_and_token(dev, volume_key, params, passphrase, jwe, keyslot,
-					      token_id, err)) < 0)
-		name_device(dev, NULL, err);
-	free(jwe);
-	lv_secret_free(&passphrase);
+		r = lv_clevis_binding_new(params->pin, params->config, &params->opts, &binding, err);
+	if (r == 0)
+		r = lv_clevis_binding_store(dev, volume_key, binding, params->keyslot,
+					    params->token_id, params->pbkdf, keyslot, token_id, err);
+	lv_clevis_binding_free(&binding);
 	return r;
+}
+
+/* The object's text, owned by the caller. */
+static int config_text(struct json_object *config, char **text, struct lv_err *err)
+{
+	const char *json = config ? json_object_to_json_string_ext(config, JSON_C_TO_STRING_PLAIN |
+								  JSON_C_TO_STRING_NOSLASHESCAPE)
+				  : NULL;
+
+	*text = json ? strdup(json) : NULL;
+	json_object_put(config);
+	return *text ? 0 : lv_err_set(err, -ENOMEM, "out of memory");
+}
+
+/* Adds name: value (a string) to config; a NULL config stays NULL. */
+static struct json_object *with_string(struct json_object *config, const char *name,
+				      const char *value)
+{
+	struct json_object *string = json_object_new_string(value);
+
+	if (!config || !string || json_object_object_add(config, name, string) < 0) {
+		json_object_put(string);
+		json_object_put(config);
+		return NULL;
+	}
+	return config;
+}
+
+int lv_clevis_tang_config(const char *url, const char *thumbprint, char **config,
+			  struct lv_err *err)
+{
+	struct json_object *tang = with_string(json_object_new_object(), "url", url);
+
+	if (thumbprint)
+		tang = with_string(tang, "thp", thumbprint);
+	return config_text(tang, config, err);
+}
+
+int lv_clevis_tpm2_config(const char *pcr_bank, const char *pcr_ids, char **config,
+			  struct lv_err *err)
+{
+	struct json_object *tpm2 = json_object_new_object();
+
+	if (pcr_ids && *pcr_ids)
+		tpm2 = with_string(with_string(tpm2, "pcr_bank", pcr_bank), "pcr_ids", pcr_ids);
+	return config_text(tpm2, config, err);
 }

@@ -84,6 +84,7 @@ struct clevis_pin_ops {
 
 extern const struct clevis_pin_ops clevis_pin_tang;
 extern const struct clevis_pin_ops clevis_pin_sss;
+extern const struct clevis_pin_ops clevis_pin_tpm2;	/* WITH_TPM builds only */
 
 /* jwe.c: the pin table and what every pin shares. */
 const struct clevis_pin_ops *clevis_pin_find(const char *name);

@@ -14,9 +14,13 @@
 #include "clevis/compact.h"
 #include "clevis/engine.h"
 #include "crypto/crypto.h"
+#include "lv_features.h"
 
 static const struct clevis_pin_ops *const pins[] = {
 	&clevis_pin_tang,
+#if LV_WITH_TPM
+	&clevis_pin_tpm2,
+#endif
 	&clevis_pin_sss,
 };
 

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * pin_sss.c: the sss pin, Shamir's t-of-n over child pins, as clevis's
- * clevis-encrypt-sss and clevis-decrypt-sss do it.  The protected header is
+ * pin_sss.c: the sss pin, Shamir's t-of-n over child pins (tang, tpm2,
+ * sss), as clevis's clevis-encrypt-sss and clevis-decrypt-sss do it.  The
+ * protected header is
  *   {"alg":"dir","clevis":{"pin":"sss","sss":{"jwe":[child JWEs, compact],
  *    "p":b64u(prime),"t":t}},"enc":"A256GCM"}
  * Each child JWE holds one point x || y; t points give the content key, the
@@ -17,6 +18,9 @@
 #include "crypto/shamir.h"
 
 #define SSS_KEY_BYTES 32		/* the A256GCM content key */
+/* The child pins of a config, in the order clevis encrypts and lists them. */
+static const char *const sss_pin_names[] = { "tang", "tpm2", "sss" };
+#define SSS_PIN_NAMES (sizeof(sss_pin_names) / sizeof(sss_pin_names[0]))
 #define SSS_CHILDREN_MAX LV_SHAMIR_THRESHOLD_MAX
 
 struct sss_header {
@@ -252,18 +256,17 @@ static int count_shares(const json_t *pins, const char *const names[], size_t n_
 		*count += json_is_array(configs) ? json_array_size(configs) : 1;
 	}
 	if (named != json_object_size(pins))
-		return lv_err_set(err, -ENOTSUP, "sss config: \"pins\" names a pin other than tang "
-				  "and sss");
+		return lv_err_set(err, -ENOTSUP, "sss config: \"pins\" names a pin other than tang, "
+				  "tpm2 and sss");
 	return 0;
 }
 
 static int make_shares(struct clevis_ctx *ctx, const json_t *config, struct lv_shamir **shamir,
 		       json_t *children, json_int_t *t, struct lv_err *err)
 {
-	static const char *const names[] = { "tang", "sss" };
 	const json_t *pins = jget(config, "pins"), *threshold = jget(config, "t");
 	size_t shares;
-	int r = count_shares(pins, names, sizeof(names) / sizeof(names[0]), &shares, err);
+	int r = count_shares(pins, sss_pin_names, SSS_PIN_NAMES, &shares, err);
 
 	if (r < 0)
 		return r;
@@ -276,9 +279,10 @@ static int make_shares(struct clevis_ctx *ctx, const json_t *config, struct lv_s
 	r = lv_shamir_new(SSS_KEY_BYTES, (unsigned)*t, shamir);
 	if (r < 0)
 		return lv_err_set(err, r, "sss: cannot make the polynomial");
-	for (size_t i = 0; r == 0 && i < sizeof(names) / sizeof(names[0]); i++)
-		if (jget(pins, names[i]))
-			r = encrypt_shares(ctx, *shamir, names[i], jget(pins, names[i]), children,
+	for (size_t i = 0; r == 0 && i < SSS_PIN_NAMES; i++)
+		if (jget(pins, sss_pin_names[i]))
+			r = encrypt_shares(ctx, *shamir, sss_pin_names[i], jget(pins, sss_pin_names[i]),
+					   children,
 					   err);
 	return r;
 }
@@ -327,6 +331,22 @@ static int add_child_config(json_t *pins, const json_t *described)
 	return json_array_append(list, config);
 }
 
+/* The pins in clevis's order: tang, then tpm2, then sss. */
+static json_t *ordered(const json_t *pins)
+{
+	json_t *sorted = json_object();
+
+	for (size_t i = 0; sorted && i < SSS_PIN_NAMES; i++) {
+		json_t *config = jget(pins, sss_pin_names[i]);
+
+		if (config && json_object_set(sorted, sss_pin_names[i], config) < 0) {
+			json_decref(sorted);
+			sorted = NULL;
+		}
+	}
+	return sorted;
+}
+
 static int sss_describe(const json_t *hdr, json_t **config, struct lv_err *err)
 {
 	const json_t *sss = jget(jget(hdr, "clevis"), "sss"), *children = jget(sss, "jwe");
@@ -350,7 +370,7 @@ static int sss_describe(const json_t *hdr, json_t **config, struct lv_err *err)
 		json_decref(described);
 	}
 	if (r == 0) {
-		*config = json_pack("{s:O,s:O}", "t", jget(sss, "t"), "pins", pins);
+		*config = json_pack("{s:O,s:o}", "t", jget(sss, "t"), "pins", ordered(pins));
 		if (!*config)
 			r = lv_err_set(err, -ENOMEM, "out of memory");
 	}

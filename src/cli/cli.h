@@ -40,10 +40,10 @@ enum cli_opt {
 	OPT_READONLY, OPT_ALLOW_DISCARDS, OPT_SAME_CPU_CRYPT, OPT_SUBMIT_FROM_CRYPT_CPUS,
 	OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE, OPT_PERSISTENT, OPT_DISABLE_KEYRING,
 	OPT_DEFERRED, OPT_SIZE, OPT_DEVICE_SIZE,
-	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN,
-	OPT_YES,
-	OPT_TPM_TCTI, OPT_TPM_PCR_PUBLIC_KEY, OPT_TPM_PCR_SIGNATURE, OPT_EFIVARS_DIR,
-	OPT_KMS_CA,
+	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES,
+	OPT_TOKEN_ONLY, OPT_TOKEN_TYPE, OPT_TPM_TCTI, OPT_TPM_PCR_PUBLIC_KEY, OPT_TPM_PCR_SIGNATURE,
+	OPT_EFIVARS_DIR, OPT_KMS_CA, OPT_TIMEOUT, OPT_URL, OPT_THUMBPRINT, OPT_PCRS, OPT_PCR_BANK,
+	OPT_PIN_CONFIG,
 	OPT_COUNT
 };
 
@@ -54,6 +54,8 @@ enum cli_opt {
 	OPT_PBKDF_FORCE_ITERATIONS
 #define CLI_FORMAT_OPTS OPT_CIPHER, OPT_KEY_SIZE, OPT_SECTOR_SIZE, OPT_METADATA_SIZE, \
 	OPT_KEYSLOTS_SIZE, OPT_OFFSET, OPT_UUID, OPT_LABEL, OPT_SUBSYSTEM
+/* Reaching a token's key: its servers, its TPM. */
+#define CLI_TOKEN_KEY_OPTS OPT_TPM_TCTI, OPT_TIMEOUT
 #define CLI_ACTIVATION_OPTS OPT_READONLY, OPT_ALLOW_DISCARDS, OPT_SAME_CPU_CRYPT, \
 	OPT_SUBMIT_FROM_CRYPT_CPUS, OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE, \
 	OPT_PERSISTENT, OPT_DISABLE_KEYRING
@@ -72,6 +74,14 @@ struct cli_opts {
 	int volume_key;
 	int key_slot;			/* LV_ANY_SLOT unless -S */
 	int token_id;			/* LV_ANY_SLOT unless --token-id */
+	int token_only;			/* open: with tokens, not a passphrase */
+	const char *token_type;
+	unsigned timeout_ms;		/* per network server; 0: 10 s */
+	const char *url;		/* bind tang */
+	const char *thumbprint;		/* bind tang: NULL: ask */
+	const char *pcrs;		/* bind tpm2: "0,7"; "": no PCR policy */
+	const char *pcr_bank;		/* bind tpm2: NULL: sha256 */
+	const char *pin_config;		/* bind sss: clevis's JSON config */
 	struct cli_key_source key;	/* existing passphrase */
 	struct cli_key_source new_key;	/* passphrase being set */
 	int readonly;
@@ -94,9 +104,9 @@ struct cli_opts {
 	const char *config_file;		/* -f, --file: the volume config YAML */
 	const char *node_uuid;
 	const char *state_dir;
-	const char *tpm_tcti;			/* apply: tpm keys' TPM */
+	const char *tpm_tcti;			/* apply's tpm keys, open's and bind's tokens */
 	const char *tpm_pcr_public_key;
-	const char *tpm_pcr_signature;
+	const char *tpm_pcr_signature;		/* apply's tpm keys, systemd-tpm2 tokens */
 	const char *efivars_dir;
 	const char *kms_ca_file;	/* apply --kms-ca */
 	int no_activate;
@@ -182,11 +192,17 @@ int cli_load_and_unlock_path(const struct cli_opts *opts, const char *path, unsi
 
 /* Prints the volume key as `cryptsetup luksDump --dump-volume-key` does;
  * with stored_in, says it was written to that file instead. */
-void cli_print_volume_key(const char *path, const struct lv_device *dev,
-			  const struct lv_secret *volume_key, const char *stored_in);
+int cli_print_volume_key(const char *path, const struct lv_device *dev,
+			 const struct lv_secret *volume_key, const char *stored_in,
+			 struct lv_err *err);
 /* Reads a whole token JSON document from path ("-" or NULL: stdin; on a
  * terminal it asks for it unless batch). */
 int cli_read_token_json(const char *path, int batch, char **text, struct lv_err *err);
+
+/* cmd_token.c: unlocks positional[0] with its tokens (open --token-only,
+ * --token-id, --token-type), one line on stderr per token tried. */
+int cli_token_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
+		     struct lv_secret **volume_key, int *opened_slot, struct lv_err *err);
 
 /* output.c: writes text and a newline to path ("-" or NULL: stdout),
  * checking every write.  A file is created mode 0600 beside path and
@@ -228,6 +244,11 @@ int cli_is_luks(const struct cli_opts *opts);
 int cli_token_import(const struct cli_opts *opts);
 int cli_token_export(const struct cli_opts *opts);
 int cli_token_remove(const struct cli_opts *opts);
+/* cmd_clevis.c (WITH_CLEVIS builds) */
+int cli_bind_tang(const struct cli_opts *opts);
+int cli_bind_tpm2(const struct cli_opts *opts);
+int cli_bind_sss(const struct cli_opts *opts);
+int cli_unbind(const struct cli_opts *opts);
 int cli_config(const struct cli_opts *opts);
 /* cmd_config.c: `config check|show -f FILE [--json]` (WITH_YAML builds). */
 int cli_config_check(const struct cli_opts *opts);

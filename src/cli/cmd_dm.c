@@ -34,8 +34,27 @@ static int activate(const struct cli_opts *opts)
 	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
 }
 
+/* The token options choose tokens: they need --token-only, which takes
+ * no keyslot (the token names it). */
+static int check_token_options(const struct cli_opts *opts)
+{
+	static const enum cli_opt token_choice[] = {
+		OPT_TOKEN_ID, OPT_TOKEN_TYPE, OPT_TPM_TCTI, OPT_TPM_PCR_SIGNATURE, OPT_TIMEOUT,
+		OPT_END,
+	};
+	static const enum cli_opt no_keyslot[] = { OPT_KEY_SLOT, OPT_END };
+
+	if (opts->token_only)
+		return cli_refuse_options(opts, "--token-only", no_keyslot);
+	return cli_refuse_options(opts, "open without --token-only", token_choice);
+}
+
 int cli_open(const struct cli_opts *opts)
 {
+	int r = check_token_options(opts);
+
+	if (r != 0)
+		return r;
 	return opts->test_passphrase ? cli_test_passphrase(opts) : activate(opts);
 }
 

@@ -76,7 +76,7 @@ int cli_is_luks(const struct cli_opts *opts)
 		lv_device_free(&dev);
 		/* Only invalid metadata is "not LUKS"; a lock or read failure
 		 * says nothing about the header (cryptsetup: its own code). */
-		if (r < 0 && r != -EINVAL)
+		if (r < 0 && r != -EINVAL && r != -EBADMSG && r != -ENODATA)
 			return cli_fail(r, &err);
 		if (r < 0)
 			version = LV_NOT_LUKS;

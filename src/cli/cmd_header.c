@@ -43,16 +43,15 @@ int cli_header_backup(const struct cli_opts *opts)
  * load). */
 static void header_uuid(const char *path, char *uuid, size_t uuid_len)
 {
+	struct lv_header_info header;
 	struct lv_device *dev;
 	struct lv_err err = { 0 };
-	const char *cipher, *found = NULL;
-	uint64_t offset;
 
 	uuid[0] = '\0';
 	if (lv_device_load(&dev, path, 0, &err) < 0)
 		return;
-	if (lv_data_segment_info(dev, &cipher, &offset, &found) == 0 && found)
-		snprintf(uuid, uuid_len, "%s", found);
+	lv_header_info(dev, &header);
+	snprintf(uuid, uuid_len, "%s", header.uuid);
 	lv_device_free(&dev);
 }
 

@@ -64,6 +64,8 @@ int cli_load_and_unlock_path(const struct cli_opts *opts, const char *path, unsi
 
 	*dev = NULL;
 	*volume_key = NULL;
+	if (opts->token_only)
+		return cli_token_unlock(opts, flags, dev, volume_key, opened_slot, err);
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s", path);
 	if ((r = cli_check_device(path, err)) < 0 ||
 	    (r = read_old_passphrase(opts, prompt, &passphrase, err)) < 0)
@@ -396,28 +398,70 @@ int cli_kill_slot(const struct cli_opts *opts)
 	return keyslot_kept(r, &err);
 }
 
-void cli_print_volume_key(const char *path, const struct lv_device *dev,
-			  const struct lv_secret *volume_key, const char *stored_in)
+int cli_print_volume_key(const char *path, const struct lv_device *dev,
+			 const struct lv_secret *volume_key, const char *stored_in,
+			 struct lv_err *err)
 {
-	const char *cipher, *uuid;
-	uint64_t offset;
+	struct lv_header_info header;
+	struct lv_segment_info segment;
+	int r;
 
-	lv_data_segment_info(dev, &cipher, &offset, &uuid);
-	const char *dash = strchr(cipher, '-');
+	lv_header_info(dev, &header);
+	if ((r = lv_segment_info(dev, &segment, err)) < 0)
+		return r;
+	const char *cipher = segment.cipher, *dash = strchr(cipher, '-');
 	printf("LUKS header information for %s\n", path);
 	printf("Cipher name:   \t%.*s\n", dash ? (int)(dash - cipher) : (int)strlen(cipher), cipher);
 	printf("Cipher mode:   \t%s\n", dash ? dash + 1 : "");
-	printf("Payload offset:\t%llu\n", (unsigned long long)(offset / 512));
-	printf("UUID:          \t%s\n", uuid);
+	printf("Payload offset:\t%llu\n", (unsigned long long)(header.data_offset_bytes / 512));
+	printf("UUID:          \t%s\n", header.uuid);
 	printf("MK bits:       \t%zu\n", volume_key->len * 8);
 	if (stored_in) {
 		printf("Key stored to file %s.\n", stored_in);
-		return;
+		return 0;
 	}
 	printf("MK dump:\t");
 	for (size_t i = 0; i < volume_key->len; i++)
 		printf("%s%02x ", i && i % 16 == 0 ? "\n\t\t" : "", volume_key->bytes[i]);
 	printf("\n");
+	return 0;
+}
+
+/*
+ * unbind: a keyslot and the clevis or systemd-tpm2 tokens bound to it
+ * alone, as `clevis luks unbind`: no passphrase, a confirmation on a
+ * terminal (the last keyslot's as remove-key's).
+ */
+int cli_unbind(const struct cli_opts *opts)
+{
+	const char *path = opts->positional[0];
+	struct lv_device *dev = NULL;
+	struct lv_err err = { 0 };
+	char question[PROMPT_MAX];
+	unsigned removed = 0;
+	int last, r;
+
+	if (opts->key_slot == LV_ANY_SLOT)
+		return cli_fail(-EINVAL, &(struct lv_err){ .msg = "--key-slot is required" });
+	if ((r = inspect_slot(path, opts->key_slot, &last, &err)) < 0)
+		return cli_fail(r, &err);
+	snprintf(question, sizeof(question), "This will wipe keyslot %d of %s and its token.",
+		 opts->key_slot, path);
+	if (last)
+		r = confirm_last_keyslot(opts);
+	else if (!cli_confirm(opts, question))
+		r = -ECANCELED;
+	if (r == 0)
+		r = lv_device_load(&dev, path, LV_LOAD_WRITABLE, &err);
+	if (r == 0)
+		r = lv_keyslot_unbind(dev, opts->key_slot, &removed, &err);
+	lv_device_free(&dev);
+	for (int id = 0; r == 0 && opts->verbose && id < 32; id++)
+		if (removed & 1u << id)
+			printf("Token %d removed.\n", id);
+	if (r == 0 && opts->verbose)
+		printf("Key slot %d removed.\n", opts->key_slot);
+	return keyslot_kept(r, &err);
 }
 
 int cli_dump_volume_key(const struct cli_opts *opts)
@@ -435,7 +479,11 @@ int cli_dump_volume_key(const struct cli_opts *opts)
 	r = cli_load_and_unlock(opts, 0, &dev, &volume_key, &slot, &err);
 	if (r < 0)
 		return cli_fail(r, &err);
-	cli_print_volume_key(opts->positional[0], dev, volume_key, NULL);
+	if ((r = cli_print_volume_key(opts->positional[0], dev, volume_key, NULL, &err)) < 0) {
+		lv_secret_free(&volume_key);
+		lv_device_free(&dev);
+		return cli_fail(r, &err);
+	}
 	fflush(stdout);
 	lv_secret_free(&volume_key);
 	lv_device_free(&dev);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* cmd_token.c: token import, token export and token remove. */
+/* cmd_token.c: token import, token export and token remove; unlocking with tokens. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -120,4 +120,51 @@ int cli_token_remove(const struct cli_opts *opts)
 	if (r == 0 && opts->verbose)
 		printf("Token %d removed.\n", opts->token_id);
 	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
+}
+
+/* ---- open --token-only ---- */
+
+static int ask_token_pin(void *ctx, int token_id, const char *type, struct lv_secret **pin,
+			 struct lv_err *err)
+{
+	const struct cli_opts *opts = ctx;
+	char prompt[400];
+
+	snprintf(prompt, sizeof(prompt), "Enter token PIN for %s (token %d, %s)",
+		 opts->positional[0], token_id, type);
+	return cli_read_passphrase(&opts->key, prompt, 0, pin, err);
+}
+
+/* One line per token tried, on stderr: the outcome, or why it failed. */
+static void report_token(void *ctx, int token_id, const char *type, int keyslot, int r,
+			 const struct lv_err *err)
+{
+	const struct cli_opts *opts = ctx;
+
+	if (r == 0)
+		fprintf(stderr, "luksvol: %s: token %d (%s) opened keyslot %d\n", opts->positional[0],
+			token_id, type, keyslot);
+	else
+		fprintf(stderr, "luksvol: %s: token %d (%s): %s\n", opts->positional[0], token_id,
+			type, err->msg[0] ? err->msg : strerror(-r));
+}
+
+int cli_token_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
+		     struct lv_secret **volume_key, int *opened_slot, struct lv_err *err)
+{
+	const struct lv_token_unlock_params params = {
+		.token_id = opts->token_id,
+		.token_type = opts->token_type,
+		.timeout_ms = opts->timeout_ms,
+		.tpm_tcti = opts->tpm_tcti,
+		.pcr_signature = opts->tpm_pcr_signature,
+		.ask_pin = ask_token_pin,
+		.ask_ctx = (void *)opts,
+		.tried = report_token,
+		.tried_ctx = (void *)opts,
+	};
+	int token_id;
+
+	return lv_token_open(opts->positional[0], flags, &params, dev, volume_key, opened_slot,
+			     &token_id, err);
 }

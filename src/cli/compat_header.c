@@ -79,8 +79,9 @@ static int dump_volume_key(const struct compat_opts *opts)
 	lv_secret_free(&passphrase);
 	if (r == 0 && opts->volume_key_file)
 		r = store_volume_key(opts->volume_key_file, volume_key);
-	if (r == 0)
-		cli_print_volume_key(path, dev, volume_key, opts->volume_key_file);
+	if (r == 0 && (r = cli_print_volume_key(path, dev, volume_key, opts->volume_key_file,
+						&err)) < 0)
+		compat_fail(r, &err);
 	lv_secret_free(&volume_key);
 	lv_device_free(&dev);
 	return r;
@@ -134,8 +135,7 @@ int compat_dump(const struct compat_opts *opts)
 int compat_uuid(const struct compat_opts *opts)
 {
 	struct lv_device *dev = NULL;
-	const char *cipher, *uuid;
-	uint64_t offset;
+	struct lv_header_info header;
 	int r;
 
 	if (opts->base.format.uuid && !lv_uuid_valid(opts->base.format.uuid))
@@ -153,8 +153,8 @@ int compat_uuid(const struct compat_opts *opts)
 	}
 	if ((r = compat_load(compat_header_path(opts), 0, &dev)) < 0)
 		return r;
-	lv_data_segment_info(dev, &cipher, &offset, &uuid);
-	printf("%s\n", uuid);
+	lv_header_info(dev, &header);
+	printf("%s\n", header.uuid);
 	lv_device_free(&dev);
 	return 0;
 }

@@ -32,10 +32,10 @@ int cli_fail(int code, const struct lv_err *err)
  * a failure, not a success. */
 static int check_stdout(int rc)
 {
-	if (fflush(stdout) == 0 && !ferror(stdout))
-		return rc;
+	if ((fflush(stdout) == 0 && !ferror(stdout)) || rc != EXIT_OK)
+		return rc;	/* a verb that failed has said why, once */
 	fprintf(stderr, "luksvol: standard output: cannot write: %s\n", strerror(errno));
-	return rc == EXIT_OK ? EXIT_BAD_PARAM : rc;
+	return EXIT_BAD_PARAM;
 }
 
 void cli_print_exit_status(int rc)

@@ -117,14 +117,27 @@ static const struct cli_option cli_options[] = {
 	  "open and map only: never change a header (rescue)" },
 	{ "dry-run", no_argument, 0, OPT_DRY_RUN, NULL, "print the plan, write nothing" },
 	{ "yes", no_argument, 0, OPT_YES, NULL, "ask for no confirmation" },
+	{ "token-only", no_argument, 0, OPT_TOKEN_ONLY, NULL,
+	  "unlock with the volume's tokens (clevis, systemd-tpm2), no passphrase" },
+	{ "token-type", required_argument, 0, OPT_TOKEN_TYPE, "T", "only tokens of type T" },
 	{ "tpm-tcti", required_argument, 0, OPT_TPM_TCTI, "TCTI",
-	  "the TPM of tpm keys (device:/dev/tpmrm0, swtpm:host=H,port=P)" },
+	  "the TPM (device:PATH, swtpm:host=H,port=P; default /dev/tpmrm0)" },
 	{ "tpm-pcr-public-key", required_argument, 0, OPT_TPM_PCR_PUBLIC_KEY, "F",
 	  "the PEM key that signs PCR 11 policies" },
 	{ "tpm-pcr-signature", required_argument, 0, OPT_TPM_PCR_SIGNATURE, "F",
 	  "the signed PCR policies (systemd-stub's .pcrsig JSON)" },
 	{ "efivars-dir", required_argument, 0, OPT_EFIVARS_DIR, "DIR",
 	  "the EFI variables of checkSecurebootStatusOnEnroll" },
+	{ "timeout", required_argument, 0, OPT_TIMEOUT, "SECONDS",
+	  "network timeout per server, 1..3600 (10)" },
+	{ "url", required_argument, 0, OPT_URL, "URL", "the tang server" },
+	{ "thumbprint", required_argument, 0, OPT_THUMBPRINT, "THP",
+	  "trust the tang key of this thumbprint (else show them and ask)" },
+	{ "pcrs", required_argument, 0, OPT_PCRS, "LIST",
+	  "the PCRs to seal to, as 0,7 (\"\": none)" },
+	{ "pcr-bank", required_argument, 0, OPT_PCR_BANK, "BANK", "the PCR bank (sha256)" },
+	{ "config", required_argument, 0, OPT_PIN_CONFIG, "JSON",
+	  "the pin's clevis config, as clevis luks bind takes it" },
 	{ NULL, 0, 0, OPT_END, NULL, NULL },
 };
 
@@ -416,6 +429,34 @@ static int set_key_option(const struct cli_option *o, const char *arg, struct cl
 	}
 }
 
+static int set_timeout(const struct cli_option *o, const char *arg, unsigned *timeout_ms)
+{
+	uint64_t seconds;
+
+	if (parse_number(arg, 0, 3600, &seconds) < 0 || seconds == 0) {
+		fprintf(stderr, "luksvol: --%s: \"%s\" is not a number of seconds in 1..3600\n",
+			o->name, arg);
+		return -EINVAL;
+	}
+	*timeout_ms = (unsigned)seconds * 1000;
+	return 0;
+}
+
+static int set_token_option(const struct cli_option *o, const char *arg, struct cli_opts *opts)
+{
+	switch (o->id) {
+	case OPT_TOKEN_ONLY: opts->token_only = 1; return 0;
+	case OPT_TOKEN_TYPE: opts->token_type = arg; return 0;
+	case OPT_TIMEOUT: return set_timeout(o, arg, &opts->timeout_ms);
+	case OPT_URL: opts->url = arg; return 0;
+	case OPT_THUMBPRINT: opts->thumbprint = arg; return 0;
+	case OPT_PCRS: opts->pcrs = arg; return 0;
+	case OPT_PCR_BANK: opts->pcr_bank = arg; return 0;
+	case OPT_PIN_CONFIG: opts->pin_config = arg; return 0;
+	default: return set_key_option(o, arg, opts);
+	}
+}
+
 static int set_option(const struct cli_option *o, const char *arg, struct cli_opts *opts)
 {
 	opts->given[o->id] = 1;
@@ -458,7 +499,7 @@ static int set_option(const struct cli_option *o, const char *arg, struct cli_op
 	case OPT_DRY_RUN: opts->dry_run = 1; return 0;
 	default: break;
 	}
-	return set_key_option(o, arg, opts);
+	return set_token_option(o, arg, opts);
 }
 
 /* ---- by name, for the cryptsetup syntax (compat_options.c) ---- */

@@ -12,7 +12,8 @@ static const enum cli_opt format_opts[] = {
 	CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_FORMAT_OPTS, CLI_PBKDF_OPTS, OPT_HEADER, OPT_END,
 };
 static const enum cli_opt open_opts[] = {
-	OPT_TEST_PASSPHRASE, CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_ACTIVATION_OPTS, OPT_HEADER, OPT_END,
+	OPT_TEST_PASSPHRASE, CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_ACTIVATION_OPTS, OPT_HEADER,
+	OPT_TOKEN_ONLY, OPT_TOKEN_ID, OPT_TOKEN_TYPE, CLI_TOKEN_KEY_OPTS, OPT_TPM_PCR_SIGNATURE, OPT_END,
 };
 static const enum cli_opt close_opts[] = { OPT_DEFERRED, OPT_END };
 static const enum cli_opt resize_opts[] = {
@@ -38,6 +39,15 @@ static const enum cli_opt no_opts[] = { OPT_END };
 static const enum cli_opt header_opts[] = { OPT_HEADER, OPT_END };
 static const enum cli_opt token_io_opts[] = { OPT_TOKEN_ID, OPT_JSON_FILE, OPT_HEADER, OPT_END };
 static const enum cli_opt token_remove_opts[] = { OPT_TOKEN_ID, OPT_HEADER, OPT_END };
+static const enum cli_opt unbind_opts[] = { OPT_KEY_SLOT, OPT_END };
+#if LV_WITH_CLEVIS
+#define BIND_OPTS CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_TOKEN_ID, CLI_PBKDF_OPTS, OPT_TIMEOUT
+static const enum cli_opt bind_tang_opts[] = { BIND_OPTS, OPT_URL, OPT_THUMBPRINT, OPT_END };
+static const enum cli_opt bind_tpm2_opts[] = {
+	BIND_OPTS, OPT_TPM_TCTI, OPT_PCRS, OPT_PCR_BANK, OPT_END,
+};
+static const enum cli_opt bind_sss_opts[] = { BIND_OPTS, OPT_TPM_TCTI, OPT_PIN_CONFIG, OPT_END };
+#endif
 static const enum cli_opt label_opts[] = { OPT_LABEL, OPT_SUBSYSTEM, OPT_HEADER, OPT_END };
 static const enum cli_opt backup_opts[] = { OPT_BACKUP_FILE, OPT_HEADER, OPT_END };
 #if LV_WITH_YAML
@@ -57,8 +67,9 @@ static const enum cli_opt wipe_opts[] = { OPT_LABEL, OPT_YES, OPT_END };
 const struct cli_verb cli_verbs[] = {
 	{ "format", "[options] [--key-file F] DEVICE", 1, 1, format_opts, cli_format },
 	{ "open", "--test-passphrase [--key-file F] [--key-slot N] DEVICE\n"
-		  "[--key-file F] [--key-slot N] [activation options] DEVICE NAME", 1, 2, open_opts,
-	  cli_open },
+		  "[--key-file F] [--key-slot N] [activation options] DEVICE NAME\n"
+		  "--token-only [--token-id N] [--token-type T] [--test-passphrase] DEVICE [NAME]", 1,
+	  2, open_opts, cli_open },
 	{ "close", "[--deferred] NAME", 1, 1, close_opts, cli_close },
 	{ "status", "[--json] [NAME]", 0, 1, json_opts, cli_status },
 	{ "resize", "[--key-file F] [--size SECTORS | --device-size BYTES] NAME", 1, 1, resize_opts,
@@ -79,6 +90,15 @@ const struct cli_verb cli_verbs[] = {
 	{ "token export", "--token-id N [--json-file F] DEVICE", 1, 1, token_io_opts,
 	  cli_token_export },
 	{ "token remove", "--token-id N DEVICE", 1, 1, token_remove_opts, cli_token_remove },
+#if LV_WITH_CLEVIS
+	{ "bind tang", "--url URL [--thumbprint THP] [--key-file F] [--key-slot N] DEVICE", 1, 1,
+	  bind_tang_opts, cli_bind_tang },
+	{ "bind tpm2", "--pcrs LIST [--pcr-bank BANK] [--tpm-tcti T] [--key-file F] "
+		       "[--key-slot N] DEVICE", 1, 1, bind_tpm2_opts, cli_bind_tpm2 },
+	{ "bind sss", "--config JSON [--key-file F] [--key-slot N] DEVICE", 1, 1, bind_sss_opts,
+	  cli_bind_sss },
+#endif
+	{ "unbind", "--key-slot N DEVICE", 1, 1, unbind_opts, cli_unbind },
 	{ "config", "[--label L] [--subsystem S] DEVICE", 1, 1, label_opts, cli_config },
 #if LV_WITH_YAML
 	{ "config check", "-f FILE", 0, 0, config_check_opts, cli_config_check },

@@ -266,11 +266,12 @@ struct cfg_key {
 	int decode_errors;		/* its checks are skipped */
 	struct cfg_int slot;
 	unsigned kinds;
-	struct cfg_mark kind_marks[4];
+	struct cfg_mark kind_marks[LV_KEY_KIND_COUNT];
 	struct lv_secret *passphrase;
 	struct cfg_mark passphrase_mark;
 	struct cfg_string kms_endpoint;
 	struct cfg_tpm tpm;
+	struct cfg_string tang_url, tang_thumbprint;
 	struct cfg_bool lock_to_state;
 	struct cfg_mark lock_alias_mark;	/* lockToSTATE, when used */
 	int lock_alias_used;

@@ -160,6 +160,10 @@ static void volume_release(struct lv_config_volume *vol)
 			lv_secret_free(&enc->keys[i].static_key.passphrase);
 		else if (enc->keys[i].kind == LV_KEY_KMS)
 			free(enc->keys[i].kms.endpoint);
+		else if (enc->keys[i].kind == LV_KEY_TANG) {
+			free(enc->keys[i].tang.url);
+			free(enc->keys[i].tang.thumbprint);
+		}
 	}
 	free(enc->keys);
 	free(enc->cipher);

@@ -21,17 +21,19 @@ enum lv_volume_kind {
 	LV_VOLUME_SWAP,			/* SwapVolumeConfig: s-<name> */
 };
 
-/* A key's kind: the first of static, nodeID, kms, tpm that is set (§1.1).
- * A new kind goes before LV_KEY_KIND_COUNT (see src/keys/keysrc.h). */
+/* A key's kind: the first of static, nodeID, kms, tpm that is set (§1.1),
+ * then luksvol's own tang.  A new kind goes before LV_KEY_KIND_COUNT (see
+ * src/keys/keysrc.h). */
 enum lv_key_kind {
 	LV_KEY_STATIC,
 	LV_KEY_NODEID,
 	LV_KEY_KMS,
 	LV_KEY_TPM,
+	LV_KEY_TANG,			/* luksvol's extension: Talos refuses it */
 	LV_KEY_KIND_COUNT,
 };
 
-/* The kind's key in the config: "static", "nodeID", "kms", "tpm". */
+/* The kind's key in the config: "static", "nodeID", "kms", "tpm", "tang". */
 const char *lv_key_kind_name(enum lv_key_kind kind);
 
 #define LV_TPM_PCR_MAX 24
@@ -42,6 +44,13 @@ struct lv_key_static {
 
 struct lv_key_kms {
 	char *endpoint;			/* as written: "kms:4050", "https://..." */
+};
+
+/* A clevis tang binding: the keyslot's passphrase is random and kept in a
+ * clevis token, encrypted to the server's key (src/clevis). */
+struct lv_key_tang {
+	char *url;			/* "http://tang.example:7500" */
+	char *thumbprint;		/* the S256 thumbprint of its signing key */
 };
 
 struct lv_key_tpm {
@@ -59,6 +68,7 @@ struct lv_config_key {
 		struct lv_key_static static_key;
 		struct lv_key_kms kms;
 		struct lv_key_tpm tpm;
+		struct lv_key_tang tang;
 	};
 	int lock_to_state;
 	unsigned line, column;		/* of the key's mapping in the file */

@@ -58,6 +58,11 @@ static int export_key(struct cfg_key *key, struct lv_config_key *out)
 	case LV_KEY_TPM:
 		export_tpm(&key->tpm, out);
 		return 0;
+	case LV_KEY_TANG:
+		out->tang.url = strdup(key->tang_url.value ? key->tang_url.value : "");
+		out->tang.thumbprint = strdup(key->tang_thumbprint.value ?
+					      key->tang_thumbprint.value : "");
+		return out->tang.url && out->tang.thumbprint ? 0 : -ENOMEM;
 	default:
 		return 0;
 	}

@@ -5,7 +5,8 @@
  *
  *   encryption: {provider, keys: [{slot, static: {passphrase}, nodeID: {},
  *                kms: {endpoint}, tpm: {options: {pcrs: [int]},
- *                checkSecurebootStatusOnEnroll}, lockToState}],
+ *                checkSecurebootStatusOnEnroll}, tang: {url, thumbprint},
+ *                lockToState}],
  *                cipher, keySize, blockSize, options: [string], allowDiscards}
  *
  * A key kind counts as set when its value is a mapping: go-yaml leaves the
@@ -144,6 +145,32 @@ static void key_tpm(struct cfg_ctx *ctx, const struct cfg_node *key, const struc
 	cfg_walk_mapping(ctx, value, FIELDS(tpm_fields), &k->tpm);
 }
 
+static void tang_url(struct cfg_ctx *ctx, const struct cfg_node *key, const struct cfg_node *value,
+		     void *target)
+{
+	(void)key;
+	cfg_get_string(ctx, value, &((struct cfg_key *)target)->tang_url);
+}
+
+static void tang_thumbprint(struct cfg_ctx *ctx, const struct cfg_node *key,
+			    const struct cfg_node *value, void *target)
+{
+	(void)key;
+	cfg_get_string(ctx, value, &((struct cfg_key *)target)->tang_thumbprint);
+}
+
+static const struct cfg_field tang_fields[] = {
+	{ "url", tang_url },
+	{ "thumbprint", tang_thumbprint },
+};
+
+static void key_tang(struct cfg_ctx *ctx, const struct cfg_node *key, const struct cfg_node *value,
+		     void *target)
+{
+	set_kind(key, value, target, LV_KEY_TANG);
+	cfg_walk_mapping(ctx, value, FIELDS(tang_fields), target);
+}
+
 /* lockToState and its alias lockToSTATE are one field: the second one
  * written is a duplicate. */
 static int lock_written_twice(struct cfg_ctx *ctx, const struct cfg_node *key, struct cfg_key *k)
@@ -182,6 +209,7 @@ static const struct cfg_field key_fields[] = {
 	{ "nodeID", key_nodeid },
 	{ "kms", key_kms },
 	{ "tpm", key_tpm },
+	{ "tang", key_tang },
 	{ "lockToState", key_lock },
 	{ "lockToSTATE", key_lock_alias },
 };

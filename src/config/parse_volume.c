@@ -279,6 +279,8 @@ static void key_release(struct cfg_key *key)
 {
 	lv_secret_free(&key->passphrase);
 	free(key->kms_endpoint.value);
+	free(key->tang_url.value);
+	free(key->tang_thumbprint.value);
 	free(key->tpm.pcrs);
 	free(key->tpm.pcr_marks);
 }

@@ -321,6 +321,10 @@ static void put_key_kind(struct writer *w, const struct lv_config_key *key)
 		put_string(w, "passphrase", "REDACTED");
 	if (key->kind == LV_KEY_KMS)
 		put_string(w, "endpoint", key->kms.endpoint);
+	if (key->kind == LV_KEY_TANG) {
+		put_string(w, "url", key->tang.url);
+		put_string(w, "thumbprint", key->tang.thumbprint);
+	}
 	if (key->kind == LV_KEY_TPM) {
 		w->ops->key(w, "options");
 		w->ops->map_start(w);

@@ -142,6 +142,11 @@ static void check_state_volume(struct cfg_ctx *ctx, const struct cfg_doc *doc)
 		if (enc->keys[i].lock_to_state.set && enc->keys[i].lock_to_state.value)
 			cfg_error(ctx, enc->keys[i].lock_to_state.mark,
 				  "state-locked key is not allowed for the \"STATE\" volume");
+	/* STATE's encryption config goes to META, where Talos reads it. */
+	for (size_t i = 0; i < enc->key_count; i++)
+		if (enc->keys[i].kinds & (1u << LV_KEY_TANG))
+			cfg_error(ctx, enc->keys[i].kind_marks[LV_KEY_TANG],
+				  "tang key is not allowed for the \"STATE\" volume");
 	mount_not_allowed(ctx, doc);
 }
 

@@ -15,7 +15,7 @@
 
 static const char *const kind_names[LV_KEY_KIND_COUNT] = {
 	[LV_KEY_STATIC] = "static", [LV_KEY_NODEID] = "nodeID", [LV_KEY_KMS] = "kms",
-	[LV_KEY_TPM] = "tpm",
+	[LV_KEY_TPM] = "tpm", [LV_KEY_TANG] = "tang",
 };
 
 const char *lv_key_kind_name(enum lv_key_kind kind)
@@ -120,6 +120,28 @@ static void check_tpm(struct cfg_ctx *ctx, const struct cfg_key *key)
 			  key->tpm.pcr_count, LV_TPM_PCR_MAX);
 }
 
+/* A thumbprint is required: `apply` has no one to ask whether to trust a
+ * server's keys. */
+static void check_tang(struct cfg_ctx *ctx, const struct cfg_key *key)
+{
+	const char *url = key->tang_url.value, *thp = key->tang_thumbprint.value;
+	struct cfg_mark mark = key->kind_marks[LV_KEY_TANG];
+
+	if (!(key->kinds & (1u << LV_KEY_TANG)))
+		return;
+	cfg_notice(ctx, mark, "tang (slot %lld) is a luksvol extension: Talos refuses this config",
+		   (long long)key->slot.value);
+	if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
+		cfg_error(ctx, url ? key->tang_url.mark : mark,
+			  "tang key at slot %lld must have a url, http:// or https://",
+			  (long long)key->slot.value);
+	if (!thp || !*thp || strspn(thp, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+				   "0123456789-_") != strlen(thp))
+		cfg_error(ctx, thp ? key->tang_thumbprint.mark : mark,
+			  "tang key at slot %lld must have a thumbprint (base64url, as `tang-show-keys` "
+			  "prints it)", (long long)key->slot.value);
+}
+
 static void note_kinds(struct cfg_ctx *ctx, const struct cfg_key *key)
 {
 	int kind = cfg_key_kind(key);
@@ -165,6 +187,7 @@ static void check_key(struct cfg_ctx *ctx, const struct cfg_key *key)
 			  "at least one encryption key type must be specified for slot %lld",
 			  (long long)key->slot.value);
 	check_tpm(ctx, key);
+	check_tang(ctx, key);
 	check_static(ctx, key);
 	note_kinds(ctx, key);
 	if (key->lock_alias_used)

@@ -109,18 +109,18 @@ static int publish_node(const char *name, const struct lv_dm_info *info, unsigne
 }
 
 /* Builds the table and creates the mapping; the key never outlives it. */
-static int create_mapping(const struct lv_activate_params *p, const struct lv_crypt_segment *seg,
+static int create_mapping(const struct lv_activate_params *p, const struct lv_dm_volume *vol,
 			  const struct lv_secret *key, const struct backing *b,
 			  uint64_t length_sectors, struct lv_dm_info *info, struct lv_err *err)
 {
 	char uuid[LV_DM_UUID_MAX];
 	struct lv_secret *params = NULL;
 	int32_t serial;
-	int r = lv_dm_crypt_params(seg, key, b->dev, p->flags, p->disable_keyring, &params, &serial);
+	int r = lv_dm_crypt_params(vol, key, b->dev, p->flags, p->disable_keyring, &params, &serial);
 
 	if (r < 0)
 		return lv_err_set(err, r, "%s: cannot build the table", p->name);
-	lv_dm_crypt_uuid(seg->uuid, p->name, uuid);
+	lv_dm_crypt_uuid(vol->hdr.uuid, p->name, uuid);
 	r = lv_dm_create_single(p->name, uuid, length_sectors, "crypt", (char *)params->bytes,
 				p->readonly, info, err);
 	lv_secret_free(&params);
@@ -132,22 +132,22 @@ int lv_activate(struct lv_device *dev, const struct lv_secret *volume_key,
 		const struct lv_activate_params *p, struct lv_err *err)
 {
 	const char *data_path = p->data_device ? p->data_device : lv_device_path(dev);
-	struct lv_crypt_segment seg;
+	struct lv_dm_volume vol;
 	struct lv_dm_info info;
 	struct backing b = { .loop_fd = -1 };
 	uint64_t length_sectors = 0;
 	int r;
 
-	if ((r = lv_dm_check_name(p->name, err)) < 0 || (r = lv_crypt_segment_get(dev, &seg, err)) < 0 ||
-	    (r = lv_dm_check_segment(dev, &seg, err)) < 0 || (r = lv_dm_info(p->name, &info, err)) < 0)
+	if ((r = lv_dm_check_name(p->name, err)) < 0 || (r = lv_dm_volume_read(dev, &vol, err)) < 0 ||
+	    (r = lv_dm_check_segment(dev, &vol, err)) < 0 || (r = lv_dm_info(p->name, &info, err)) < 0)
 		return r;
 	if (info.exists)
 		return lv_err_set(err, -EEXIST, "%s: a mapping with this name already exists", p->name);
 	r = resolve_backing(data_path, p->readonly, &b, err);
 	if (r == 0)
-		r = lv_dm_data_length(&seg, b.size_bytes, data_path, &length_sectors, err);
+		r = lv_dm_data_length(&vol, b.size_bytes, data_path, &length_sectors, err);
 	if (r == 0)
-		r = create_mapping(p, &seg, volume_key, &b, length_sectors, &info, err);
+		r = create_mapping(p, &vol, volume_key, &b, length_sectors, &info, err);
 	if (b.loop_fd >= 0)
 		close(b.loop_fd);
 	if (r == 0 && (r = publish_node(p->name, &info, p->udev_timeout_ms, err)) < 0) {

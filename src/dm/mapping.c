@@ -21,27 +21,41 @@ int lv_dm_check_name(const char *name, struct lv_err *err)
 	return 0;
 }
 
-int lv_dm_check_segment(const struct lv_device *dev, const struct lv_crypt_segment *seg,
+int lv_dm_volume_read(const struct lv_device *dev, struct lv_dm_volume *vol,
+		      struct lv_err *err)
+{
+	int r;
+
+	lv_header_info(dev, &vol->hdr);
+	if ((r = lv_segment_info(dev, &vol->seg, err)) < 0)
+		return r;
+	if (vol->seg.segment_count != 1)
+		return lv_err_set(err, -ENOTSUP, "%s: %u segments (an unfinished reencryption?) are not supported",
+				  lv_device_path(dev), vol->seg.segment_count);
+	return 0;
+}
+
+int lv_dm_check_segment(const struct lv_device *dev, const struct lv_dm_volume *vol,
 			struct lv_err *err)
 {
 	const char *path = lv_device_path(dev);
 
-	if (seg->unknown_requirements)
+	if (vol->hdr.unknown_requirements)
 		return lv_err_set(err, -ETXTBSY, "%s: unmet LUKS2 requirements forbid activation",
 				  path);
-	if (strncmp(seg->cipher, "cipher_null", 11) == 0)
+	if (strncmp(vol->seg.cipher, "cipher_null", 11) == 0)
 		return lv_err_set(err, -EINVAL, "%s: segment cipher \"%s\" does not encrypt; refusing",
-				  path, seg->cipher);
-	if (!lv_crypt_cipher_parsable(seg->cipher))
+				  path, vol->seg.cipher);
+	if (!lv_crypt_cipher_parsable(vol->seg.cipher))
 		return lv_err_set(err, -EINVAL, "%s: segment cipher \"%s\" is not a cipher-mode-iv specification",
-				  path, seg->cipher);
-	if (seg->has_integrity)
+				  path, vol->seg.cipher);
+	if (vol->seg.has_integrity)
 		return lv_err_set(err, -ENOTSUP, "%s: authenticated encryption (dm-integrity) is not supported",
 				  path);
-	if (seg->sector_size < 512 || seg->sector_size > 4096 ||
-	    (seg->sector_size & (seg->sector_size - 1)))
+	if (vol->seg.sector_size < 512 || vol->seg.sector_size > 4096 ||
+	    (vol->seg.sector_size & (vol->seg.sector_size - 1)))
 		return lv_err_set(err, -EINVAL, "%s: sector_size %u is not supported", path,
-				  seg->sector_size);
+				  vol->seg.sector_size);
 	return 0;
 }
 
@@ -64,46 +78,46 @@ void lv_dm_crypt_uuid(const char *luks_uuid, const char *name, char out[LV_DM_UU
 	snprintf(out, LV_DM_UUID_MAX, "CRYPT-LUKS2-%s-%s", hex, name);
 }
 
-void lv_dm_key_description(const struct lv_crypt_segment *seg, char *out, size_t size)
+void lv_dm_key_description(const struct lv_dm_volume *vol, char *out, size_t size)
 {
-	snprintf(out, size, "cryptsetup:%s-d%u", seg->uuid, seg->digest_id);
+	snprintf(out, size, "cryptsetup:%s-d%u", vol->hdr.uuid, vol->seg.digest_id);
 }
 
-int lv_dm_data_length(const struct lv_crypt_segment *seg, uint64_t device_bytes,
+int lv_dm_data_length(const struct lv_dm_volume *vol, uint64_t device_bytes,
 		      const char *path, uint64_t *length_sectors, struct lv_err *err)
 {
 	uint64_t bytes;
 
-	if (seg->dynamic) {
-		if (device_bytes <= seg->offset_bytes)
+	if (vol->seg.dynamic) {
+		if (device_bytes <= vol->seg.offset_bytes)
 			return lv_err_set(err, -EINVAL, "%s: no data area after the header", path);
-		bytes = device_bytes - seg->offset_bytes;
+		bytes = device_bytes - vol->seg.offset_bytes;
 	} else {
-		bytes = seg->size_bytes;
-		if (bytes > device_bytes || seg->offset_bytes > device_bytes - bytes)
+		bytes = vol->seg.size_bytes;
+		if (bytes > device_bytes || vol->seg.offset_bytes > device_bytes - bytes)
 			return lv_err_set(err, -EINVAL, "%s: data segment ends past the device", path);
 	}
-	bytes -= bytes % seg->sector_size;
+	bytes -= bytes % vol->seg.sector_size;
 	if (bytes == 0)
 		return lv_err_set(err, -EINVAL, "%s: data area smaller than one sector", path);
 	*length_sectors = bytes / 512;
 	return 0;
 }
 
-int lv_dm_crypt_params(const struct lv_crypt_segment *seg, const struct lv_secret *key,
+int lv_dm_crypt_params(const struct lv_dm_volume *vol, const struct lv_secret *key,
 		       dev_t dev_no, unsigned flags, int disable_keyring,
 		       struct lv_secret **params, int32_t *serial)
 {
 	struct lv_crypt_table table = {
-		.cipher = seg->cipher, .key = key, .device_major = major(dev_no),
-		.device_minor = minor(dev_no), .offset_sectors = seg->offset_bytes / 512,
-		.sector_size = seg->sector_size, .flags = flags | seg->persistent_flags,
+		.cipher = vol->seg.cipher, .key = key, .device_major = major(dev_no),
+		.device_minor = minor(dev_no), .offset_sectors = vol->seg.offset_bytes / 512,
+		.sector_size = vol->seg.sector_size, .flags = flags | vol->hdr.persistent_flags,
 	};
 	char description[128];
 	int r;
 
 	*serial = -1;
-	lv_dm_key_description(seg, description, sizeof(description));
+	lv_dm_key_description(vol, description, sizeof(description));
 	if (!disable_keyring && (*serial = lv_keyring_add_logon(description, key)) > 0)
 		table.key_description = description;
 	r = lv_crypt_table_build(&table, params);
@@ -179,14 +193,14 @@ void lv_live_crypt_free(struct lv_live_crypt *live)
 int lv_live_run(struct lv_device *dev, const char *name, lv_live_op op, void *ctx,
 		struct lv_err *err)
 {
-	struct lv_crypt_segment seg;
+	struct lv_dm_volume vol;
 	struct lv_live_crypt live;
 	int r;
 
-	if ((r = lv_crypt_segment_get(dev, &seg, err)) < 0 ||
+	if ((r = lv_dm_volume_read(dev, &vol, err)) < 0 ||
 	    (r = lv_live_crypt_read(name, &live, err)) < 0)
 		return r;
-	r = op(dev, &seg, &live, ctx, err);
+	r = op(dev, &vol, &live, ctx, err);
 	lv_live_crypt_free(&live);
 	return r;
 }
@@ -282,19 +296,19 @@ static int same_device(const char *path, dev_t dev_no)
 }
 
 int lv_live_matches(const struct lv_live_crypt *live, const struct lv_device *dev,
-		    const struct lv_crypt_segment *seg, struct lv_err *err)
+		    const struct lv_dm_volume *vol, struct lv_err *err)
 {
 	const struct lv_mapping_status *st = &live->status;
 	const char *path = lv_device_path(dev);
 	char hex[40], expected[LV_DM_UUID_MAX];
 
-	uuid_hex(seg->uuid, hex);
+	uuid_hex(vol->hdr.uuid, hex);
 	snprintf(expected, sizeof(expected), "CRYPT-LUKS2-%s-", hex);
 	if (strncmp(live->info.uuid, expected, strlen(expected)) != 0)
 		return lv_err_set(err, -EINVAL, "%s: DM UUID %s is not that of the LUKS2 header of %s",
 				  live->info.name, live->info.uuid, path);
-	if (strcmp(st->cipher, seg->cipher) != 0 || st->iv_offset != 0 ||
-	    st->offset_sectors != seg->offset_bytes / 512 || st->sector_size != seg->sector_size)
+	if (strcmp(st->cipher, vol->seg.cipher) != 0 || st->iv_offset != 0 ||
+	    st->offset_sectors != vol->seg.offset_bytes / 512 || st->sector_size != vol->seg.sector_size)
 		return lv_err_set(err, -EINVAL, "%s: cipher, offset or sector size of the live table differ from the header of %s",
 				  live->info.name, path);
 	if (!same_device(path, live->device))

@@ -69,12 +69,12 @@ static int device_size(const struct lv_live_crypt *live, int grow_loop, struct d
 
 /* The new length in 512-byte sectors; requested 0 is the whole device
  * after the data offset (device_block_adjust). */
-static int resize_length(const struct lv_live_crypt *live, const struct lv_crypt_segment *seg,
+static int resize_length(const struct lv_live_crypt *live, const struct lv_dm_volume *vol,
 			 const struct device_size *size, uint64_t requested, uint64_t *length,
 			 struct lv_err *err)
 {
 	const char *name = live->info.name;
-	uint64_t offset = seg->offset_bytes / 512, device_sectors = size->bytes / 512;
+	uint64_t offset = vol->seg.offset_bytes / 512, device_sectors = size->bytes / 512;
 
 	if (offset >= device_sectors)
 		return lv_err_set(err, -EINVAL, "%s: the data offset is beyond the size of %s", name,
@@ -84,12 +84,12 @@ static int resize_length(const struct lv_live_crypt *live, const struct lv_crypt
 		return lv_err_set(err, -EINVAL, "%s: %s is too small for %llu sectors after offset %llu",
 				  name, size->node, (unsigned long long)*length,
 				  (unsigned long long)offset);
-	if (!seg->dynamic && *length > seg->size_bytes / 512)
+	if (!vol->seg.dynamic && *length > vol->seg.size_bytes / 512)
 		return lv_err_set(err, -EINVAL, "%s: the data segment has a fixed size of %llu sectors",
-				  name, (unsigned long long)(seg->size_bytes / 512));
-	if (*length % (seg->sector_size / 512))
+				  name, (unsigned long long)(vol->seg.size_bytes / 512));
+	if (*length % (vol->seg.sector_size / 512))
 		return lv_err_set(err, -EINVAL, "%s: device size is not aligned to the sector size %u",
-				  name, seg->sector_size);
+				  name, vol->seg.sector_size);
 	if (*length % (size->logical_block_bytes / 512))
 		return lv_err_set(err, -EINVAL, "%s: device size is not aligned to the logical block size %u of %s",
 				  name, size->logical_block_bytes, size->node);
@@ -98,7 +98,7 @@ static int resize_length(const struct lv_live_crypt *live, const struct lv_crypt
 
 /* A keyring table names cryptsetup:<uuid>-d<digest>: the key must be the
  * caller's, and the description the header's. */
-static int check_live_key(const struct lv_live_crypt *live, const struct lv_crypt_segment *seg,
+static int check_live_key(const struct lv_live_crypt *live, const struct lv_dm_volume *vol,
 			  const struct lv_secret *volume_key, char *description, size_t size,
 			  struct lv_err *err)
 {
@@ -110,7 +110,7 @@ static int check_live_key(const struct lv_live_crypt *live, const struct lv_cryp
 	if (!volume_key)
 		return lv_err_set(err, -EPERM, "%s: the volume key is in the kernel keyring; a passphrase is needed",
 				  live->info.name);
-	lv_dm_key_description(seg, expected, sizeof(expected));
+	lv_dm_key_description(vol, expected, sizeof(expected));
 	if (strcmp(description, expected) != 0)
 		return lv_err_set(err, -EINVAL, "%s: the table's key \"%s\" is not this header's %s",
 				  live->info.name, description, expected);
@@ -144,7 +144,7 @@ struct resize_ctx {
 	uint64_t size_sectors;
 };
 
-static int resize_live(struct lv_device *dev, const struct lv_crypt_segment *seg,
+static int resize_live(struct lv_device *dev, const struct lv_dm_volume *vol,
 		       const struct lv_live_crypt *live, void *ctx, struct lv_err *err)
 {
 	const struct resize_ctx *c = ctx;
@@ -157,14 +157,14 @@ static int resize_live(struct lv_device *dev, const struct lv_crypt_segment *seg
 	if (live->info.suspended)
 		return lv_err_set(err, -EINVAL, "%s: the mapping is suspended (its key is wiped); resume it first",
 				  live->info.name);
-	if ((r = lv_live_matches(live, dev, seg, err)) < 0 ||
-	    (r = check_live_key(live, seg, volume_key, description, sizeof(description), err)) < 0 ||
+	if ((r = lv_live_matches(live, dev, vol, err)) < 0 ||
+	    (r = check_live_key(live, vol, volume_key, description, sizeof(description), err)) < 0 ||
 	    (r = device_size(live, 1, &size, err)) < 0 ||
-	    (r = resize_length(live, seg, &size, c->size_sectors, &length, err)) < 0)
+	    (r = resize_length(live, vol, &size, c->size_sectors, &length, err)) < 0)
 		return r;
 	if (length == live->status.size_sectors)
 		return 0;
-	if (seg->unknown_requirements)
+	if (vol->hdr.unknown_requirements)
 		return lv_err_set(err, -ETXTBSY, "%s: unmet LUKS2 requirements forbid the resize",
 				  lv_device_path(dev));
 	/* The live line itself, checked above against the header, with the
@@ -185,7 +185,7 @@ struct refresh_ctx {
 	const struct lv_activate_params *params;
 };
 
-static int refresh_live(struct lv_device *dev, const struct lv_crypt_segment *seg,
+static int refresh_live(struct lv_device *dev, const struct lv_dm_volume *vol,
 			const struct lv_live_crypt *live, void *ctx, struct lv_err *err)
 {
 	const struct refresh_ctx *c = ctx;
@@ -199,12 +199,12 @@ static int refresh_live(struct lv_device *dev, const struct lv_crypt_segment *se
 
 	if (!volume_key)
 		return lv_err_set(err, -EINVAL, "%s: a refresh needs the volume key", p->name);
-	if ((r = lv_dm_check_segment(dev, seg, err)) < 0 ||
-	    (r = lv_live_matches(live, dev, seg, err)) < 0 ||
+	if ((r = lv_dm_check_segment(dev, vol, err)) < 0 ||
+	    (r = lv_live_matches(live, dev, vol, err)) < 0 ||
 	    (r = device_size(live, 0, &size, err)) < 0 ||
-	    (r = lv_dm_data_length(seg, size.bytes, size.node, &length, err)) < 0)
+	    (r = lv_dm_data_length(vol, size.bytes, size.node, &length, err)) < 0)
 		return r;
-	r = lv_dm_crypt_params(seg, volume_key, live->device, p->flags, p->disable_keyring, &params,
+	r = lv_dm_crypt_params(vol, volume_key, live->device, p->flags, p->disable_keyring, &params,
 			       &serial);
 	if (r < 0)
 		return lv_err_set(err, r, "%s: cannot build the table", p->name);

@@ -54,7 +54,7 @@ int lv_mapping_suspend(const char *name, struct lv_err *err)
 }
 
 /* "key set ..." in secret memory; *serial names a keyring key to drop. */
-static int key_message(const struct lv_crypt_segment *seg, const struct lv_secret *volume_key,
+static int key_message(const struct lv_dm_volume *vol, const struct lv_secret *volume_key,
 		       int disable_keyring, struct lv_secret **message, int32_t *serial)
 {
 	char description[128];
@@ -65,7 +65,7 @@ static int key_message(const struct lv_crypt_segment *seg, const struct lv_secre
 	if (!*message)
 		return -ENOMEM;
 	char *text = (char *)(*message)->bytes;
-	lv_dm_key_description(seg, description, sizeof(description));
+	lv_dm_key_description(vol, description, sizeof(description));
 	if (!disable_keyring && (*serial = lv_keyring_add_logon(description, volume_key)) > 0) {
 		snprintf(text, size, "key set :%zu:logon:%s", volume_key->len, description);
 		return 0;
@@ -80,7 +80,7 @@ struct resume_ctx {
 	int disable_keyring;
 };
 
-static int resume_live(struct lv_device *dev, const struct lv_crypt_segment *seg,
+static int resume_live(struct lv_device *dev, const struct lv_dm_volume *vol,
 		       const struct lv_live_crypt *live, void *ctx, struct lv_err *err)
 {
 	const struct lv_secret *volume_key = ((const struct resume_ctx *)ctx)->volume_key;
@@ -92,12 +92,12 @@ static int resume_live(struct lv_device *dev, const struct lv_crypt_segment *seg
 
 	if (!live->info.suspended)
 		return lv_err_set(err, -EINVAL, "%s: the mapping is not suspended", live->info.name);
-	if ((r = lv_live_matches(live, dev, seg, err)) < 0)
+	if ((r = lv_live_matches(live, dev, vol, err)) < 0)
 		return r;
 	if (volume_key->len * 8 != live->status.key_bits)
 		return lv_err_set(err, -EINVAL, "%s: a %zu-bit volume key for a %u-bit table",
 				  live->info.name, volume_key->len * 8, live->status.key_bits);
-	if (key_message(seg, volume_key, disable_keyring, &message, &serial) < 0)
+	if (key_message(vol, volume_key, disable_keyring, &message, &serial) < 0)
 		return lv_err_set(err, -ENOMEM, "out of memory");
 	r = lv_dm_message(&ref, (const char *)message->bytes, err);
 	lv_secret_free(&message);

@@ -31,13 +31,14 @@ struct keysrc_entry {
 #define LV_KEYSRC_ALWAYS(ops) { (ops), NULL }
 
 extern const struct lv_keysrc_ops lv_keysrc_static, lv_keysrc_nodeID, lv_keysrc_kms,
-	lv_keysrc_tpm;
+	lv_keysrc_tpm, lv_keysrc_tang;
 
 static const struct keysrc_entry sources[LV_KEY_KIND_COUNT] = {
 	[LV_KEY_STATIC] = LV_KEYSRC_ALWAYS(&lv_keysrc_static),
 	[LV_KEY_NODEID] = LV_KEYSRC_ALWAYS(&lv_keysrc_nodeID),
 	[LV_KEY_KMS] = LV_KEYSRC_BUILT(LV_WITH_KMS, "WITH_KMS", &lv_keysrc_kms),
 	[LV_KEY_TPM] = LV_KEYSRC_BUILT(LV_WITH_TPM, "WITH_TPM", &lv_keysrc_tpm),
+	[LV_KEY_TANG] = LV_KEYSRC_BUILT(LV_WITH_CLEVIS, "WITH_CLEVIS", &lv_keysrc_tang),
 };
 
 const struct lv_keysrc_ops *lv_keysrc_of(enum lv_key_kind kind, const char **why)

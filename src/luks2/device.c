@@ -18,13 +18,16 @@ static const uint64_t secondary_scan_offsets[] = {
 
 void lv_device_warn(struct lv_device *dev, const char *fmt, ...)
 {
-	size_t used = strlen(dev->warnings);
+	size_t used;
 	va_list ap;
 
-	if (used + 2 >= sizeof(dev->warnings))
+	if (!dev->warnings && !(dev->warnings = calloc(1, LV_WARNINGS_MAX)))
+		return;
+	used = strlen(dev->warnings);
+	if (used + 2 >= LV_WARNINGS_MAX)
 		return;
 	va_start(ap, fmt);
-	vsnprintf(dev->warnings + used, sizeof(dev->warnings) - used - 1, fmt, ap);
+	vsnprintf(dev->warnings + used, LV_WARNINGS_MAX - used - 1, fmt, ap);
 	va_end(ap);
 	used = strlen(dev->warnings);
 	dev->warnings[used] = '\n';
@@ -33,7 +36,7 @@ void lv_device_warn(struct lv_device *dev, const char *fmt, ...)
 
 const char *lv_device_warnings(const struct lv_device *dev)
 {
-	return dev->warnings;
+	return dev->warnings ? dev->warnings : "";
 }
 
 static int copy_usable(const struct lv_hdr_copy *copy)
@@ -41,17 +44,19 @@ static int copy_usable(const struct lv_hdr_copy *copy)
 	return copy->state == LV_COPY_OK;
 }
 
-/* The primary tells where the secondary is; without it, scan (§2 step 2). */
-static int read_secondary(struct lv_device *dev)
+/* The primary tells where the secondary is; without it, scan (§2 step 2).
+ * A secondary whose JSON area equals the primary's takes its verdict. */
+static int read_secondary(struct lv_device *dev, struct lv_metadata **md)
 {
 	struct lv_hdr_copy *primary = &dev->copies[LV_PRIMARY];
 	struct lv_hdr_copy *secondary = &dev->copies[LV_SECONDARY];
 	int r;
 
 	if (primary->state == LV_COPY_OK || primary->state == LV_COPY_OBSOLETE)
-		return lv_hdr_copy_read(dev->storage, primary->bin.hdr_size, 1, secondary);
+		return lv_hdr_copy_read(dev->storage, primary->bin.hdr_size, 1, primary,
+					secondary, md);
 	for (size_t i = 0; i < sizeof(secondary_scan_offsets) / sizeof(uint64_t); i++) {
-		r = lv_hdr_copy_read(dev->storage, secondary_scan_offsets[i], 1, secondary);
+		r = lv_hdr_copy_read(dev->storage, secondary_scan_offsets[i], 1, NULL, secondary, md);
 		if (r < 0)
 			return r;
 		if (secondary->state == LV_COPY_OK || secondary->state == LV_COPY_OBSOLETE)
@@ -98,7 +103,7 @@ static int choose_copy(struct lv_device *dev, struct lv_err *err)
 	if (report->err.code == -ENOTSUP)
 		return lv_err_set(err, -ENOTSUP, "%s: cannot check the LUKS2 header: %s",
 				  dev->storage->name, report->err.msg);
-	return lv_err_set(err, -EINVAL, "%s: no valid LUKS2 header: %s", dev->storage->name,
+	return lv_err_set(err, -EBADMSG, "%s: no valid LUKS2 header: %s", dev->storage->name,
 			  report->err.msg);
 }
 
@@ -112,34 +117,55 @@ static int check_device_size(struct lv_device *dev, struct lv_err *err)
 	if (r < 0)
 		return lv_err_set(err, r, "%s: cannot get the device size", dev->storage->name);
 	if (dev->device_bytes < needed)
-		return lv_err_set(err, -EINVAL,
+		return lv_err_set(err, -ENODATA,
 				  "%s: device is %llu bytes, smaller than its LUKS2 metadata (%llu)",
 				  dev->storage->name, (unsigned long long)dev->device_bytes,
 				  (unsigned long long)needed);
 	return 0;
 }
 
+/* The device keeps the active copy's metadata (the primary's when the
+ * secondary took its verdict) and the active copy's JSON bytes only. */
+static void keep_active(struct lv_device *dev, struct lv_metadata *mds[2])
+{
+	enum lv_copy_index other = 1 - dev->active;
+
+	dev->md = mds[dev->active] ? mds[dev->active] : mds[other];
+	if (dev->md == mds[other])
+		mds[other] = NULL;
+	else
+		lv_metadata_free(&mds[other]);
+	mds[dev->active] = NULL;
+	free(dev->copies[other].json_prefix);
+	dev->copies[other].json_prefix = NULL;
+	dev->copies[other].json_prefix_bytes = 0;
+}
+
 static int device_load(struct lv_device *dev, struct lv_err *err)
 {
-	int r = lv_hdr_copy_read(dev->storage, 0, 0, &dev->copies[LV_PRIMARY]);
+	struct lv_metadata *mds[2] = { NULL, NULL };
+	int r = lv_hdr_copy_read(dev->storage, 0, 0, NULL, &dev->copies[LV_PRIMARY], &mds[0]);
 
 	if (r < 0)
 		return lv_err_set(err, r, "%s: %s", dev->storage->name,
 				  dev->copies[LV_PRIMARY].err.msg);
-	r = read_secondary(dev);
+	r = read_secondary(dev, &mds[1]);
 	if (r < 0)
-		return lv_err_set(err, r, "%s: %s", dev->storage->name,
-				  dev->copies[LV_SECONDARY].err.msg);
-	if ((r = choose_copy(dev, err)) < 0 || (r = check_device_size(dev, err)) < 0)
+		lv_err_set(err, r, "%s: %s", dev->storage->name, dev->copies[LV_SECONDARY].err.msg);
+	if (r == 0 && (r = choose_copy(dev, err)) == 0)
+		keep_active(dev, mds);
+	lv_metadata_free(&mds[0]);
+	lv_metadata_free(&mds[1]);
+	if (r < 0 || (r = check_device_size(dev, err)) < 0)
 		return r;
-	if (dev->copies[dev->active].repaired_kdf_keys)
-		lv_device_warn(dev, "removed %u stale kdf parameters (repaired in memory)",
-			       dev->copies[dev->active].repaired_kdf_keys);
+	if (dev->md->repaired_kdf_keys)
+		lv_device_warn(dev, "removed %u kdf parameters that do not belong to the kdf type (repaired in memory)",
+			       dev->md->repaired_kdf_keys);
 	lv_device_strict_warnings(dev);
 	return 0;
 }
 
-int lv_device_new(struct lv_device **dev, struct lv_storage *storage, int writable,
+int lv_device_new(struct lv_device **dev, struct lv_storage *storage, unsigned flags,
 		  struct lv_err *err)
 {
 	int r;
@@ -153,7 +179,8 @@ int lv_device_new(struct lv_device **dev, struct lv_storage *storage, int writab
 	(*dev)->lock.fd = -1;
 	/* Writers hold the lock from before the read to after the write, so
 	 * a read-modify-write never interleaves with another writer. */
-	r = lv_lock_acquire(&(*dev)->lock, storage, writable, err);
+	r = lv_lock_acquire(&(*dev)->lock, storage, !!(flags & LV_LOAD_WRITABLE),
+			    !(flags & LV_LOAD_NONBLOCK), err);
 	if (r < 0)
 		lv_device_free(dev);
 	return r;
@@ -191,7 +218,7 @@ static int device_read_new(struct lv_device **dev, unsigned flags, struct lv_err
 static int device_open(struct lv_device **dev, struct lv_storage *storage, unsigned flags,
 		       struct lv_err *err)
 {
-	int r = lv_device_new(dev, storage, !!(flags & LV_LOAD_WRITABLE), err);
+	int r = lv_device_new(dev, storage, flags, err);
 
 	return r < 0 ? r : device_read_new(dev, flags, err);
 }
@@ -247,6 +274,8 @@ void lv_device_free(struct lv_device **dev)
 		return;
 	lv_hdr_copy_free(&(*dev)->copies[LV_PRIMARY]);
 	lv_hdr_copy_free(&(*dev)->copies[LV_SECONDARY]);
+	lv_metadata_free(&(*dev)->md);
+	free((*dev)->warnings);
 	lv_lock_release(&(*dev)->lock);
 	lv_storage_close(&(*dev)->storage);
 	free(*dev);

@@ -7,6 +7,7 @@
 #include "luks2/lock.h"
 #include "luks2/storage.h"
 
+/* Warnings gathered at load stop at this many bytes. */
 #define LV_WARNINGS_MAX 4096
 
 enum lv_copy_index { LV_PRIMARY = 0, LV_SECONDARY = 1 };
@@ -15,9 +16,10 @@ struct lv_device {
 	struct lv_storage *storage;
 	struct lv_hdr_copy copies[2];
 	enum lv_copy_index active;	/* the copy whose metadata is used */
+	struct lv_metadata *md;		/* the active copy's; replaced by each commit */
 	uint64_t device_bytes;
 	struct lv_lock lock;
-	char warnings[LV_WARNINGS_MAX];
+	char *warnings;			/* NULL until the first warning */
 };
 
 /* hold.c: what lv_device_hold took, before a device is made of it. */
@@ -30,9 +32,10 @@ struct lv_device_hold {
  * NULL afterwards, also on failure); nothing is read yet. */
 int lv_device_adopt(struct lv_device **dev, struct lv_device_hold **hold, struct lv_err *err);
 
-/* An empty device over storage (taken over), locked for writing or
- * reading; nothing is read yet. */
-int lv_device_new(struct lv_device **dev, struct lv_storage *storage, int writable,
+/* An empty device over storage (taken over), locked as flags (enum
+ * lv_load_flags) say: for writing or reading, waiting or not; nothing is
+ * read yet. */
+int lv_device_new(struct lv_device **dev, struct lv_storage *storage, unsigned flags,
 		  struct lv_err *err);
 
 /* The path-free entry points, over a storage the caller opened (the
@@ -58,7 +61,9 @@ enum lv_commit_flags {
 };
 
 /* hdr_write.c: serializes md, validates it as a reader would, and writes
- * both copies with seqid + 1.  On success dev holds the new metadata. */
+ * both copies with seqid + 1.  On success dev holds the new metadata (read
+ * back from what was written) and the one it held before is freed: every
+ * pointer into lv_dev_md(dev) is stale then, md itself is not. */
 int lv_device_commit(struct lv_device *dev, const struct lv_metadata *md, unsigned flags,
 		     struct lv_err *err);
 /* The commit's checks alone (serialized, re-read, validated for a header
@@ -73,7 +78,7 @@ int lv_device_check_seqid(struct lv_device *dev, struct lv_err *err);
 /* The metadata and binary header of the active copy. */
 static inline const struct lv_metadata *lv_dev_md(const struct lv_device *dev)
 {
-	return &dev->copies[dev->active].md;
+	return dev->md;
 }
 
 static inline const struct lv_hdr_bin *lv_dev_bin(const struct lv_device *dev)

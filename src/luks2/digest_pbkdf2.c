@@ -13,10 +13,10 @@
 int lv_digest_verify(const struct lv_digest *digest, const struct lv_secret *volume_key)
 {
 	uint8_t computed[LV_BLOB_MAX];
-	int hash_bytes = lv_hash_size(digest->hash);
+	int hash_bytes = digest->hash ? lv_hash_size(digest->hash) : -EINVAL;
 	int r, equal;
 
-	if (strcmp(digest->type, "pbkdf2") != 0 || hash_bytes <= 0)
+	if (strcmp(digest->type, "pbkdf2") != 0 || !digest->hash || hash_bytes <= 0)
 		return -EINVAL;
 	/* A 20-byte digest is the LUKS1 legacy length; otherwise the hash's. */
 	if (!digest->digest.valid ||
@@ -40,22 +40,23 @@ int lv_digest_fill(struct lv_digest *digest, const char *hash, uint32_t iteratio
 	int hash_bytes = lv_hash_size(hash);
 	int r;
 
-	if (hash_bytes <= 0 || (size_t)hash_bytes > LV_BLOB_MAX ||
-	    strlen(hash) >= sizeof(digest->hash))
+	if (hash_bytes <= 0 || (size_t)hash_bytes > LV_BLOB_MAX)
 		return -EINVAL;
-	snprintf(digest->type, sizeof(digest->type), "pbkdf2");
-	snprintf(digest->hash, sizeof(digest->hash), "%s", hash);
+	digest->type = "pbkdf2";
+	digest->hash = hash;
 	digest->iterations = iterations;
 	r = lv_random(digest->salt.bytes, LV_SALT_LEN);
 	if (r < 0)
 		return r;
 	digest->salt.len = LV_SALT_LEN;
-	digest->salt.valid = 1;
+	digest->salt.valid = true;
+	digest->salt.text = NULL;
 	r = lv_pbkdf2(hash, volume_key->bytes, volume_key->len, digest->salt.bytes,
 		      LV_SALT_LEN, iterations, digest->digest.bytes, (size_t)hash_bytes);
 	if (r < 0)
 		return r;
 	digest->digest.len = (size_t)hash_bytes;
-	digest->digest.valid = 1;
+	digest->digest.valid = true;
+	digest->digest.text = NULL;
 	return 0;
 }

@@ -1,33 +1,39 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * dump.c: `luksvol dump`, the facts `cryptsetup luksDump` shows, in its
- * layout so that scripts reading one can read the other, plus the header
- * copy in use.
+ * dump.c: `luksvol dump`, what `cryptsetup luksDump` shows, line for line
+ * in its layout so that scripts reading one can read the other, plus the
+ * header copy in use.  Like luksDump, it shows keyslots and tokens 0..31,
+ * segments 0..31 and digests 0..7, by id; a token's type-specific lines
+ * come from its type's ops (token.h).
  */
 #include <errno.h>
 #include <inttypes.h>
-#include <json-c/json.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "luks2/device.h"
+#include "luks2/token.h"
 
-static void dump_hex(FILE *out, const uint8_t *bytes, size_t len)
+/* cryptsetup's hexprint_base64: nothing at all (not even the newline)
+ * for text that does not decode. */
+static void dump_blob(FILE *out, const char *label, const struct lv_blob *blob)
 {
-	for (size_t i = 0; i < len; i++) {
+	fprintf(out, "\t%-12s", label);
+	if (!blob->valid)
+		return;
+	for (size_t i = 0; i < blob->len; i++) {
 		if (i && i % 16 == 0)
 			fputs("\n\t            ", out);
-		fprintf(out, "%02x ", bytes[i]);
+		fprintf(out, "%02x ", blob->bytes[i]);
 	}
 	fputc('\n', out);
 }
 
-static void dump_blob(FILE *out, const char *label, const struct lv_blob *blob)
+/* printf's "%s" of NULL, as glibc prints what json-c returns for a
+ * missing field. */
+static const char *text_or_null(const char *text)
 {
-	fprintf(out, "\t%-12s", label);
-	if (blob->valid)
-		dump_hex(out, blob->bytes, blob->len);
-	else
-		fputs("(invalid base64)\n", out);
+	return text ? text : "(null)";
 }
 
 static void dump_string_list(FILE *out, const struct lv_string_list *list)
@@ -50,9 +56,9 @@ static void dump_header_info(FILE *out, const struct lv_device *dev)
 	fputs("LUKS header information\n", out);
 	fprintf(out, "Version:       \t%u\n", bin->version);
 	fprintf(out, "Epoch:         \t%" PRIu64 "\n", bin->seqid);
-	fprintf(out, "Metadata area: \t%" PRIu64 " [bytes]\n", bin->hdr_size);
+	fprintf(out, "Metadata area: \t%" PRIu64 " [bytes]\n", cfg->json_size + LV_HDR_BIN_BYTES);
 	fprintf(out, "Keyslots area: \t%" PRIu64 " [bytes]\n", cfg->keyslots_size);
-	fprintf(out, "UUID:          \t%s\n", bin->uuid);
+	fprintf(out, "UUID:          \t%s\n", bin->uuid[0] ? bin->uuid : "(no UUID)");
 	fprintf(out, "Label:         \t%s\n", bin->label[0] ? bin->label : "(no label)");
 	fprintf(out, "Subsystem:     \t%s\n", bin->subsystem[0] ? bin->subsystem : "(no subsystem)");
 	fputs("Flags:       \t", out);
@@ -71,34 +77,35 @@ static void dump_header_info(FILE *out, const struct lv_device *dev)
 	fputc('\n', out);
 }
 
+static void dump_segment(FILE *out, const struct lv_segment *seg)
+{
+	fprintf(out, "  %s: %s\n", seg->id.text, seg->type);
+	fprintf(out, "\toffset: %" PRIu64 " [bytes]\n", seg->offset_bytes);
+	if (seg->dynamic)
+		fputs("\tlength: (whole device)\n", out);
+	else
+		fprintf(out, "\tlength: %" PRIu64 " [bytes]\n", seg->size_bytes);
+	if (seg->encryption)
+		fprintf(out, "\tcipher: %s\n", seg->encryption);
+	if (seg->is_crypt || lv_json_member(seg->json, "sector_size"))
+		fprintf(out, "\tsector: %" PRIu32 " [bytes]\n", seg->sector_size);
+	if (seg->integrity_type)
+		fprintf(out, "\tintegrity: %s\n", seg->integrity_type);
+	for (unsigned i = 0; i < seg->flags.count; i++)
+		fprintf(out, i ? ", %s" : "\tflags : %s", seg->flags.items[i]);
+	if (seg->flags.count)
+		fputc('\n', out);
+	fputc('\n', out);
+}
+
 static void dump_segments(FILE *out, const struct lv_metadata *md)
 {
 	fputs("Data segments:\n", out);
-	for (uint32_t id = 0; id < md->segment_count; id++) {
+	for (uint32_t id = 0; id < LV_SEGMENTS_DUMP_MAX; id++) {
 		const struct lv_segment *seg = lv_md_segment(md, id);
-		struct json_object *flags;
 
-		if (!seg)
-			continue;
-		fprintf(out, "  %u: %s\n", seg->id, seg->type);
-		fprintf(out, "\toffset: %" PRIu64 " [bytes]\n", seg->offset_bytes);
-		if (seg->dynamic)
-			fputs("\tlength: (whole device)\n", out);
-		else
-			fprintf(out, "\tlength: %" PRIu64 " [bytes]\n", seg->size_bytes);
-		if (seg->is_crypt) {
-			fprintf(out, "\tcipher: %s\n", seg->encryption);
-			fprintf(out, "\tsector: %u [bytes]\n", seg->sector_size);
-		}
-		if (json_object_object_get_ex(seg->json, "flags", &flags) &&
-		    json_object_array_length(flags)) {
-			fputs("\tflags : ", out);
-			for (size_t i = 0; i < json_object_array_length(flags); i++)
-				fprintf(out, "%s ",
-					json_object_get_string(json_object_array_get_idx(flags, i)));
-			fputc('\n', out);
-		}
-		fputc('\n', out);
+		if (seg)
+			dump_segment(out, seg);
 	}
 }
 
@@ -111,6 +118,12 @@ static const char *priority_name(const struct lv_keyslot *ks)
 	if (ks->priority == LV_PRIORITY_PREFER)
 		return "preferred";
 	return "invalid";
+}
+
+/* json_object_get_int()'s view of an int64: clamped to int. */
+static int clamp_int(int64_t value)
+{
+	return value > INT32_MAX ? INT32_MAX : value < INT32_MIN ? INT32_MIN : (int)value;
 }
 
 /* Key sizes in bits as cryptsetup prints them: the JSON value taken as a
@@ -131,17 +144,74 @@ static void dump_luks2_keyslot(FILE *out, const struct lv_keyslot *ks)
 	fprintf(out, "\tPBKDF:      %s\n", kdf->type);
 	if (kdf->kind == LV_KDF_PBKDF2) {
 		fprintf(out, "\tHash:       %s\n", kdf->hash);
-		fprintf(out, "\tIterations: %" PRId64 "\n", kdf->iterations);
+		fprintf(out, "\tIterations: %" PRIu64 "\n", (uint64_t)kdf->iterations);
 	} else {
-		fprintf(out, "\tTime cost:  %" PRId64 "\n", kdf->time_cost);
-		fprintf(out, "\tMemory:     %" PRId64 "\n", kdf->memory_kib);
-		fprintf(out, "\tThreads:    %" PRId64 "\n", kdf->cpus);
+		fprintf(out, "\tTime cost:  %" PRIu64 "\n", (uint64_t)kdf->time_cost);
+		fprintf(out, "\tMemory:     %" PRIu64 "\n", (uint64_t)kdf->memory_kib);
+		fprintf(out, "\tThreads:    %" PRIu64 "\n", (uint64_t)kdf->cpus);
 	}
 	dump_blob(out, "Salt:", &kdf->salt);
-	fprintf(out, "\tAF stripes: %" PRId64 "\n", ks->af.stripes);
+	fprintf(out, "\tAF stripes: %u\n", (unsigned)clamp_int(ks->af.stripes));
 	fprintf(out, "\tAF hash:    %s\n", ks->af.hash);
 	fprintf(out, "\tArea offset:%" PRIu64 " [bytes]\n", ks->area.offset_bytes);
 	fprintf(out, "\tArea length:%" PRIu64 " [bytes]\n", ks->area.size_bytes);
+}
+
+static void dump_reencrypt_keyslot(FILE *out, const struct lv_keyslot *ks)
+{
+	const struct lv_reencrypt *re = &ks->reencrypt;
+
+	fprintf(out, "\t%-12s%s\n", "Mode:", re->mode);
+	fprintf(out, "\t%-12s%s\n", "Direction:", re->direction);
+	fprintf(out, "\t%-12s%s\n", "Resilience:", ks->area.type);
+	if (strcmp(ks->area.type, "checksum") == 0) {
+		fprintf(out, "\t%-12s%s\n", "Hash:", text_or_null(re->hash));
+		fprintf(out, "\t%-12s%d [bytes]\n", "Hash data:", clamp_int(re->sector_size));
+	} else if (strcmp(ks->area.type, "datashift") == 0) {
+		fprintf(out, "\t%-12s%" PRIu64 "[bytes]\n", "Shift size:", re->shift_size);
+	}
+	fprintf(out, "\tArea offset:%" PRIu64 " [bytes]\n", ks->area.offset_bytes);
+	fprintf(out, "\tArea length:%" PRIu64 " [bytes]\n", ks->area.size_bytes);
+}
+
+/* The first digest listing segment number (LUKS2_digest_by_segment). */
+static const struct lv_digest *digest_of_segment(const struct lv_metadata *md, uint32_t number)
+{
+	char text[16];
+
+	snprintf(text, sizeof(text), "%" PRIu32, number);
+	for (unsigned i = 0; i < md->digest_count; i++)
+		if (lv_id_list_has(&md->digests[i].segments, text))
+			return &md->digests[i];
+	return NULL;
+}
+
+/* luksDump's "(unbound)": the keyslot's digest (the first listing it) is
+ * no segment's digest, or there is none. */
+static int unbound(const struct lv_metadata *md, const struct lv_keyslot *ks)
+{
+	const struct lv_digest *digest = lv_md_digest_of_keyslot(md, ks);
+
+	for (uint32_t s = 0; digest && s < md->segment_count; s++)
+		if (digest_of_segment(md, s) == digest)
+			return 0;
+	return 1;
+}
+
+static void dump_keyslot(FILE *out, const struct lv_metadata *md, const struct lv_keyslot *ks)
+{
+	fprintf(out, "  %s: %s%s\n", ks->id.text, ks->type, unbound(md, ks) ? " (unbound)" : "");
+	fprintf(out, "\tKey:        %" PRIu32 " bits\n", bits_as_cryptsetup(ks->key_size));
+	fprintf(out, "\tPriority:   %s\n", priority_name(ks));
+	if (ks->kind == LV_KEYSLOT_LUKS2)
+		dump_luks2_keyslot(out, ks);
+	else if (ks->kind == LV_KEYSLOT_REENCRYPT)
+		dump_reencrypt_keyslot(out, ks);
+	/* Every digest entry that names it: a digest listing it twice shows twice. */
+	for (unsigned i = 0; i < md->digest_count; i++)
+		for (unsigned k = 0; k < md->digests[i].keyslots.count; k++)
+			if (strcmp(md->digests[i].keyslots.items[k].text, ks->id.text) == 0)
+				fprintf(out, "\tDigest ID:  %s\n", md->digests[i].id.text);
 }
 
 static void dump_keyslots(FILE *out, const struct lv_metadata *md)
@@ -149,19 +219,9 @@ static void dump_keyslots(FILE *out, const struct lv_metadata *md)
 	fputs("Keyslots:\n", out);
 	for (uint32_t id = 0; id < LV_KEYSLOTS_MAX; id++) {
 		const struct lv_keyslot *ks = lv_md_keyslot(md, id);
-		const struct lv_digest *digest;
 
-		if (!ks)
-			continue;
-		digest = lv_md_digest_of_keyslot(md, id);
-		fprintf(out, "  %u: %s%s\n", id, ks->type,
-			digest && digest->segments.count == 0 ? " (unbound)" : "");
-		fprintf(out, "\tKey:        %" PRIu32 " bits\n", bits_as_cryptsetup(ks->key_size));
-		fprintf(out, "\tPriority:   %s\n", priority_name(ks));
-		if (ks->kind == LV_KEYSLOT_LUKS2)
-			dump_luks2_keyslot(out, ks);
-		if (digest)
-			fprintf(out, "\tDigest ID:  %u\n", digest->id);
+		if (ks)
+			dump_keyslot(out, md, ks);
 	}
 }
 
@@ -169,40 +229,33 @@ static void dump_tokens(FILE *out, const struct lv_metadata *md)
 {
 	fputs("Tokens:\n", out);
 	for (uint32_t id = 0; id < LV_TOKENS_MAX; id++) {
-		const struct lv_token *token = NULL;
-		struct json_object *desc;
+		const struct lv_token *token = lv_md_token(md, id);
 
-		for (unsigned i = 0; i < md->token_count; i++)
-			if (md->tokens[i].id == id)
-				token = &md->tokens[i];
 		if (!token)
 			continue;
-		fprintf(out, "  %u: %s\n", id, token->type);
-		if (strcmp(token->type, "luks2-keyring") == 0 &&
-		    json_object_object_get_ex(token->json, "key_description", &desc))
-			fprintf(out, "\tKey description: %s\n", json_object_get_string(desc));
+		fprintf(out, "  %s: %s\n", token->id.text, token->type);
+		if (token->ops && token->ops->dump)
+			token->ops->dump(token, out);
 		for (unsigned k = 0; k < token->keyslots.count; k++)
-			fprintf(out, "\tKeyslot:    %u\n", token->keyslots.ids[k]);
+			fprintf(out, "\tKeyslot:    %s\n", token->keyslots.items[k].text);
 	}
 }
 
 static void dump_digests(FILE *out, const struct lv_metadata *md)
 {
 	fputs("Digests:\n", out);
-	for (uint32_t id = 0; id < LV_DIGESTS_MAX; id++) {
-		for (unsigned i = 0; i < md->digest_count; i++) {
-			const struct lv_digest *digest = &md->digests[i];
+	for (uint32_t id = 0; id < LV_DIGESTS_DUMP_MAX; id++) {
+		const struct lv_digest *digest = lv_md_digest(md, id);
 
-			if (digest->id != id)
-				continue;
-			fprintf(out, "  %u: %s\n", id, digest->type);
-			if (strcmp(digest->type, "pbkdf2") != 0)
-				continue;
-			fprintf(out, "\tHash:       %s\n", digest->hash);
-			fprintf(out, "\tIterations: %" PRId64 "\n", digest->iterations);
-			dump_blob(out, "Salt:", &digest->salt);
-			dump_blob(out, "Digest:", &digest->digest);
-		}
+		if (!digest)
+			continue;
+		fprintf(out, "  %s: %s\n", digest->id.text, digest->type);
+		if (strcmp(digest->type, "pbkdf2") != 0)
+			continue;
+		fprintf(out, "\tHash:       %s\n", text_or_null(digest->hash));
+		fprintf(out, "\tIterations: %" PRIu64 "\n", (uint64_t)digest->iterations);
+		dump_blob(out, "Salt:", &digest->salt);
+		dump_blob(out, "Digest:", &digest->digest);
 	}
 }
 
@@ -222,12 +275,8 @@ int lv_dump(struct lv_device *dev, FILE *out, struct lv_err *err)
 
 int lv_dump_json(struct lv_device *dev, FILE *out, struct lv_err *err)
 {
-	const char *text = json_object_to_json_string_ext(
-		lv_dev_md(dev)->root, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
-
-	if (!text)
+	if (lv_metadata_print_json(lv_dev_md(dev), out) < 0)
 		return lv_err_set(err, -ENOMEM, "cannot serialize the metadata");
-	fprintf(out, "%s\n", text);
 	if (fflush(out) != 0 || ferror(out))
 		return lv_err_set(err, -EIO, "cannot write the dump");
 	return 0;

@@ -237,22 +237,23 @@ static int fill_metadata(const struct lv_format_params *p, const struct layout *
 			 const struct lv_secret *volume_key, struct lv_metadata *md,
 			 struct lv_err *err)
 {
-	struct lv_segment *seg = &md->segments[0];
-	struct lv_digest *digest = &md->digests[0];
-	const char *hash = p->pbkdf.hash ? p->pbkdf.hash : "sha256";
+	const char *hash = lv_md_strdup(md, p->pbkdf.hash ? p->pbkdf.hash : "sha256");
+	struct lv_segment *seg = lv_md_add_segment(md, 0);
+	struct lv_digest *digest = lv_md_add_digest(md, 0);
+	int r;
 
-	memset(md, 0, sizeof(*md));
-	md->segment_count = 1;
-	snprintf(seg->type, sizeof(seg->type), "crypt");
+	if (!hash || !seg || !digest || lv_md_list_add(md, &digest->segments, 0) < 0)
+		return lv_err_set(err, -ENOMEM, "out of memory");
+	/* add_digest may have moved the segments: look segment 0 up again. */
+	seg = &md->segments[0];
+	seg->type = "crypt";
 	seg->offset_bytes = lay->data_offset_bytes;
-	seg->dynamic = 1;
-	seg->is_crypt = 1;
-	snprintf(seg->encryption, sizeof(seg->encryption), "%s", lay->cipher);
+	seg->dynamic = true;
+	seg->is_crypt = true;
+	seg->encryption = lay->cipher;
 	seg->sector_size = lay->sector_size;
-	md->digest_count = 1;
-	digest->segments.count = 1;
-	int r = lv_digest_fill(digest, hash, lv_digest_iterations(&p->pbkdf, hash, volume_key->len),
-			       volume_key);
+	r = lv_digest_fill(digest, hash, lv_digest_iterations(&p->pbkdf, hash, volume_key->len),
+			   volume_key);
 	if (r < 0)
 		return lv_err_set(err, r, "cannot compute the volume key digest");
 	md->config.json_size = lay->metadata_bytes - LV_HDR_BIN_BYTES;
@@ -356,13 +357,13 @@ static int plan_metadata(struct lv_device *dev, const struct lv_format_params *p
 static int format_device(struct lv_device *dev, const struct lv_format_params *p,
 			 const struct lv_secret *passphrase, struct lv_err *err)
 {
-	struct lv_metadata *md = calloc(1, sizeof(*md));
+	struct lv_metadata *md = NULL;
 	struct lv_secret *volume_key = NULL;
 	struct lv_keyslot *ks;
 	struct layout lay = { 0 };
 	int r;
 
-	if (!md)
+	if (lv_metadata_new(&md) < 0)
 		return lv_err_set(err, -ENOMEM, "out of memory");
 	if ((r = check_params(dev, p, &lay, err)) < 0)
 		goto out;
@@ -391,7 +392,7 @@ static int format_device(struct lv_device *dev, const struct lv_format_params *p
 	r = lv_device_commit(dev, md, LV_COMMIT_FORCE | LV_COMMIT_FULL_AREA, err);
 out:
 	lv_secret_free(&volume_key);
-	free(md);
+	lv_metadata_free(&md);
 	return r;
 }
 
@@ -418,7 +419,7 @@ int lv_format_storage(struct lv_storage *st, const struct lv_format_params *para
 		      struct lv_err *err)
 {
 	struct lv_device *dev;
-	int r = lv_device_new(&dev, st, 1, err);
+	int r = lv_device_new(&dev, st, LV_LOAD_WRITABLE, err);
 
 	/* cryptsetup's luksFormat takes only the write lock, whose failure
 	 * it reports as -EINVAL (exit 1); other verbs fail at their read lock

@@ -4,7 +4,6 @@
  * checksum and the JSON area (luks2-reference.md §1.1-§1.4).
  */
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -270,45 +269,53 @@ static int read_json_area(struct lv_storage *st, uint64_t offset, size_t area_by
 }
 
 /*
- * Parses and validates; on failure applies the K7 repair once and retries.
- * Only the area's prefix is parsed: the rest is zero (read_json_area saw
- * it), and the prefix ends with a zero byte unless it is the whole area,
- * so the JSON, its end and the check of what follows it come out as for
- * the whole area.
+ * Parses and validates (json_read.c applies the K7 repair).  Only the
+ * area's prefix is parsed: the rest is zero (read_json_area saw it), and
+ * the prefix ends with a zero byte unless it is the whole area, so the
+ * JSON, its end and the check of what follows it come out as for the whole
+ * area.
  */
-static int load_metadata(struct lv_hdr_copy *copy, const char *which)
+static int load_metadata(struct lv_hdr_copy *copy, const char *which, struct lv_metadata **md)
 {
-	struct json_object *root;
-	int r = lv_json_area_parse(copy->json_prefix, copy->json_prefix_bytes, &root,
-				   &copy->json_end_bytes, &copy->err);
+	int r = lv_metadata_parse(copy->json_prefix, copy->json_prefix_bytes, copy->bin.hdr_size,
+				  md, &copy->json_end_bytes, &copy->err);
 
 	if (r < 0)
-		goto fail;
-	for (int attempt = 0; attempt < 2; attempt++) {
-		r = lv_metadata_from_json(root, &copy->md, &copy->err);
-		if (r == 0)
-			r = lv_metadata_validate(&copy->md, copy->bin.hdr_size, &copy->err);
-		if (r == 0)
-			break;
-		lv_metadata_free(&copy->md);
-		if (attempt == 0 && !(copy->repaired_kdf_keys = lv_metadata_repair_kdf(root)))
-			break;
-	}
-	json_object_put(root);
-	if (r == 0)
-		return 0;
-fail:
-	lv_err_prefix(&copy->err, which);
+		lv_err_prefix(&copy->err, which);
 	return r;
 }
 
+/* The twin's JSON area holds the same bytes: the same metadata, so the
+ * same verdict (a secondary written with its primary). */
+static int same_json_area(const struct lv_hdr_copy *twin, const struct lv_hdr_copy *copy)
+{
+	return twin && (twin->state == LV_COPY_OK || twin->state == LV_COPY_OBSOLETE) &&
+	       twin->json_prefix && twin->bin.hdr_size == copy->bin.hdr_size &&
+	       twin->json_prefix_bytes == copy->json_prefix_bytes &&
+	       memcmp(twin->json_prefix, copy->json_prefix, copy->json_prefix_bytes) == 0;
+}
+
+static int take_verdict(struct lv_hdr_copy *copy, const struct lv_hdr_copy *twin,
+			const char *which)
+{
+	const char *reason = strchr(twin->err.msg, ':');
+
+	copy->json_end_bytes = twin->json_end_bytes;
+	if (twin->state == LV_COPY_OK)
+		return 0;
+	lv_err_set(&copy->err, twin->err.code, "%s%s", which, reason ? reason : "");
+	return -EINVAL;
+}
+
 int lv_hdr_copy_read(struct lv_storage *st, uint64_t offset, int secondary,
-		     struct lv_hdr_copy *copy)
+		     const struct lv_hdr_copy *twin, struct lv_hdr_copy *copy,
+		     struct lv_metadata **md)
 {
 	const char *which = secondary ? "secondary header" : "primary header";
 	uint8_t raw[LV_HDR_BIN_BYTES];
 	int state;
 
+	*md = NULL;
 	memset(copy, 0, sizeof(*copy));
 	copy->offset_bytes = offset;
 	state = read_binary(st, offset, secondary, copy, raw);
@@ -335,7 +342,11 @@ int lv_hdr_copy_read(struct lv_storage *st, uint64_t offset, int secondary,
 	lv_hash_free(hash);
 	if (r < 0)
 		return copy_fail(copy, LV_COPY_BAD);
-	if (load_metadata(copy, which) < 0)
+	r = same_json_area(twin, copy) ? take_verdict(copy, twin, which)
+				       : load_metadata(copy, which, md);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0)
 		return copy_fail(copy, LV_COPY_OBSOLETE);
 	copy->state = LV_COPY_OK;
 	return 0;
@@ -344,6 +355,5 @@ int lv_hdr_copy_read(struct lv_storage *st, uint64_t offset, int secondary,
 void lv_hdr_copy_free(struct lv_hdr_copy *copy)
 {
 	free(copy->json_prefix);
-	lv_metadata_free(&copy->md);
 	memset(copy, 0, sizeof(*copy));
 }

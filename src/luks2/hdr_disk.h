@@ -63,6 +63,9 @@ enum lv_copy_state {
 	LV_COPY_IO_ERROR,
 };
 
+/* One header copy as read: its binary header, its JSON area's verdict and
+ * (for the copy in use) the area's bytes.  The metadata itself is not part
+ * of a copy: a device keeps one, the active copy's (device.h). */
 struct lv_hdr_copy {
 	enum lv_copy_state state;
 	uint64_t offset_bytes;
@@ -73,8 +76,6 @@ struct lv_hdr_copy {
 	uint8_t *json_prefix;
 	size_t json_prefix_bytes;
 	size_t json_end_bytes;		/* end of the parsed JSON text */
-	unsigned repaired_kdf_keys;	/* K7 repairs applied in memory */
-	struct lv_metadata md;
 	struct lv_err err;		/* why the copy is not OK */
 };
 
@@ -90,11 +91,17 @@ int lv_hdr_checksum(const char *alg, const uint8_t raw[LV_HDR_BIN_BYTES],
 		    const uint8_t *json_area, size_t json_area_bytes,
 		    uint8_t out[LV_CSUM_BYTES]);
 
-/* Reads and checks the copy at offset; sets copy->state.  Returns 0 even
- * when the copy is bad (the state says so); a negative errno only for
- * out of memory. */
+/*
+ * Reads and checks the copy at offset; sets copy->state and, for a copy
+ * whose metadata is valid, *md (the caller frees it).  twin, when not NULL,
+ * is a copy read before (the primary): if its JSON area holds the same
+ * bytes under the same hdr_size, its verdict is taken instead of parsing
+ * the same JSON again, and *md stays NULL.  Returns 0 even when the copy is
+ * bad (the state says so); a negative errno only for out of memory.
+ */
 int lv_hdr_copy_read(struct lv_storage *st, uint64_t offset, int secondary,
-		     struct lv_hdr_copy *copy);
+		     const struct lv_hdr_copy *twin, struct lv_hdr_copy *copy,
+		     struct lv_metadata **md);
 void lv_hdr_copy_free(struct lv_hdr_copy *copy);
 
 #endif

@@ -9,14 +9,11 @@
  * complete: either the old or the new state.
  */
 #include <errno.h>
-#include <json-c/json.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
 #include "luks2/device.h"
-
-#define JSON_ON_DISK_FLAGS (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
 static int write_copy(struct lv_storage *st, const struct lv_hdr_bin *bin, int secondary,
 		      const uint8_t *json_area, size_t json_area_bytes, size_t write_bytes)
@@ -50,33 +47,38 @@ static int copy_salt(const struct lv_hdr_copy *copy, uint8_t salt[LV_SALT_BYTES]
 	return lv_random(salt, LV_SALT_BYTES);
 }
 
-/* Serializes md and checks the result exactly as a reader will. */
+/*
+ * Serializes md into json_area (zeroed, json_area_bytes) and reads the
+ * result back exactly as a reader will: *checked is what the device then
+ * holds.  What a reader would have to repair is refused like what it would
+ * refuse.
+ */
 static int serialize(const struct lv_metadata *md, uint64_t hdr_size, uint8_t *json_area,
-		     size_t json_area_bytes, size_t *json_len, struct lv_metadata *checked,
+		     size_t json_area_bytes, size_t *json_len, struct lv_metadata **checked,
 		     struct lv_err *err)
 {
-	struct json_object *root;
-	const char *text;
-	int r = lv_metadata_to_json(md, &root);
+	size_t json_end;
+	char *text;
+	int r = lv_metadata_to_text(md, &text, json_len);
 
+	*checked = NULL;
 	if (r < 0)
 		return lv_err_set(err, r, "cannot serialize the metadata");
-	text = json_object_to_json_string_length(root, JSON_ON_DISK_FLAGS, json_len);
-	if (!text || *json_len >= json_area_bytes) {
-		json_object_put(root);
+	if (*json_len >= json_area_bytes) {
+		free(text);
 		return lv_err_set(err, -ENOSPC, "metadata JSON (%zu bytes) does not fit the %zu-byte area",
 				  *json_len, json_area_bytes);
 	}
 	memset(json_area, 0, json_area_bytes);
 	memcpy(json_area, text, *json_len);
-	r = lv_metadata_from_json(root, checked, err);
-	if (r == 0)
-		r = lv_metadata_validate(checked, hdr_size, err);
-	json_object_put(root);
-	if (r < 0) {
+	free(text);
+	r = lv_metadata_parse(json_area, *json_len + 1, hdr_size, checked, &json_end, err);
+	if (r == 0 && (*checked)->repaired_kdf_keys) {
 		lv_metadata_free(checked);
-		lv_err_prefix(err, "refusing to write invalid metadata");
+		r = lv_err_set(err, -EINVAL, "the written kdf parameters would need a repair");
 	}
+	if (r < 0 && r != -ENOMEM)
+		lv_err_prefix(err, "refusing to write invalid metadata");
 	return r;
 }
 
@@ -84,14 +86,13 @@ int lv_metadata_check(const struct lv_metadata *md, uint64_t hdr_size, struct lv
 {
 	size_t json_area_bytes = hdr_size - LV_HDR_BIN_BYTES, json_len;
 	uint8_t *json_area = malloc(json_area_bytes);
-	struct lv_metadata checked;
+	struct lv_metadata *checked = NULL;
 	int r;
 
 	if (!json_area)
 		return lv_err_set(err, -ENOMEM, "out of memory");
 	r = serialize(md, hdr_size, json_area, json_area_bytes, &json_len, &checked, err);
-	if (r == 0)
-		lv_metadata_free(&checked);
+	lv_metadata_free(&checked);
 	free(json_area);
 	return r;
 }
@@ -122,14 +123,14 @@ static size_t write_length(const struct lv_hdr_copy *copy, size_t json_len, int 
 	return json_len > copy->json_end_bytes ? json_len : copy->json_end_bytes;
 }
 
-/* Makes both copies hold bin/json_area and marks them valid in memory. */
-static void adopt(struct lv_device *dev, const struct lv_hdr_bin bins[2], uint8_t *json_area,
+/* Makes both copies hold bins and the new JSON, valid in memory, and md
+ * the device's metadata. */
+static void adopt(struct lv_device *dev, const struct lv_hdr_bin bins[2], uint8_t *prefix,
 		  size_t json_len, struct lv_metadata *md)
 {
 	for (int i = 0; i < 2; i++) {
 		struct lv_hdr_copy *copy = &dev->copies[i];
 
-		lv_metadata_free(&copy->md);
 		free(copy->json_prefix);
 		copy->json_prefix = NULL;
 		copy->json_prefix_bytes = 0;
@@ -138,11 +139,11 @@ static void adopt(struct lv_device *dev, const struct lv_hdr_bin bins[2], uint8_
 		copy->json_area_bytes = bins[i].hdr_size - LV_HDR_BIN_BYTES;
 		copy->json_end_bytes = json_len;
 		copy->state = LV_COPY_OK;
-		copy->repaired_kdf_keys = 0;
 	}
-	dev->copies[LV_PRIMARY].json_prefix = json_area;
-	dev->copies[LV_PRIMARY].json_prefix_bytes = bins[LV_PRIMARY].hdr_size - LV_HDR_BIN_BYTES;
-	dev->copies[LV_PRIMARY].md = *md;
+	dev->copies[LV_PRIMARY].json_prefix = prefix;
+	dev->copies[LV_PRIMARY].json_prefix_bytes = json_len + 1;
+	lv_metadata_free(&dev->md);
+	dev->md = md;
 	dev->active = LV_PRIMARY;
 }
 
@@ -167,22 +168,24 @@ int lv_device_commit(struct lv_device *dev, const struct lv_metadata *md, unsign
 	const struct lv_hdr_bin *template = lv_dev_bin(dev);
 	size_t json_area_bytes = template->hdr_size - LV_HDR_BIN_BYTES, json_len;
 	struct lv_hdr_bin bins[2];
-	struct lv_metadata checked;
-	uint8_t *json_area;
+	struct lv_metadata *checked = NULL;
+	uint8_t *json_area, *prefix = NULL;
 	int r;
 
-	if (!(flags & LV_COMMIT_FORCE) && lv_dev_md(dev)->config.unknown_requirement)
+	if (!(flags & LV_COMMIT_FORCE) && dev->md && dev->md->config.unknown_requirement)
 		return lv_err_set(err, -ETXTBSY, "%s: unmet LUKS2 requirements forbid changes",
 				  dev->storage->name);
 	json_area = malloc(json_area_bytes);
 	if (!json_area)
 		return lv_err_set(err, -ENOMEM, "out of memory");
 	r = serialize(md, template->hdr_size, json_area, json_area_bytes, &json_len, &checked, err);
-	if (r < 0) {
-		free(json_area);
-		return r;
-	}
-	if (!(flags & LV_COMMIT_FORCE))
+	/* What the device keeps of the new JSON, taken before anything is
+	 * written: past the write, nothing may fail. */
+	if (r == 0 && !(prefix = malloc(json_len + 1)))
+		r = lv_err_set(err, -ENOMEM, "out of memory");
+	else if (r == 0)
+		memcpy(prefix, json_area, json_len + 1);
+	if (r == 0 && !(flags & LV_COMMIT_FORCE))
 		r = lv_device_check_seqid(dev, err);
 	for (int i = 0; r == 0 && i < 2; i++) {
 		bins[i] = *template;
@@ -193,13 +196,15 @@ int lv_device_commit(struct lv_device *dev, const struct lv_metadata *md, unsign
 	if (r == 0)
 		r = write_both(dev, bins, json_area, json_area_bytes, json_len,
 			       !!(flags & LV_COMMIT_FULL_AREA), err);
-	if (r < 0) {
-		lv_metadata_free(&checked);
-		free(json_area);
-		return r;
+	if (r == 0) {
+		adopt(dev, bins, prefix, json_len, checked);
+		prefix = NULL;
+		checked = NULL;
 	}
-	adopt(dev, bins, json_area, json_len, &checked);
-	return 0;
+	free(prefix);
+	lv_metadata_free(&checked);
+	free(json_area);
+	return r;
 }
 
 int lv_device_recover(struct lv_device *dev, int force, struct lv_err *err)
@@ -242,7 +247,6 @@ int lv_device_recover(struct lv_device *dev, int force, struct lv_err *err)
 		return lv_err_set(err, r, "%s: cannot recover the %s header: %s",
 				  dev->storage->name,
 				  bad_index == LV_PRIMARY ? "primary" : "secondary", strerror(-r));
-	lv_metadata_free(&bad->md);
 	free(bad->json_prefix);
 	bad->json_prefix = NULL;
 	bad->json_prefix_bytes = 0;

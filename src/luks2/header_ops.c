@@ -265,29 +265,6 @@ static size_t free_run(const struct restore *rs, size_t count)
 	return 0;
 }
 
-static void drop_keyslot(struct lv_metadata *work, unsigned index)
-{
-	uint32_t id = work->keyslots[index].id;
-	struct lv_id_list *lists[LV_DIGESTS_MAX + LV_TOKENS_MAX];
-	unsigned n = 0;
-
-	memmove(&work->keyslots[index], &work->keyslots[index + 1],
-		(work->keyslot_count - index - 1) * sizeof(work->keyslots[0]));
-	work->keyslot_count--;
-	for (unsigned i = 0; i < work->digest_count; i++)
-		lists[n++] = &work->digests[i].keyslots;
-	for (unsigned i = 0; i < work->token_count; i++)
-		lists[n++] = &work->tokens[i].keyslots;
-	for (unsigned i = 0; i < n; i++) {
-		unsigned out = 0;
-
-		for (unsigned k = 0; k < lists[i]->count; k++)
-			if (lists[i]->ids[k] != id)
-				lists[i]->ids[out++] = lists[i]->ids[k];
-		lists[i]->count = out;
-	}
-}
-
 /* Copies keyslot index of work to space no header uses and points it
  * there.  Without such space the keyslot is dropped and 1 returned. */
 static int move_keyslot(struct restore *rs, struct lv_metadata *work, unsigned index,
@@ -298,15 +275,15 @@ static int move_keyslot(struct restore *rs, struct lv_metadata *work, unsigned i
 	int r;
 
 	if (!to || ks->area.offset_bytes + ks->area.size_bytes > rs->blocks * RESTORE_BLOCK) {
-		drop_keyslot(work, index);
+		lv_md_remove_keyslot(work, ks);
 		rs->dropped++;
 		return 1;
 	}
 	r = lv_storage_write(rs->target, to * RESTORE_BLOCK, rs->have + ks->area.offset_bytes,
 			     (size_t)ks->area.size_bytes);
 	if (r < 0)
-		return lv_err_set(err, r, "%s: cannot move keyslot %u: %s", rs->target->name,
-				  ks->id, strerror(-r));
+		return lv_err_set(err, r, "%s: cannot move keyslot %s: %s", rs->target->name,
+				  ks->id.text, strerror(-r));
 	memcpy(rs->have + to * RESTORE_BLOCK, rs->have + ks->area.offset_bytes,
 	       (size_t)ks->area.size_bytes);
 	memset(rs->map + to, BLOCK_MOVED, count);
@@ -318,12 +295,11 @@ static int move_keyslot(struct restore *rs, struct lv_metadata *work, unsigned i
  * way, and the current header says so before that space is written. */
 static int move_keyslots_away(struct restore *rs, struct lv_device *current, struct lv_err *err)
 {
-	struct lv_metadata *work = malloc(sizeof(*work));
-	int moved = 0, r = 0;
+	struct lv_metadata *work;
+	int moved = 0, r = lv_metadata_clone(lv_dev_md(current), &work);
 
-	if (!work)
-		return lv_err_set(err, -ENOMEM, "out of memory");
-	memcpy(work, lv_dev_md(current), sizeof(*work));
+	if (r < 0)
+		return lv_err_set(err, r, "out of memory");
 	for (unsigned i = 0; r >= 0 && i < work->keyslot_count;) {
 		if (!keyslot_in_the_way(rs, &work->keyslots[i])) {
 			i++;
@@ -338,7 +314,7 @@ static int move_keyslots_away(struct restore *rs, struct lv_device *current, str
 		lv_err_set(err, r, "%s: cannot sync: %s", rs->target->name, strerror(-r));
 	if (r >= 0 && moved)
 		r = lv_device_commit(current, work, 0, err);
-	free(work);
+	lv_metadata_free(&work);
 	return r < 0 ? r : 0;
 }
 
@@ -551,7 +527,7 @@ int lv_header_restore(const char *path, const char *backup_path, struct lv_err *
 		r = lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
 			       lv_storage_strerror(r));
 	} else {
-		r = lv_lock_acquire(&lock, target, 1, err);
+		r = lv_lock_acquire(&lock, target, 1, 1, err);
 	}
 	if (r == 0)
 		r = lv_header_restore_image(current, target, image, len, err);
@@ -572,7 +548,7 @@ int lv_repair_storage(struct lv_storage *storage, struct lv_err *err)
 	if (r < 0)
 		return r;
 	/* K7 repairs live in memory until written; repair writes them. */
-	if (dev->copies[dev->active].repaired_kdf_keys)
+	if (dev->md->repaired_kdf_keys)
 		r = lv_device_commit(dev, lv_dev_md(dev), 0, err);
 	lv_device_free(&dev);
 	return r;
@@ -604,40 +580,24 @@ int lv_erase(struct lv_device *dev, struct lv_err *err)
 		if (r < 0)
 			return r;
 	}
-	work = malloc(sizeof(*work));
-	if (!work)
-		return lv_err_set(err, -ENOMEM, "out of memory");
-	memcpy(work, md, sizeof(*work));
-	work->keyslot_count = 0;
-	for (unsigned i = 0; i < work->digest_count; i++)
-		work->digests[i].keyslots.count = 0;
-	for (unsigned i = 0; i < work->token_count; i++)
-		work->tokens[i].keyslots.count = 0;
+	if ((r = lv_metadata_clone(md, &work)) < 0)
+		return lv_err_set(err, r, "out of memory");
+	while (work->keyslot_count)
+		lv_md_remove_keyslot(work, &work->keyslots[0]);
 	r = lv_device_commit(dev, work, 0, err);
-	free(work);
+	lv_metadata_free(&work);
 	return r;
 }
 
 int lv_set_persistent_flags(struct lv_device *dev, unsigned flags, struct lv_err *err)
 {
-	struct lv_metadata *work = malloc(sizeof(*work));
-	int r;
+	struct lv_metadata *work;
+	int r = lv_metadata_clone(lv_dev_md(dev), &work);
 
-	if (!work)
-		return lv_err_set(err, -ENOMEM, "out of memory");
-	memcpy(work, lv_dev_md(dev), sizeof(*work));
-	work->config.flags.count = 0;
-	for (const struct lv_flag_name *f = lv_persistent_flag_names; f->name; f++)
-		if (flags & f->flag)
-			snprintf(work->config.flags.items[work->config.flags.count++], LV_NAME_MAX,
-				 "%s", f->name);
-	work->config.persistent_flags = flags;
-	r = lv_device_commit(dev, work, 0, err);
-	free(work);
+	if (r == 0 && (r = lv_md_set_persistent_flags(work, flags)) == 0)
+		r = lv_device_commit(dev, work, 0, err);
+	else
+		lv_err_set(err, r, "out of memory");
+	lv_metadata_free(&work);
 	return r;
-}
-
-const char *lv_device_path(const struct lv_device *dev)
-{
-	return dev->storage->name;
 }

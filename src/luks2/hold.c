@@ -28,7 +28,7 @@ int lv_device_hold(const char *path, int writable, struct lv_device_hold **hold,
 		return lv_err_set(err, -ENOMEM, "out of memory");
 	}
 	(*hold)->storage = st;
-	r = lv_lock_acquire(&(*hold)->lock, st, writable, err);
+	r = lv_lock_acquire(&(*hold)->lock, st, writable, 1, err);
 	if (r < 0)
 		lv_device_hold_release(hold);
 	return r;

@@ -3,246 +3,97 @@
  * json_read.c: the LUKS2 JSON area, from bytes to struct lv_metadata.
  *
  * This file checks the byte rules of the area and the type of every field
- * (the per-object rules R1-R2, T1-T2, D1-D2, S1-S4, S6-S7, K1-K3, C1, C4,
- * A1 of luks2-reference.md §1.6).  Rules that relate objects to each other
- * live in validate.c.
+ * (the per-object rules R1-R3, T1-T2, D1-D2, S1-S4, S6-S7, K1-K3, C1, C4,
+ * A1 of luks2-reference.md §1.6), each as cryptsetup 2.6 checks it: which
+ * strings must be non-empty, which numbers are decimal digits only, which
+ * fields are read whatever their type.  Rules that relate objects to each
+ * other live in validate.c.  With json_write.c, the only file that sees
+ * the JSON tree (json_tree.h).
  */
 #include <errno.h>
-#include <json-c/json.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "luks2/json_tree.h"
 #include "luks2/metadata.h"
+#include "luks2/token.h"
 
-/* ---- field accessors: each names the object and field it rejects ---- */
+/* ---- read-only access for what the structs do not model ---- */
 
-static const char *json_type_label(enum json_type type)
+enum lv_json_type lv_json_type_of(const struct lv_json *value)
 {
-	switch (type) {
-	case json_type_object: return "an object";
-	case json_type_array: return "an array";
-	case json_type_string: return "a string";
-	case json_type_int: return "an integer";
-	default: return "of the expected type";
-	}
+	return value ? value->type : LV_JSON_ABSENT;
 }
 
-static int get_typed(struct json_object *obj, const char *key, enum json_type type,
-		     struct json_object **out, const char *where, struct lv_err *err)
+static struct lv_json *member(const struct lv_json *object, const char *key)
 {
-	if (!json_object_object_get_ex(obj, key, out))
-		return lv_err_set(err, -EINVAL, "%s: missing field \"%s\"", where, key);
-	if (!json_object_is_type(*out, type))
-		return lv_err_set(err, -EINVAL, "%s: field \"%s\" is not %s", where, key,
-				  json_type_label(type));
-	return 0;
+	if (!object || object->type != LV_JSON_OBJECT)
+		return NULL;
+	/* The first byte first: most keys differ there, and it saves a call. */
+	for (size_t i = 0; i < object->obj.count; i++)
+		if (object->obj.members[i].key[0] == key[0] &&
+		    strcmp(object->obj.members[i].key, key) == 0)
+			return object->obj.members[i].value;
+	return NULL;
 }
 
-static int copy_name(const char *value, char *dst, size_t dst_size, const char *where,
-		     const char *key, struct lv_err *err)
+const struct lv_json *lv_json_member(const struct lv_json *object, const char *key)
 {
-	size_t len = strlen(value);
-
-	if (len >= dst_size)
-		return lv_err_set(err, -EINVAL, "%s: field \"%s\" is longer than %zu bytes",
-				  where, key, dst_size - 1);
-	memcpy(dst, value, len + 1);
-	return 0;
+	return member(object, key);
 }
 
-/* A string field; nonempty requires at least one character. */
-static int get_string(struct json_object *obj, const char *key, int nonempty, char *dst,
-		      size_t dst_size, const char *where, struct lv_err *err)
+size_t lv_json_count(const struct lv_json *value)
 {
-	struct json_object *field;
-	int r = get_typed(obj, key, json_type_string, &field, where, err);
-
-	if (r < 0)
-		return r;
-	if (nonempty && json_object_get_string(field)[0] == '\0')
-		return lv_err_set(err, -EINVAL, "%s: field \"%s\" is empty", where, key);
-	return copy_name(json_object_get_string(field), dst, dst_size, where, key, err);
-}
-
-static int get_int(struct json_object *obj, const char *key, int64_t *out,
-		   const char *where, struct lv_err *err)
-{
-	struct json_object *field;
-	int r = get_typed(obj, key, json_type_int, &field, where, err);
-
-	if (r < 0)
-		return r;
-	*out = json_object_get_int64(field);
-	return 0;
-}
-
-static int get_uint32(struct json_object *obj, const char *key, uint32_t *out,
-		      const char *where, struct lv_err *err)
-{
-	int64_t value;
-	int r = get_int(obj, key, &value, where, err);
-
-	if (r < 0)
-		return r;
-	if (value < 0 || value > UINT32_MAX)
-		return lv_err_set(err, -EINVAL, "%s: field \"%s\" is out of range", where, key);
-	*out = (uint32_t)value;
-	return 0;
-}
-
-static int all_digits(const char *s)
-{
-	if (*s == '\0')
+	if (!value)
 		return 0;
-	for (; *s; s++)
-		if (*s < '0' || *s > '9')
-			return 0;
-	return 1;
-}
-
-/* Decimal digits only, no sign, no junk, no overflow (json_str_to_uint64). */
-static int parse_u64_text(const char *text, uint64_t *out)
-{
-	char *end;
-
-	if (!all_digits(text))
-		return -EINVAL;
-	errno = 0;
-	unsigned long long value = strtoull(text, &end, 10);
-	if (errno == ERANGE || *end != '\0')
-		return -EINVAL;
-	*out = value;
+	if (value->type == LV_JSON_OBJECT)
+		return value->obj.count;
+	if (value->type == LV_JSON_ARRAY)
+		return value->arr.count;
 	return 0;
 }
 
-static int get_u64_string(struct json_object *obj, const char *key, uint64_t *out,
-			  const char *where, struct lv_err *err)
+const char *lv_json_text(const struct lv_json *value)
 {
-	struct json_object *field;
-	int r = get_typed(obj, key, json_type_string, &field, where, err);
-
-	if (r < 0)
-		return r;
-	if (parse_u64_text(json_object_get_string(field), out) < 0)
-		return lv_err_set(err, -EINVAL, "%s: field \"%s\" is not a decimal uint64",
-				  where, key);
-	return 0;
+	return value && value->type == LV_JSON_STRING ? value->str.bytes : NULL;
 }
 
-/* A field read only when present with the right type. */
-static void get_optional_int(struct json_object *obj, const char *key, int64_t *out)
+void lv_json_fprint(FILE *out, const struct lv_json *value)
 {
-	struct json_object *field;
+	char *text;
 
-	if (json_object_object_get_ex(obj, key, &field) &&
-	    json_object_is_type(field, json_type_int))
-		*out = json_object_get_int64(field);
-}
-
-static void get_blob(struct json_object *obj, const char *key, struct lv_blob *blob)
-{
-	struct json_object *field;
-
-	memset(blob, 0, sizeof(*blob));
-	if (!json_object_object_get_ex(obj, key, &field) ||
-	    !json_object_is_type(field, json_type_string))
-		return;
-	blob->valid = lv_base64_decode(json_object_get_string(field), blob->bytes,
-				       sizeof(blob->bytes), &blob->len) == 0;
-}
-
-/* Object keys inside keyslots, tokens, digests and segments are ids. */
-static int parse_id(const char *key, uint32_t max_id, uint32_t *id, const char *section,
-		    struct lv_err *err)
-{
-	uint64_t value;
-
-	if (parse_u64_text(key, &value) < 0)
-		return lv_err_set(err, -EINVAL, "%s: key \"%.32s\" is not a number", section, key);
-	if (value > max_id)
-		return lv_err_set(err, -EINVAL, "%s: id %.32s is out of range (max %u)",
-				  section, key, max_id);
-	*id = (uint32_t)value;
-	return 0;
-}
-
-/* An array of id strings: "keyslots": ["0", "3"]. */
-static int get_id_list(struct json_object *obj, const char *key, struct lv_id_list *list,
-		       const char *where, struct lv_err *err)
-{
-	struct json_object *array;
-	int r = get_typed(obj, key, json_type_array, &array, where, err);
-
-	if (r < 0)
-		return r;
-	size_t len = json_object_array_length(array);
-	if (len > LV_REFS_MAX)
-		return lv_err_set(err, -EINVAL, "%s: \"%s\" lists more than %d ids", where,
-				  key, LV_REFS_MAX);
-	list->count = 0;
-	for (size_t i = 0; i < len; i++) {
-		struct json_object *item = json_object_array_get_idx(array, i);
-		uint64_t value;
-
-		if (!json_object_is_type(item, json_type_string))
-			return lv_err_set(err, -EINVAL, "%s: \"%s\"[%zu] is not a string",
-					  where, key, i);
-		if (parse_u64_text(json_object_get_string(item), &value) < 0 ||
-		    value > UINT32_MAX)
-			return lv_err_set(err, -EINVAL, "%s: \"%s\"[%zu] names no object",
-					  where, key, i);
-		list->ids[list->count++] = (uint32_t)value;
+	if (!value || value->type == LV_JSON_NULL) {
+		fputs("(null)", out);
+	} else if (value->type == LV_JSON_STRING) {
+		fputs(value->str.bytes, out);
+	} else if ((text = lv_json_print(value, LV_JSON_SPACED, NULL))) {
+		fputs(text, out);
+		free(text);
 	}
-	return 0;
-}
-
-static int get_string_list(struct json_object *array, struct lv_string_list *list,
-			   const char *where, struct lv_err *err)
-{
-	size_t len = json_object_array_length(array);
-
-	if (len > LV_FLAGS_MAX)
-		return lv_err_set(err, -EINVAL, "%s: more than %d entries", where, LV_FLAGS_MAX);
-	list->count = 0;
-	for (size_t i = 0; i < len; i++) {
-		struct json_object *item = json_object_array_get_idx(array, i);
-
-		if (!json_object_is_type(item, json_type_string))
-			return lv_err_set(err, -EINVAL, "%s: entry %zu is not a string", where, i);
-		int r = copy_name(json_object_get_string(item), list->items[list->count],
-				  LV_NAME_MAX, where, "entry", err);
-		if (r < 0)
-			return r;
-		list->count++;
-	}
-	return 0;
 }
 
 /* ---- the JSON area (§1.4) ---- */
 
-int lv_json_area_parse(const uint8_t *area, size_t area_len, struct json_object **root,
-		       size_t *json_end_bytes, struct lv_err *err)
+static int parse_area(const uint8_t *area, size_t area_len, struct lv_json_doc **doc,
+		      size_t *json_end_bytes, struct lv_err *err)
 {
-	struct json_tokener *tok;
 	size_t end;
+	int r;
 
-	*root = NULL;
+	*doc = NULL;
 	if (area_len == 0 || area_len > INT_MAX)
 		return lv_err_set(err, -EINVAL, "JSON area: size %zu is out of range", area_len);
 	if (area[0] != '{')
 		return lv_err_set(err, -EINVAL, "JSON area: does not start with '{'");
-	tok = json_tokener_new();
-	if (!tok)
-		return lv_err_set(err, -ENOMEM, "JSON area: out of memory");
-	*root = json_tokener_parse_ex(tok, (const char *)area, (int)area_len);
-	end = json_tokener_get_parse_end(tok);
-	json_tokener_free(tok);
-	if (!*root)
+	r = lv_json_parse((const char *)area, area_len, doc, &end);
+	if (r == -ENOMEM)
+		return lv_err_set(err, r, "JSON area: out of memory");
+	if (r < 0)
 		return lv_err_set(err, -EINVAL, "JSON area: not valid JSON");
 	if (end >= area_len) {
-		json_object_put(*root);
-		*root = NULL;
+		lv_json_doc_put(doc);
 		return lv_err_set(err, -EINVAL, "JSON area: no terminating NUL after the JSON");
 	}
 	if (area[end] != '\0' || memcmp(area + end, area + end + 1, area_len - end - 1) != 0) {
@@ -250,18 +101,277 @@ int lv_json_area_parse(const uint8_t *area, size_t area_len, struct json_object 
 
 		while (area[i] == '\0')
 			i++;
-		json_object_put(*root);
-		*root = NULL;
+		lv_json_doc_put(doc);
 		return lv_err_set(err, -EINVAL,
 				  "JSON area: non-NUL byte at offset %zu after the JSON", i);
 	}
-	if (!json_object_is_type(*root, json_type_object)) {
-		json_object_put(*root);
-		*root = NULL;
+	if ((*doc)->root->type != LV_JSON_OBJECT) {
+		lv_json_doc_put(doc);
 		return lv_err_set(err, -EINVAL, "JSON area: top level is not an object");
 	}
 	*json_end_bytes = end;
 	return 0;
+}
+
+/* ---- field accessors: each names the object and field it rejects ---- */
+
+struct reader {
+	struct lv_metadata *md;
+	struct lv_json_doc *doc;	/* where converted texts go */
+	struct lv_err *err;
+	/* The object being read ("keyslot" and "3"; id NULL for "config"),
+	 * put in words only for a message (where()). */
+	const char *kind, *id;
+	char where[48];
+};
+
+static void where_is(struct reader *rd, const char *kind, const char *id)
+{
+	rd->kind = kind;
+	rd->id = id;
+}
+
+static const char *where(struct reader *rd)
+{
+	if (rd->id)
+		snprintf(rd->where, sizeof(rd->where), "%s %.32s", rd->kind, rd->id);
+	else
+		snprintf(rd->where, sizeof(rd->where), "%s", rd->kind);
+	return rd->where;
+}
+
+static const char *json_type_label(enum lv_json_type type)
+{
+	switch (type) {
+	case LV_JSON_OBJECT: return "an object";
+	case LV_JSON_ARRAY: return "an array";
+	case LV_JSON_STRING: return "a string";
+	case LV_JSON_INT: return "an integer";
+	default: return "of the expected type";
+	}
+}
+
+static bool is_type(const struct lv_json *value, enum lv_json_type type)
+{
+	return value && value->type == type;
+}
+
+static int need(struct reader *rd, const struct lv_json *obj, const char *key,
+		enum lv_json_type type, struct lv_json **out)
+{
+	if (!(*out = member(obj, key)))
+		return lv_err_set(rd->err, -EINVAL, "%s: missing field \"%s\"", where(rd), key);
+	if ((*out)->type != type)
+		return lv_err_set(rd->err, -EINVAL, "%s: field \"%s\" is not %s", where(rd), key,
+				  json_type_label(type));
+	return 0;
+}
+
+/* cryptsetup's json_contains_string: a string with at least one character
+ * before any NUL. */
+static int need_string(struct reader *rd, struct lv_json *obj, const char *key,
+		       const char **out)
+{
+	struct lv_json *field;
+	int r = need(rd, obj, key, LV_JSON_STRING, &field);
+
+	if (r < 0)
+		return r;
+	*out = field->str.bytes;
+	if (**out == '\0')
+		return lv_err_set(rd->err, -EINVAL, "%s: field \"%s\" is empty", where(rd), key);
+	return 0;
+}
+
+static int need_int(struct reader *rd, struct lv_json *obj, const char *key, int64_t *out)
+{
+	struct lv_json *field;
+	int r = need(rd, obj, key, LV_JSON_INT, &field);
+
+	if (r == 0)
+		*out = lv_json_get_int64(field);
+	return r;
+}
+
+static int need_uint32(struct reader *rd, struct lv_json *obj, const char *key,
+		       uint32_t *out)
+{
+	int64_t value = 0;
+	int r = need_int(rd, obj, key, &value);
+
+	if (r < 0)
+		return r;
+	if (value < 0 || value > UINT32_MAX)
+		return lv_err_set(rd->err, -EINVAL, "%s: field \"%s\" is out of range", where(rd), key);
+	*out = (uint32_t)value;
+	return 0;
+}
+
+/* cryptsetup's numbered(): digits only; the empty string passes. */
+static bool numbered(const char *s)
+{
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* strtoull(text, &end, 10) with cryptsetup's json_str_to_uint64 test
+ * (*end or errno refuse): leading blanks and a sign are accepted, a
+ * negative value wraps. */
+static bool str_to_uint64(const char *text, uint64_t *out)
+{
+	const char *p = text;
+	uint64_t value = 0;
+	bool negative = false, digits = false;
+
+	while (*p == ' ' || (*p >= '\t' && *p <= '\r'))
+		p++;
+	if (*p == '+' || *p == '-')
+		negative = *p++ == '-';
+	for (; *p >= '0' && *p <= '9'; p++, digits = true) {
+		if (value > (UINT64_MAX - (uint64_t)(*p - '0')) / 10)
+			return false;	/* ERANGE */
+		value = value * 10 + (uint64_t)(*p - '0');
+	}
+	if (!digits || *p != '\0')
+		return false;
+	*out = negative ? (uint64_t)0 - value : value;
+	return true;
+}
+
+/* A non-empty string of decimal digits that fits in 64 bits. */
+static int need_u64_digits(struct reader *rd, struct lv_json *obj, const char *key,
+			   uint64_t *out)
+{
+	const char *text;
+	int r = need_string(rd, obj, key, &text);
+
+	if (r < 0)
+		return r;
+	if (!numbered(text) || !str_to_uint64(text, out))
+		return lv_err_set(rd->err, -EINVAL, "%s: field \"%s\" is not a decimal uint64",
+				  where(rd), key);
+	return 0;
+}
+
+/* A field read only when present, as json-c converts any type. */
+static void get_any_int64(struct lv_json *obj, const char *key, int64_t *out)
+{
+	struct lv_json *field = member(obj, key);
+
+	if (field)
+		*out = lv_json_get_int64(field);
+}
+
+static const char *get_any_string(struct reader *rd, struct lv_json *obj, const char *key)
+{
+	struct lv_json *field = member(obj, key);
+
+	return field ? lv_json_get_string(rd->doc, field) : NULL;
+}
+
+static void get_blob(struct lv_json *obj, const char *key, struct lv_blob *blob)
+{
+	struct lv_json *field = member(obj, key);
+
+	memset(blob, 0, sizeof(*blob));
+	if (!is_type(field, LV_JSON_STRING))
+		return;
+	blob->text = field->str.bytes;
+	blob->valid = lv_base64_decode(blob->text, blob->bytes, sizeof(blob->bytes),
+				       &blob->len) == 0;
+}
+
+/* An object key inside keyslots, tokens, digests and segments (T1, D1,
+ * S1, K1): digits only, any number of them. */
+static int object_id(struct reader *rd, const char *section, const char *key,
+		     struct lv_json *value, struct lv_id *id)
+{
+	if (!numbered(key))
+		return lv_err_set(rd->err, -EINVAL, "%s: key \"%.32s\" is not a number", section, key);
+	lv_id_set(id, key);
+	where_is(rd, section, key);
+	if (!is_type(value, LV_JSON_OBJECT))
+		return lv_err_set(rd->err, -EINVAL, "%s: is not an object", where(rd));
+	return 0;
+}
+
+/* An array of id strings: "keyslots": ["0", "3"]; what they name is
+ * checked in validate.c. */
+static int need_id_list(struct reader *rd, struct lv_json *obj, const char *key,
+			struct lv_id_list *list)
+{
+	struct lv_json *array;
+	int r = need(rd, obj, key, LV_JSON_ARRAY, &array);
+	size_t len;
+
+	if (r < 0)
+		return r;
+	len = array->arr.count;
+	if (len > UINT_MAX)
+		return lv_err_set(rd->err, -EINVAL, "%s: \"%s\" is too long", where(rd), key);
+	list->count = (unsigned)len;
+	list->items = len ? lv_md_alloc(rd->md, len * sizeof(list->items[0])) : NULL;
+	if (len && !list->items)
+		return lv_err_set(rd->err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < len; i++) {
+		struct lv_json *item = array->arr.items[i];
+
+		if (!is_type(item, LV_JSON_STRING))
+			return lv_err_set(rd->err, -EINVAL, "%s: \"%s\"[%zu] is not a string",
+					  where(rd), key, i);
+		lv_id_set(&list->items[i], item->str.bytes);
+	}
+	return 0;
+}
+
+/* An optional array of strings; name names its object in messages (NULL:
+ * the object being read). */
+static int get_string_list(struct reader *rd, struct lv_json *obj, const char *key,
+			   const char *name, struct lv_string_list *list)
+{
+	struct lv_json *array;
+	size_t len;
+
+	if (!(array = member(obj, key)))
+		return 0;
+	if (!is_type(array, LV_JSON_ARRAY))
+		return lv_err_set(rd->err, -EINVAL, "%s: \"%s\" is not an array",
+				  name ? name : where(rd), key);
+	len = array->arr.count;
+	if (len > UINT_MAX)
+		return lv_err_set(rd->err, -EINVAL, "%s: \"%s\" is too long",
+				  name ? name : where(rd), key);
+	list->present = true;
+	list->count = (unsigned)len;
+	list->items = len ? lv_md_alloc(rd->md, len * sizeof(list->items[0])) : NULL;
+	if (len && !list->items)
+		return lv_err_set(rd->err, -ENOMEM, "out of memory");
+	for (size_t i = 0; i < len; i++) {
+		struct lv_json *item = array->arr.items[i];
+
+		if (!is_type(item, LV_JSON_STRING))
+			return lv_err_set(rd->err, -EINVAL, "%s: %s[%zu] is not a string",
+					  name ? name : where(rd), key, i);
+		list->items[i] = item->str.bytes;
+	}
+	return 0;
+}
+
+/* The array for the objects of a section, counted once. */
+static int alloc_section(struct reader *rd, struct lv_json *section, size_t size,
+			 void **items)
+{
+	size_t len = section->obj.count;
+
+	*items = NULL;
+	if (len == 0)
+		return 0;
+	if (len > UINT_MAX || len > SIZE_MAX / size)
+		return lv_err_set(rd->err, -EINVAL, "metadata: a section is too large");
+	*items = lv_md_alloc(rd->md, len * size);
+	return *items ? 0 : lv_err_set(rd->err, -ENOMEM, "out of memory");
 }
 
 /* ---- config.requirements (R1-R3) ---- */
@@ -271,55 +381,49 @@ static const char *const known_requirements[] = {
 	"online-reencrypt-v3", "inline-hw-tags", "opal", "opal-v2", NULL,
 };
 
-int lv_requirement_is_online_reencrypt(const char *flag)
+bool lv_requirement_is_online_reencrypt(const char *flag)
 {
 	const char *prefix = "online-reencrypt";
 	size_t n = strlen(prefix);
 
 	if (strncmp(flag, prefix, n) != 0)
-		return 0;
+		return false;
 	if (flag[n] == '\0')
-		return 1;
-	return flag[n] == '-' && flag[n + 1] == 'v' && all_digits(flag + n + 2);
+		return true;
+	return flag[n] == '-' && flag[n + 1] == 'v' && flag[n + 2] && numbered(flag + n + 2);
 }
 
-static int is_known_requirement(const char *flag)
+static bool string_in(const char *s, const char *const *set)
 {
-	for (const char *const *p = known_requirements; *p; p++)
-		if (strcmp(flag, *p) == 0)
-			return 1;
-	return 0;
+	for (; *set; set++)
+		if (strcmp(s, *set) == 0)
+			return true;
+	return false;
 }
 
-static int parse_requirements(struct json_object *config, struct lv_config *cfg,
-			      struct lv_err *err)
+static int read_requirements(struct reader *rd, struct lv_json *config)
 {
-	struct json_object *reqs, *mandatory;
+	struct lv_config *cfg = &rd->md->config;
+	struct lv_json *reqs;
+	int r;
 
-	if (!json_object_object_get_ex(config, "requirements", &reqs))
+	if (!(reqs = member(config, "requirements")))
 		return 0;
-	cfg->has_requirements = 1;
-	if (!json_object_is_type(reqs, json_type_object))
-		return lv_err_set(err, -EINVAL, "config: \"requirements\" is not an object");
-	if (!json_object_object_get_ex(reqs, "mandatory", &mandatory))
-		return 0;
-	cfg->has_mandatory = 1;
-	if (!json_object_is_type(mandatory, json_type_array))
-		return lv_err_set(err, -EINVAL,
-				  "config: \"requirements.mandatory\" is not an array");
-	int r = get_string_list(mandatory, &cfg->mandatory, "config: requirements.mandatory",
-				err);
+	cfg->has_requirements = true;
+	if (!is_type(reqs, LV_JSON_OBJECT))
+		return lv_err_set(rd->err, -EINVAL, "config: \"requirements\" is not an object");
+	r = get_string_list(rd, reqs, "mandatory", "config: requirements", &cfg->mandatory);
 	if (r < 0)
 		return r;
 	for (unsigned i = 0; i < cfg->mandatory.count; i++) {
 		const char *flag = cfg->mandatory.items[i];
 
-		cfg->online_reencrypt_count += (unsigned)lv_requirement_is_online_reencrypt(flag);
-		if (!is_known_requirement(flag))
-			cfg->unknown_requirement = 1;
+		cfg->online_reencrypt_count += lv_requirement_is_online_reencrypt(flag);
+		if (!string_in(flag, known_requirements))
+			cfg->unknown_requirement = true;
 	}
 	if (cfg->online_reencrypt_count > 1)
-		return lv_err_set(err, -EINVAL,
+		return lv_err_set(rd->err, -EINVAL,
 				  "config: more than one online-reencrypt requirement");
 	return 0;
 }
@@ -337,32 +441,30 @@ const struct lv_flag_name lv_persistent_flag_names[] = {
 	{ 0, NULL },
 };
 
-static int parse_config(struct json_object *root, struct lv_config *cfg, struct lv_err *err)
+/* C1: json_size and keyslots_size are non-empty strings that strtoull()
+ * reads whole (cryptsetup checks no digits-only form here). */
+static int need_config_size(struct reader *rd, struct lv_json *config, const char *key,
+			    uint64_t *out)
 {
-	struct json_object *config, *flags;
-	char text[32];
+	const char *text;
+	int r = need_string(rd, config, key, &text);
+
+	if (r == 0 && !str_to_uint64(text, out))
+		return lv_err_set(rd->err, -EINVAL, "config: field \"%s\" is not a decimal uint64",
+				  key);
+	return r;
+}
+
+static int read_config(struct reader *rd, struct lv_json *config)
+{
+	struct lv_config *cfg = &rd->md->config;
 	int r;
 
-	r = get_typed(root, "config", json_type_object, &config, "metadata", err);
-	if (r < 0)
-		return r;
-	cfg->json = config;
-	r = parse_requirements(config, cfg, err);
-	if (r < 0)
-		return r;
-	/* C1: both sizes are non-empty decimal strings. */
-	if ((r = get_string(config, "json_size", 1, text, sizeof(text), "config", err)) < 0 ||
-	    (r = get_u64_string(config, "json_size", &cfg->json_size, "config", err)) < 0 ||
-	    (r = get_string(config, "keyslots_size", 1, text, sizeof(text), "config", err)) < 0 ||
-	    (r = get_u64_string(config, "keyslots_size", &cfg->keyslots_size, "config", err)) < 0)
-		return r;
-	if (!json_object_object_get_ex(config, "flags", &flags))
-		return 0;
-	cfg->has_flags = 1;
-	if (!json_object_is_type(flags, json_type_array))
-		return lv_err_set(err, -EINVAL, "config: \"flags\" is not an array");
-	r = get_string_list(flags, &cfg->flags, "config: flags", err);
-	if (r < 0)
+	where_is(rd, "config", NULL);
+	cfg->json = (const struct lv_json *)config;
+	if ((r = need_config_size(rd, config, "json_size", &cfg->json_size)) < 0 ||
+	    (r = need_config_size(rd, config, "keyslots_size", &cfg->keyslots_size)) < 0 ||
+	    (r = get_string_list(rd, config, "flags", "config", &cfg->flags)) < 0)
 		return r;
 	for (unsigned i = 0; i < cfg->flags.count; i++)
 		for (const struct lv_flag_name *f = lv_persistent_flag_names; f->name; f++)
@@ -373,46 +475,33 @@ static int parse_config(struct json_object *root, struct lv_config *cfg, struct 
 
 /* ---- tokens (T1, T2) ---- */
 
-static int parse_token(const char *key, struct json_object *obj, struct lv_token *token,
-		       struct lv_err *err)
+static int read_token(struct reader *rd, const char *key, struct lv_json *obj,
+		      struct lv_token *token)
 {
-	char where[48];
-	int r = parse_id(key, LV_TOKENS_MAX - 1, &token->id, "tokens", err);
+	int r = object_id(rd, "token", key, obj, &token->id);
 
 	if (r < 0)
 		return r;
-	snprintf(where, sizeof(where), "token %u", token->id);
-	if (!json_object_is_type(obj, json_type_object))
-		return lv_err_set(err, -EINVAL, "%s: is not an object", where);
-	token->json = obj;
-	r = get_string(obj, "type", 1, token->type, sizeof(token->type), where, err);
-	if (r < 0)
+	token->json = (const struct lv_json *)obj;
+	if ((r = need_string(rd, obj, "type", &token->type)) < 0 ||
+	    (r = need_id_list(rd, obj, "keyslots", &token->keyslots)) < 0)
 		return r;
-	return get_id_list(obj, "keyslots", &token->keyslots, where, err);
+	token->ops = lv_token_ops_find(token->type);
+	return 0;
 }
 
-int lv_metadata_token_from_json(struct json_object *tokens, const char *key,
-				struct lv_token *token, struct lv_err *err)
+static int read_tokens(struct reader *rd, struct lv_json *tokens)
 {
-	struct json_object *obj;
+	struct lv_metadata *md = rd->md;
+	int r;
 
-	if (!json_object_object_get_ex(tokens, key, &obj))
-		return lv_err_set(err, -EINVAL, "tokens: no token %s", key);
-	return parse_token(key, obj, token, err);
-}
-
-static int parse_tokens(struct json_object *root, struct lv_metadata *md, struct lv_err *err)
-{
-	struct json_object *tokens;
-	int r = get_typed(root, "tokens", json_type_object, &tokens, "metadata", err);
-
-	if (r < 0)
+	if ((r = alloc_section(rd, tokens, sizeof(md->tokens[0]), (void **)&md->tokens)) < 0)
 		return r;
-	json_object_object_foreach(tokens, key, value) {
-		if (md->token_count == LV_TOKENS_MAX)
-			return lv_err_set(err, -EINVAL, "tokens: more than %d", LV_TOKENS_MAX);
-		r = parse_token(key, value, &md->tokens[md->token_count], err);
-		if (r < 0)
+	for (size_t i = 0; i < tokens->obj.count; i++) {
+		const char *key = tokens->obj.members[i].key;
+		struct lv_json *value = tokens->obj.members[i].value;
+
+		if ((r = read_token(rd, key, value, &md->tokens[md->token_count])) < 0)
 			return r;
 		md->token_count++;
 	}
@@ -421,48 +510,41 @@ static int parse_tokens(struct json_object *root, struct lv_metadata *md, struct
 
 /* ---- digests (D1, D2) ---- */
 
-static int parse_digest(const char *key, struct json_object *obj, struct lv_digest *digest,
-			struct lv_err *err)
+static int read_digest(struct reader *rd, const char *key, struct lv_json *obj,
+		       struct lv_digest *digest)
 {
-	struct json_object *field;
-	char where[48];
-	int r = parse_id(key, LV_DIGESTS_MAX - 1, &digest->id, "digests", err);
+	struct lv_json *iterations;
+	int r = object_id(rd, "digest", key, obj, &digest->id);
 
 	if (r < 0)
 		return r;
-	snprintf(where, sizeof(where), "digest %u", digest->id);
-	if (!json_object_is_type(obj, json_type_object))
-		return lv_err_set(err, -EINVAL, "%s: is not an object", where);
-	digest->json = obj;
-	if ((r = get_string(obj, "type", 1, digest->type, sizeof(digest->type), where, err)) < 0 ||
-	    (r = get_id_list(obj, "keyslots", &digest->keyslots, where, err)) < 0 ||
-	    (r = get_id_list(obj, "segments", &digest->segments, where, err)) < 0)
+	digest->json = (const struct lv_json *)obj;
+	if ((r = need_string(rd, obj, "type", &digest->type)) < 0 ||
+	    (r = need_id_list(rd, obj, "keyslots", &digest->keyslots)) < 0 ||
+	    (r = need_id_list(rd, obj, "segments", &digest->segments)) < 0)
 		return r;
 	/* The pbkdf2 parameters are checked where the digest is used (§1.7). */
-	if (json_object_object_get_ex(obj, "hash", &field) &&
-	    json_object_is_type(field, json_type_string))
-		copy_name(json_object_get_string(field), digest->hash, sizeof(digest->hash),
-			  where, "hash", NULL);
-	if (json_object_object_get_ex(obj, "iterations", &field) &&
-	    json_object_is_type(field, json_type_int))
-		digest->iterations = json_object_get_int64(field);
+	digest->hash = get_any_string(rd, obj, "hash");
+	iterations = member(obj, "iterations");
+	if (is_type(iterations, LV_JSON_INT))
+		digest->iterations = lv_json_get_int64(iterations);
 	get_blob(obj, "salt", &digest->salt);
 	get_blob(obj, "digest", &digest->digest);
 	return 0;
 }
 
-static int parse_digests(struct json_object *root, struct lv_metadata *md, struct lv_err *err)
+static int read_digests(struct reader *rd, struct lv_json *digests)
 {
-	struct json_object *digests;
-	int r = get_typed(root, "digests", json_type_object, &digests, "metadata", err);
+	struct lv_metadata *md = rd->md;
+	int r;
 
-	if (r < 0)
+	if ((r = alloc_section(rd, digests, sizeof(md->digests[0]), (void **)&md->digests)) < 0)
 		return r;
-	json_object_object_foreach(digests, key, value) {
-		if (md->digest_count == LV_DIGESTS_MAX)
-			return lv_err_set(err, -EINVAL, "digests: more than %d", LV_DIGESTS_MAX);
-		r = parse_digest(key, value, &md->digests[md->digest_count], err);
-		if (r < 0)
+	for (size_t i = 0; i < digests->obj.count; i++) {
+		const char *key = digests->obj.members[i].key;
+		struct lv_json *value = digests->obj.members[i].value;
+
+		if ((r = read_digest(rd, key, value, &md->digests[md->digest_count])) < 0)
 			return r;
 		md->digest_count++;
 	}
@@ -471,434 +553,493 @@ static int parse_digests(struct json_object *root, struct lv_metadata *md, struc
 
 /* ---- segments (S2-S4, S6, S7) ---- */
 
-static int parse_segment_flags(struct json_object *obj, struct lv_segment *seg,
-			       const char *where, struct lv_err *err)
+static int read_segment_flags(struct reader *rd, struct lv_json *obj,
+			      struct lv_segment *seg)
 {
-	struct json_object *flags;
+	int r = get_string_list(rd, obj, "flags", NULL, &seg->flags);
 
-	if (!json_object_object_get_ex(obj, "flags", &flags))
-		return 0;
-	if (!json_object_is_type(flags, json_type_array))
-		return lv_err_set(err, -EINVAL, "%s: \"flags\" is not an array", where);
-	for (size_t i = 0; i < json_object_array_length(flags); i++) {
-		struct json_object *item = json_object_array_get_idx(flags, i);
-
-		if (!json_object_is_type(item, json_type_string))
-			return lv_err_set(err, -EINVAL, "%s: flags[%zu] is not a string", where, i);
-		const char *flag = json_object_get_string(item);
-		if (strncmp(flag, "backup-", 7) == 0)
-			seg->is_backup = 1;
-		if (strcmp(flag, "in-reencryption") == 0)
-			seg->in_reencryption = 1;
+	for (unsigned i = 0; r == 0 && i < seg->flags.count; i++) {
+		if (strncmp(seg->flags.items[i], "backup-", 7) == 0)
+			seg->is_backup = true;
+		if (strcmp(seg->flags.items[i], "in-reencryption") == 0)
+			seg->in_reencryption = true;
 	}
-	return 0;
+	return r;
 }
 
-static int parse_segment_size(struct json_object *obj, struct lv_segment *seg,
-			      const char *where, struct lv_err *err)
+static int read_segment_size(struct reader *rd, struct lv_json *obj,
+			     struct lv_segment *seg)
 {
-	char size_text[32];
-	int r = get_string(obj, "size", 1, size_text, sizeof(size_text), where, err);
+	const char *text;
+	int r = need_string(rd, obj, "size", &text);
 
 	if (r < 0)
 		return r;
-	if (strcmp(size_text, "dynamic") == 0) {
-		seg->dynamic = 1;
+	if (strcmp(text, "dynamic") == 0) {
+		seg->dynamic = true;
 		return 0;
 	}
-	r = get_u64_string(obj, "size", &seg->size_bytes, where, err);
-	if (r < 0)
+	if ((r = need_u64_digits(rd, obj, "size", &seg->size_bytes)) < 0)
 		return r;
 	if (seg->size_bytes == 0)
-		return lv_err_set(err, -EINVAL, "%s: size is zero", where);
+		return lv_err_set(rd->err, -EINVAL, "%s: size is zero", where(rd));
 	if (seg->size_bytes % 512)
-		return lv_err_set(err, -EINVAL, "%s: size is not 512-byte aligned", where);
+		return lv_err_set(rd->err, -EINVAL, "%s: size is not 512-byte aligned", where(rd));
 	return 0;
 }
 
-static int parse_integrity(struct json_object *obj, struct lv_segment *seg,
-			   const char *where, struct lv_err *err)
+static int read_integrity(struct reader *rd, struct lv_json *obj, struct lv_segment *seg)
 {
 	static const char *const fields[] = { "type", "journal_encryption",
 					      "journal_integrity" };
-	struct json_object *integrity, *field;
+	struct lv_json *integrity;
+	const char *text;
+	int r;
 
-	if (!json_object_object_get_ex(obj, "integrity", &integrity))
+	if (!(integrity = member(obj, "integrity")))
 		return 0;
-	if (!json_object_is_type(integrity, json_type_object))
-		return lv_err_set(err, -EINVAL, "%s: \"integrity\" is not an object", where);
-	for (size_t i = 0; i < 3; i++)
-		if (!json_object_object_get_ex(integrity, fields[i], &field) ||
-		    !json_object_is_type(field, json_type_string))
-			return lv_err_set(err, -EINVAL, "%s: integrity.%s is not a string",
-					  where, fields[i]);
-	seg->has_integrity = 1;
+	if (!is_type(integrity, LV_JSON_OBJECT))
+		return lv_err_set(rd->err, -EINVAL, "%s: \"integrity\" is not an object", where(rd));
+	for (size_t i = 0; i < 3; i++) {
+		if ((r = need_string(rd, integrity, fields[i], &text)) < 0)
+			return r;
+		if (i == 0)
+			seg->integrity_type = text;
+	}
 	return 0;
 }
 
-static int parse_crypt_segment(struct json_object *obj, struct lv_segment *seg,
-			       const char *where, struct lv_err *err)
+static int read_crypt_segment(struct reader *rd, struct lv_json *obj,
+			      struct lv_segment *seg)
 {
-	char text[32];
 	int r;
 
-	seg->is_crypt = 1;
-	if ((r = get_string(obj, "iv_tweak", 1, text, sizeof(text), where, err)) < 0 ||
-	    (r = get_u64_string(obj, "iv_tweak", &seg->iv_tweak, where, err)) < 0 ||
-	    (r = get_string(obj, "encryption", 1, seg->encryption, sizeof(seg->encryption),
-			    where, err)) < 0 ||
-	    (r = get_uint32(obj, "sector_size", &seg->sector_size, where, err)) < 0)
+	seg->is_crypt = true;
+	if ((r = need_u64_digits(rd, obj, "iv_tweak", &seg->iv_tweak)) < 0 ||
+	    (r = need_string(rd, obj, "encryption", &seg->encryption)) < 0 ||
+	    (r = need_uint32(rd, obj, "sector_size", &seg->sector_size)) < 0)
 		return r;
 	if (seg->sector_size == 0 || seg->sector_size % 512)
-		return lv_err_set(err, -EINVAL, "%s: sector_size %u is not a multiple of 512",
-				  where, seg->sector_size);
+		return lv_err_set(rd->err, -EINVAL, "%s: sector_size %u is not a multiple of 512",
+				  where(rd), seg->sector_size);
 	if (!seg->dynamic && seg->size_bytes % seg->sector_size)
-		return lv_err_set(err, -EINVAL, "%s: size is not a multiple of sector_size",
-				  where);
-	return parse_integrity(obj, seg, where, err);
+		return lv_err_set(rd->err, -EINVAL, "%s: size is not a multiple of sector_size",
+				  where(rd));
+	return read_integrity(rd, obj, seg);
 }
 
-static int parse_opal_segment(struct json_object *obj, struct lv_segment *seg,
-			      const char *where, struct lv_err *err)
+static int read_opal_segment(struct reader *rd, struct lv_json *obj,
+			     struct lv_segment *seg)
 {
 	int64_t number, key_size;
 	uint64_t opal_size;
 	int r;
 
 	if (seg->dynamic)
-		return lv_err_set(err, -EINVAL, "%s: OPAL segment size is dynamic", where);
-	if ((r = get_int(obj, "opal_segment_number", &number, where, err)) < 0 ||
-	    (r = get_int(obj, "opal_key_size", &key_size, where, err)) < 0 ||
-	    (r = get_u64_string(obj, "opal_segment_size", &opal_size, where, err)) < 0)
+		return lv_err_set(rd->err, -EINVAL, "%s: OPAL segment size is dynamic", where(rd));
+	if ((r = need_int(rd, obj, "opal_segment_number", &number)) < 0 ||
+	    (r = need_int(rd, obj, "opal_key_size", &key_size)) < 0 ||
+	    (r = need_u64_digits(rd, obj, "opal_segment_size", &opal_size)) < 0)
 		return r;
 	if (opal_size == 0 || seg->size_bytes > opal_size)
-		return lv_err_set(err, -EINVAL, "%s: bad opal_segment_size", where);
+		return lv_err_set(rd->err, -EINVAL, "%s: bad opal_segment_size", where(rd));
 	return 0;
 }
 
-static int parse_segment(const char *key, struct json_object *obj, struct lv_segment *seg,
-			 struct lv_err *err)
+static int read_segment(struct reader *rd, const char *key, struct lv_json *obj,
+			struct lv_segment *seg)
 {
-	char where[48], text[32];
-	int r = parse_id(key, LV_SEGMENTS_MAX - 1, &seg->id, "segments", err);
+	struct lv_json *field;
+	const char *text;
+	int r = object_id(rd, "segment", key, obj, &seg->id);
 
 	if (r < 0)
 		return r;
-	snprintf(where, sizeof(where), "segment %u", seg->id);
-	if (!json_object_is_type(obj, json_type_object))
-		return lv_err_set(err, -EINVAL, "%s: is not an object", where);
-	seg->json = obj;
-	if ((r = get_string(obj, "type", 1, seg->type, sizeof(seg->type), where, err)) < 0 ||
-	    (r = get_string(obj, "offset", 1, text, sizeof(text), where, err)) < 0 ||
-	    (r = get_u64_string(obj, "offset", &seg->offset_bytes, where, err)) < 0 ||
-	    (r = parse_segment_size(obj, seg, where, err)) < 0)
+	seg->json = (const struct lv_json *)obj;
+	if ((r = need_string(rd, obj, "type", &seg->type)) < 0 ||
+	    (r = need_string(rd, obj, "offset", &text)) < 0 ||
+	    (r = need_u64_digits(rd, obj, "offset", &seg->offset_bytes)) < 0 ||
+	    (r = read_segment_size(rd, obj, seg)) < 0)
 		return r;
 	if (seg->offset_bytes % 512)
-		return lv_err_set(err, -EINVAL, "%s: offset is not 512-byte aligned", where);
-	r = parse_segment_flags(obj, seg, where, err);
-	if (r < 0)
+		return lv_err_set(rd->err, -EINVAL, "%s: offset is not 512-byte aligned", where(rd));
+	if ((r = read_segment_flags(rd, obj, seg)) < 0)
 		return r;
 	if (strcmp(seg->type, "hw-opal") == 0 || strcmp(seg->type, "hw-opal-crypt") == 0) {
-		r = parse_opal_segment(obj, seg, where, err);
-		if (r < 0)
+		if ((r = read_opal_segment(rd, obj, seg)) < 0)
 			return r;
 	}
 	if (strcmp(seg->type, "crypt") == 0 || strcmp(seg->type, "hw-opal-crypt") == 0)
-		return parse_crypt_segment(obj, seg, where, err);
+		return read_crypt_segment(rd, obj, seg);
+	/* What luksDump shows of other types when present. */
+	seg->encryption = get_any_string(rd, obj, "encryption");
+	if ((field = member(obj, "sector_size")))
+		seg->sector_size = (uint32_t)lv_json_get_int64(field);
 	return 0;
 }
 
-static int parse_segments(struct json_object *root, struct lv_metadata *md, struct lv_err *err)
+static int read_segments(struct reader *rd, struct lv_json *segments)
 {
-	struct json_object *segments;
-	int r = get_typed(root, "segments", json_type_object, &segments, "metadata", err);
+	struct lv_metadata *md = rd->md;
+	int r;
 
-	if (r < 0)
+	if ((r = alloc_section(rd, segments, sizeof(md->segments[0]), (void **)&md->segments)) < 0)
 		return r;
-	json_object_object_foreach(segments, key, value) {
-		if (md->segment_count == LV_SEGMENTS_MAX)
-			return lv_err_set(err, -EINVAL, "segments: more than %d", LV_SEGMENTS_MAX);
-		r = parse_segment(key, value, &md->segments[md->segment_count], err);
-		if (r < 0)
+	for (size_t i = 0; i < segments->obj.count; i++) {
+		const char *key = segments->obj.members[i].key;
+		struct lv_json *value = segments->obj.members[i].value;
+
+		if ((r = read_segment(rd, key, value, &md->segments[md->segment_count])) < 0)
 			return r;
 		md->segment_count++;
 	}
 	if (md->segment_count == 0)
-		return lv_err_set(err, -EINVAL, "segments: no segment");
+		return lv_err_set(rd->err, -EINVAL, "segments: no segment");
 	return 0;
 }
 
 /* ---- keyslots (K1-K3, A1) ---- */
 
-static int parse_kdf(struct json_object *kdf_obj, struct lv_kdf *kdf, const char *where,
-		     struct lv_err *err)
+static int read_kdf(struct reader *rd, struct lv_json *obj, struct lv_kdf *kdf)
 {
-	char salt_text[LV_NAME_MAX];
-	int r = get_string(kdf_obj, "type", 1, kdf->type, sizeof(kdf->type), where, err);
+	const char *salt;
+	int r = need_string(rd, obj, "type", &kdf->type);
+	size_t fields = obj->obj.count;
 
 	if (r < 0)
 		return r;
-	size_t nkeys = (size_t)json_object_object_length(kdf_obj);
+	get_blob(obj, "salt", &kdf->salt);
 	if (strcmp(kdf->type, "pbkdf2") == 0) {
 		kdf->kind = LV_KDF_PBKDF2;
-		if (nkeys != 4)
-			return lv_err_set(err, -EINVAL, "%s: pbkdf2 kdf has %zu fields, not 4",
-					  where, nkeys);
-		if ((r = get_string(kdf_obj, "hash", 0, kdf->hash, sizeof(kdf->hash), where, err)) < 0 ||
-		    (r = get_int(kdf_obj, "iterations", &kdf->iterations, where, err)) < 0)
+		if (fields != 4)
+			return lv_err_set(rd->err, -EINVAL, "%s: pbkdf2 kdf has %zu fields, not 4",
+					  where(rd), fields);
+		if ((r = need_string(rd, obj, "hash", &kdf->hash)) < 0 ||
+		    (r = need_int(rd, obj, "iterations", &kdf->iterations)) < 0)
 			return r;
 	} else if (strcmp(kdf->type, "argon2i") == 0 || strcmp(kdf->type, "argon2id") == 0) {
 		kdf->kind = strcmp(kdf->type, "argon2id") == 0 ? LV_KDF_ARGON2ID : LV_KDF_ARGON2I;
-		if (nkeys != 5)
-			return lv_err_set(err, -EINVAL, "%s: %s kdf has %zu fields, not 5",
-					  where, kdf->type, nkeys);
-		if ((r = get_int(kdf_obj, "time", &kdf->time_cost, where, err)) < 0 ||
-		    (r = get_int(kdf_obj, "memory", &kdf->memory_kib, where, err)) < 0 ||
-		    (r = get_int(kdf_obj, "cpus", &kdf->cpus, where, err)) < 0)
+		if (fields != 5)
+			return lv_err_set(rd->err, -EINVAL, "%s: %s kdf has %zu fields, not 5",
+					  where(rd), kdf->type, fields);
+		if ((r = need_int(rd, obj, "time", &kdf->time_cost)) < 0 ||
+		    (r = need_int(rd, obj, "memory", &kdf->memory_kib)) < 0 ||
+		    (r = need_int(rd, obj, "cpus", &kdf->cpus)) < 0)
 			return r;
 	} else {
 		/* Unknown kdf types load (cryptsetup accepts the pre-release
-		 * "argon2"); their fields are kept for dump, and unlock refuses. */
+		 * "argon2"); luksDump shows these fields, and unlock refuses. */
 		kdf->kind = LV_KDF_OTHER;
-		get_optional_int(kdf_obj, "time", &kdf->time_cost);
-		get_optional_int(kdf_obj, "memory", &kdf->memory_kib);
-		get_optional_int(kdf_obj, "cpus", &kdf->cpus);
-		get_optional_int(kdf_obj, "iterations", &kdf->iterations);
-		get_blob(kdf_obj, "salt", &kdf->salt);
+		get_any_int64(obj, "time", &kdf->time_cost);
+		get_any_int64(obj, "memory", &kdf->memory_kib);
+		get_any_int64(obj, "cpus", &kdf->cpus);
+		get_any_int64(obj, "iterations", &kdf->iterations);
+		kdf->hash = get_any_string(rd, obj, "hash");
 		return 0;
 	}
-	r = get_string(kdf_obj, "salt", 0, salt_text, sizeof(salt_text), where, err);
-	if (r < 0)
-		return r;
-	get_blob(kdf_obj, "salt", &kdf->salt);
-	return 0;
+	return need_string(rd, obj, "salt", &salt);
 }
 
-static int parse_luks2_keyslot(struct json_object *obj, struct lv_keyslot *ks,
-			       const char *where, struct lv_err *err)
+static int read_luks2_keyslot(struct reader *rd, struct lv_json *obj, struct lv_keyslot *ks)
 {
-	struct json_object *kdf, *af, *area;
-	char text[32];
+	struct lv_json *kdf, *af, *area;
+	const char *text;
 	int r;
 
-	if ((r = get_typed(obj, "kdf", json_type_object, &kdf, where, err)) < 0 ||
-	    (r = get_typed(obj, "af", json_type_object, &af, where, err)) < 0 ||
-	    (r = get_typed(obj, "area", json_type_object, &area, where, err)) < 0 ||
-	    (r = parse_kdf(kdf, &ks->kdf, where, err)) < 0)
-		return r;
-	if ((r = get_string(af, "type", 0, ks->af.type, sizeof(ks->af.type), where, err)) < 0)
+	if ((r = need(rd, obj, "kdf", LV_JSON_OBJECT, &kdf)) < 0 ||
+	    (r = need(rd, obj, "af", LV_JSON_OBJECT, &af)) < 0 ||
+	    (r = need(rd, obj, "area", LV_JSON_OBJECT, &area)) < 0 ||
+	    (r = read_kdf(rd, kdf, &ks->kdf)) < 0 ||
+	    (r = need_string(rd, af, "type", &ks->af.type)) < 0)
 		return r;
 	if (strcmp(ks->af.type, "luks1") != 0)
-		return lv_err_set(err, -EINVAL, "%s: af type \"%s\" is not luks1", where,
+		return lv_err_set(rd->err, -EINVAL, "%s: af type \"%.32s\" is not luks1", where(rd),
 				  ks->af.type);
-	if ((r = get_string(af, "hash", 0, ks->af.hash, sizeof(ks->af.hash), where, err)) < 0 ||
-	    (r = get_int(af, "stripes", &ks->af.stripes, where, err)) < 0)
+	if ((r = need_string(rd, af, "hash", &ks->af.hash)) < 0 ||
+	    (r = need_int(rd, af, "stripes", &ks->af.stripes)) < 0)
 		return r;
 	if (strcmp(ks->area.type, "raw") != 0)
-		return lv_err_set(err, -EINVAL, "%s: area type \"%s\" is not raw", where,
+		return lv_err_set(rd->err, -EINVAL, "%s: area type \"%.32s\" is not raw", where(rd),
 				  ks->area.type);
-	if ((r = get_string(area, "encryption", 0, ks->area.encryption,
-			    sizeof(ks->area.encryption), where, err)) < 0 ||
-	    (r = get_int(area, "key_size", &ks->area.key_size, where, err)) < 0 ||
-	    (r = get_string(area, "offset", 0, text, sizeof(text), where, err)) < 0 ||
-	    (r = get_string(area, "size", 0, text, sizeof(text), where, err)) < 0)
+	if ((r = need_string(rd, area, "encryption", &ks->area.encryption)) < 0 ||
+	    (r = need_int(rd, area, "key_size", &ks->area.key_size)) < 0 ||
+	    (r = need_string(rd, area, "offset", &text)) < 0 ||
+	    (r = need_string(rd, area, "size", &text)) < 0)
 		return r;
-	return 0;
-}
-
-static int string_in(const char *s, const char *const *set)
-{
-	for (; *set; set++)
-		if (strcmp(s, *set) == 0)
-			return 1;
 	return 0;
 }
 
 /* The reencrypt keyslot records an interrupted reencryption (§1.5). */
-static int parse_reencrypt_keyslot(struct json_object *obj, struct lv_keyslot *ks,
-				   const char *where, struct lv_err *err)
+static int read_reencrypt_keyslot(struct reader *rd, struct lv_json *obj,
+				  struct lv_keyslot *ks)
 {
 	static const char *const modes[] = { "reencrypt", "encrypt", "decrypt", NULL };
 	static const char *const directions[] = { "forward", "backward", NULL };
 	static const char *const area_types[] = { "none", "journal", "checksum", "datashift",
 						  "datashift-journal", "datashift-checksum",
 						  NULL };
-	char mode[LV_NAME_MAX], direction[LV_NAME_MAX];
+	struct lv_reencrypt *re = &ks->reencrypt;
+	struct lv_json *area = member(obj, "area"), *shift;
 	int r;
 
 	if (ks->key_size != 1)
-		return lv_err_set(err, -EINVAL, "%s: reencrypt key_size is not 1", where);
-	if ((r = get_string(obj, "mode", 0, mode, sizeof(mode), where, err)) < 0 ||
-	    (r = get_string(obj, "direction", 0, direction, sizeof(direction), where, err)) < 0)
+		return lv_err_set(rd->err, -EINVAL, "%s: reencrypt key_size is not 1", where(rd));
+	if ((r = need_string(rd, obj, "mode", &re->mode)) < 0 ||
+	    (r = need_string(rd, obj, "direction", &re->direction)) < 0)
 		return r;
-	if (!string_in(mode, modes))
-		return lv_err_set(err, -EINVAL, "%s: unknown reencrypt mode", where);
-	if (!string_in(direction, directions))
-		return lv_err_set(err, -EINVAL, "%s: unknown reencrypt direction", where);
+	if (!string_in(re->mode, modes))
+		return lv_err_set(rd->err, -EINVAL, "%s: unknown reencrypt mode", where(rd));
+	if (!string_in(re->direction, directions))
+		return lv_err_set(rd->err, -EINVAL, "%s: unknown reencrypt direction", where(rd));
 	if (!string_in(ks->area.type, area_types))
-		return lv_err_set(err, -EINVAL, "%s: unknown reencrypt area type", where);
+		return lv_err_set(rd->err, -EINVAL, "%s: unknown reencrypt area type", where(rd));
+	re->hash = get_any_string(rd, area, "hash");
+	get_any_int64(area, "sector_size", &re->sector_size);
+	if ((shift = member(area, "shift_size")))
+		(void)str_to_uint64(lv_json_get_string(rd->doc, shift), &re->shift_size);
 	return 0;
 }
 
-static int parse_area(struct json_object *obj, struct lv_keyslot *ks, const char *where,
-		      struct lv_err *err)
+/* A1: every keyslot has an area with a type, offset and size. */
+static int read_area(struct reader *rd, struct lv_json *obj, struct lv_keyslot *ks)
 {
-	struct json_object *area;
+	struct lv_json *area;
 	int r;
 
-	if ((r = get_typed(obj, "area", json_type_object, &area, where, err)) < 0 ||
-	    (r = get_string(area, "type", 1, ks->area.type, sizeof(ks->area.type), where, err)) < 0 ||
-	    (r = get_u64_string(area, "offset", &ks->area.offset_bytes, where, err)) < 0 ||
-	    (r = get_u64_string(area, "size", &ks->area.size_bytes, where, err)) < 0)
+	if ((r = need(rd, obj, "area", LV_JSON_OBJECT, &area)) < 0 ||
+	    (r = need_string(rd, area, "type", &ks->area.type)) < 0 ||
+	    (r = need_u64_digits(rd, area, "offset", &ks->area.offset_bytes)) < 0 ||
+	    (r = need_u64_digits(rd, area, "size", &ks->area.size_bytes)) < 0)
 		return r;
 	return 0;
 }
 
-static int parse_keyslot(const char *key, struct json_object *obj, struct lv_keyslot *ks,
-			 struct lv_err *err)
+static int read_keyslot(struct reader *rd, const char *key, struct lv_json *obj,
+			struct lv_keyslot *ks)
 {
-	char where[48];
-	int r = parse_id(key, LV_KEYSLOTS_MAX - 1, &ks->id, "keyslots", err);
+	struct lv_json *priority;
+	int r = object_id(rd, "keyslot", key, obj, &ks->id);
 
 	if (r < 0)
 		return r;
-	snprintf(where, sizeof(where), "keyslot %u", ks->id);
-	if (!json_object_is_type(obj, json_type_object))
-		return lv_err_set(err, -EINVAL, "%s: is not an object", where);
-	ks->json = obj;
-	if ((r = get_string(obj, "type", 1, ks->type, sizeof(ks->type), where, err)) < 0 ||
-	    (r = get_uint32(obj, "key_size", &ks->key_size, where, err)) < 0 ||
-	    (r = parse_area(obj, ks, where, err)) < 0)
+	ks->json = (const struct lv_json *)obj;
+	if ((r = need_string(rd, obj, "type", &ks->type)) < 0 ||
+	    (r = need_uint32(rd, obj, "key_size", &ks->key_size)) < 0 ||
+	    (r = read_area(rd, obj, ks)) < 0)
 		return r;
-	struct json_object *priority;
-	if (json_object_object_get_ex(obj, "priority", &priority)) {
-		if (!json_object_is_type(priority, json_type_int))
-			return lv_err_set(err, -EINVAL, "%s: \"priority\" is not an integer", where);
-		ks->has_priority = 1;
-		ks->priority = json_object_get_int64(priority);
+	/* Any type: cryptsetup reads the priority with lv_json_get_int(). */
+	if ((priority = member(obj, "priority"))) {
+		ks->has_priority = true;
+		ks->priority = lv_json_get_int(priority);
 	}
 	if (strcmp(ks->type, "luks2") == 0) {
 		ks->kind = LV_KEYSLOT_LUKS2;
-		return parse_luks2_keyslot(obj, ks, where, err);
+		return read_luks2_keyslot(rd, obj, ks);
 	}
 	if (strcmp(ks->type, "reencrypt") == 0) {
 		ks->kind = LV_KEYSLOT_REENCRYPT;
-		return parse_reencrypt_keyslot(obj, ks, where, err);
+		return read_reencrypt_keyslot(rd, obj, ks);
 	}
 	ks->kind = LV_KEYSLOT_OTHER;	/* K6: unknown types are skipped */
 	return 0;
 }
 
-static int parse_keyslots(struct json_object *root, struct lv_metadata *md, struct lv_err *err)
+static int read_keyslots(struct reader *rd, struct lv_json *keyslots)
 {
-	struct json_object *keyslots;
-	int r = get_typed(root, "keyslots", json_type_object, &keyslots, "metadata", err);
+	struct lv_metadata *md = rd->md;
+	int r;
 
-	if (r < 0)
+	if ((r = alloc_section(rd, keyslots, sizeof(md->keyslots[0]), (void **)&md->keyslots)) < 0)
 		return r;
-	json_object_object_foreach(keyslots, key, value) {
-		if (md->keyslot_count == LV_KEYSLOTS_MAX)
-			return lv_err_set(err, -EINVAL, "keyslots: more than %d", LV_KEYSLOTS_MAX);
-		r = parse_keyslot(key, value, &md->keyslots[md->keyslot_count], err);
-		if (r < 0)
+	for (size_t i = 0; i < keyslots->obj.count; i++) {
+		const char *key = keyslots->obj.members[i].key;
+		struct lv_json *value = keyslots->obj.members[i].value;
+
+		if ((r = read_keyslot(rd, key, value, &md->keyslots[md->keyslot_count])) < 0)
 			return r;
 		md->keyslot_count++;
 	}
 	return 0;
 }
 
-/*
- * Fills md from root, which md then holds a reference to.  The section
- * order is cryptsetup's validation order, so the first error reported is
- * the one cryptsetup would meet first.
- */
-int lv_metadata_from_json(struct json_object *root, struct lv_metadata *md,
-			  struct lv_err *err)
+/* ---- the whole document ---- */
+
+static int need_section(struct reader *rd, struct lv_json *root, const char *key,
+			struct lv_json **section)
 {
-	struct json_object *section;
+	where_is(rd, "metadata", NULL);
+	return need(rd, root, key, LV_JSON_OBJECT, section);
+}
+
+/*
+ * The sections in cryptsetup's validation order, so that the first error
+ * reported is the one cryptsetup would meet first.
+ */
+static int read_sections(struct reader *rd, struct lv_json *root)
+{
+	struct lv_json *config, *tokens, *digests, *keyslots, *segments;
 	int r;
 
-	memset(md, 0, sizeof(*md));
-	md->root = json_object_get(root);
 	/* R1 runs before the object checks of the other sections. */
-	if (!json_object_object_get_ex(root, "config", &section))
-		return lv_err_set(err, -EINVAL, "metadata: missing object \"config\"");
-	if ((r = parse_tokens(root, md, err)) < 0 ||
-	    (r = parse_digests(root, md, err)) < 0 ||
-	    (r = parse_keyslots(root, md, err)) < 0 ||
-	    (r = parse_segments(root, md, err)) < 0 ||
-	    (r = parse_config(root, &md->config, err)) < 0)
+	if (!member(root, "config"))
+		return lv_err_set(rd->err, -EINVAL, "metadata: missing object \"config\"");
+	if ((r = need_section(rd, root, "config", &config)) < 0 ||
+	    (r = read_requirements(rd, config)) < 0 ||
+	    (r = need_section(rd, root, "tokens", &tokens)) < 0 ||
+	    (r = need_section(rd, root, "digests", &digests)) < 0 ||
+	    (r = need_section(rd, root, "keyslots", &keyslots)) < 0 ||
+	    (r = need_section(rd, root, "segments", &segments)) < 0 ||
+	    (r = read_tokens(rd, tokens)) < 0 ||
+	    (r = read_digests(rd, digests)) < 0 ||
+	    (r = read_segments(rd, segments)) < 0 ||
+	    (r = read_keyslots(rd, keyslots)) < 0 ||
+	    (r = read_config(rd, config)) < 0)
 		return r;
 	return 0;
 }
 
-void lv_metadata_free(struct lv_metadata *md)
+/* Typed metadata of doc, validated against hdr_size. */
+static int build(struct lv_json_doc *doc, size_t json_len, uint64_t hdr_size,
+		 struct lv_metadata **out, struct lv_err *err)
 {
-	if (md->root)
-		json_object_put(md->root);
-	memset(md, 0, sizeof(*md));
+	struct lv_metadata *md = lv_metadata_alloc_sized(json_len + 1024);
+	struct reader rd = { .md = md, .doc = doc, .err = err };
+	int r;
+
+	*out = NULL;
+	if (!md)
+		return lv_err_set(err, -ENOMEM, "out of memory");
+	if ((r = lv_md_hold_doc(md, doc)) < 0) {
+		lv_metadata_free(&md);
+		return lv_err_set(err, r, "out of memory");
+	}
+	md->root = doc->root;
+	r = read_sections(&rd, doc->root);
+	/* J2: cryptsetup measures json-c's compact text of what it read.  Text
+	 * that cannot print longer than it reads and fits json_size needs no
+	 * printing: its length bounds the compact one (json_tree.h). */
+	if (r == 0 && !doc->prints_longer && json_len <= md->config.json_size)
+		md->compact_json_bytes = json_len;
+	else if (r == 0)
+		md->compact_json_bytes = lv_json_print_length(doc->root, LV_JSON_PLAIN |
+							      LV_JSON_NOSLASHESCAPE);
+	if (r == 0)
+		r = lv_metadata_validate(md, hdr_size, err);
+	if (r < 0) {
+		lv_metadata_free(&md);
+		return r;
+	}
+	*out = md;
+	return 0;
 }
 
 /* K7: cryptsetup < 2.0.3 left the parameters of the previous kdf type
- * behind when a keyslot's kdf changed; drop them before revalidating. */
-unsigned lv_metadata_repair_kdf(struct json_object *root)
+ * behind when a keyslot's kdf changed.  Like cryptsetup's keyslot repair,
+ * every field a luks2 keyslot's pbkdf2 or argon2 kdf does not have goes. */
+static unsigned repair_kdf(struct lv_json *kdf)
 {
-	static const char *const pbkdf2_foreign[] = { "time", "memory", "cpus", NULL };
-	static const char *const argon2_foreign[] = { "iterations", "hash", NULL };
-	struct json_object *keyslots, *type, *kdf, *kdf_type;
+	static const char *const pbkdf2_fields[] = { "type", "salt", "hash", "iterations", NULL };
+	static const char *const argon2_fields[] = { "type", "salt", "time", "memory", "cpus", NULL };
+	struct lv_json *type = member(kdf, "type");
+	const char *const *keep;
+	unsigned removed = 0;
+	size_t kept = 0;
+
+	if (!is_type(type, LV_JSON_STRING))
+		return 0;
+	if (strcmp(type->str.bytes, "pbkdf2") == 0)
+		keep = pbkdf2_fields;
+	else if (strcmp(type->str.bytes, "argon2i") == 0 || strcmp(type->str.bytes, "argon2id") == 0)
+		keep = argon2_fields;
+	else
+		return 0;
+	for (size_t i = 0; i < kdf->obj.count; i++) {
+		if (string_in(kdf->obj.members[i].key, keep))
+			kdf->obj.members[kept++] = kdf->obj.members[i];
+		else
+			removed++;
+	}
+	kdf->obj.count = kept;
+	return removed;
+}
+
+static unsigned repair_keyslots(struct lv_json *root)
+{
+	struct lv_json *keyslots = member(root, "keyslots"), *type, *kdf;
 	unsigned removed = 0;
 
-	if (!json_object_object_get_ex(root, "keyslots", &keyslots) ||
-	    !json_object_is_type(keyslots, json_type_object))
+	if (!is_type(keyslots, LV_JSON_OBJECT))
 		return 0;
-	json_object_object_foreach(keyslots, key, ks) {
-		(void)key;
-		if (!json_object_is_type(ks, json_type_object) ||
-		    !json_object_object_get_ex(ks, "type", &type) ||
-		    !json_object_is_type(type, json_type_string) ||
-		    strcmp(json_object_get_string(type), "luks2") != 0 ||
-		    !json_object_object_get_ex(ks, "kdf", &kdf) ||
-		    !json_object_is_type(kdf, json_type_object) ||
-		    !json_object_object_get_ex(kdf, "type", &kdf_type) ||
-		    !json_object_is_type(kdf_type, json_type_string))
+	for (size_t i = 0; i < keyslots->obj.count; i++) {
+		struct lv_json *ks = keyslots->obj.members[i].value;
+
+		if (!is_type(ks, LV_JSON_OBJECT) || !is_type(type = member(ks, "type"), LV_JSON_STRING) ||
+		    strcmp(type->str.bytes, "luks2") != 0 ||
+		    !is_type(kdf = member(ks, "kdf"), LV_JSON_OBJECT))
 			continue;
-		const char *name = json_object_get_string(kdf_type);
-		const char *const *foreign = NULL;
-		if (strcmp(name, "pbkdf2") == 0)
-			foreign = pbkdf2_foreign;
-		else if (strcmp(name, "argon2i") == 0 || strcmp(name, "argon2id") == 0)
-			foreign = argon2_foreign;
-		for (; foreign && *foreign; foreign++) {
-			if (json_object_object_get_ex(kdf, *foreign, NULL)) {
-				json_object_object_del(kdf, *foreign);
-				removed++;
-			}
-		}
+		removed += repair_kdf(kdf);
 	}
 	return removed;
 }
 
-const struct lv_keyslot *lv_md_keyslot(const struct lv_metadata *md, uint32_t id)
+int lv_metadata_parse(const uint8_t *area, size_t area_len, uint64_t hdr_size,
+		      struct lv_metadata **md, size_t *json_end_bytes, struct lv_err *err)
 {
-	for (unsigned i = 0; i < md->keyslot_count; i++)
-		if (md->keyslots[i].id == id)
-			return &md->keyslots[i];
-	return NULL;
+	struct lv_json_doc *doc;
+	unsigned repaired;
+	int r = parse_area(area, area_len, &doc, json_end_bytes, err);
+
+	*md = NULL;
+	if (r < 0)
+		return r;
+	r = build(doc, *json_end_bytes, hdr_size, md, err);
+	/* As cryptsetup: a header that fails validation is repaired once (in
+	 * memory; a write persists it) and validated again. */
+	if (r < 0 && r != -ENOMEM && (repaired = repair_keyslots(doc->root))) {
+		r = build(doc, *json_end_bytes, hdr_size, md, err);
+		if (r == 0)
+			(*md)->repaired_kdf_keys = repaired;
+	}
+	lv_json_doc_put(&doc);
+	return r;
 }
 
-const struct lv_segment *lv_md_segment(const struct lv_metadata *md, uint32_t id)
+int lv_metadata_parse_token(struct lv_metadata *md, const char *json_text, uint32_t id,
+			    struct lv_token **token, struct lv_err *err)
 {
-	for (unsigned i = 0; i < md->segment_count; i++)
-		if (md->segments[i].id == id)
-			return &md->segments[i];
-	return NULL;
-}
+	struct lv_json_doc *doc;
+	struct reader rd = { .md = md, .err = err };
+	struct lv_token *added;
+	struct lv_json *obj;
+	size_t end;
+	char key[16];
+	/* As json_tokener_parse() reads a C string: up to its NUL. */
+	int r = lv_json_parse(json_text, strlen(json_text) + 1, &doc, &end);
 
-const struct lv_digest *lv_md_digest_of_keyslot(const struct lv_metadata *md, uint32_t id)
-{
-	for (unsigned i = 0; i < md->digest_count; i++)
-		for (unsigned k = 0; k < md->digests[i].keyslots.count; k++)
-			if (md->digests[i].keyslots.ids[k] == id)
-				return &md->digests[i];
-	return NULL;
+	*token = NULL;
+	if (r == -ENOMEM)
+		return lv_err_set(err, r, "out of memory");
+	if (r < 0 || doc->root->type != LV_JSON_OBJECT) {
+		lv_json_doc_put(&doc);
+		return lv_err_set(err, -EINVAL, "token JSON is not a JSON object");
+	}
+	r = lv_md_hold_doc(md, doc);
+	obj = doc->root;
+	rd.doc = doc;
+	lv_json_doc_put(&doc);	/* md holds it now, or it is gone */
+	if (r < 0)
+		return lv_err_set(err, r, "out of memory");
+	if (!(added = lv_md_add_token(md, id)))
+		return lv_err_set(err, -ENOMEM, "out of memory");
+	snprintf(key, sizeof(key), "%u", id);
+	where_is(&rd, "token", key);
+	added->json = obj;
+	if ((r = need_string(&rd, obj, "type", &added->type)) < 0 ||
+	    (r = need_id_list(&rd, obj, "keyslots", &added->keyslots)) < 0) {
+		lv_md_remove_token(md, added);
+		return r;
+	}
+	added->ops = lv_token_ops_find(added->type);
+	*token = added;
+	return 0;
 }

@@ -66,10 +66,10 @@ static int area_crypt(const struct lv_keyslot *ks, const struct lv_secret *area_
 static int cipher_error(struct lv_err *err, int r, const struct lv_keyslot *ks)
 {
 	if (r == -ENOTSUP)
-		return lv_err_set(err, r, "keyslot %u: cipher \"%s\" is unsupported by the %s crypto backend%s",
-				  ks->id, ks->area.encryption, lv_crypto_backend(),
+		return lv_err_set(err, r, "keyslot %s: cipher \"%s\" is unsupported by the %s crypto backend%s",
+				  ks->id.text, ks->area.encryption, lv_crypto_backend(),
 				  lv_crypto_kernel_hint(1, ks->area.encryption));
-	return lv_err_set(err, r, "keyslot %u: cannot run cipher \"%s\"", ks->id,
+	return lv_err_set(err, r, "keyslot %s: cannot run cipher \"%s\"", ks->id.text,
 			  ks->area.encryption);
 }
 
@@ -85,24 +85,24 @@ int lv_keyslot_recover_key(struct lv_device *dev, const struct lv_keyslot *ks,
 	/* A null-cipher area is readable by anyone: only an empty passphrase
 	 * may open it (cryptsetup 2.8.1, CVE-2025-59054). */
 	if (lv_cipher_is_null(ks->area.encryption) && passphrase->len)
-		return lv_err_set(err, -EPERM, "keyslot %u: null cipher", ks->id);
+		return lv_err_set(err, -EPERM, "keyslot %s: null cipher", ks->id.text);
 	area_key = lv_secret_new((size_t)ks->area.key_size);
 	material = lv_secret_new((size_t)af_bytes);
 	*key = lv_secret_new(ks->key_size);
 	if (!area_key || !material || !*key) {
-		r = lv_err_set(err, -ENOMEM, "keyslot %u: out of memory", ks->id);
+		r = lv_err_set(err, -ENOMEM, "keyslot %s: out of memory", ks->id.text);
 		goto out;
 	}
 	r = derive_area_key(&ks->kdf, passphrase, area_key);
 	if (r < 0) {
-		r = lv_err_set(err, r, "keyslot %u: %s key derivation failed", ks->id,
+		r = lv_err_set(err, r, "keyslot %s: %s key derivation failed", ks->id.text,
 			       ks->kdf.type);
 		goto out;
 	}
 	r = lv_storage_read(dev->storage, ks->area.offset_bytes, material->bytes, af_bytes);
 	if (r < 0) {
-		r = lv_err_set(err, r == -ENODATA ? -EINVAL : -EIO,
-			       "%s: keyslot %u: cannot read its area", dev->storage->name, ks->id);
+		r = lv_err_set(err, r == -ENODATA ? -ENODATA : -EIO,
+			       "%s: keyslot %s: cannot read its area", dev->storage->name, ks->id.text);
 		goto out;
 	}
 	r = area_crypt(ks, area_key, material->bytes, af_bytes, 0);
@@ -112,7 +112,7 @@ int lv_keyslot_recover_key(struct lv_device *dev, const struct lv_keyslot *ks,
 	}
 	r = lv_af_merge(material->bytes, ks->key_size, LV_AF_STRIPES, ks->af.hash, (*key)->bytes);
 	if (r < 0)
-		r = lv_err_set(err, r, "keyslot %u: AF merge failed", ks->id);
+		r = lv_err_set(err, r, "keyslot %s: AF merge failed", ks->id.text);
 out:
 	lv_secret_free(&area_key);
 	lv_secret_free(&material);
@@ -130,26 +130,27 @@ int lv_keyslot_store_key(struct lv_device *dev, struct lv_keyslot *ks,
 	int r;
 
 	if (volume_key->len != ks->key_size || af_bytes > ks->area.size_bytes)
-		return lv_err_set(err, -EINVAL, "keyslot %u: area too small", ks->id);
+		return lv_err_set(err, -EINVAL, "keyslot %s: area too small", ks->id.text);
 	if ((r = lv_random(ks->kdf.salt.bytes, LV_SALT_LEN)) < 0)
 		return lv_err_set(err, r, "cannot generate a salt");
 	ks->kdf.salt.len = LV_SALT_LEN;
-	ks->kdf.salt.valid = 1;
+	ks->kdf.salt.valid = true;
+	ks->kdf.salt.text = NULL;
 	area_key = lv_secret_new((size_t)ks->area.key_size);
 	material = lv_secret_new((size_t)af_bytes);
 	if (!area_key || !material) {
-		r = lv_err_set(err, -ENOMEM, "keyslot %u: out of memory", ks->id);
+		r = lv_err_set(err, -ENOMEM, "keyslot %s: out of memory", ks->id.text);
 		goto out;
 	}
 	if ((r = derive_area_key(&ks->kdf, passphrase, area_key)) < 0) {
-		r = lv_err_set(err, r, "keyslot %u: %s key derivation failed", ks->id,
+		r = lv_err_set(err, r, "keyslot %s: %s key derivation failed", ks->id.text,
 			       ks->kdf.type);
 		goto out;
 	}
 	r = lv_af_split(volume_key->bytes, ks->key_size, LV_AF_STRIPES, ks->af.hash,
 			material->bytes);
 	if (r < 0) {
-		r = lv_err_set(err, r, "keyslot %u: AF split failed", ks->id);
+		r = lv_err_set(err, r, "keyslot %s: AF split failed", ks->id.text);
 		goto out;
 	}
 	if ((r = area_crypt(ks, area_key, material->bytes, af_bytes, 1)) < 0) {
@@ -164,8 +165,8 @@ int lv_keyslot_store_key(struct lv_device *dev, struct lv_keyslot *ks,
 	if (r == 0)
 		r = lv_storage_sync(dev->storage);
 	if (r < 0)
-		r = lv_err_set(err, r, "%s: keyslot %u: cannot write its area: %s",
-			       dev->storage->name, ks->id, strerror(-r));
+		r = lv_err_set(err, r, "%s: keyslot %s: cannot write its area: %s",
+			       dev->storage->name, ks->id.text, strerror(-r));
 out:
 	lv_secret_free(&area_key);
 	lv_secret_free(&material);

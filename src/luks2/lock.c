@@ -31,7 +31,7 @@ static int flock_retry(int fd, int operation)
 	return 0;
 }
 
-int lv_lock_acquire(struct lv_lock *lock, struct lv_storage *st, int exclusive,
+int lv_lock_acquire(struct lv_lock *lock, struct lv_storage *st, int exclusive, int wait,
 		    struct lv_err *err)
 {
 	struct stat sb;
@@ -54,7 +54,11 @@ int lv_lock_acquire(struct lv_lock *lock, struct lv_storage *st, int exclusive,
 	} else {
 		lock->fd = st->fd;
 	}
-	r = flock_retry(lock->fd, exclusive ? LOCK_EX : LOCK_SH);
+	r = flock_retry(lock->fd, (exclusive ? LOCK_EX : LOCK_SH) | (wait ? 0 : LOCK_NB));
+	if (r == -EWOULDBLOCK) {
+		lv_lock_release(lock);
+		return lv_err_set(err, -EBUSY, "%s: the metadata is locked by another process", st->name);
+	}
 	if (r < 0) {
 		lv_lock_release(lock);
 		/* Busy, as cryptsetup's "Failed to acquire read lock" (exit 5):

@@ -19,9 +19,10 @@ struct lv_lock {
 };
 
 /* exclusive: LOCK_EX for writers, LOCK_SH for readers.  A reader that
- * cannot create the lock file proceeds unlocked; a writer fails.  A
- * failing flock is -EBUSY. */
-int lv_lock_acquire(struct lv_lock *lock, struct lv_storage *st, int exclusive,
+ * cannot create the lock file proceeds unlocked; a writer fails.  Without
+ * wait, a lock another process holds is -EBUSY at once; any failing flock
+ * is -EBUSY. */
+int lv_lock_acquire(struct lv_lock *lock, struct lv_storage *st, int exclusive, int wait,
 		    struct lv_err *err);
 void lv_lock_release(struct lv_lock *lock);
 

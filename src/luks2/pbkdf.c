@@ -179,10 +179,10 @@ int lv_pbkdf_resolve(const struct lv_pbkdf_params *in, size_t key_bytes, struct 
 	memset(kdf, 0, sizeof(*kdf));
 	if ((r = check_hash(hash, err)) < 0)
 		return r;
-	snprintf(kdf->type, sizeof(kdf->type), "%s", type);
+	kdf->type = type;
 	if (strcmp(type, "pbkdf2") == 0) {
 		kdf->kind = LV_KDF_PBKDF2;
-		snprintf(kdf->hash, sizeof(kdf->hash), "%s", hash);
+		kdf->hash = hash;
 		if (in->forced_iterations && in->forced_iterations < PBKDF2_MIN_ITERATIONS)
 			return lv_err_set(err, -EINVAL, "pbkdf2 iterations %u are below %u",
 					  in->forced_iterations, PBKDF2_MIN_ITERATIONS);

@@ -8,7 +8,8 @@
 #define LV_PBKDF_DIGEST_MIN_ITERATIONS 1000
 
 /* Fills kdf (type, hash, costs; not the salt), benchmarking where the
- * caller forced no cost.  key_bytes sizes the pbkdf2 benchmark output. */
+ * caller forced no cost.  key_bytes sizes the pbkdf2 benchmark output.
+ * kdf->type and kdf->hash point to in's strings or to literals. */
 int lv_pbkdf_resolve(const struct lv_pbkdf_params *in, size_t key_bytes, struct lv_kdf *kdf,
 		     struct lv_err *err);
 

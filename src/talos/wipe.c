@@ -65,15 +65,16 @@ static uint64_t luks1_header_bytes(int fd)
 /* The bytes from 0 that hold both copies and every keyslot. */
 static uint64_t luks_header_bytes(const char *path, int fd, enum lv_luks_version version)
 {
-	struct lv_crypt_segment segment;
+	struct lv_header_info header;
 	struct lv_device *dev;
 	uint64_t bytes = LUKS2_DEFAULT_HEADER_BYTES;
 
 	if (version == LV_LUKS1)
 		bytes = luks1_header_bytes(fd) ? luks1_header_bytes(fd) : 2u << 20;
 	else if (lv_device_load(&dev, path, 0, NULL) == 0) {
-		if (lv_crypt_segment_get(dev, &segment, NULL) == 0 && segment.offset_bytes > 0)
-			bytes = segment.offset_bytes;
+		lv_header_info(dev, &header);
+		if (header.data_offset_bytes > 0)
+			bytes = header.data_offset_bytes;
 		lv_device_free(&dev);
 	}
 	return bytes;

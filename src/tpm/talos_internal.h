@@ -6,6 +6,7 @@
 #include "tpm/rsa_pubkey.h"
 #include "tpm/talos_tpm2.h"
 #include "tpm/tpm.h"
+#include "tpm/tpm_blob.h"
 
 #define TALOS_PEM_MAX (64 * 1024)
 #define TALOS_PCRSIG_MAX (1024 * 1024)
@@ -14,15 +15,10 @@
  * (RSAPubKeyTemplate). */
 int talos_pubkey_load(const char *path, struct lv_rsa_pubkey *key, TPM2B_PUBLIC *public_key,
 		      struct lv_err *err);
-/* The LUKS passphrase of a sealed key: its standard base64, in a secret. */
-int talos_passphrase(const struct lv_secret *key, struct lv_secret **passphrase,
-		     struct lv_err *err);
 /* pcr.go validatePCRBanks: the SHA-256 bank has all 24 PCRs, PCR 11 (when
  * the policy is signed) then the PCRs of mask are neither all zero nor all
  * 0xFF. */
 int talos_pcr_checks(struct lv_tpm *tpm, enum lv_talos_policy policy, uint32_t mask,
 		     struct lv_err *err);
-/* "7,8" into buf, for messages. */
-const char *talos_pcr_list(uint32_t mask, char *buf, size_t size);
 
 #endif

@@ -14,6 +14,7 @@
 
 #include "luks2/metadata.h"
 #include "tpm/talos_tpm2.h"
+#include "tpm/tpm_blob.h"
 
 static int hex_value(char c)
 {
@@ -26,8 +27,7 @@ static int hex_value(char c)
 	return -1;
 }
 
-/* Decodes hex of any length up to max bytes (Go's hex.DecodeString). */
-static int hex_decode(const char *text, size_t text_len, uint8_t *out, size_t max, size_t *len)
+int lv_tpm_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t max, size_t *len)
 {
 	if (text_len % 2 || text_len / 2 > max)
 		return -EINVAL;
@@ -84,7 +84,7 @@ static int read_entry(struct json_object *item, size_t index,
 		return lv_err_set(err, -EINVAL, "%s: sha256[%zu]: not a signature entry", what,
 				  index);
 	pol_hex = member_string(item, "pol", &len);
-	if (!pol_hex || hex_decode(pol_hex, len, pol, sizeof(pol), &pol_len) < 0)
+	if (!pol_hex || lv_tpm_hex_decode(pol_hex, len, pol, sizeof(pol), &pol_len) < 0)
 		return lv_err_set(err, -EINVAL, "%s: sha256[%zu].pol: missing or not hex", what,
 				  index);
 	pkfp = member_string(item, "pkfp", &pkfp_len);

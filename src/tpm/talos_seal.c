@@ -52,7 +52,7 @@ static int enrol_plan(const struct lv_talos_tpm2_params *p, struct enrol *e, cha
 	snprintf(warning, LV_TALOS_WARNING_MAX,
 		 "tpm key: no PCR public key at %s: sealing to PCRs %s alone (pcr-only), weaker "
 		 "than a signed PCR policy: any boot that reproduces those PCR values unseals it",
-		 path, talos_pcr_list(e->pcr_mask, pcrs, sizeof(pcrs)));
+		 path, lv_tpm_pcr_list(e->pcr_mask, pcrs, sizeof(pcrs)));
 	return 0;
 }
 
@@ -173,7 +173,7 @@ int lv_talos_tpm2_enrol(const struct lv_talos_tpm2_params *p, struct lv_talos_tp
 	if (r == 0)
 		r = enrol_token(p, &e, token, err);
 	if (r == 0)
-		r = talos_passphrase(e.key, passphrase, err);
+		r = lv_tpm_sealed_passphrase(e.key, passphrase, err);
 	lv_secret_free(&e.key);
 	lv_tpm_close(&e.tpm);
 	if (r < 0) {

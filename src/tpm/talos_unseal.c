@@ -12,6 +12,7 @@
 #include "crypto/crypto.h"
 #include "tpm/small_file.h"
 #include "tpm/talos_internal.h"
+#include "tpm/tpm_signed.h"
 
 struct unseal {
 	const struct lv_talos_tpm2_params *params;
@@ -110,80 +111,21 @@ static int unseal_load(struct unseal *u, struct lv_err *err)
 	return r;
 }
 
-static void hex(const uint8_t *b, size_t n, char *out)
-{
-	for (size_t i = 0; i < n; i++)
-		snprintf(out + 2 * i, 3, "%02x", b[i]);
-}
-
-/* The entry of the signature JSON for the current PCR 11 policy, signed
- * by the key (pkfp). */
-static int find_signature(struct unseal *u, const TPM2B_DIGEST *pcr11_policy,
-			  struct lv_pcrsig_entry *entry, struct lv_err *err)
-{
-	uint8_t fingerprint[32];
-	char policy_hex[2 * TPM2_SHA256_DIGEST_SIZE + 1], fp_hex[2 * sizeof(fingerprint) + 1];
-	int r = lv_pcrsig_find((const char *)u->sig_json, u->sig_json_len, pcr11_policy->buffer,
-			       entry, u->sig_path, err);
-
-	hex(pcr11_policy->buffer, pcr11_policy->size, policy_hex);
-	if (r == -ENOENT)
-		return lv_err_set(err, -EPERM,
-				  "%s: no sha256 signature for the current PCR 11 policy %s: PCR "
-				  "11 is not at a phase the UKI signed",
-				  u->sig_path, policy_hex);
-	if (r < 0)
-		return r;
-	r = lv_rsa_pubkey_fingerprint(&u->key, fingerprint);
-	if (r < 0)
-		return lv_err_set(err, r, "%s: cannot fingerprint", u->key_path);
-	hex(fingerprint, sizeof(fingerprint), fp_hex);
-	/* Talos compares the hex text: pkfp must be lowercase. */
-	if (strcmp(fp_hex, entry->pkfp) != 0)
-		return lv_err_set(err, -EPERM,
-				  "%s: the signature of PCR 11 policy %s is by another key (pkfp "
-				  "%.64s), not %s (%s)",
-				  u->sig_path, policy_hex, entry->pkfp, u->key_path, fp_hex);
-	return 0;
-}
-
 /* PolicyPCR(11), its digest signed in the JSON, VerifySignature, then
  * PolicyAuthorize (unseal.go). */
 static int authorize_signed(struct unseal *u, struct lv_err *err)
 {
-	struct lv_tpm_object key = LV_TPM_OBJECT_INIT;
-	struct lv_pcrsig_entry entry;
-	TPML_PCR_SELECTION pcr11;
-	TPM2B_DIGEST policy, signed_digest = { .size = TPM2_SHA256_DIGEST_SIZE };
-	TPMT_TK_VERIFIED ticket;
-	const void *parts[1];
-	size_t lens[1];
-	int r;
+	const struct lv_tpm_signed_policy policy = {
+		.pcr_mask = 1u << LV_TALOS_UKI_PCR,
+		.key = &u->key,
+		.signing_key = &u->signing_key,
+		.key_what = u->key_path,
+		.sig_json = (const char *)u->sig_json,
+		.sig_json_len = u->sig_json_len,
+		.sig_what = u->sig_path,
+	};
 
-	lv_tpm_pcr_selection(1u << LV_TALOS_UKI_PCR, &pcr11);
-	r = lv_tpm_policy_pcr(u->tpm, u->session, &pcr11, err);
-	if (r == 0)
-		r = lv_tpm_policy_get_digest(u->tpm, u->session, &policy, err);
-	if (r == 0)
-		r = find_signature(u, &policy, &entry, err);
-	if (r < 0)
-		return r;
-	/* VerifySignature takes the hash; the JSON signs the digest itself. */
-	parts[0] = policy.buffer;
-	lens[0] = policy.size;
-	r = lv_hash("sha256", parts, lens, 1, signed_digest.buffer, signed_digest.size);
-	if (r == 0)
-		r = lv_tpm_load_external(u->tpm, &u->signing_key, ESYS_TR_RH_OWNER, &key, err);
-	if (r == 0) {
-		r = lv_tpm_verify_rsassa(u->tpm, &key, &signed_digest, entry.sig, entry.sig_len,
-					 &ticket, err);
-		if (r < 0)
-			lv_err_prefix(err, u->sig_path);
-	}
-	if (r == 0)
-		r = lv_tpm_policy_authorize(u->tpm, u->session, &policy, &key.name, &ticket, err);
-	lv_tpm_flush(u->tpm, &key.handle);
-	return r;
+	return lv_tpm_policy_signed(u->tpm, u->session, &policy, err);
 }
 
 /* The session's digest must be the sealed object's authPolicy (what the
@@ -202,7 +144,7 @@ static int check_digest(struct unseal *u, struct lv_err *err)
 	    (!u->pcr_mask ||
 	     memcmp(digest.buffer, u->token->policy_hash, sizeof(u->token->policy_hash)) == 0))
 		return 0;
-	talos_pcr_list(u->pcr_mask, pcrs, sizeof(pcrs));
+	lv_tpm_pcr_list(u->pcr_mask, pcrs, sizeof(pcrs));
 	if (u->token->policy == LV_TALOS_POLICY_PCR_ONLY)
 		return lv_tpm_err(u->tpm, err, -EPERM,
 				  "sealing policy digest does not match: PCRs %s changed since "
@@ -238,7 +180,7 @@ static int unseal_run(struct unseal *u, struct lv_secret **passphrase, struct lv
 	if (r == 0)
 		r = lv_tpm_unseal(u->tpm, &u->sealed, u->session, u->srk.handle, &key, err);
 	if (r == 0)
-		r = talos_passphrase(key, passphrase, err);
+		r = lv_tpm_sealed_passphrase(key, passphrase, err);
 	lv_secret_free(&key);
 	return r;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * tpm.h: a TPM 2.0 through tpm2-tss ESAPI, the layer every TPM-bound key
- * kind builds on (Talos's talos-tpm2 here; clevis's tpm2 pin and
- * systemd-tpm2 later).  It knows nothing of LUKS, tokens or Talos.
+ * kind builds on (Talos's talos-tpm2, clevis's tpm2 pin, systemd-tpm2).
+ * It knows nothing of LUKS, tokens or Talos.
  *
  * Transient handles.  Every object and session made here is tracked by its
  * struct lv_tpm and flushed by lv_tpm_flush or, at the latest, by
@@ -14,13 +14,15 @@
  * "TPM <tcti>: <step>: <reason>":
  *   -ENODEV  no TPM (no device node, nothing listening at the address)
  *   -EINVAL  bad parameters: a malformed TCTI string, a PCR out of range
- *   -EPERM   a policy or signature check failed (PCRs changed, wrong key)
+ *   -EPERM   a policy, auth or signature check failed (PCRs changed, wrong
+ *            key, wrong PIN, dictionary-attack lockout)
  *   -EIO     the TPM or the TSS failed otherwise
  *   -ENOMEM  out of memory, or the TPM is out of object or session slots
  *   -ETIMEDOUT  the TPM did not answer in the time lv_tpm_open_timed gave
  *
- * Only the SHA-256 PCR bank and SHA-256 names, policies and sessions are
- * supported: that is what Talos and systemd seal to.
+ * Names, policies and sessions are SHA-256 only: that is what Talos,
+ * systemd and clevis use.  PCRs may be read and bound in the sha1, sha256,
+ * sha384 and sha512 banks (clevis and systemd fall back to sha1).
  */
 #ifndef LV_TPM_H
 #define LV_TPM_H
@@ -110,6 +112,10 @@ int lv_tpm_create_primary(struct lv_tpm *tpm, enum lv_tpm_primary which,
 int lv_tpm_load(struct lv_tpm *tpm, const struct lv_tpm_object *parent,
 		const TPM2B_PRIVATE *private_blob, const TPM2B_PUBLIC *public_blob,
 		struct lv_tpm_object *object, struct lv_err *err);
+/* The persistent object at handle (0x81000000..0x81FFFFFF), not tracked:
+ * it stays in the TPM.  -ENOENT when there is none. */
+int lv_tpm_persistent(struct lv_tpm *tpm, TPM2_HANDLE handle, struct lv_tpm_object *object,
+		      struct lv_err *err);
 /* Loads a public key alone (signature checks), in hierarchy
  * (ESYS_TR_RH_OWNER for a ticket PolicyAuthorize accepts). */
 int lv_tpm_load_external(struct lv_tpm *tpm, const TPM2B_PUBLIC *public_key, ESYS_TR hierarchy,
@@ -131,6 +137,13 @@ int lv_tpm_policy_session(struct lv_tpm *tpm, ESYS_TR salt_key, ESYS_TR *session
 /* PolicyPCR over the PCRs' current values. */
 int lv_tpm_policy_pcr(struct lv_tpm *tpm, ESYS_TR session, const TPML_PCR_SELECTION *pcrs,
 		      struct lv_err *err);
+/* PolicyAuthValue: the object's authValue (lv_tpm_set_auth) joins the
+ * session's HMAC. */
+int lv_tpm_policy_auth_value(struct lv_tpm *tpm, ESYS_TR session, struct lv_err *err);
+/* The authValue ESAPI uses for handle (a loaded object), len at most 64
+ * bytes; ESAPI keeps a copy until the handle is flushed. */
+int lv_tpm_set_auth(struct lv_tpm *tpm, ESYS_TR handle, const uint8_t *auth, size_t len,
+		    struct lv_err *err);
 int lv_tpm_policy_get_digest(struct lv_tpm *tpm, ESYS_TR session, TPM2B_DIGEST *digest,
 			     struct lv_err *err);
 /* VerifySignature of an RSASSA-PKCS1-v1_5 SHA-256 signature over digest
@@ -144,10 +157,44 @@ int lv_tpm_policy_authorize(struct lv_tpm *tpm, ESYS_TR session, const TPM2B_DIG
 			    struct lv_err *err);
 
 /*
- * PCRs (SHA-256 bank).  A PCR set is a bitmask: bit n is PCR n.
+ * PCRs.  A PCR set is a bitmask: bit n is PCR n.  Talos seals to the
+ * SHA-256 bank; clevis and systemd may use another (sha1 on old firmware),
+ * so a bank is named where it matters.
  */
+#define LV_TPM_BANK_DIGEST_MAX TPM2_SHA512_DIGEST_SIZE
+
+/* A bank by the name clevis and systemd write ("sha1", "sha256",
+ * "sha384", "sha512"): -EINVAL for another name. */
+int lv_tpm_bank_from_name(const char *name, TPMI_ALG_HASH *bank);
+/* The bank's name, or NULL for another algorithm. */
+const char *lv_tpm_bank_name(TPMI_ALG_HASH bank);
+/* The size of one PCR value of bank, or 0 for another algorithm. */
+size_t lv_tpm_bank_digest_bytes(TPMI_ALG_HASH bank);
+
+/* The values of the PCRs of mask in one bank. */
+struct lv_tpm_pcr_values {
+	TPMI_ALG_HASH bank;
+	uint32_t mask;
+	uint8_t value[LV_TPM_PCR_COUNT][LV_TPM_BANK_DIGEST_MAX];
+};
+
+/* The TPML_PCR_SELECTION of mask in bank, sizeofSelect 3. */
+void lv_tpm_pcr_selection_bank(TPMI_ALG_HASH bank, uint32_t mask,
+			       TPML_PCR_SELECTION *selection);
+/* Reads the PCRs of mask in bank; -EIO naming the bank when the TPM has
+ * no values for them (a bank that is not allocated). */
+int lv_tpm_pcr_read_bank(struct lv_tpm *tpm, TPMI_ALG_HASH bank, uint32_t mask,
+			 struct lv_tpm_pcr_values *values, struct lv_err *err);
+/* SHA-256 (the session hash) over the values, concatenated in ascending
+ * PCR order: the pcrDigest of PolicyPCR, whatever the bank. */
+int lv_tpm_pcr_values_composite(const struct lv_tpm_pcr_values *values, TPM2B_DIGEST *digest);
+
+/* The same in the SHA-256 bank. */
 /* The TPML_PCR_SELECTION of mask, sizeofSelect 3. */
 void lv_tpm_pcr_selection(uint32_t mask, TPML_PCR_SELECTION *selection);
+/* "0,7": the PCRs of mask, ascending, into buf (for messages and for
+ * clevis's pcr_ids); returns buf. */
+const char *lv_tpm_pcr_list(uint32_t mask, char *buf, size_t size);
 /* The mask of a PCR list; -EINVAL (naming the PCR) for one outside 0..23
  * or listed twice. */
 int lv_tpm_pcr_mask(const int *pcrs, size_t count, uint32_t *mask, struct lv_err *err);
@@ -173,9 +220,10 @@ int lv_tpm_pcr_composite(uint32_t mask, const uint8_t values[LV_TPM_PCR_COUNT][L
 int lv_tpm_seal(struct lv_tpm *tpm, const struct lv_tpm_object *parent, TPMA_OBJECT attrs,
 		const TPM2B_DIGEST *policy, const struct lv_secret *data,
 		TPM2B_PRIVATE *private_blob, TPM2B_PUBLIC *public_blob, struct lv_err *err);
-/* Unseals object with policy_session (whose policy must be satisfied),
- * the response encrypted by a second session salted with salt_key.
- * *data is a new secret. */
+/* Unseals object with policy_session (whose policy must be satisfied;
+ * ESYS_TR_PASSWORD for an object with userWithAuth and an empty auth), the
+ * response encrypted by a second session salted with salt_key.  *data is a
+ * new secret. */
 int lv_tpm_unseal(struct lv_tpm *tpm, const struct lv_tpm_object *object, ESYS_TR policy_session,
 		  ESYS_TR salt_key, struct lv_secret **data, struct lv_err *err);
 

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "crypto/crypto.h"
+#include "luks2/metadata.h"
 #include "tpm/tpm_blob.h"
 #include "tpm/tpm_log.h"
 #include "tpm/tpm_mu.h"
@@ -235,4 +236,30 @@ int lv_tpm_calc_authorize(struct lv_tpm_calc *calc, const TPM2B_NAME *key_sign,
 int lv_tpm_calc_auth_value(struct lv_tpm_calc *calc)
 {
 	return calc_extend(calc, TPM2_CC_PolicyAuthValue, NULL, 0);
+}
+
+int lv_tpm_sealed_passphrase(const struct lv_secret *key, struct lv_secret **passphrase,
+			     struct lv_err *err)
+{
+	size_t len = lv_base64_encoded_len(key->len);
+
+	/* One more byte for the encoder's NUL, then the length without it. */
+	*passphrase = lv_secret_new(len + 1);
+	if (!*passphrase)
+		return lv_err_set(err, -ENOMEM, "tpm key: out of memory");
+	lv_base64_encode(key->bytes, key->len, (char *)(*passphrase)->bytes);
+	(*passphrase)->len = len;
+	return 0;
+}
+
+int lv_tpm_rsa_public_from_pem(const char *pem, size_t len, const char *what,
+			       struct lv_rsa_pubkey *key, TPM2B_PUBLIC *public_key,
+			       struct lv_err *err)
+{
+	int r = lv_rsa_pubkey_from_pem(pem, len, key, what, err);
+
+	if (r == 0 &&
+	    lv_tpm_rsa_public(key->modulus, key->modulus_len, key->exponent, public_key) < 0)
+		r = lv_err_set(err, -EINVAL, "%s: RSA modulus unusable", what);
+	return r;
 }

@@ -14,6 +14,7 @@
 #include <tss2_tpm2_types.h>
 
 #include "luksvol.h"
+#include "tpm/rsa_pubkey.h"
 
 /* Largest marshalled TPM2B_PUBLIC / TPM2B_PRIVATE / TPM2B_NAME. */
 #define LV_TPM2B_PUBLIC_MAX (2 + sizeof(TPMT_PUBLIC))
@@ -38,6 +39,22 @@ int lv_tpm2b_name_from_bytes(const uint8_t *buf, size_t len, TPM2B_NAME *out,
 int lv_tpm2b_public_to_bytes(const TPM2B_PUBLIC *in, uint8_t *buf, size_t max, size_t *len);
 int lv_tpm2b_private_to_bytes(const TPM2B_PRIVATE *in, uint8_t *buf, size_t max, size_t *len);
 int lv_tpm2b_name_to_bytes(const TPM2B_NAME *in, uint8_t *buf, size_t max, size_t *len);
+
+/* Hex of any length up to max bytes, either case (Go's hex.DecodeString,
+ * systemd's unhexmem): -EINVAL otherwise. */
+int lv_tpm_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t max, size_t *len);
+
+/* The LUKS passphrase Talos and systemd make of the key they seal: its
+ * standard base64 with padding (44 characters for 32 bytes), in a new
+ * secret. */
+int lv_tpm_sealed_passphrase(const struct lv_secret *key, struct lv_secret **passphrase,
+			     struct lv_err *err);
+
+/* An RSA PCR-signing key from PEM text (rsa_pubkey.h), parsed and as the
+ * TPM loads it (lv_tpm_rsa_public).  what names its source. */
+int lv_tpm_rsa_public_from_pem(const char *pem, size_t len, const char *what,
+			       struct lv_rsa_pubkey *key, TPM2B_PUBLIC *public_key,
+			       struct lv_err *err);
 
 /* The Name of a public area: nameAlg (SHA-256 only) then the digest of
  * the marshalled TPMT_PUBLIC.  -ENOTSUP for another nameAlg. */

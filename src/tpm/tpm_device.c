@@ -81,6 +81,9 @@ static int rc_errno(TSS2_RC rc)
 	case TPM2_RC_SIGNATURE:
 	case TPM2_RC_PCR_CHANGED:
 	case TPM2_RC_TICKET:
+	case TPM2_RC_AUTH_FAIL:
+	case TPM2_RC_BAD_AUTH:
+	case TPM2_RC_LOCKOUT:
 		return -EPERM;
 	case TPM2_RC_OBJECT_MEMORY:
 	case TPM2_RC_SESSION_MEMORY:

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: ISC */
-/* tpm_object.c: primary keys from templates, loaded objects and public keys. */
+/* tpm_object.c: primary keys from templates, persistent keys, loaded objects, public keys. */
 #include <errno.h>
 #include <string.h>
 
@@ -137,4 +137,36 @@ int lv_tpm_load_external(struct lv_tpm *tpm, const TPM2B_PUBLIC *public_key, ESY
 		return lv_tpm_fail(tpm, rc, "LoadExternal (public key)", err);
 	key->public = *public_key;
 	return object_adopt(tpm, handle, "LoadExternal (public key)", key, err);
+}
+
+int lv_tpm_persistent(struct lv_tpm *tpm, TPM2_HANDLE handle, struct lv_tpm_object *object,
+		      struct lv_err *err)
+{
+	ESYS_TR tr = ESYS_TR_NONE;
+	TPM2B_PUBLIC *public = NULL;
+	TPM2B_NAME *name = NULL, *qualified = NULL;
+	TSS2_RC rc;
+
+	object->handle = ESYS_TR_NONE;
+	if ((handle & 0xff000000) != TPM2_HR_PERSISTENT)
+		return lv_tpm_err(tpm, err, -EINVAL, "0x%08x is not a persistent handle", handle);
+	rc = Esys_TR_FromTPMPublic(lv_tpm_esys(tpm), handle, ESYS_TR_NONE, ESYS_TR_NONE,
+				   ESYS_TR_NONE, &tr);
+	if ((rc & ~TPM2_RC_N_MASK) == TPM2_RC_HANDLE)
+		return lv_tpm_err(tpm, err, -ENOENT, "no persistent key at 0x%08x", handle);
+	if (rc != TSS2_RC_SUCCESS)
+		return lv_tpm_fail(tpm, rc, "ReadPublic (persistent key)", err);
+	rc = Esys_ReadPublic(lv_tpm_esys(tpm), tr, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
+			     &public, &name, &qualified);
+	if (rc == TSS2_RC_SUCCESS) {
+		object->handle = tr;
+		object->name = *name;
+		object->public = *public;
+	} else {
+		Esys_TR_Close(lv_tpm_esys(tpm), &tr);
+	}
+	Esys_Free(public);
+	Esys_Free(name);
+	Esys_Free(qualified);
+	return rc == TSS2_RC_SUCCESS ? 0 : lv_tpm_fail(tpm, rc, "ReadPublic (persistent key)", err);
 }

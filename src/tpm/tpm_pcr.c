@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: ISC */
-/* tpm_pcr.c: SHA-256 PCR selections, reads, and the checks before sealing. */
+/* tpm_pcr.c: PCR banks, selections, reads, and the checks before sealing. */
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "crypto/crypto.h"
@@ -8,14 +9,68 @@
 
 #define SIZEOF_SELECT 3
 
-void lv_tpm_pcr_selection(uint32_t mask, TPML_PCR_SELECTION *selection)
+static const struct {
+	const char *name;
+	TPMI_ALG_HASH alg;
+	size_t digest_bytes;
+} bank_table[] = {
+	{ "sha1", TPM2_ALG_SHA1, TPM2_SHA1_DIGEST_SIZE },
+	{ "sha256", TPM2_ALG_SHA256, TPM2_SHA256_DIGEST_SIZE },
+	{ "sha384", TPM2_ALG_SHA384, TPM2_SHA384_DIGEST_SIZE },
+	{ "sha512", TPM2_ALG_SHA512, TPM2_SHA512_DIGEST_SIZE },
+};
+
+int lv_tpm_bank_from_name(const char *name, TPMI_ALG_HASH *bank)
+{
+	for (size_t i = 0; name && i < sizeof(bank_table) / sizeof(bank_table[0]); i++) {
+		if (strcmp(bank_table[i].name, name) == 0) {
+			*bank = bank_table[i].alg;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+const char *lv_tpm_bank_name(TPMI_ALG_HASH bank)
+{
+	for (size_t i = 0; i < sizeof(bank_table) / sizeof(bank_table[0]); i++)
+		if (bank_table[i].alg == bank)
+			return bank_table[i].name;
+	return NULL;
+}
+
+size_t lv_tpm_bank_digest_bytes(TPMI_ALG_HASH bank)
+{
+	for (size_t i = 0; i < sizeof(bank_table) / sizeof(bank_table[0]); i++)
+		if (bank_table[i].alg == bank)
+			return bank_table[i].digest_bytes;
+	return 0;
+}
+
+void lv_tpm_pcr_selection_bank(TPMI_ALG_HASH bank, uint32_t mask, TPML_PCR_SELECTION *selection)
 {
 	memset(selection, 0, sizeof(*selection));
 	selection->count = 1;
-	selection->pcrSelections[0].hash = TPM2_ALG_SHA256;
+	selection->pcrSelections[0].hash = bank;
 	selection->pcrSelections[0].sizeofSelect = SIZEOF_SELECT;
 	for (int i = 0; i < SIZEOF_SELECT; i++)
 		selection->pcrSelections[0].pcrSelect[i] = (BYTE)(mask >> (8 * i));
+}
+
+void lv_tpm_pcr_selection(uint32_t mask, TPML_PCR_SELECTION *selection)
+{
+	lv_tpm_pcr_selection_bank(TPM2_ALG_SHA256, mask, selection);
+}
+
+const char *lv_tpm_pcr_list(uint32_t mask, char *buf, size_t size)
+{
+	size_t at = 0;
+
+	buf[0] = '\0';
+	for (int pcr = 0; pcr < LV_TPM_PCR_COUNT && at < size; pcr++)
+		if (mask & 1u << pcr)
+			at += (size_t)snprintf(buf + at, size - at, "%s%d", at ? "," : "", pcr);
+	return buf;
 }
 
 int lv_tpm_pcr_mask(const int *pcrs, size_t count, uint32_t *mask, struct lv_err *err)
@@ -35,34 +90,41 @@ int lv_tpm_pcr_mask(const int *pcrs, size_t count, uint32_t *mask, struct lv_err
 /* Copies the digests of one PCR_Read reply into values; returns the mask
  * of the PCRs it held, or 0 when the reply does not add up. */
 static uint32_t take_values(const TPML_PCR_SELECTION *selected, const TPML_DIGEST *digests,
-			    uint8_t values[LV_TPM_PCR_COUNT][LV_TPM_DIGEST_BYTES])
+			    struct lv_tpm_pcr_values *values)
 {
+	size_t digest_bytes = lv_tpm_bank_digest_bytes(values->bank);
 	uint32_t got = 0;
 	UINT32 next = 0;
 
 	for (UINT32 s = 0; s < selected->count && s < TPM2_NUM_PCR_BANKS; s++) {
 		const TPMS_PCR_SELECTION *sel = &selected->pcrSelections[s];
 
-		if (sel->hash != TPM2_ALG_SHA256)
+		if (sel->hash != values->bank)
 			return 0;
 		for (int pcr = 0; pcr < LV_TPM_PCR_COUNT && pcr / 8 < sel->sizeofSelect; pcr++) {
 			if (!(sel->pcrSelect[pcr / 8] >> (pcr % 8) & 1))
 				continue;
 			if (next >= digests->count || next >= 8 ||
-			    digests->digests[next].size != LV_TPM_DIGEST_BYTES)
+			    digests->digests[next].size != digest_bytes)
 				return 0;
-			memcpy(values[pcr], digests->digests[next++].buffer, LV_TPM_DIGEST_BYTES);
+			memcpy(values->value[pcr], digests->digests[next++].buffer, digest_bytes);
 			got |= 1u << pcr;
 		}
 	}
 	return next == digests->count ? got : 0;
 }
 
-int lv_tpm_pcr_read(struct lv_tpm *tpm, uint32_t mask,
-		    uint8_t values[LV_TPM_PCR_COUNT][LV_TPM_DIGEST_BYTES], struct lv_err *err)
+int lv_tpm_pcr_read_bank(struct lv_tpm *tpm, TPMI_ALG_HASH bank, uint32_t mask,
+			 struct lv_tpm_pcr_values *values, struct lv_err *err)
 {
+	const char *name = lv_tpm_bank_name(bank);
 	uint32_t left = mask & ((1u << LV_TPM_PCR_COUNT) - 1);
 
+	memset(values, 0, sizeof(*values));
+	values->bank = bank;
+	values->mask = left;
+	if (!name)
+		return lv_tpm_err(tpm, err, -EINVAL, "PCR_Read: unknown PCR bank 0x%04x", bank);
 	/* The TPM returns at most eight digests per read. */
 	while (left) {
 		TPML_PCR_SELECTION want, *selected = NULL;
@@ -71,22 +133,37 @@ int lv_tpm_pcr_read(struct lv_tpm *tpm, uint32_t mask,
 		uint32_t got;
 		TSS2_RC rc;
 
-		lv_tpm_pcr_selection(left, &want);
+		lv_tpm_pcr_selection_bank(bank, left, &want);
 		rc = Esys_PCR_Read(lv_tpm_esys(tpm), ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE,
 				   &want, &update_counter, &selected, &digests);
-		if (rc != TSS2_RC_SUCCESS)
-			return lv_tpm_fail(tpm, rc, "PCR_Read (sha256)", err);
+		if (rc != TSS2_RC_SUCCESS) {
+			char step[32];
+
+			snprintf(step, sizeof(step), "PCR_Read (%s)", name);
+			return lv_tpm_fail(tpm, rc, step, err);
+		}
 		got = take_values(selected, digests, values);
 		Esys_Free(selected);
 		Esys_Free(digests);
 		if (got == 0 || (got & ~left))
 			return lv_tpm_err(tpm, err, -EIO,
-					  "PCR_Read (sha256): the TPM returned no values for "
-					  "PCR mask 0x%06x",
-					  left);
+					  "PCR_Read (%s): the TPM returned no values for PCR mask "
+					  "0x%06x: is the %s bank allocated?",
+					  name, left, name);
 		left &= ~got;
 	}
 	return 0;
+}
+
+int lv_tpm_pcr_read(struct lv_tpm *tpm, uint32_t mask,
+		    uint8_t values[LV_TPM_PCR_COUNT][LV_TPM_DIGEST_BYTES], struct lv_err *err)
+{
+	struct lv_tpm_pcr_values read;
+	int r = lv_tpm_pcr_read_bank(tpm, TPM2_ALG_SHA256, mask, &read, err);
+
+	for (int pcr = 0; r == 0 && pcr < LV_TPM_PCR_COUNT; pcr++)
+		memcpy(values[pcr], read.value[pcr], LV_TPM_DIGEST_BYTES);
+	return r;
 }
 
 /* The SHA-256 entry of a TPML_PCR_SELECTION, or NULL. */
@@ -152,8 +229,9 @@ int lv_tpm_pcr_values_check(struct lv_tpm *tpm, uint32_t mask, struct lv_err *er
 	return r;
 }
 
-int lv_tpm_pcr_composite(uint32_t mask, const uint8_t values[LV_TPM_PCR_COUNT][LV_TPM_DIGEST_BYTES],
-			 TPM2B_DIGEST *digest)
+/* SHA-256 over the mask's values, each digest_bytes long, stride apart. */
+static int composite(uint32_t mask, const uint8_t *first, size_t stride, size_t digest_bytes,
+		     TPM2B_DIGEST *digest)
 {
 	struct lv_hash_ctx *ctx = NULL;
 	int r = lv_hash_init(&ctx, "sha256");
@@ -161,11 +239,27 @@ int lv_tpm_pcr_composite(uint32_t mask, const uint8_t values[LV_TPM_PCR_COUNT][L
 	memset(digest, 0, sizeof(*digest));
 	for (int pcr = 0; r == 0 && pcr < LV_TPM_PCR_COUNT; pcr++)
 		if (mask & 1u << pcr)
-			r = lv_hash_update(ctx, values[pcr], LV_TPM_DIGEST_BYTES);
+			r = lv_hash_update(ctx, first + (size_t)pcr * stride, digest_bytes);
 	if (r == 0)
 		r = lv_hash_final(ctx, digest->buffer, LV_TPM_DIGEST_BYTES);
 	if (r == 0)
 		digest->size = LV_TPM_DIGEST_BYTES;
 	lv_hash_free(ctx);
 	return r;
+}
+
+int lv_tpm_pcr_composite(uint32_t mask, const uint8_t values[LV_TPM_PCR_COUNT][LV_TPM_DIGEST_BYTES],
+			 TPM2B_DIGEST *digest)
+{
+	return composite(mask, values[0], LV_TPM_DIGEST_BYTES, LV_TPM_DIGEST_BYTES, digest);
+}
+
+int lv_tpm_pcr_values_composite(const struct lv_tpm_pcr_values *values, TPM2B_DIGEST *digest)
+{
+	size_t digest_bytes = lv_tpm_bank_digest_bytes(values->bank);
+
+	if (digest_bytes == 0)
+		return -EINVAL;
+	return composite(values->mask, values->value[0], LV_TPM_BANK_DIGEST_MAX, digest_bytes,
+			 digest);
 }

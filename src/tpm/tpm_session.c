@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: ISC */
-/* tpm_session.c: salted sessions, policy commands, signature tickets. */
+/* tpm_session.c: salted sessions, policy commands, auth values, signature tickets. */
 #include <errno.h>
 #include <string.h>
 
+#include "base/secret.h"
 #include "tpm/tpm.h"
 
 static const TPMT_SYM_DEF session_symmetric = {
@@ -116,4 +117,26 @@ int lv_tpm_policy_authorize(struct lv_tpm *tpm, ESYS_TR session, const TPM2B_DIG
 					  ESYS_TR_NONE, approved, &no_policy_ref, key_sign, ticket);
 
 	return rc == TSS2_RC_SUCCESS ? 0 : lv_tpm_fail(tpm, rc, "PolicyAuthorize", err);
+}
+
+int lv_tpm_policy_auth_value(struct lv_tpm *tpm, ESYS_TR session, struct lv_err *err)
+{
+	TSS2_RC rc = Esys_PolicyAuthValue(lv_tpm_esys(tpm), session, ESYS_TR_NONE, ESYS_TR_NONE,
+					  ESYS_TR_NONE);
+
+	return rc == TSS2_RC_SUCCESS ? 0 : lv_tpm_fail(tpm, rc, "PolicyAuthValue", err);
+}
+
+int lv_tpm_set_auth(struct lv_tpm *tpm, ESYS_TR handle, const uint8_t *auth, size_t len,
+		    struct lv_err *err)
+{
+	TPM2B_AUTH value = { .size = (UINT16)len };
+	TSS2_RC rc;
+
+	if (len > sizeof(value.buffer))
+		return lv_tpm_err(tpm, err, -EINVAL, "an authValue of %zu bytes", len);
+	memcpy(value.buffer, auth, len);
+	rc = Esys_TR_SetAuth(lv_tpm_esys(tpm), handle, &value);
+	lv_wipe(&value, sizeof(value));
+	return rc == TSS2_RC_SUCCESS ? 0 : lv_tpm_fail(tpm, rc, "SetAuth", err);
 }

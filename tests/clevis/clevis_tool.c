@@ -4,7 +4,7 @@
  * tests/interop/clevis.sh, built with the ASan+UBSan library.  It stands
  * in for `luksvol bind/open --token-only` until those verbs exist.
  *
- *   clevis_tool [--timeout MS] [-y] [--trust yes|no] COMMAND ...
+ *   clevis_tool [--timeout MS] [--tcti TCTI] [-y] [--trust yes|no] COMMAND ...
  *     decrypt                       stdin: a compact JWE; stdout: the plaintext
  *     encrypt PIN CONFIG            stdin: the plaintext; stdout: a compact JWE
  *     describe                      stdin: a compact JWE; stdout: pin 'config'
@@ -236,7 +236,7 @@ static int cmd_bind(const struct lv_clevis_opts *opts, char **args)
 
 static int usage(void)
 {
-	fprintf(stderr, "usage: clevis_tool [--timeout MS] [-y] [--trust yes|no] "
+	fprintf(stderr, "usage: clevis_tool [--timeout MS] [--tcti TCTI] [-y] [--trust yes|no] "
 		"decrypt|encrypt|describe|token-decode|token-encode|pass|unlock|bind ...\n");
 	return 1;
 }
@@ -251,6 +251,8 @@ int main(int argc, char **argv)
 			opts.trust_any = 1;
 		} else if (strcmp(argv[i], "--timeout") == 0 && i + 1 < argc) {
 			opts.timeout_ms = (unsigned)strtoul(argv[++i], NULL, 10);
+		} else if (strcmp(argv[i], "--tcti") == 0 && i + 1 < argc) {
+			opts.tpm_tcti = argv[++i];
 		} else if (strcmp(argv[i], "--trust") == 0 && i + 1 < argc) {
 			opts.trust = answer_trust;
 			opts.trust_ctx = argv[++i];

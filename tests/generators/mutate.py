@@ -770,6 +770,52 @@ both_case("keyslot-invalid-area-size", "F", Set(ks_area("0", "size"), str(2**64 
 
 
 # --------------------------------------------------------------------------
+# Verdict classes found by differential mutation (issue 14): where luksvol's
+# reader once disagreed with cryptsetup's.  Both copies carry the mutation.
+
+def rename_keyslot(old, new, in_digest):
+    """Keyslot old becomes keyslot new; the digest keeps naming old, or
+    names new too."""
+    def apply(obj):
+        ks = obj["keyslots"]
+        ks[new] = ks.pop(old)
+        if in_digest:
+            keys = obj["digests"]["0"]["keyslots"]
+            keys[keys.index(old)] = new
+
+    def holds(obj):
+        keys = obj["digests"]["0"]["keyslots"]
+        return (new in obj["keyslots"] and old not in obj["keyslots"]
+                and (new in keys) == in_digest and (old in keys) != in_digest)
+    return Custom(apply, holds)
+
+
+def kdf_with_extra_field(slot):
+    """A keyslot's kdf made argon2id (the base has the pre-release "argon2",
+    which nothing checks) with one field argon2id does not have."""
+    def apply(obj):
+        obj["keyslots"][slot]["kdf"]["type"] = "argon2id"
+        obj["keyslots"][slot]["kdf"]["foo"] = "bar"
+
+    def holds(obj):
+        kdf = obj["keyslots"][slot]["kdf"]
+        return kdf["type"] == "argon2id" and kdf["foo"] == "bar" and len(kdf) == 6
+    return Custom(apply, holds)
+
+
+# An empty keyslot cipher: cryptsetup wants a non-empty string.
+both_case("keyslot-area-encryption-empty", "F", Set(ks_area("0", "encryption"), ""))
+# Ids are strings: "01" is not keyslot 1, whether the digest names "1" (no
+# such keyslot) or "01" (cryptsetup counts digests of keyslot atoi("01")).
+both_case("keyslot-id-leading-zero", "F", rename_keyslot("1", "01", False))
+both_case("keyslot-id-leading-zero-in-digest", "F", rename_keyslot("1", "01", True))
+# Repaired in memory (the extra field dropped), as cryptsetup does.
+both_case("keyslot-kdf-extra-field", "R", kdf_with_extra_field("0"))
+# One digest naming keyslot 1 twice still counts as one digest.
+both_case("digest-lists-keyslot-twice", "R", append_to("digests/0/keyslots", "1"))
+
+
+# --------------------------------------------------------------------------
 # Non-compact JSON followed by a write (token remove rewrites the header).
 
 TOKEN_A = {"type": "a", "keyslots": []}

@@ -268,6 +268,7 @@ test_token_export() {
 	"$LUKSVOL" token export --token-id 0 "$img" >/dev/full 2>"$DIR/full.err"
 	t_same export/dev-full "$?" 1
 	t_grep export/dev-full-message 'standard output: cannot write' "$DIR/full.err"
+	t_same export/dev-full-one-line "$(wc -l <"$DIR/full.err")" 1
 	cryptsetup token export --token-id 0 "$img" >/dev/full 2>/dev/null
 	t_same export/dev-full-cryptsetup "$?" 1
 	(cd "$out" && "$LUKSVOL" token export --token-id 0 --json-file - "$img" >"$DIR/stdout.json")

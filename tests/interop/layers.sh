@@ -8,6 +8,7 @@
 #   keys    <- talos                 cli    <- nothing: it uses include/ only
 #   kms     <- keys (the kms key source over the KMS engine)
 #   tpm     <- keys (its key source)
+#   clevis  <- keys (the tang key), unlock
 set -u
 source "$(dirname "$0")/../lib.sh"
 
@@ -18,8 +19,9 @@ declare -A allowed=(
 	[luks2]="base crypto luks2"
 	[dm]="base dm"
 	[config]="base config"
-	# A key source uses its kind's engine (key_kms.c: src/kms, key_tpm.c: src/tpm).
-	[keys]="base config crypto keys kms tpm"
+	# A key source uses its kind's engine (key_kms.c: src/kms, key_tpm.c: src/tpm,
+	# key_clevis_tang.c: src/clevis).
+	[keys]="base clevis config crypto keys kms tpm"
 	[talos]="base config keys talos"
 	[cli]="cli"
 	# Engines on other branches, as they stand: their luks2 includes
@@ -27,7 +29,9 @@ declare -A allowed=(
 	[meta]="base crypto config luks2 meta"
 	[kms]="base crypto kms luks2"
 	[tpm]="base crypto luks2 tpm"
-	[clevis]="base clevis crypto"
+	[clevis]="base clevis crypto tpm"
+	# Token unlockers: over the engines of each token type and the public API.
+	[unlock]="base clevis tpm unlock"
 )
 
 # The src/ directories a module's files include from ("luks2" for

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include "faultdisk.h"
 #include "rel_common.h"
 #include "luks2/device.h"
+#include "luks2/json_tree.h"
 
 extern char **environ;
 
@@ -170,7 +172,11 @@ char *rel_state_of(uint8_t *image, unsigned flags)
 
 	if (load_image(image, &dev, &err) < 0)
 		return NULL;
-	json_object_deep_copy(lv_dev_md(dev)->root, &copy, NULL);
+	/* The parsed JSON as json-c reads it back, to edit with json-c. */
+	if ((text = lv_json_print(lv_dev_md(dev)->root, LV_JSON_PLAIN, NULL)))
+		copy = json_tokener_parse(text);
+	free(text);
+	text = NULL;
 	drop_run_dependent(copy, flags);
 	if (asprintf(&text, "%s|%s|%s", json_object_to_json_string_ext(copy, JSON_C_TO_STRING_PLAIN),
 		     lv_dev_bin(dev)->label, lv_dev_bin(dev)->subsystem) < 0)

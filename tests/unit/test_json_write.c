@@ -1,57 +1,88 @@
 /* SPDX-License-Identifier: ISC */
 /*
- * test_json_write.c: the serializer keeps what it does not model.  Both
- * cases were found by the luks2_json fuzzer (fuzz/regressions/luks2_json).
+ * test_json_write.c: the reader and the writer of the metadata together.
+ * What was read comes back byte for byte (cryptsetup's order and text kept),
+ * what the serializer does not model survives (both kdf cases were found by
+ * the luks2_json fuzzer, fuzz/regressions/luks2_json), and the mutators
+ * change only what they are asked to, where cryptsetup would.
  */
 #include "unit.h"
 
-#include <json-c/json.h>
+#include <string.h>
 
 #include "luks2/metadata.h"
 
-/* One keyslot with the given kdf object text; valid otherwise. */
-static char *document(const char *kdf)
+#define SALT "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\""
+#define KEYSLOT(kdf, offset) \
+	"{\"type\":\"luks2\",\"key_size\":32,\"kdf\":" kdf "," \
+	"\"af\":{\"type\":\"luks1\",\"stripes\":4000,\"hash\":\"sha256\"}," \
+	"\"area\":{\"type\":\"raw\",\"offset\":\"" offset "\",\"size\":\"131072\"," \
+	"\"encryption\":\"aes-xts-plain64\",\"key_size\":32}}"
+#define PBKDF2 "{\"type\":\"pbkdf2\",\"hash\":\"sha256\",\"iterations\":1000,\"salt\":" SALT "}"
+
+/* One document: keyslots (object members), digest keyslots (array
+ * members), tokens and the config object's members are filled in. */
+static char *document(const char *keyslots, const char *digest_keyslots, const char *tokens,
+		      const char *config_extra)
 {
 	char *text;
 
 	assert_true(asprintf(&text,
-		"{\"keyslots\":{\"0\":{\"type\":\"luks2\",\"key_size\":32,\"kdf\":%s,"
-		"\"af\":{\"type\":\"luks1\",\"stripes\":4000,\"hash\":\"sha256\"},"
-		"\"area\":{\"type\":\"raw\",\"offset\":\"32768\",\"size\":\"131072\","
-		"\"encryption\":\"aes-xts-plain64\",\"key_size\":32}}},\"tokens\":{},"
+		"{\"keyslots\":{%s},\"tokens\":{%s},"
 		"\"segments\":{\"0\":{\"type\":\"crypt\",\"offset\":\"4194304\",\"size\":\"dynamic\","
 		"\"iv_tweak\":\"0\",\"encryption\":\"aes-xts-plain64\",\"sector_size\":512}},"
-		"\"digests\":{\"0\":{\"type\":\"pbkdf2\",\"keyslots\":[\"0\"],\"segments\":[\"0\"],"
-		"\"hash\":\"sha256\",\"iterations\":1000,"
-		"\"salt\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\","
-		"\"digest\":\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\"}},"
-		"\"config\":{\"json_size\":\"12288\",\"keyslots_size\":\"4161536\"}}", kdf) > 0);
+		"\"digests\":{\"0\":{\"type\":\"pbkdf2\",\"keyslots\":[%s],\"segments\":[\"0\"],"
+		"\"hash\":\"sha256\",\"iterations\":1000,\"salt\":" SALT ",\"digest\":" SALT "}},"
+		"\"config\":{\"json_size\":\"12288\",\"keyslots_size\":\"4161536\"%s}}",
+		keyslots, tokens, digest_keyslots, config_extra) > 0);
 	return text;
 }
 
-/* Parses, validates, serializes, and checks the kdf object survived. */
-static void assert_kdf_round_trips(const char *kdf_text)
+static struct lv_metadata *parse(const char *text)
 {
-	char *text = document(kdf_text);
-	struct json_object *root = json_tokener_parse(text), *out = NULL, *kdf_in, *kdf_out, *ks;
-	struct lv_metadata md;
+	struct lv_metadata *md = NULL;
 	struct lv_err err = { 0 };
+	size_t end;
+	int r = lv_metadata_parse((const uint8_t *)text, strlen(text) + 1, 0x4000, &md, &end, &err);
 
-	assert_non_null(root);
-	assert_int_equal(lv_metadata_from_json(root, &md, &err), 0);
-	assert_int_equal(lv_metadata_validate(&md, 0x4000, &err), 0);
-	assert_int_equal(lv_metadata_to_json(&md, &out), 0);
-	json_object_object_get_ex(json_object_object_get(root, "keyslots"), "0", &ks);
-	kdf_in = json_object_object_get(ks, "kdf");
-	json_object_object_get_ex(json_object_object_get(out, "keyslots"), "0", &ks);
-	kdf_out = json_object_object_get(ks, "kdf");
-	if (!json_object_equal(kdf_in, kdf_out))
-		fail_msg("kdf %s came back as %s", json_object_to_json_string(kdf_in),
-			 json_object_to_json_string(kdf_out));
-	json_object_put(out);
+	if (r < 0)
+		fail_msg("parse: %s", err.msg);
+	return md;
+}
+
+static char *write_text(const struct lv_metadata *md)
+{
+	char *text;
+	size_t len;
+
+	assert_int_equal(lv_metadata_to_text(md, &text, &len), 0);
+	assert_int_equal(strlen(text), len);
+	return text;
+}
+
+static void assert_round_trips(char *text)
+{
+	struct lv_metadata *md = parse(text);
+	char *out = write_text(md);
+
+	if (strcmp(out, text) != 0)
+		fail_msg("read\n%s\nwritten as\n%s", text, out);
+	free(out);
 	lv_metadata_free(&md);
-	json_object_put(root);
 	free(text);
+}
+
+static void assert_kdf_round_trips(const char *kdf)
+{
+	char *keyslot, *text;
+
+	assert_true(asprintf(&keyslot, "\"0\":{\"type\":\"luks2\",\"key_size\":32,\"kdf\":%s,"
+			     "\"af\":{\"type\":\"luks1\",\"stripes\":4000,\"hash\":\"sha256\"},"
+			     "\"area\":{\"type\":\"raw\",\"offset\":\"32768\",\"size\":\"131072\","
+			     "\"encryption\":\"aes-xts-plain64\",\"key_size\":32}}", kdf) > 0);
+	text = document(keyslot, "\"0\"", "", "");
+	free(keyslot);
+	assert_round_trips(text);
 }
 
 static void test_undecodable_salt_kept(void **state)
@@ -75,12 +106,86 @@ static void test_known_kdf_rewritten_identically(void **state)
 			       "\"salt\":\"oKTtGH3AsTJfjMLK47ZvtAfahaM0wv3cJO/sAxlOTIk=\"}");
 }
 
+/* cryptsetup's order of ids and flags, and number texts it accepts,
+ * come back as they were. */
+static void test_order_and_text_kept(void **state)
+{
+	(void)state;
+	assert_round_trips(document("\"2\":" KEYSLOT(PBKDF2, "294912") ",\"0\":" KEYSLOT(PBKDF2, "32768"),
+				    "\"2\",\"0\"",
+				    "\"9\":{\"type\":\"b\",\"keyslots\":[]},\"3\":{\"type\":\"a\",\"keyslots\":[\"0\"]}",
+				    ",\"flags\":[\"no-journal\",\"zz-unknown\",\"allow-discards\"]"));
+	assert_round_trips(document("", "", "", ",\"flags\":[]"));
+	/* strtoull() reads config sizes: cryptsetup accepts a sign. */
+	assert_round_trips(strdup("{\"keyslots\":{},\"tokens\":{},\"segments\":{\"0\":{\"type\":\"linear\","
+				  "\"offset\":\"04194304\",\"size\":\"dynamic\"}},\"digests\":{},"
+				  "\"config\":{\"json_size\":\"+12288\",\"keyslots_size\":\"4161536\"}}"));
+}
+
+/* A new keyslot and a new token go last, as json-c adds them; removal
+ * keeps the others' order; the lists that named them follow. */
+static void test_mutators(void **state)
+{
+	struct lv_metadata *md, *work;
+	struct lv_keyslot *ks;
+	struct lv_token *token;
+	struct lv_err err = { 0 };
+	char *text;
+
+	(void)state;
+	md = parse(text = document("\"2\":" KEYSLOT(PBKDF2, "294912") ",\"0\":" KEYSLOT(PBKDF2, "32768"),
+				   "\"2\",\"0\"", "\"5\":{\"type\":\"t\",\"keyslots\":[\"2\",\"0\"],\"x\":[1]}",
+				   ""));
+	free(text);
+	assert_int_equal(lv_metadata_clone(md, &work), 0);
+	lv_metadata_free(&md);	/* the clone stands alone */
+	ks = lv_md_add_keyslot(work, 1);
+	assert_non_null(ks);
+	*ks = work->keyslots[0];
+	ks->id = (struct lv_id){ .text = "1", .number = 1, .canonical = true };
+	ks->json = NULL;
+	ks->area.offset_bytes = 557056;
+	assert_int_equal(lv_md_list_add(work, &work->digests[0].keyslots, 1), 0);
+	assert_int_equal(lv_metadata_parse_token(work, "{\"type\":\"new\",\"keyslots\":[\"1\"]}", 0,
+						 &token, &err), 0);
+	lv_md_remove_keyslot(work, lv_md_keyslot(work, 2));
+	text = write_text(work);
+	assert_non_null(strstr(text, "\"keyslots\":{\"0\":"));
+	assert_non_null(strstr(text, "},\"1\":{\"type\":\"luks2\",\"key_size\":32,\"af\":"));
+	assert_non_null(strstr(text, "\"tokens\":{\"5\":{\"type\":\"t\",\"keyslots\":[\"0\"],\"x\":[1]},"
+			       "\"0\":{\"type\":\"new\",\"keyslots\":[\"1\"]}}"));
+	assert_non_null(strstr(text, "\"keyslots\":[\"0\",\"1\"],\"segments\""));
+	free(text);
+	lv_metadata_free(&work);
+}
+
+/* A digest that names no keyslot and no segment is not written, as
+ * cryptsetup erases it at every write. */
+static void test_unused_digest_dropped(void **state)
+{
+	struct lv_metadata *md;
+	char *text;
+
+	(void)state;
+	md = parse(text = document("\"0\":" KEYSLOT(PBKDF2, "32768"), "\"0\"", "", ""));
+	free(text);
+	lv_md_remove_keyslot(md, &md->keyslots[0]);
+	md->digests[0].segments.count = 0;
+	text = write_text(md);
+	assert_non_null(strstr(text, "\"digests\":{}"));
+	free(text);
+	lv_metadata_free(&md);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_undecodable_salt_kept),
 		cmocka_unit_test(test_unknown_kdf_parameters_kept),
 		cmocka_unit_test(test_known_kdf_rewritten_identically),
+		cmocka_unit_test(test_order_and_text_kept),
+		cmocka_unit_test(test_mutators),
+		cmocka_unit_test(test_unused_digest_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -91,6 +91,12 @@ stop_vm_tpm() {
 	VM_TPM_PID=
 }
 
+# What tests/vm/t_tang.sh needs: tangd and socat, and tang keys made here.
+add_tang_files() {
+	vm_add_program "$OVERLAY" /usr/libexec/tangd && vm_add_program "$OVERLAY" /usr/bin/socat &&
+		mkdir -p "$OVERLAY/test/tang" && /usr/libexec/tangd-keygen "$OVERLAY/test/tang"
+}
+
 build_overlay() {
 	local t
 	rm -rf "$OVERLAY"
@@ -128,6 +134,9 @@ build_overlay() {
 	*" luksvol "*) tools="$tools luksvol=/test/compat/bin/cryptsetup" ;;
 	esac
 	echo "COMPAT_TOOLS=\"$tools\"" >"$OVERLAY/test/compat/tools.sh"
+	if [ -f "$OVERLAY/test/t_tang.sh" ] && "$LV_TOP/$BUILD/luksvol" bind --help >/dev/null 2>&1; then
+		add_tang_files || return 1
+	fi
 	cat >"$OVERLAY/test/run.sh" <<'INNER'
 . /test/t_lib.sh
 for t in /test/t_*.sh; do
