@@ -7,8 +7,10 @@
 #
 # LV_COMPAT_TOOLS: the tools compared, "cryptsetup luksvol" by default
 # ("cryptsetup" alone checks the oracle's side of the table).
-# LV_COMPAT_ONLY: a shell pattern of row names to run.
+# LV_COMPAT_ONLY: a shell pattern of row names to run (extglob: make check
+# gives "@(format|token|...)/*").
 set -u
+shopt -s extglob
 source "$(dirname "$0")/../lib.sh"
 COMPAT_DIR=$LV_TOP/tests/compat
 COMPAT_WORK=$LV_WORK/compat
