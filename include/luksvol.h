@@ -222,6 +222,10 @@ struct lv_format_params {
 	const char *uuid;		/* NULL: random */
 	int key_slot;			/* LV_ANY_SLOT: 0 */
 	struct lv_pbkdf_params pbkdf;
+	/* Non-NULL: path is a detached header, holding only the header area,
+	 * for the data on this device from data_offset_bytes (default 0); the
+	 * sector size is detected on it. */
+	const char *data_device;
 };
 
 /* Formats path as LUKS2 with a fresh volume key and one keyslot for
@@ -238,6 +242,10 @@ int lv_format_held(struct lv_device_hold **hold, const struct lv_format_params *
  * token_id LV_ANY_SLOT takes the lowest free id. */
 int lv_token_import(struct lv_device *dev, int token_id, const char *json_text,
 		    int *imported_id, struct lv_err *err);
+/* Imports json_text as token token_id, over the token of that id if there
+ * is one, in one commit (`token import --token-replace`). */
+int lv_token_replace(struct lv_device *dev, int token_id, const char *json_text,
+		     struct lv_err *err);
 /* The token as compact JSON in *json_text (free() it). */
 int lv_token_export(struct lv_device *dev, int token_id, char **json_text,
 		    struct lv_err *err);
@@ -274,6 +282,14 @@ void lv_header_info(const struct lv_device *dev, struct lv_header_info *info);
 /* Sets the label and/or subsystem (NULL leaves one unchanged). */
 int lv_set_label(struct lv_device *dev, const char *label, const char *subsystem,
 		 struct lv_err *err);
+
+/* 1 when uuid has the 8-4-4-4-12 hex digit shape of a LUKS2 UUID. */
+int lv_uuid_valid(const char *uuid);
+/* Sets the header's UUID (`luksUUID --uuid`); -EINVAL when not lv_uuid_valid. */
+int lv_set_uuid(struct lv_device *dev, const char *uuid, struct lv_err *err);
+/* Sets keyslot slot's priority: 0 ignore, 1 normal, 2 prefer (`config
+ * --priority`); -ENOENT when the keyslot is not in use. */
+int lv_keyslot_set_priority(struct lv_device *dev, int slot, int priority, struct lv_err *err);
 
 /* Writes the header area (both copies and the keyslots area) to a new
  * file, mode 0400, like `cryptsetup luksHeaderBackup`. */
@@ -326,6 +342,7 @@ int lv_set_persistent_flags(struct lv_device *dev, unsigned flags, struct lv_err
  */
 struct lv_activate_params {
 	const char *name;		/* the mapping: /dev/mapper/<name> */
+	const char *data_device;	/* NULL: dev's own; else dev is a detached header */
 	int readonly;
 	unsigned flags;			/* enum lv_activation_flag; config.flags are added */
 	int disable_keyring;		/* hex key in the table instead of a keyring key */
@@ -361,12 +378,49 @@ struct lv_mapping_status {
 	int readonly;
 	int open_count;
 	unsigned flags;			/* enum lv_activation_flag */
+	int suspended;			/* luksSuspend'ed: I/O waits, the key is wiped */
 };
 /* Calls visit with the name of every device-mapper device. */
 int lv_mapping_list(void (*visit)(const char *name, void *ctx), void *ctx, struct lv_err *err);
 
 /* -ENODEV when there is no such mapping; -EINVAL when it is not crypt. */
 int lv_mapping_status(const char *name, struct lv_mapping_status *status, struct lv_err *err);
+
+/*
+ * Changes to a live mapping, as cryptsetup 2.6.1 makes them (resize,
+ * refresh, luksSuspend, luksResume).  dev is the LUKS2 header of the
+ * mapping's device and volume_key comes from lv_unlock of it.  Each call
+ * checks that the mapping is dev's (DM UUID, device, cipher, offset,
+ * sector size) and returns -EINVAL when not, -ENODEV when there is no
+ * such mapping.  A reload loads the new table and resumes: the kernel
+ * suspends the device, flushing it, swaps the tables and resumes it.
+ */
+
+/* Reloads the live table with length size_sectors (512-byte units); 0
+ * means up to the end of the device, whose loop device (if it is one)
+ * first re-reads its backing file's size.  volume_key may be NULL when the
+ * live table holds a hex key; a keyring key needs it (-EPERM without).
+ * -EINVAL when the size is past the device, past a fixed-size segment or
+ * not a multiple of the sector size.  The same size changes nothing. */
+int lv_mapping_resize(struct lv_device *dev, const struct lv_secret *volume_key,
+		      const char *name, uint64_t size_sectors, struct lv_err *err);
+
+/* Reloads the table of params->name as activation would build it now:
+ * params->flags (config.flags added) replace the live flags, the length
+ * follows the device; the live read-only state is kept. */
+int lv_mapping_refresh(struct lv_device *dev, const struct lv_secret *volume_key,
+		       const struct lv_activate_params *params, struct lv_err *err);
+
+/* Suspends a LUKS mapping (flushing it) and wipes its key from dm-crypt
+ * ("key wipe"); I/O waits until lv_mapping_resume.  -ENODEV when it is
+ * not a LUKS mapping, -EINVAL when it is already suspended. */
+int lv_mapping_suspend(const char *name, struct lv_err *err);
+
+/* Gives a suspended mapping its key back ("key set", through the kernel
+ * keyring unless disable_keyring) and resumes it.  -EINVAL when it is not
+ * suspended. */
+int lv_mapping_resume(struct lv_device *dev, const struct lv_secret *volume_key,
+		      const char *name, int disable_keyring, struct lv_err *err);
 
 /* The path the device was loaded from. */
 const char *lv_device_path(const struct lv_device *dev);

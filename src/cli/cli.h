@@ -39,7 +39,7 @@ enum cli_opt {
 	OPT_TOKEN_ID, OPT_JSON_FILE, OPT_BACKUP_FILE, OPT_HEADER,
 	OPT_READONLY, OPT_ALLOW_DISCARDS, OPT_SAME_CPU_CRYPT, OPT_SUBMIT_FROM_CRYPT_CPUS,
 	OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE, OPT_PERSISTENT, OPT_DISABLE_KEYRING,
-	OPT_DEFERRED,
+	OPT_DEFERRED, OPT_SIZE, OPT_DEVICE_SIZE,
 	OPT_FILE, OPT_DEVICE, OPT_NODE_UUID, OPT_STATE_DIR, OPT_NO_ACTIVATE, OPT_NO_SYNC, OPT_DRY_RUN, OPT_YES,
 	OPT_TOKEN_ONLY, OPT_TOKEN_TYPE, OPT_TPM_TCTI, OPT_TPM_PCR_PUBLIC_KEY, OPT_TPM_PCR_SIGNATURE,
 	OPT_EFIVARS_DIR, OPT_KMS_CA, OPT_TIMEOUT, OPT_URL, OPT_THUMBPRINT, OPT_PCRS, OPT_PCR_BANK,
@@ -89,9 +89,14 @@ struct cli_opts {
 	int persistent;
 	int disable_keyring;
 	int deferred;
+	uint64_t size_sectors;		/* resize --size, or --device-size / 512 */
 	unsigned activation_flags;	/* enum lv_activation_flag */
 	const char *json_file;
 	const char *backup_file;
+	/* --header H: positional[0] is then H, and data_device the DEVICE
+	 * argument the header describes. */
+	const char *header;
+	const char *data_device;
 	const char *label;
 	const char *subsystem;
 	struct lv_format_params format;	/* format and pbkdf options */
@@ -139,6 +144,16 @@ extern const unsigned cli_verb_count;
  * the reason and returns -EINVAL when it is wrong, or 1 after printing the
  * help --help asked for. */
 int cli_parse(int argc, char **argv, const struct cli_verb **verb, struct cli_opts *opts);
+/* Sets the option with long name name from value as cli_parse would (the
+ * cryptsetup syntax shares the catalogue): 0, -EINVAL after printing why,
+ * -ENOENT when luksvol has no such option. */
+int cli_set_named_option(const char *name, const char *value, struct cli_opts *opts);
+/* 1 when the named option takes a value, 0 when not, -1 when unknown. */
+int cli_option_takes_value(const char *name);
+/* What `cryptsetup -v` prints last: "Command successful." or the failure. */
+void cli_print_exit_status(int rc);
+/* The lines of `cryptsetup status` from "type:" to "mode:". */
+void cli_print_mapping_lines(const struct lv_mapping_status *st);
 /* Prints "usage: luksvol <synopsis>" and the verb's options. */
 void cli_verb_help(const struct cli_verb *verb, FILE *out);
 /* 1 when verb accepts option (always for -v, -q, --help). */
@@ -176,6 +191,19 @@ int cli_check_device(const char *path, struct lv_err *err);
  * then loads the device with flags and unlocks it (opts->key_slot). */
 int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
 			struct lv_secret **volume_key, int *opened_slot, struct lv_err *err);
+/* The same for the device at path. */
+int cli_load_and_unlock_path(const struct cli_opts *opts, const char *path, unsigned flags,
+			     struct lv_device **dev, struct lv_secret **volume_key,
+			     int *opened_slot, struct lv_err *err);
+
+/* Prints the volume key as `cryptsetup luksDump --dump-volume-key` does;
+ * with stored_in, says it was written to that file instead. */
+int cli_print_volume_key(const char *path, const struct lv_device *dev,
+			 const struct lv_secret *volume_key, const char *stored_in,
+			 struct lv_err *err);
+/* Reads a whole token JSON document from path ("-" or NULL: stdin; on a
+ * terminal it asks for it unless batch). */
+int cli_read_token_json(const char *path, int batch, char **text, struct lv_err *err);
 
 /* cmd_token.c: unlocks positional[0] with its tokens (open --token-only,
  * --token-id, --token-type), one line on stderr per token tried. */
@@ -187,12 +215,30 @@ int cli_token_unlock(const struct cli_opts *opts, unsigned flags, struct lv_devi
  * renamed over it once complete: a failure leaves path as it was, and a
  * symbolic link, FIFO, directory or device at path is refused. */
 int cli_write_output(const char *path, const char *text, struct lv_err *err);
+/* A detached header file for format: data_device must exist; header is
+ * made if missing (mode 0600, never through a symlink) and kept open, and
+ * format_path is what lv_format opens (that very file); close removes a
+ * file it made when the format failed. */
+struct cli_header_file {
+	int fd;
+	const char *name;
+	const char *format_path;
+	char proc_path[32];
+};
+int cli_header_file_open(const char *header, const char *data_device, struct cli_header_file *h,
+			 struct lv_err *err);
+void cli_header_file_close(struct cli_header_file *h, int failed);
 
 /* The verbs (cmd_*.c). */
 int cli_format(const struct cli_opts *opts);
 int cli_open(const struct cli_opts *opts);
 int cli_test_passphrase(const struct cli_opts *opts);
 int cli_close(const struct cli_opts *opts);
+/* cmd_live.c: changes to a live mapping. */
+int cli_resize(const struct cli_opts *opts);
+int cli_refresh(const struct cli_opts *opts);
+int cli_suspend(const struct cli_opts *opts);
+int cli_resume(const struct cli_opts *opts);
 int cli_status(const struct cli_opts *opts);
 int cli_add_key(const struct cli_opts *opts);
 int cli_remove_key(const struct cli_opts *opts);

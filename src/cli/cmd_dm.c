@@ -9,7 +9,8 @@
 static int activate(const struct cli_opts *opts)
 {
 	struct lv_activate_params params = {
-		.name = opts->positional[1], .readonly = opts->readonly,
+		.name = opts->positional[1], .data_device = opts->data_device,
+		.readonly = opts->readonly,
 		.flags = opts->activation_flags, .disable_keyring = opts->disable_keyring,
 	};
 	struct lv_device *dev;
@@ -70,9 +71,8 @@ static const char *const flag_names[] = {
 	"no_read_workqueue", "no_write_workqueue", "high_priority",
 };
 
-static void print_status_text(const struct lv_mapping_status *st)
+void cli_print_mapping_lines(const struct lv_mapping_status *st)
 {
-	printf("/dev/mapper/%s is active%s.\n", st->name, st->open_count ? " and is in use" : "");
 	printf("  type:    %s\n", st->type[0] ? st->type : "n/a");
 	printf("  cipher:  %s\n", st->cipher);
 	printf("  keysize: %u bits\n", st->key_bits);
@@ -83,7 +83,16 @@ static void print_status_text(const struct lv_mapping_status *st)
 	printf("  sector size:  %u\n", st->sector_size);
 	printf("  offset:  %llu sectors\n", (unsigned long long)st->offset_sectors);
 	printf("  size:    %llu sectors\n", (unsigned long long)st->size_sectors);
-	printf("  mode:    %s\n", st->readonly ? "readonly" : "read/write");
+	if (st->iv_offset)
+		printf("  skipped: %llu sectors\n", (unsigned long long)st->iv_offset);
+	printf("  mode:    %s%s\n", st->readonly ? "readonly" : "read/write",
+	       st->suspended ? " (suspended)" : "");
+}
+
+static void print_status_text(const struct lv_mapping_status *st)
+{
+	printf("/dev/mapper/%s is active%s.\n", st->name, st->open_count ? " and is in use" : "");
+	cli_print_mapping_lines(st);
 	if (st->flags) {
 		printf("  flags:   ");
 		for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
@@ -125,6 +134,7 @@ static void print_status_json(const struct lv_mapping_status *st)
 	printf("  \"size_sectors\": %llu,\n", (unsigned long long)st->size_sectors);
 	printf("  \"readonly\": %s,\n", st->readonly ? "true" : "false");
 	printf("  \"in_use\": %s,\n", st->open_count ? "true" : "false");
+	printf("  \"suspended\": %s,\n", st->suspended ? "true" : "false");
 	printf("  \"flags\": [");
 	for (size_t i = 0, n = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
 		if (st->flags & (1u << i))

@@ -50,7 +50,14 @@ static int load_and_unlock(const char *path, unsigned flags, int slot,
 int cli_load_and_unlock(const struct cli_opts *opts, unsigned flags, struct lv_device **dev,
 			struct lv_secret **volume_key, int *opened_slot, struct lv_err *err)
 {
-	const char *path = opts->positional[0];
+	return cli_load_and_unlock_path(opts, opts->positional[0], flags, dev, volume_key,
+					opened_slot, err);
+}
+
+int cli_load_and_unlock_path(const struct cli_opts *opts, const char *path, unsigned flags,
+			     struct lv_device **dev, struct lv_secret **volume_key,
+			     int *opened_slot, struct lv_err *err)
+{
 	struct lv_secret *passphrase = NULL;
 	char prompt[PROMPT_MAX];
 	int r;
@@ -94,22 +101,31 @@ static int keyslot_count(const struct lv_device *dev)
 int cli_format(const struct cli_opts *opts)
 {
 	const char *path = opts->positional[0];
+	struct lv_format_params format = opts->format;
+	struct cli_header_file header = { .fd = -1, .format_path = path };
 	struct lv_secret *passphrase = NULL;
 	struct lv_err err = { 0 };
 	char question[400], prompt[PROMPT_MAX];
 	int r;
 
+	format.data_device = opts->header ? opts->data_device : NULL;
+	if (format.data_device &&
+	    (r = cli_header_file_open(path, opts->data_device, &header, &err)) < 0)
+		return cli_fail(r, &err);
 	snprintf(question, sizeof(question), "This will overwrite data on %s irrevocably.", path);
 	/* cryptsetup luksFormat: a declined format is -EINVAL, exit 1. */
-	if (!cli_confirm(opts, question))
+	if (!cli_confirm(opts, question)) {
+		cli_header_file_close(&header, 1);
 		return cli_declined(-EINVAL, "operation aborted");
+	}
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s", path);
 	r = cli_read_passphrase(&opts->key, prompt, 1, &passphrase, &err);
 	if (r == 0 && passphrase->len == 0)
 		r = lv_err_set(&err, -EINVAL, "refusing an empty passphrase");
 	if (r == 0)
-		r = lv_format(path, &opts->format, passphrase, NULL, &err);
+		r = lv_format(header.format_path, &format, passphrase, NULL, &err);
 	lv_secret_free(&passphrase);
+	cli_header_file_close(&header, r < 0);
 	if (r == 0 && opts->verbose)
 		printf("Key slot %d created.\n", opts->key_slot == LV_ANY_SLOT ? 0 : opts->key_slot);
 	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
@@ -382,6 +398,35 @@ int cli_kill_slot(const struct cli_opts *opts)
 	return keyslot_kept(r, &err);
 }
 
+int cli_print_volume_key(const char *path, const struct lv_device *dev,
+			 const struct lv_secret *volume_key, const char *stored_in,
+			 struct lv_err *err)
+{
+	struct lv_header_info header;
+	struct lv_segment_info segment;
+	int r;
+
+	lv_header_info(dev, &header);
+	if ((r = lv_segment_info(dev, &segment, err)) < 0)
+		return r;
+	const char *cipher = segment.cipher, *dash = strchr(cipher, '-');
+	printf("LUKS header information for %s\n", path);
+	printf("Cipher name:   \t%.*s\n", dash ? (int)(dash - cipher) : (int)strlen(cipher), cipher);
+	printf("Cipher mode:   \t%s\n", dash ? dash + 1 : "");
+	printf("Payload offset:\t%llu\n", (unsigned long long)(header.data_offset_bytes / 512));
+	printf("UUID:          \t%s\n", header.uuid);
+	printf("MK bits:       \t%zu\n", volume_key->len * 8);
+	if (stored_in) {
+		printf("Key stored to file %s.\n", stored_in);
+		return 0;
+	}
+	printf("MK dump:\t");
+	for (size_t i = 0; i < volume_key->len; i++)
+		printf("%s%02x ", i && i % 16 == 0 ? "\n\t\t" : "", volume_key->bytes[i]);
+	printf("\n");
+	return 0;
+}
+
 /*
  * unbind: a keyslot and the clevis or systemd-tpm2 tokens bound to it
  * alone, as `clevis luks unbind`: no passphrase, a confirmation on a
@@ -421,8 +466,6 @@ int cli_unbind(const struct cli_opts *opts)
 
 int cli_dump_volume_key(const struct cli_opts *opts)
 {
-	struct lv_header_info header;
-	struct lv_segment_info segment;
 	struct lv_device *dev;
 	struct lv_secret *volume_key;
 	struct lv_err err = { 0 };
@@ -436,23 +479,11 @@ int cli_dump_volume_key(const struct cli_opts *opts)
 	r = cli_load_and_unlock(opts, 0, &dev, &volume_key, &slot, &err);
 	if (r < 0)
 		return cli_fail(r, &err);
-	lv_header_info(dev, &header);
-	if ((r = lv_segment_info(dev, &segment, &err)) < 0) {
+	if ((r = cli_print_volume_key(opts->positional[0], dev, volume_key, NULL, &err)) < 0) {
 		lv_secret_free(&volume_key);
 		lv_device_free(&dev);
 		return cli_fail(r, &err);
 	}
-	const char *cipher = segment.cipher, *dash = strchr(cipher, '-');
-	printf("LUKS header information for %s\n", opts->positional[0]);
-	printf("Cipher name:   \t%.*s\n", dash ? (int)(dash - cipher) : (int)strlen(cipher), cipher);
-	printf("Cipher mode:   \t%s\n", dash ? dash + 1 : "");
-	printf("Payload offset:\t%llu\n", (unsigned long long)(header.data_offset_bytes / 512));
-	printf("UUID:          \t%s\n", header.uuid);
-	printf("MK bits:       \t%zu\n", volume_key->len * 8);
-	printf("MK dump:\t");
-	for (size_t i = 0; i < volume_key->len; i++)
-		printf("%s%02x ", i && i % 16 == 0 ? "\n\t\t" : "", volume_key->bytes[i]);
-	printf("\n");
 	fflush(stdout);
 	lv_secret_free(&volume_key);
 	lv_device_free(&dev);

@@ -10,8 +10,7 @@
 
 #define TOKEN_JSON_MAX_BYTES (4u << 20)
 
-/* Reads a whole token JSON document from path ("-" or NULL: stdin). */
-static int read_json_text(const char *path, int batch, char **text, struct lv_err *err)
+int cli_read_token_json(const char *path, int batch, char **text, struct lv_err *err)
 {
 	int from_stdin = !path || strcmp(path, "-") == 0;
 	FILE *in = from_stdin ? stdin : fopen(path, "r");
@@ -70,7 +69,7 @@ int cli_token_import(const struct cli_opts *opts)
 	int id, r;
 
 	if ((r = cli_check_device(opts->positional[0], &err)) == 0 &&
-	    (r = read_json_text(opts->json_file, opts->batch, &text, &err)) == 0 &&
+	    (r = cli_read_token_json(opts->json_file, opts->batch, &text, &err)) == 0 &&
 	    (r = lv_device_load(&dev, opts->positional[0], LV_LOAD_WRITABLE, &err)) == 0)
 		r = lv_token_import(dev, opts->token_id, text, &id, &err);
 	free(text);

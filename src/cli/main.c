@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli/cli.h"
+#include "cli/compat.h"
 
 int cli_exit_code(int code)
 {
@@ -37,8 +38,7 @@ static int check_stdout(int rc)
 	return EXIT_BAD_PARAM;
 }
 
-/* What `cryptsetup -v` prints last. */
-static void print_status(int rc)
+void cli_print_exit_status(int rc)
 {
 	static const char *const meaning[] = {
 		[EXIT_BAD_PARAM] = "wrong or missing parameters",
@@ -59,13 +59,18 @@ int main(int argc, char **argv)
 {
 	struct cli_opts opts = { 0 };
 	const struct cli_verb *verb;
-	int rc = cli_parse(argc, argv, &verb, &opts);
+	int rc;
+
+	/* Installed as cryptsetup (a symlink), or asked for its syntax. */
+	if (argc > 0 && compat_wanted(argc, argv))
+		return check_stdout(compat_main(argc, argv));
+	rc = cli_parse(argc, argv, &verb, &opts);
 
 	if (rc != 0)
 		return rc > 0 ? EXIT_OK : cli_exit_code(rc);
 	rc = check_stdout(verb->run(&opts));
 	if (opts.verbose) {
-		print_status(rc);
+		cli_print_exit_status(rc);
 		rc = check_stdout(rc);
 	}
 	return rc;

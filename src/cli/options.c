@@ -82,7 +82,7 @@ static const struct cli_option cli_options[] = {
 	{ "header-backup-file", required_argument, 0, OPT_BACKUP_FILE, "F",
 	  "the header backup file" },
 	{ "header", required_argument, 0, OPT_HEADER, "F",
-	  "a detached LUKS2 header (not supported yet)" },
+	  "a detached LUKS2 header: the verb reads and writes F, DEVICE holds the data" },
 	{ "readonly", no_argument, 'r', OPT_READONLY, NULL, "a read-only mapping" },
 	{ "allow-discards", no_argument, 0, OPT_ALLOW_DISCARDS, NULL, "pass discards through" },
 	{ "perf-same_cpu_crypt", no_argument, 0, OPT_SAME_CPU_CRYPT, NULL,
@@ -99,6 +99,10 @@ static const struct cli_option cli_options[] = {
 	  "the hex key in the table, not a keyring reference" },
 	{ "deferred", no_argument, 0, OPT_DEFERRED, NULL,
 	  "remove the mapping at its last close" },
+	{ "size", required_argument, 'b', OPT_SIZE, "SECTORS",
+	  "the mapping's new size in 512-byte sectors (0: to the device's end)" },
+	{ "device-size", required_argument, 0, OPT_DEVICE_SIZE, "BYTES",
+	  "the same in bytes, with k, m, g, t (KiB...), kB... or s (sectors)" },
 	{ "file", required_argument, 'f', OPT_FILE, "FILE",
 	  "the volume config (- for standard input)" },
 	{ "device", required_argument, 0, OPT_DEVICE, "VOLUMEID=PATH",
@@ -312,6 +316,56 @@ static int set_number(const struct cli_option *o, const char *text, int units, u
 	return 0;
 }
 
+/* cryptsetup's sizes: a number, then s (512-byte sectors) or k, m, g, t
+ * (powers of 1024, also written KiB...) or kB, MB... (powers of 1000). */
+static int parse_size(const char *text, uint64_t *out)
+{
+	static const char units[] = "kmgt";
+	char *end;
+	uint64_t scale = 1, base = 1024;
+
+	if (*text < '0' || *text > '9')
+		return -EINVAL;
+	errno = 0;
+	unsigned long long value = strtoull(text, &end, 10);
+	if (errno == ERANGE)
+		return -EINVAL;
+	if (*end) {
+		const char *unit = strchr(units, *end | 0x20);
+
+		if (strcmp(end + 1, "B") == 0)
+			base = 1000;
+		else if (end[1] && strcmp(end + 1, "iB") != 0)
+			return -EINVAL;
+		if ((*end | 0x20) == 's' && !end[1])
+			scale = 512;
+		else if (!unit)
+			return -EINVAL;
+		for (const char *u = units; unit && u <= unit; u++)
+			scale *= base;
+	}
+	if (value && scale > UINT64_MAX / value)
+		return -EINVAL;
+	*out = value * scale;
+	return 0;
+}
+
+static int set_device_size(const struct cli_option *o, const char *text, uint64_t *sectors)
+{
+	uint64_t bytes;
+
+	if (parse_size(text, &bytes) < 0 || bytes == 0) {
+		fprintf(stderr, "luksvol: --%s: \"%s\" is not a size\n", o->name, text);
+		return -EINVAL;
+	}
+	if (bytes % 512) {
+		fprintf(stderr, "luksvol: --%s: device size must be a multiple of 512 bytes\n", o->name);
+		return -EINVAL;
+	}
+	*sectors = bytes / 512;
+	return 0;
+}
+
 static int set_u32(const struct cli_option *o, const char *text, uint32_t *out)
 {
 	uint64_t value;
@@ -428,10 +482,13 @@ static int set_option(const struct cli_option *o, const char *arg, struct cli_op
 	case OPT_TOKEN_ID: return set_int(o, arg, &opts->token_id);
 	case OPT_JSON_FILE: opts->json_file = arg; return 0;
 	case OPT_BACKUP_FILE: opts->backup_file = arg; return 0;
+	case OPT_HEADER: opts->header = arg; return 0;
 	case OPT_READONLY: opts->readonly = 1; return 0;
 	case OPT_PERSISTENT: opts->persistent = 1; return 0;
 	case OPT_DISABLE_KEYRING: opts->disable_keyring = 1; return 0;
 	case OPT_DEFERRED: opts->deferred = 1; return 0;
+	case OPT_SIZE: return set_number(o, arg, 0, UINT64_MAX, &opts->size_sectors);
+	case OPT_DEVICE_SIZE: return set_device_size(o, arg, &opts->size_sectors);
 	case OPT_DEVICE:
 		if (opts->device_count == CLI_DEVICES_MAX) {
 			fprintf(stderr, "luksvol: more than %d --device options\n", CLI_DEVICES_MAX);
@@ -458,6 +515,32 @@ static int set_option(const struct cli_option *o, const char *arg, struct cli_op
 	default: break;
 	}
 	return set_token_option(o, arg, opts);
+}
+
+/* ---- by name, for the cryptsetup syntax (compat_options.c) ---- */
+
+static const struct cli_option *option_by_name(const char *name)
+{
+	for (const struct cli_option *o = cli_options; o->name; o++)
+		if (strcmp(o->name, name) == 0)
+			return o;
+	return NULL;
+}
+
+int cli_option_takes_value(const char *name)
+{
+	const struct cli_option *o = option_by_name(name);
+
+	return o ? o->has_arg == required_argument : -1;
+}
+
+int cli_set_named_option(const char *name, const char *value, struct cli_opts *opts)
+{
+	const struct cli_option *o = option_by_name(name);
+
+	if (!o)
+		return -ENOENT;
+	return set_option(o, value, opts);
 }
 
 /* ---- verbs ---- */
@@ -580,11 +663,6 @@ static int refuse_given(const struct cli_verb *verb, const struct scanned *s)
 	for (int i = 0; i < s->given_count; i++) {
 		const struct given_option *g = &s->given[i];
 
-		if (g->option->id == OPT_HEADER) {
-			fputs("luksvol: --header (a detached LUKS2 header) is not supported yet\n",
-			      stderr);
-			return -EINVAL;
-		}
 		if (!cli_verb_accepts(verb, g->option->id)) {
 			fputs("luksvol: option ", stderr);
 			print_option(stderr, g);
@@ -616,6 +694,11 @@ static int take_words(const struct cli_verb *verb, const struct scanned *s, stru
 	for (int i = 0; i < count; i++)
 		opts->positional[i] = s->words[skip + i];
 	opts->positional_count = count;
+	/* The verb works on the header; DEVICE only holds the data. */
+	if (opts->header && count > 0) {
+		opts->data_device = opts->positional[0];
+		opts->positional[0] = opts->header;
+	}
 	return 0;
 }
 
@@ -679,6 +762,10 @@ int cli_parse(int argc, char **argv, const struct cli_verb **verb, struct cli_op
 		r = refuse_given(*verb, &s);
 	for (int i = 0; r == 0 && i < s.given_count; i++)
 		r = set_option(s.given[i].option, s.given[i].value, opts);
+	if (r == 0 && opts->given[OPT_SIZE] && opts->given[OPT_DEVICE_SIZE]) {
+		fputs("luksvol: options --device-size and --size cannot be combined\n", stderr);
+		r = -EINVAL;
+	}
 	if (r == 0)
 		r = take_words(*verb, &s, opts);
 	opts->format.key_slot = opts->key_slot;

@@ -107,3 +107,40 @@ int cli_write_output(const char *path, const char *text, struct lv_err *err)
 		return write_stdout(text, err);
 	return write_file(path, text, err);
 }
+
+int cli_header_file_open(const char *header, const char *data_device, struct cli_header_file *h,
+			 struct lv_err *err)
+{
+	struct stat sb;
+
+	h->fd = -1;
+	h->name = header;
+	h->format_path = header;
+	if (stat(data_device, &sb) < 0)
+		return lv_err_set(err, -ENODEV, "%s: %s", data_device, strerror(errno));
+	h->fd = open(header, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (h->fd < 0 && errno != EEXIST)
+		return lv_err_set(err, -EINVAL, "%s: cannot create the header file: %s", header,
+				  strerror(errno));
+	/* The format reopens the very file made here, whatever the name now
+	 * points to: the directory may be writable by others. */
+	if (h->fd >= 0) {
+		snprintf(h->proc_path, sizeof(h->proc_path), "/proc/self/fd/%d", h->fd);
+		h->format_path = h->proc_path;
+	}
+	return 0;
+}
+
+void cli_header_file_close(struct cli_header_file *h, int failed)
+{
+	struct stat made, named;
+
+	if (h->fd < 0)
+		return;
+	/* Only the file made here goes, and only if the name still is it. */
+	if (failed && fstat(h->fd, &made) == 0 && lstat(h->name, &named) == 0 &&
+	    made.st_dev == named.st_dev && made.st_ino == named.st_ino)
+		unlink(h->name);
+	close(h->fd);
+	h->fd = -1;
+}

@@ -69,12 +69,15 @@ static size_t line_end(int fd, const uint8_t *bytes, size_t n, int *r)
  * Reads up to max bytes (stop_at_newline: up to the first '\n', reading no
  * byte past it) into a secret of exactly the bytes read.  A pipe or a
  * terminal is read one byte at a time for that, as cryptsetup does; a
- * regular file (seekable) in blocks.
+ * regular file (seekable) in blocks.  With detect_over one byte more is
+ * read, to tell a key longer than max; without (an exact --keyfile-size)
+ * no byte past max is taken: stdin may carry the next passphrase there.
  */
-static int read_secret(int fd, size_t max, int stop_at_newline, int seekable,
+static int read_secret(int fd, size_t max, int stop_at_newline, int seekable, int detect_over,
 		       struct lv_secret **out, enum read_end *end)
 {
-	struct lv_secret *buf = lv_secret_new(max + 1 < READ_BUFFER_START_BYTES ? max + 1 :
+	size_t want = detect_over ? max + 1 : max;
+	struct lv_secret *buf = lv_secret_new(want < READ_BUFFER_START_BYTES ? want + !want :
 					      READ_BUFFER_START_BYTES);
 	size_t len = 0;
 	int r = 0;
@@ -83,11 +86,11 @@ static int read_secret(int fd, size_t max, int stop_at_newline, int seekable,
 	*end = READ_EOF;
 	if (!buf)
 		return -ENOMEM;
-	while (len < max + 1) {
+	while (len < want) {
 		if (len == buf->len && (r = grow_secret(&buf, len, len + 1)) < 0)
 			break;
-		if (buf->len > max + 1)
-			buf->len = max + 1;
+		if (buf->len > want)
+			buf->len = want;
 		ssize_t n = read(fd, buf->bytes + len,
 				 stop_at_newline && !seekable ? 1 : buf->len - len);
 		if (n < 0 && errno == EINTR)
@@ -189,7 +192,7 @@ static int read_key_input(int fd, const char *name, const struct cli_key_source 
 		return lv_err_set(err, -EINVAL,
 				  "%s: cannot seek to requested keyfile offset %llu: the input is shorter",
 				  name, (unsigned long long)src->offset);
-	r = read_secret(fd, max, stop_at_newline, regular_input, passphrase, &end);
+	r = read_secret(fd, max, stop_at_newline, regular_input, !src->size_limit, passphrase, &end);
 	if (r < 0)
 		return lv_err_set(err, r == -ENOMEM ? r : -EINVAL, "%s: cannot read the key: %s",
 				  name, strerror(-r));
@@ -302,7 +305,7 @@ static int prompt_terminal(int tty, const char *text, struct lv_secret **passphr
 	if (r == 0 && write(tty, text, strlen(text)) < 0)
 		r = -EIO;
 	if (r == 0)
-		r = read_secret(tty, PROMPT_MAX_BYTES, 1, 0, passphrase, &end);
+		r = read_secret(tty, PROMPT_MAX_BYTES, 1, 0, 1, passphrase, &end);
 	tcsetattr(tty, TCSANOW, &prompt.saved);
 	prompt_signals_release(&prompt);
 	if (write(tty, "\n", 1) < 0 && r == 0)

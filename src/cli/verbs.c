@@ -9,24 +9,36 @@
 #include "lv_features.h"
 
 static const enum cli_opt format_opts[] = {
-	CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_FORMAT_OPTS, CLI_PBKDF_OPTS, OPT_END,
+	CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_FORMAT_OPTS, CLI_PBKDF_OPTS, OPT_HEADER, OPT_END,
 };
 static const enum cli_opt open_opts[] = {
-	OPT_TEST_PASSPHRASE, CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_ACTIVATION_OPTS, OPT_TOKEN_ONLY,
-	OPT_TOKEN_ID, OPT_TOKEN_TYPE, CLI_TOKEN_KEY_OPTS, OPT_TPM_PCR_SIGNATURE, OPT_END,
+	OPT_TEST_PASSPHRASE, CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_ACTIVATION_OPTS, OPT_HEADER,
+	OPT_TOKEN_ONLY, OPT_TOKEN_ID, OPT_TOKEN_TYPE, CLI_TOKEN_KEY_OPTS, OPT_TPM_PCR_SIGNATURE, OPT_END,
 };
 static const enum cli_opt close_opts[] = { OPT_DEFERRED, OPT_END };
+static const enum cli_opt resize_opts[] = {
+	CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_SIZE, OPT_DEVICE_SIZE, OPT_END,
+};
+static const enum cli_opt refresh_opts[] = {
+	CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_ALLOW_DISCARDS, OPT_SAME_CPU_CRYPT,
+	OPT_SUBMIT_FROM_CRYPT_CPUS, OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE,
+	OPT_DISABLE_KEYRING, OPT_END,
+};
+static const enum cli_opt resume_opts[] = {
+	CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_DISABLE_KEYRING, OPT_END,
+};
 static const enum cli_opt json_opts[] = { OPT_JSON, OPT_END };
 static const enum cli_opt add_key_opts[] = {
-	CLI_KEY_OPTS, CLI_NEW_KEY_OPTS, OPT_KEY_SLOT, CLI_PBKDF_OPTS, OPT_END,
+	CLI_KEY_OPTS, CLI_NEW_KEY_OPTS, OPT_KEY_SLOT, CLI_PBKDF_OPTS, OPT_HEADER, OPT_END,
 };
-static const enum cli_opt key_opts[] = { CLI_KEY_OPTS, OPT_END };
+static const enum cli_opt key_opts[] = { CLI_KEY_OPTS, OPT_HEADER, OPT_END };
 static const enum cli_opt dump_opts[] = {
-	OPT_JSON, OPT_VOLUME_KEY, CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_END,
+	OPT_JSON, OPT_VOLUME_KEY, CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_HEADER, OPT_END,
 };
 static const enum cli_opt no_opts[] = { OPT_END };
-static const enum cli_opt token_io_opts[] = { OPT_TOKEN_ID, OPT_JSON_FILE, OPT_END };
-static const enum cli_opt token_remove_opts[] = { OPT_TOKEN_ID, OPT_END };
+static const enum cli_opt header_opts[] = { OPT_HEADER, OPT_END };
+static const enum cli_opt token_io_opts[] = { OPT_TOKEN_ID, OPT_JSON_FILE, OPT_HEADER, OPT_END };
+static const enum cli_opt token_remove_opts[] = { OPT_TOKEN_ID, OPT_HEADER, OPT_END };
 static const enum cli_opt unbind_opts[] = { OPT_KEY_SLOT, OPT_END };
 #if LV_WITH_CLEVIS
 #define BIND_OPTS CLI_KEY_OPTS, OPT_KEY_SLOT, OPT_TOKEN_ID, CLI_PBKDF_OPTS, OPT_TIMEOUT
@@ -36,8 +48,8 @@ static const enum cli_opt bind_tpm2_opts[] = {
 };
 static const enum cli_opt bind_sss_opts[] = { BIND_OPTS, OPT_TPM_TCTI, OPT_PIN_CONFIG, OPT_END };
 #endif
-static const enum cli_opt label_opts[] = { OPT_LABEL, OPT_SUBSYSTEM, OPT_END };
-static const enum cli_opt backup_opts[] = { OPT_BACKUP_FILE, OPT_END };
+static const enum cli_opt label_opts[] = { OPT_LABEL, OPT_SUBSYSTEM, OPT_HEADER, OPT_END };
+static const enum cli_opt backup_opts[] = { OPT_BACKUP_FILE, OPT_HEADER, OPT_END };
 static const enum cli_opt meta_dump_opts[] = { OPT_JSON, OPT_SHOW_SECRETS, OPT_END };
 static const enum cli_opt meta_get_opts[] = { OPT_SHOW_SECRETS, OPT_END };
 static const enum cli_opt meta_set_opts[] = { OPT_VALUE_FILE, OPT_FORCE_META, OPT_END };
@@ -68,6 +80,11 @@ const struct cli_verb cli_verbs[] = {
 	  2, open_opts, cli_open },
 	{ "close", "[--deferred] NAME", 1, 1, close_opts, cli_close },
 	{ "status", "[--json] [NAME]", 0, 1, json_opts, cli_status },
+	{ "resize", "[--key-file F] [--size SECTORS | --device-size BYTES] NAME", 1, 1, resize_opts,
+	  cli_resize },
+	{ "refresh", "[--key-file F] [activation options] NAME", 1, 1, refresh_opts, cli_refresh },
+	{ "suspend", "NAME", 1, 1, no_opts, cli_suspend },
+	{ "resume", "[--key-file F] [--key-slot N] NAME", 1, 1, resume_opts, cli_resume },
 	{ "add-key", "[--key-file OLD] [--new-key-file NEW] [--key-slot N] [pbkdf options] DEVICE",
 	  1, 1, add_key_opts, cli_add_key },
 	{ "remove-key", "[--key-file F] DEVICE", 1, 1, key_opts, cli_remove_key },
@@ -75,7 +92,7 @@ const struct cli_verb cli_verbs[] = {
 	{ "change-key", "[--key-file OLD] [--new-key-file NEW] [--key-slot N] [pbkdf options] DEVICE",
 	  1, 1, add_key_opts, cli_change_key },
 	{ "dump", "[--json] [--volume-key [--key-file F]] DEVICE", 1, 1, dump_opts, cli_dump },
-	{ "is-luks", "DEVICE", 1, 1, no_opts, cli_is_luks },
+	{ "is-luks", "[--header F] DEVICE", 1, 1, header_opts, cli_is_luks },
 	{ "token import", "[--token-id N] [--json-file F] DEVICE", 1, 1, token_io_opts,
 	  cli_token_import },
 	{ "token export", "--token-id N [--json-file F] DEVICE", 1, 1, token_io_opts,
@@ -98,8 +115,8 @@ const struct cli_verb cli_verbs[] = {
 	{ "header-backup", "--header-backup-file F DEVICE", 1, 1, backup_opts, cli_header_backup },
 	{ "header-restore", "--header-backup-file F DEVICE", 1, 1, backup_opts,
 	  cli_header_restore },
-	{ "repair", "DEVICE", 1, 1, no_opts, cli_repair },
-	{ "erase", "DEVICE", 1, 1, no_opts, cli_erase },
+	{ "repair", "[--header F] DEVICE", 1, 1, header_opts, cli_repair },
+	{ "erase", "[--header F] DEVICE", 1, 1, header_opts, cli_erase },
 	{ "meta dump", "[--json] [--show-secrets] DEVICE", 1, 1, meta_dump_opts, cli_meta_dump },
 	{ "meta get", "[--show-secrets] TAG DEVICE", 2, 2, meta_get_opts, cli_meta_get },
 	{ "meta set", "[--value-file F] [--force-meta] TAG DEVICE", 2, 2, meta_set_opts,

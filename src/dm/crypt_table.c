@@ -58,7 +58,7 @@ static int append(char *buf, size_t size, size_t *used, const char *fmt, ...)
 	return 0;
 }
 
-static void hex_key(const struct lv_secret *key, char *out)
+void lv_crypt_key_hex(const struct lv_secret *key, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
 
@@ -83,7 +83,7 @@ int lv_crypt_table_build(const struct lv_crypt_table *t, struct lv_secret **para
 	if (r == 0 && t->key_description)
 		r = append(buf, size, &used, ":%zu:logon:%s", t->key->len, t->key_description);
 	else if (r == 0) {
-		hex_key(t->key, buf + used);
+		lv_crypt_key_hex(t->key, buf + used);
 		used += 2 * t->key->len;
 	}
 	if (r == 0)

@@ -20,6 +20,8 @@ struct lv_crypt_table {
 
 /* Whether dm-crypt would take cipher as "cipher-mode-iv" (no capi:). */
 int lv_crypt_cipher_parsable(const char *cipher);
+/* The key as lowercase hex into out (2 * len + 1 bytes). */
+void lv_crypt_key_hex(const struct lv_secret *key, char *out);
 /* The parameter line, in secret memory (it may hold the hex key). */
 int lv_crypt_table_build(const struct lv_crypt_table *table, struct lv_secret **params);
 /* Fills cipher, key size and location, device, offsets, sector size and

@@ -40,8 +40,10 @@ static int open_control(struct lv_err *err)
 			  DM_CONTROL ": cannot open: %s", strerror(errno));
 }
 
-/* Fills the dm_ioctl header of a buffer of buffer_bytes. */
-static struct dm_ioctl *start_request(struct lv_secret *buf, const char *name, uint32_t flags)
+/* Fills the dm_ioctl header of a buffer of buffer_bytes; the device is
+ * named by its DM UUID when uuid is set, else by name. */
+static struct dm_ioctl *start_request(struct lv_secret *buf, const struct lv_dm_ref *ref,
+				      uint32_t flags)
 {
 	struct dm_ioctl *io = (struct dm_ioctl *)buf->bytes;
 
@@ -52,14 +54,16 @@ static struct dm_ioctl *start_request(struct lv_secret *buf, const char *name, u
 	io->data_size = (uint32_t)buf->len;
 	io->data_start = (uint32_t)align_up(sizeof(*io));
 	io->flags = flags;
-	if (name)
-		snprintf(io->name, sizeof(io->name), "%s", name);
+	if (ref && ref->uuid && ref->uuid[0])
+		snprintf(io->uuid, sizeof(io->uuid), "%s", ref->uuid);
+	else if (ref && ref->name)
+		snprintf(io->name, sizeof(io->name), "%s", ref->name);
 	return io;
 }
 
 /* Runs cmd on a request built by build(); grows the buffer while the
  * kernel says it is full.  *reply stays valid until the caller frees it. */
-static int run_ioctl(unsigned long cmd, const char *name, uint32_t flags,
+static int run_ioctl(unsigned long cmd, const struct lv_dm_ref *ref, uint32_t flags,
 		     int (*build)(struct dm_ioctl *io, size_t buffer_bytes, const void *arg),
 		     const void *arg, struct lv_secret **reply, struct lv_err *err)
 {
@@ -77,7 +81,7 @@ static int run_ioctl(unsigned long cmd, const char *name, uint32_t flags,
 			close(fd);
 			return lv_err_set(err, -ENOMEM, "out of memory");
 		}
-		io = start_request(buf, name, flags);
+		io = start_request(buf, ref, flags);
 		r = build ? build(io, size, arg) : 0;
 		if (r == 0 && ioctl(fd, cmd, io) < 0)
 			r = -errno;
@@ -128,7 +132,7 @@ int lv_dm_version(uint32_t version[3], struct lv_err *err)
 int lv_dm_info(const char *name, struct lv_dm_info *info, struct lv_err *err)
 {
 	struct lv_secret *reply;
-	int r = run_ioctl(DM_DEV_STATUS, name, 0, NULL, NULL, &reply, err);
+	int r = run_ioctl(DM_DEV_STATUS, &(struct lv_dm_ref){ name, NULL }, 0, NULL, NULL, &reply, err);
 
 	memset(info, 0, sizeof(*info));
 	if (r == -ENXIO)
@@ -178,7 +182,7 @@ static int build_table(struct dm_ioctl *io, size_t buffer_bytes, const void *arg
 int lv_dm_remove(const char *name, int deferred, struct lv_err *err)
 {
 	struct lv_secret *reply;
-	int r = run_ioctl(DM_DEV_REMOVE, name, deferred ? DM_DEFERRED_REMOVE : 0, NULL, NULL,
+	int r = run_ioctl(DM_DEV_REMOVE, &(struct lv_dm_ref){ name, NULL }, deferred ? DM_DEFERRED_REMOVE : 0, NULL, NULL,
 			  &reply, err);
 
 	lv_secret_free(&reply);
@@ -192,13 +196,112 @@ int lv_dm_remove(const char *name, int deferred, struct lv_err *err)
 	return 0;
 }
 
+/* The kernel's answer to a table it refused, or to a key it cannot find. */
+static int load_error(const char *name, const char *target_type, int r, struct lv_err *err)
+{
+	if (err && err->code)
+		return r;
+	if (r == -ENOKEY)
+		return lv_err_set(err, -EPERM, "%s: the kernel found no key for the %s table",
+				  name, target_type);
+	return lv_err_set(err, r, "%s: the kernel refused the %s table: %s", name, target_type,
+			  strerror(-r));
+}
+
+int lv_dm_load(const struct lv_dm_ref *ref, uint64_t length_sectors, const char *target_type,
+	       const char *params, int readonly, struct lv_err *err)
+{
+	const char *name = ref->name;
+	struct table_line line = { length_sectors, target_type, params };
+	uint32_t flags = DM_SECURE_DATA_FLAG | (readonly ? DM_READONLY_FLAG : 0);
+	struct lv_secret *reply = NULL;
+	int r = run_ioctl(DM_TABLE_LOAD, ref, flags, build_table, &line, &reply, err);
+
+	lv_secret_free(&reply);
+	if (r == -ENXIO)
+		return lv_err_set(err, -ENODEV, "%s: no such mapping", name);
+	return r < 0 ? load_error(name, target_type, r, err) : 0;
+}
+
+/* DEV_SUSPEND with or without the suspend flag; "what" names it in errors. */
+static int suspend_ioctl(const struct lv_dm_ref *ref, uint32_t flags, const char *what,
+			 struct lv_dm_info *info, struct lv_err *err)
+{
+	const char *name = ref->name;
+	struct lv_secret *reply = NULL;
+	int r = run_ioctl(DM_DEV_SUSPEND, ref, flags | DM_SECURE_DATA_FLAG, NULL, NULL, &reply,
+			  err);
+
+	if (r == 0 && info)
+		info_from_reply((struct dm_ioctl *)reply->bytes, info);
+	lv_secret_free(&reply);
+	if (r == -ENXIO)
+		return lv_err_set(err, -ENODEV, "%s: no such mapping", name);
+	if (r < 0)
+		return err && err->code ? r : lv_err_set(err, r, "%s: cannot %s: %s", name, what,
+							strerror(-r));
+	return 0;
+}
+
+int lv_dm_suspend(const struct lv_dm_ref *ref, struct lv_err *err)
+{
+	return suspend_ioctl(ref, DM_SUSPEND_FLAG, "suspend", NULL, err);
+}
+
+int lv_dm_resume(const struct lv_dm_ref *ref, struct lv_dm_info *info, struct lv_err *err)
+{
+	return suspend_ioctl(ref, 0, "resume", info, err);
+}
+
+int lv_dm_clear(const struct lv_dm_ref *ref, struct lv_err *err)
+{
+	const char *name = ref->name;
+	struct lv_secret *reply = NULL;
+	int r = run_ioctl(DM_TABLE_CLEAR, ref, DM_SECURE_DATA_FLAG, NULL, NULL, &reply, err);
+
+	lv_secret_free(&reply);
+	if (r < 0)
+		return err && err->code ? r : lv_err_set(err, r, "%s: cannot clear the inactive table: %s",
+							name, strerror(-r));
+	return 0;
+}
+
+/* struct dm_target_msg (sector 0, like cryptsetup) and the message text. */
+static int build_message(struct dm_ioctl *io, size_t buffer_bytes, const void *arg)
+{
+	struct dm_target_msg *msg = (struct dm_target_msg *)((uint8_t *)io + io->data_start);
+	size_t text_len = strlen(arg) + 1;
+
+	if (io->data_start + sizeof(*msg) + text_len > buffer_bytes)
+		return -E2BIG;
+	msg->sector = 0;
+	memcpy(msg->message, arg, text_len);
+	return 0;
+}
+
+int lv_dm_message(const struct lv_dm_ref *ref, const char *message, struct lv_err *err)
+{
+	const char *name = ref->name;
+	struct lv_secret *reply = NULL;
+	int r = run_ioctl(DM_TARGET_MSG, ref, DM_SECURE_DATA_FLAG, build_message, message, &reply,
+			  err);
+
+	lv_secret_free(&reply);
+	if (r == -ENXIO)
+		return lv_err_set(err, -ENODEV, "%s: no such mapping", name);
+	if (r == -ENOKEY)
+		return lv_err_set(err, -EPERM, "%s: dm-crypt found no key for the message", name);
+	if (r < 0)
+		return err && err->code ? r : lv_err_set(err, r, "%s: dm-crypt refused the message: %s",
+							name, strerror(-r));
+	return 0;
+}
+
 /* CREATE, TABLE_LOAD, then resume (DEV_SUSPEND without the suspend flag). */
 int lv_dm_create_single(const char *name, const char *uuid, uint64_t length_sectors,
 			const char *target_type, const char *params, int readonly,
 			struct lv_dm_info *info, struct lv_err *err)
 {
-	struct table_line line = { length_sectors, target_type, params };
-	uint32_t load_flags = DM_SECURE_DATA_FLAG | (readonly ? DM_READONLY_FLAG : 0);
 	struct lv_secret *reply = NULL;
 	struct lv_err ignored;
 	int r;
@@ -206,7 +309,7 @@ int lv_dm_create_single(const char *name, const char *uuid, uint64_t length_sect
 	if (strlen(name) >= LV_DM_NAME_MAX)
 		return lv_err_set(err, -EINVAL, "%s: mapping name longer than %d bytes", name,
 				  LV_DM_NAME_MAX - 1);
-	r = run_ioctl(DM_DEV_CREATE, name, 0, build_uuid, uuid, &reply, err);
+	r = run_ioctl(DM_DEV_CREATE, &(struct lv_dm_ref){ name, NULL }, 0, build_uuid, uuid, &reply, err);
 	lv_secret_free(&reply);
 	if (r == -EBUSY || r == -EEXIST)
 		return lv_err_set(err, -EEXIST, "%s: a mapping with this name or UUID already exists",
@@ -214,30 +317,37 @@ int lv_dm_create_single(const char *name, const char *uuid, uint64_t length_sect
 	if (r < 0)
 		return err && err->code ? r : lv_err_set(err, r, "%s: cannot create: %s", name,
 							strerror(-r));
-	r = run_ioctl(DM_TABLE_LOAD, name, load_flags, build_table, &line, &reply, err);
-	lv_secret_free(&reply);
+	r = lv_dm_load(&(struct lv_dm_ref){ name, uuid }, length_sectors, target_type, params,
+		       readonly, err);
 	if (r == 0)
-		r = run_ioctl(DM_DEV_SUSPEND, name, DM_SECURE_DATA_FLAG, NULL, NULL, &reply, err);
-	if (r == 0)
-		info_from_reply((struct dm_ioctl *)reply->bytes, info);
-	lv_secret_free(&reply);
-	if (r < 0) {
+		r = lv_dm_resume(&(struct lv_dm_ref){ name, uuid }, info, err);
+	if (r < 0)
 		/* Never leave a half-created device behind. */
 		lv_dm_remove(name, 0, &ignored);
-		if (err && err->code)
-			return r;
-		return lv_err_set(err, r == -ENOKEY ? -EPERM : r,
-				  "%s: the kernel refused the %s table: %s", name, target_type,
-				  strerror(-r));
-	}
-	return 0;
+	return r;
+}
+
+/* TABLE_LOAD then resume; a table the kernel would not resume with is
+ * cleared again, so no inactive table (which may hold a key) stays. */
+int lv_dm_reload(const struct lv_dm_ref *ref, uint64_t length_sectors, const char *target_type,
+		 const char *params, int readonly, struct lv_dm_info *info, struct lv_err *err)
+{
+	struct lv_err ignored;
+	int r = lv_dm_load(ref, length_sectors, target_type, params, readonly, err);
+
+	if (r < 0)
+		return r;
+	r = lv_dm_resume(ref, info, err);
+	if (r < 0)
+		lv_dm_clear(ref, &ignored);
+	return r;
 }
 
 int lv_dm_table(const char *name, char target_type[16], uint64_t *length_sectors,
 		struct lv_secret **params, struct lv_err *err)
 {
 	struct lv_secret *reply;
-	int r = run_ioctl(DM_TABLE_STATUS, name, DM_STATUS_TABLE_FLAG | DM_SECURE_DATA_FLAG,
+	int r = run_ioctl(DM_TABLE_STATUS, &(struct lv_dm_ref){ name, NULL }, DM_STATUS_TABLE_FLAG | DM_SECURE_DATA_FLAG,
 			  NULL, NULL, &reply, err);
 
 	*params = NULL;

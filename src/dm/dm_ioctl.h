@@ -27,6 +27,15 @@ struct lv_dm_info {
 	char uuid[LV_DM_UUID_MAX];
 };
 
+/* A device addressed by its DM UUID when uuid is set, else by name (which
+ * names it in errors either way).  Calls that act on a mapping a check has
+ * looked at use the UUID: a mapping made under the same name in between
+ * has another one. */
+struct lv_dm_ref {
+	const char *name;
+	const char *uuid;
+};
+
 /* The kernel's dm ioctl interface version. */
 int lv_dm_version(uint32_t version[3], struct lv_err *err);
 
@@ -35,6 +44,31 @@ int lv_dm_version(uint32_t version[3], struct lv_err *err);
 int lv_dm_create_single(const char *name, const char *uuid, uint64_t length_sectors,
 			const char *target_type, const char *params, int readonly,
 			struct lv_dm_info *info, struct lv_err *err);
+
+/* TABLE_LOAD of one target into the inactive slot of the device (secure). */
+int lv_dm_load(const struct lv_dm_ref *ref, uint64_t length_sectors, const char *target_type,
+	       const char *params, int readonly, struct lv_err *err);
+
+/* TABLE_LOAD, then resume, which makes the new table live: the kernel
+ * suspends the device (flushing it), swaps the tables and resumes it.
+ * That is cryptsetup's dm_reload_device (2.6.1): no suspend of its own.
+ * A table that cannot be resumed is cleared again. */
+int lv_dm_reload(const struct lv_dm_ref *ref, uint64_t length_sectors, const char *target_type,
+		 const char *params, int readonly, struct lv_dm_info *info, struct lv_err *err);
+
+/* DEV_SUSPEND with DM_SUSPEND_FLAG and neither noflush nor skip-lockfs:
+ * queued I/O is flushed and a mounted filesystem frozen first. */
+int lv_dm_suspend(const struct lv_dm_ref *ref, struct lv_err *err);
+
+/* DEV_SUSPEND without the suspend flag; info (may be NULL) gets the
+ * state after it. */
+int lv_dm_resume(const struct lv_dm_ref *ref, struct lv_dm_info *info, struct lv_err *err);
+
+/* TABLE_CLEAR: drops an inactive table. */
+int lv_dm_clear(const struct lv_dm_ref *ref, struct lv_err *err);
+
+/* TARGET_MSG to sector 0, secure (a "key set" message carries a key). */
+int lv_dm_message(const struct lv_dm_ref *ref, const char *message, struct lv_err *err);
 
 /* DEV_REMOVE; deferred leaves it to the kernel when the last user closes.
  * -EBUSY when the device is open. */

@@ -125,3 +125,8 @@ int lv_loop_open(const char *path, int readonly, char *loop_path, size_t loop_pa
 	return lv_err_set(err, -ENODEV, "%s: its loop device %u:%u is not in /sys/dev/block", path,
 			  major(dev), minor(dev));
 }
+
+int lv_loop_set_capacity(int loop_fd)
+{
+	return ioctl(loop_fd, LOOP_SET_CAPACITY, 0) < 0 ? -errno : 0;
+}

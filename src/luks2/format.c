@@ -5,12 +5,14 @@
  * 1 MiB aligned, aes-xts-plain64 with a 512-bit key, argon2id keyslots.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <unistd.h>
 #include <linux/fs.h>
 
 #include "crypto/crypto.h"
@@ -50,7 +52,7 @@ static int plan_keyslots_area(const struct lv_format_params *p, uint64_t both_co
 				  (unsigned long long)p->keyslots_bytes);
 	if (p->keyslots_bytes)
 		lay->keyslots_bytes = p->keyslots_bytes;
-	else if (p->data_offset_bytes && p->data_offset_bytes > both_copies)
+	else if (!p->data_device && p->data_offset_bytes && p->data_offset_bytes > both_copies)
 		lay->keyslots_bytes = p->data_offset_bytes - both_copies;
 	else
 		lay->keyslots_bytes = DEFAULT_HEADER_AREA_BYTES - both_copies;
@@ -75,6 +77,11 @@ static int plan_areas(const struct lv_format_params *p, struct layout *lay, stru
 		return lv_err_set(err, -EINVAL, "data offset must be a multiple of 512 bytes");
 	if ((r = plan_keyslots_area(p, both_copies, lay, err)) < 0)
 		return r;
+	if (p->data_device) {
+		/* The offset is on the data device: nothing of the header is there. */
+		lay->data_offset_bytes = p->data_offset_bytes;
+		return 0;
+	}
 	lay->data_offset_bytes = p->data_offset_bytes ? p->data_offset_bytes :
 				 round_up(both_copies + lay->keyslots_bytes, DATA_ALIGN_BYTES);
 	if (lay->data_offset_bytes < both_copies + lay->keyslots_bytes)
@@ -84,26 +91,54 @@ static int plan_areas(const struct lv_format_params *p, struct layout *lay, stru
 }
 
 /* cryptsetup >= 2.4 picks 4096-byte sectors where the device allows. */
-static uint32_t detect_sector_size(const struct lv_storage *st)
+static uint32_t detect_sector_size(int fd)
 {
 	struct stat sb;
 	struct statvfs vfs;
 	int logical = 0;
 	unsigned int physical = 0;
 
-	if (st->fd < 0 || fstat(st->fd, &sb) < 0)
+	if (fd < 0 || fstat(fd, &sb) < 0)
 		return 512;
 	if (S_ISREG(sb.st_mode))
-		return fstatvfs(st->fd, &vfs) == 0 && vfs.f_bsize >= 4096 &&
+		return fstatvfs(fd, &vfs) == 0 && vfs.f_bsize >= 4096 &&
 		       vfs.f_bsize % 4096 == 0 ? 4096 : 512;
-	if (ioctl(st->fd, BLKSSZGET, &logical) < 0 || logical <= 0)
+	if (ioctl(fd, BLKSSZGET, &logical) < 0 || logical <= 0)
 		return 512;
 	if (logical >= 4096)
 		return logical % 4096 ? 512 : 4096;
-	if (ioctl(st->fd, BLKPBSZGET, &physical) < 0 || physical <= (unsigned)logical ||
+	if (ioctl(fd, BLKPBSZGET, &physical) < 0 || physical <= (unsigned)logical ||
 	    physical > 4096 || physical % (unsigned)logical)
 		return (uint32_t)logical;
 	return physical;
+}
+
+/* The sector size cryptsetup would pick for the data: on the header's own
+ * device, or on a detached header's data device (of data_bytes). */
+static int detect_data_sector_size(const struct lv_format_params *p, const struct lv_storage *st,
+				   uint64_t *data_bytes, uint32_t *sector_size, struct lv_err *err)
+{
+	struct stat sb;
+	int fd;
+
+	if (!p->data_device) {
+		*sector_size = detect_sector_size(st->fd);
+		return 0;
+	}
+	fd = open(p->data_device, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || fstat(fd, &sb) < 0) {
+		int e = errno;
+
+		if (fd >= 0)
+			close(fd);
+		return lv_err_set(err, -ENODEV, "%s: %s", p->data_device, strerror(e));
+	}
+	*sector_size = detect_sector_size(fd);
+	*data_bytes = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+	if (S_ISBLK(sb.st_mode) && ioctl(fd, BLKGETSIZE64, data_bytes) < 0)
+		*data_bytes = 0;
+	close(fd);
+	return 0;
 }
 
 static int plan_cipher(const struct lv_format_params *p, struct lv_storage *st,
@@ -128,7 +163,8 @@ static int plan_cipher(const struct lv_format_params *p, struct lv_storage *st,
 				  lay->volume_key_bytes * 8);
 	lay->sector_size = p->sector_size;
 	if (!lay->sector_size) {
-		lay->sector_size = detect_sector_size(st);
+		if ((r = detect_data_sector_size(p, st, &device_bytes, &lay->sector_size, err)) < 0)
+			return r;
 		if (device_bytes > lay->data_offset_bytes &&
 		    (device_bytes - lay->data_offset_bytes) % lay->sector_size)
 			lay->sector_size = 512;
@@ -142,7 +178,7 @@ static int plan_cipher(const struct lv_format_params *p, struct lv_storage *st,
 	return 0;
 }
 
-static int check_uuid(const char *uuid)
+int lv_uuid_valid(const char *uuid)
 {
 	if (strlen(uuid) != 36)
 		return 0;
@@ -187,7 +223,7 @@ static int fill_bin(const struct lv_format_params *p, const struct layout *lay,
 				  LV_SUBSYSTEM_BYTES - 1);
 	snprintf(bin->label, sizeof(bin->label), "%s", p->label ? p->label : "");
 	snprintf(bin->subsystem, sizeof(bin->subsystem), "%s", p->subsystem ? p->subsystem : "");
-	if (p->uuid && !check_uuid(p->uuid))
+	if (p->uuid && !lv_uuid_valid(p->uuid))
 		return lv_err_set(err, -EINVAL, "\"%s\" is not a valid UUID", p->uuid);
 	if (p->uuid) {
 		snprintf(bin->uuid, sizeof(bin->uuid), "%s", p->uuid);
@@ -227,10 +263,11 @@ static int fill_metadata(const struct lv_format_params *p, const struct layout *
 
 /* Zeros over both metadata copies (and up to the data), random bytes over
  * the keyslots area, as cryptsetup wipes at format. */
-static int wipe_header_areas(struct lv_device *dev, const struct layout *lay, struct lv_err *err)
+static int wipe_header_areas(struct lv_device *dev, const struct layout *lay, int detached,
+			     struct lv_err *err)
 {
 	enum { CHUNK = 1 << 20 };
-	uint64_t zero_bytes = lay->data_offset_bytes;
+	uint64_t zero_bytes = detached ? 2 * lay->metadata_bytes : lay->data_offset_bytes;
 	uint8_t *zeros;
 	int r = 0;
 
@@ -249,6 +286,31 @@ static int wipe_header_areas(struct lv_device *dev, const struct layout *lay, st
 		return lv_err_set(err, r, "%s: cannot wipe the header area: %s", dev->storage->name,
 				  strerror(-r));
 	return lv_keyslot_wipe_area(dev, 2 * lay->metadata_bytes, lay->keyslots_bytes, err);
+}
+
+
+static int storage_is_regular_file(const struct lv_storage *st)
+{
+	struct stat sb;
+
+	return st->fd >= 0 && fstat(st->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+/* A detached header file shorter than the header area grows to it, as
+ * cryptsetup's luksFormat --header makes it; only after every check. */
+static int grow_detached_header(struct lv_device *dev, const struct layout *lay,
+				struct lv_err *err)
+{
+	uint64_t header_bytes = 2 * lay->metadata_bytes + lay->keyslots_bytes;
+
+	if (dev->device_bytes >= header_bytes)
+		return 0;
+	if (ftruncate(dev->storage->fd, (off_t)header_bytes) < 0)
+		return lv_err_set(err, -errno, "%s: cannot extend the header file to %llu bytes: %s",
+				  dev->storage->name, (unsigned long long)header_bytes,
+				  strerror(errno));
+	dev->device_bytes = header_bytes;
+	return 0;
 }
 
 /* Every parameter and the layout, before anything is written. */
@@ -270,7 +332,8 @@ static int check_params(struct lv_device *dev, const struct lv_format_params *p,
 				  "keyslots area of %llu bytes has no room for one keyslot (%llu bytes)",
 				  (unsigned long long)lay->keyslots_bytes,
 				  (unsigned long long)keyslot_bytes);
-	if (dev->device_bytes < 2 * lay->metadata_bytes + lay->keyslots_bytes)
+	if (dev->device_bytes < 2 * lay->metadata_bytes + lay->keyslots_bytes &&
+	    !(p->data_device && storage_is_regular_file(dev->storage)))
 		return lv_err_set(err, -EINVAL, "%s: device of %llu bytes is too small for the LUKS2 metadata",
 				  dev->storage->name, (unsigned long long)dev->device_bytes);
 	return fill_bin(p, lay, &dev->copies[LV_PRIMARY].bin, err);
@@ -304,7 +367,7 @@ static int format_device(struct lv_device *dev, const struct lv_format_params *p
 		return lv_err_set(err, -ENOMEM, "out of memory");
 	if ((r = check_params(dev, p, &lay, err)) < 0)
 		goto out;
-	if (dev->device_bytes <= lay.data_offset_bytes)
+	if (!p->data_device && dev->device_bytes <= lay.data_offset_bytes)
 		lv_device_warn(dev, "device leaves no room for data after the header");
 	dev->copies[LV_PRIMARY].json_area_bytes = lay.metadata_bytes - LV_HDR_BIN_BYTES;
 	dev->copies[LV_SECONDARY].json_area_bytes = lay.metadata_bytes - LV_HDR_BIN_BYTES;
@@ -322,7 +385,8 @@ static int format_device(struct lv_device *dev, const struct lv_format_params *p
 	if ((r = plan_metadata(dev, p, &lay, volume_key, md, &ks, err)) < 0)
 		goto out;
 	/* The first write. */
-	if ((r = wipe_header_areas(dev, &lay, err)) < 0 ||
+	if ((r = grow_detached_header(dev, &lay, err)) < 0 ||
+	    (r = wipe_header_areas(dev, &lay, p->data_device != NULL, err)) < 0 ||
 	    (r = lv_keyslot_store_key(dev, ks, passphrase, volume_key, err)) < 0)
 		goto out;
 	r = lv_device_commit(dev, md, LV_COMMIT_FORCE | LV_COMMIT_FULL_AREA, err);

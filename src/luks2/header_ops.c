@@ -35,6 +35,21 @@ int lv_set_label(struct lv_device *dev, const char *label, const char *subsystem
 	return r;
 }
 
+int lv_set_uuid(struct lv_device *dev, const char *uuid, struct lv_err *err)
+{
+	struct lv_hdr_bin *bin = &dev->copies[dev->active].bin;
+	struct lv_hdr_bin saved = *bin;
+	int r;
+
+	if (!lv_uuid_valid(uuid))
+		return lv_err_set(err, -EINVAL, "UUID \"%s\" is not 8-4-4-4-12 hex digits", uuid);
+	snprintf(bin->uuid, sizeof(bin->uuid), "%s", uuid);
+	r = lv_device_commit(dev, lv_dev_md(dev), 0, err);
+	if (r < 0)
+		*bin = saved;
+	return r;
+}
+
 /* Both metadata copies and the keyslots area (LUKS2_hdr_and_areas_size). */
 static uint64_t header_area_bytes(const struct lv_metadata *md)
 {

@@ -377,3 +377,26 @@ int lv_secret_equal(const struct lv_secret *a, const struct lv_secret *b)
 	return a->len == b->len && lv_memeq(a->bytes, b->bytes, a->len);
 }
 
+int lv_keyslot_set_priority(struct lv_device *dev, int slot, int priority, struct lv_err *err)
+{
+	const struct lv_keyslot *old;
+	struct lv_keyslot *ks;
+	struct lv_metadata *work;
+	int r;
+
+	if (priority < LV_PRIORITY_IGNORE || priority > LV_PRIORITY_PREFER)
+		return lv_err_set(err, -EINVAL, "keyslot priority %d is not 0, 1 or 2", priority);
+	old = slot >= 0 ? lv_md_keyslot(lv_dev_md(dev), (uint32_t)slot) : NULL;
+	if (!old)
+		return lv_err_set(err, -ENOENT, "%s: keyslot %d is not in use", dev->storage->name,
+				  slot);
+	if ((r = lv_metadata_clone(lv_dev_md(dev), &work)) < 0)
+		return lv_err_set(err, r, "out of memory");
+	ks = &work->keyslots[old - lv_dev_md(dev)->keyslots];
+	/* As cryptsetup: "normal" is the absence of the key. */
+	ks->has_priority = priority != LV_PRIORITY_NORMAL;
+	ks->priority = priority;
+	r = lv_device_commit(dev, work, 0, err);
+	lv_metadata_free(&work);
+	return r;
+}

@@ -33,10 +33,13 @@ static int check_type(const struct lv_token *token, struct lv_err *err)
 	return 0;
 }
 
-int lv_token_import(struct lv_device *dev, int token_id, const char *json_text,
-		    int *imported_id, struct lv_err *err)
+/* Imports json_text as token token_id; replace: over the token of that id,
+ * in the same commit. */
+static int put_token(struct lv_device *dev, int token_id, const char *json_text, int replace,
+		     int *imported_id, struct lv_err *err)
 {
 	const struct lv_metadata *md = lv_dev_md(dev);
+	const struct lv_token *old;
 	struct lv_metadata *work;
 	struct lv_token *token;
 	int r;
@@ -47,11 +50,14 @@ int lv_token_import(struct lv_device *dev, int token_id, const char *json_text,
 	if (token_id < 0 || token_id >= LV_TOKENS_MAX)
 		return lv_err_set(err, -EINVAL, "token id %d is out of range 0..%d", token_id,
 				  LV_TOKENS_MAX - 1);
-	if (lv_md_token(md, (uint32_t)token_id))
+	old = lv_md_token(md, (uint32_t)token_id);
+	if (old && !replace)
 		return lv_err_set(err, -EEXIST, "%s: token %d is already in use", dev->storage->name,
 				  token_id);
 	if ((r = lv_metadata_clone(md, &work)) < 0)
 		return lv_err_set(err, r, "out of memory");
+	if (old)
+		lv_md_remove_token(work, &work->tokens[old - md->tokens]);
 	/* Keyslot references are checked by the commit, as on-disk tokens. */
 	r = lv_metadata_parse_token(work, json_text, (uint32_t)token_id, &token, err);
 	if (r == 0)
@@ -62,6 +68,20 @@ int lv_token_import(struct lv_device *dev, int token_id, const char *json_text,
 	if (r == 0 && imported_id)
 		*imported_id = token_id;
 	return r;
+}
+
+int lv_token_import(struct lv_device *dev, int token_id, const char *json_text,
+		    int *imported_id, struct lv_err *err)
+{
+	return put_token(dev, token_id, json_text, 0, imported_id, err);
+}
+
+int lv_token_replace(struct lv_device *dev, int token_id, const char *json_text,
+		     struct lv_err *err)
+{
+	if (token_id == LV_ANY_SLOT)
+		return lv_err_set(err, -EINVAL, "a token to replace needs its id");
+	return put_token(dev, token_id, json_text, 1, NULL, err);
 }
 
 static const struct lv_token *existing_token(struct lv_device *dev, int token_id,

@@ -26,6 +26,13 @@ test_key_file_ranges() {
 	t_expect keyfile/short-file-refused 1 "$LUKSVOL" open --test-passphrase --key-file "$DIR/slice.key" \
 		--keyfile-size 100 "$IMG"
 	t_expect keyfile/stdin-dash 0 "$LUKSVOL" open --test-passphrase --key-file - "$IMG" <"$DIR/slice.key"
+	# Talos's luksAddKey: stdin is the old passphrase, exactly --keyfile-size
+	# bytes, then the new one; not a byte of the new one may be taken.
+	t_expect keyfile/stdin-old-then-new 0 sh -c "{ cat '$DIR/slice.key'; printf 'the new one'; } |
+		'$LUKSVOL' add-key ${FAST[*]} --key-file - --keyfile-size 64 --key-slot 5 '$IMG'"
+	printf '%s' 'the new one' >"$DIR/new-one.key"
+	t_expect keyfile/new-after-sized-old-opens 0 cryptsetup open --test-passphrase --key-slot 5 \
+		--key-file "$DIR/new-one.key" "$IMG"
 	printf 'line passphrase\nignored' >"$DIR/line.txt"
 	fresh
 	printf '%s' 'line passphrase' >"$DIR/line.key"

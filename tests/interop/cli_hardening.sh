@@ -44,9 +44,9 @@ test_whole_names() {
 	printf 'names' >"$DIR/names.key"
 	img=$(new_image names.img "$DIR/names.key")
 	before=$(checksum "$img")
-	t_expect options/header-not-supported 1 "$LUKSVOL" format -q "${FAST[@]}" \
-		--key-file "$DIR/names.key" --header "$DIR/D.hdr" "$img"
-	t_grep options/header-message '--header .*not supported' "$LV_WORK/last.err"
+	# --header is the detached header itself, not --header-backup-file.
+	t_expect options/header-whole-name 0 "$LUKSVOL" dump --header "$img" "$DIR/D.data"
+	t_grep options/header-read '^LUKS header information' "$LV_WORK/last.out"
 	# What getopt_long made of it: --header-backup-file, and a format.
 	t_expect options/head-unknown 1 "$LUKSVOL" format -q "${FAST[@]}" \
 		--key-file "$DIR/names.key" --head "$DIR/D.hdr" "$img"
@@ -55,7 +55,7 @@ test_whole_names() {
 		t_expect "options/abbreviation$opt" 1 "$LUKSVOL" open --test-passphrase "$opt" x "$img"
 	done
 	t_same options/nothing-written "$(checksum "$img")" "$before"
-	t_same options/no-header-file "$(ls "$DIR"/D.hdr 2>/dev/null)" ""
+	t_same options/no-data-file "$(ls "$DIR"/D.data 2>/dev/null)" ""
 	# Every long option of every verb's help, one letter short, is unknown
 	# (in $DIR: what getopt_long made of them wrote files named x).
 	cd "$DIR" || return
@@ -83,7 +83,7 @@ verb_options() {
 	for word in $("$OPT_LUKSVOL" --help | awk '$1 == "luksvol" {print $2}' | sort -u); do
 		"$OPT_LUKSVOL" "$word" --help | awk '
 			/^usage: / { if (name) print name "|" opts; name = ""; opts = ""
-				for (i = 3; i <= NF && $i ~ /^[a-z][a-z-]*$/; i++) name = name (name ? " " : "") $i }
+				for (i = 3; i <= NF && $i ~ /^[a-z][a-z0-9-]*$/; i++) name = name (name ? " " : "") $i }
 			/^ +-/ { for (i = 1; i <= NF; i++) if ($i ~ /^--/) opts = opts " " $i }
 			END { if (name) print name "|" opts }'
 	done
@@ -97,7 +97,7 @@ test_per_verb_options() {
 	# (An empty list would check nothing: it fails here.)
 	t_same per-verb/helps-found "$(grep -c . "$DIR/verbs.txt")" \
 		"$("$OPT_LUKSVOL" --help | awk '$1 == "luksvol" { n = ""
-			for (i = 2; i <= NF && $i ~ /^[a-z][a-z-]*$/; i++) n = n " " $i; print n }' |
+			for (i = 2; i <= NF && $i ~ /^[a-z][a-z0-9-]*$/; i++) n = n " " $i; print n }' |
 			sort -u | grep -c .)"
 	while IFS= read -r option; do
 		names="$names $option"

@@ -106,6 +106,8 @@ build_overlay() {
 	vm_add_program "$OVERLAY" "$LV_TOP/$BUILD/luksvol-static"
 	vm_add_program "$OVERLAY" "$LV_TOP/$BUILD/static/tests/test_crypto"
 	vm_add_program "$OVERLAY" "$LV_TOP/$BUILD/static/tests/pbkdf2_calls"
+	# t_dm_live.sh: resize, refresh, suspend and resume through the library.
+	vm_add_program "$OVERLAY" "$LV_TOP/$BUILD/tests/dm_calls"
 	[ -x /usr/bin/strace ] && vm_add_program "$OVERLAY" /usr/bin/strace
 	# glibc loads libgcc_s when a thread exits: Argon2 lanes in cryptsetup
 	# and in dynamically linked test programs.
@@ -122,6 +124,16 @@ build_overlay() {
 	if [ -f "$OVERLAY/test/t_kms.sh" ]; then
 		add_kms_files || return 1
 	fi
+	# t_compat.sh: the compat table, cryptsetup's side and (issue 19 phase 2)
+	# luksvol's, called through a symlink named cryptsetup.
+	mkdir -p "$OVERLAY/test/compat/bin"
+	cp "$LV_TOP"/tests/compat/lib.sh "$LV_TOP"/tests/compat/table.txt "$OVERLAY/test/compat/"
+	ln -s /bin/luksvol "$OVERLAY/test/compat/bin/cryptsetup"
+	tools="cryptsetup=/bin/cryptsetup"
+	case " ${LV_COMPAT_TOOLS:-cryptsetup luksvol} " in
+	*" luksvol "*) tools="$tools luksvol=/test/compat/bin/cryptsetup" ;;
+	esac
+	echo "COMPAT_TOOLS=\"$tools\"" >"$OVERLAY/test/compat/tools.sh"
 	if [ -f "$OVERLAY/test/t_tang.sh" ] && "$LV_TOP/$BUILD/luksvol" bind --help >/dev/null 2>&1; then
 		add_tang_files || return 1
 	fi
