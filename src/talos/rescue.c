@@ -631,11 +631,13 @@ static int close_line(const char *line, FILE *out, struct lv_err *err)
 
 int lv_talos_close(FILE *out, struct lv_err *err)
 {
-	char text[RECORD_MAX_BYTES], *line, *next;
-	int dir_fd = -1, r = open_run_dir(0, &dir_fd, err);
+	/* On the heap: the record's bound alone would pass the 16 KiB frame limit. */
+	char *text = malloc(RECORD_MAX_BYTES), *line, *next;
+	int dir_fd = -1, r;
 
+	r = text ? open_run_dir(0, &dir_fd, err) : lv_err_set(err, -ENOMEM, "out of memory");
 	if (r == 0)
-		r = read_record(dir_fd, text, sizeof(text), err);
+		r = read_record(dir_fd, text, RECORD_MAX_BYTES, err);
 	for (line = r == 0 ? text + strlen(RECORD_HEAD) : NULL; line && *line; line = next) {
 		next = strchr(line, '\n');
 		if (next)
@@ -655,6 +657,7 @@ int lv_talos_close(FILE *out, struct lv_err *err)
 		unlinkat(dir_fd, RECORD_NAME, 0);
 	if (dir_fd >= 0)
 		close(dir_fd);
+	free(text);
 	return r;
 }
 
