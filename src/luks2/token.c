@@ -33,6 +33,18 @@ static int check_type(const struct lv_token *token, struct lv_err *err)
 	return 0;
 }
 
+/* The token just appended to md's list moved to index: cryptsetup replaces
+ * a token where it stands (json-c keeps a replaced key's place), so the
+ * order round-trips. */
+static void move_last_token(struct lv_metadata *md, unsigned index)
+{
+	struct lv_token last = md->tokens[md->token_count - 1];
+
+	memmove(&md->tokens[index + 1], &md->tokens[index],
+		(size_t)(md->token_count - 1 - index) * sizeof(last));
+	md->tokens[index] = last;
+}
+
 /* Imports json_text as token token_id; replace: over the token of that id,
  * in the same commit. */
 static int put_token(struct lv_device *dev, int token_id, const char *json_text, int replace,
@@ -62,6 +74,8 @@ static int put_token(struct lv_device *dev, int token_id, const char *json_text,
 	r = lv_metadata_parse_token(work, json_text, (uint32_t)token_id, &token, err);
 	if (r == 0)
 		r = check_type(token, err);
+	if (r == 0 && old)
+		move_last_token(work, (unsigned)(old - md->tokens));
 	if (r == 0)
 		r = lv_device_commit(dev, work, 0, err);
 	lv_metadata_free(&work);
