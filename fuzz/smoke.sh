@@ -1,6 +1,6 @@
 #!/bin/bash
 # smoke.sh: each libFuzzer target ($BUILD/fuzz/<target>, make fuzz) for
-# FUZZ_SMOKE_SECONDS (default 30) from its committed corpus, with its
+# FUZZ_SMOKE_SECONDS (default 20) from its committed corpus, with its
 # dictionary.  New inputs go to $BUILD/fuzz/smoke/<target>; the committed
 # corpus is only read.  A crash, leak, timeout (-timeout=30) or OOM is a
 # failure; its reproducer is $BUILD/fuzz/artifacts/<target>-*.
@@ -14,7 +14,7 @@
 set -u
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
-SECONDS_EACH=${FUZZ_SMOKE_SECONDS:-30}
+SECONDS_EACH=${FUZZ_SMOKE_SECONDS:-20}
 TARGETS=${FUZZ_TARGETS:-$(sed -n 's/^FUZZ_TARGETS := //p' fuzz/fuzz.mk)}
 DIR=$BUILD/fuzz
 

@@ -77,13 +77,15 @@ run_suite() {
 # Each suite's CPU seconds in the last run, kept across runs: parallel runs
 # start the costliest first (a suite not measured yet counts as costliest),
 # so that no long suite is left to run alone at the end.
+# A fresh build starts from tests/suite-costs.txt (a full run's, committed).
 SUITE_COSTS=$BUILD/suite-costs.txt
 rm -f "$SUITE_COSTS.new"
 costliest_first() {
-	local suite
+	local suite costs=$SUITE_COSTS
+	[ -f "$costs" ] || costs=tests/suite-costs.txt
 	for suite in "$@"; do
 		awk -v s="$suite" '$2 == s {c = $1} END {print (c == "" ? 999999 : c), s}' \
-			"$SUITE_COSTS" 2>/dev/null || echo "999999 $suite"
+			"$costs" 2>/dev/null || echo "999999 $suite"
 	done | sort -rn | awk '{print $2}'
 }
 

@@ -3,7 +3,7 @@
 #   fuzz-replay/<target>  every committed corpus file and every reproducer in
 #                         fuzz/regressions/<target> through the target under
 #                         ASan+UBSan ($CC, fuzz/replay.sh), in seconds;
-#   fuzz-smoke/<target>   each libFuzzer target for FUZZ_SMOKE_SECONDS (30)
+#   fuzz-smoke/<target>   each libFuzzer target for FUZZ_SMOKE_SECONDS (20)
 #                         (fuzz/smoke.sh, what `make fuzz-smoke` runs);
 #   fuzz-afl/<target>     the same harnesses built with afl-clang-fast
 #                         (make fuzz-afl), each run over one corpus file.
