@@ -46,8 +46,11 @@ CLEVIS_SRCS := $(wildcard src/clevis/*.c src/*/*clevis*.c) src/crypto/shamir.c
 YAML_SRCS := $(wildcard src/config/*.c src/keys/*.c src/talos/*.c src/cli/cmd_config.c \
 	src/cli/cmd_apply.c src/cli/cmd_talos.c \
 	src/cli/cmd_wipe.c)
+# libcurl's one initialisation, for whichever of KMS and clevis is built.
+CURL_SRCS := src/base/curl_global.c
 OFF_SRCS := $(if $(filter 0,$(WITH_TPM)),$(TPM_SRCS)) $(if $(filter 0,$(WITH_KMS)),$(KMS_SRCS)) \
-	$(if $(filter 0,$(WITH_CLEVIS)),$(CLEVIS_SRCS)) $(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS))
+	$(if $(filter 0,$(WITH_CLEVIS)),$(CLEVIS_SRCS)) $(if $(filter 0,$(WITH_YAML)),$(YAML_SRCS)) \
+	$(if $(filter 00,$(WITH_KMS)$(WITH_CLEVIS)),$(CURL_SRCS))
 # tss2-tctildr loads the TCTI named at run time (libtss2-tcti-device,
 # -swtpm, -mssim: dependencies of Debian's libtss2-tctildr0); tss2-sys gives
 # the response buffer to wipe, tss2-rc the text of a response code.

@@ -21,6 +21,8 @@
  *   -ENODEV        tpm2: no TPM
  *   -ETIMEDOUT     a server did not answer within the timeout
  *   -ECONNREFUSED, -EHOSTUNREACH   a server could not be reached
+ *   -ECONNRESET    a server went away mid-request
+ *   -EACCES        an https server's certificate is not trusted
  *   -EPROTO        a server answered with an HTTP error or a malformed reply
  *   -ENOKEY        sss: fewer than t of its pins could be decrypted
  *   -ENOMEM

@@ -2,20 +2,11 @@
 /* http.c: one bounded HTTP request with libcurl (http.h). */
 #include <curl/curl.h>
 #include <errno.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/curl_global.h"
 #include "clevis/http.h"
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_result = CURLE_FAILED_INIT;
-
-/* curl_global_init is not thread-safe: once, before any handle. */
-static void curl_init(void)
-{
-	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 struct sink {
 	uint8_t *bytes;
@@ -52,19 +43,6 @@ static int progress(void *opaque, curl_off_t dltotal, curl_off_t dlnow, curl_off
 
 	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
 	return req->cancelled(req->cancel_ctx) ? 1 : 0;
-}
-
-static int curl_errno(CURLcode code)
-{
-	switch (code) {
-	case CURLE_OPERATION_TIMEDOUT: return -ETIMEDOUT;
-	case CURLE_COULDNT_CONNECT: return -ECONNREFUSED;
-	case CURLE_COULDNT_RESOLVE_HOST: case CURLE_COULDNT_RESOLVE_PROXY: return -EHOSTUNREACH;
-	case CURLE_UNSUPPORTED_PROTOCOL: case CURLE_URL_MALFORMAT: return -EINVAL;
-	case CURLE_ABORTED_BY_CALLBACK: return -ECANCELED;
-	case CURLE_OUT_OF_MEMORY: return -ENOMEM;
-	default: return -EIO;
-	}
 }
 
 static int configure(CURL *curl, const struct lv_http_request *req, struct sink *sink,
@@ -104,13 +82,13 @@ static int transfer_error(const struct lv_http_request *req, CURLcode code, cons
 	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(code);
 
 	if (sink->too_long)
-		return lv_err_set(err, -EMSGSIZE, "reply longer than %zu bytes", req->reply_max);
+		return lv_err_set(err, -EPROTO, "reply longer than %zu bytes", req->reply_max);
 	if (sink->no_memory)
 		return lv_err_set(err, -ENOMEM, "out of memory");
 	if (code == CURLE_OPERATION_TIMEDOUT)
 		return lv_err_set(err, -ETIMEDOUT, "no answer within %u ms (%s)", req->timeout_ms,
 				  why);
-	return lv_err_set(err, curl_errno(code), "%s", why);
+	return lv_err_set(err, lv_curl_errno(code), "%s", why);
 }
 
 int lv_http_request(const struct lv_http_request *req, uint8_t **reply, size_t *reply_len,
@@ -126,9 +104,9 @@ int lv_http_request(const struct lv_http_request *req, uint8_t **reply, size_t *
 
 	*reply = NULL;
 	*reply_len = 0;
-	pthread_once(&curl_once, curl_init);
-	if (curl_init_result != CURLE_OK)
-		return lv_err_set(err, -EIO, "libcurl: %s", curl_easy_strerror(curl_init_result));
+	r = lv_curl_global_init(err);
+	if (r < 0)
+		return r;
 	curl = curl_easy_init();
 	if (!curl)
 		return lv_err_set(err, -ENOMEM, "libcurl: cannot make a handle");

@@ -11,13 +11,13 @@
  */
 #include <curl/curl.h>
 #include <fcntl.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/curl_global.h"
 #include "kms/grpc.h"
 
 #define CA_FILE_MAX (1u << 20)
@@ -29,14 +29,6 @@ struct call {
 	size_t body_len;
 	int body_overflow;
 };
-
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
-static CURLcode curl_init_result = CURLE_FAILED_INIT;
-
-static void curl_init_once(void)
-{
-	curl_init_result = curl_global_init(CURL_GLOBAL_DEFAULT);
-}
 
 static size_t on_header(char *line, size_t size, size_t count, void *ctx)
 {
@@ -158,26 +150,20 @@ static int curl_error(CURLcode rc, const struct call *call, const char *detail,
 
 	lv_kms_printable(shown, sizeof(shown), detail[0] ? detail : curl_easy_strerror(rc),
 			 strlen(detail[0] ? detail : curl_easy_strerror(rc)));
-	switch (rc) {
-	case CURLE_OPERATION_TIMEDOUT:
+	if (rc == CURLE_WRITE_ERROR && call->body_overflow)
+		return lv_err_set(err, -EPROTO, "reply body larger than %d bytes", LV_GRPC_BODY_MAX);
+	switch (lv_curl_errno(rc)) {
+	case -ETIMEDOUT:
 		return lv_err_set(err, -ETIMEDOUT, "no complete answer within %u ms", timeout_ms);
-	case CURLE_COULDNT_CONNECT:
+	case -ECONNREFUSED:
 		return lv_err_set(err, -ECONNREFUSED, "cannot connect: %s", shown);
-	case CURLE_COULDNT_RESOLVE_HOST:
+	case -EHOSTUNREACH:
 		return lv_err_set(err, -EHOSTUNREACH, "cannot resolve the host: %s", shown);
-	case CURLE_PEER_FAILED_VERIFICATION:
-	case CURLE_SSL_CACERT_BADFILE:
-	case CURLE_SSL_ISSUER_ERROR:
-	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case -EACCES:
 		return lv_err_set(err, -EACCES, "TLS: server not trusted: %s", shown);
-	case CURLE_SSL_CONNECT_ERROR:
-		return lv_err_set(err, -EPROTO, "TLS handshake failed: %s", shown);
-	case CURLE_WRITE_ERROR:
-		if (call->body_overflow)
-			return lv_err_set(err, -EPROTO, "reply body larger than %d bytes",
-					  LV_GRPC_BODY_MAX);
-		/* fall through */
 	default:
+		if (rc == CURLE_SSL_CONNECT_ERROR)
+			return lv_err_set(err, -EPROTO, "TLS handshake failed: %s", shown);
 		return lv_err_set(err, -EPROTO, "transfer failed: %s", shown);
 	}
 }
@@ -266,8 +252,10 @@ int lv_grpc_unary(const struct lv_kms_endpoint *ep, const char *ca_file, const c
 	snprintf(url, sizeof(url), "%s://%s:%u%s", ep->tls ? "https" : "http", ep->host, ep->port,
 		 method);
 	call.body = lv_secret_new(LV_GRPC_BODY_MAX);
-	if (pthread_once(&curl_once, curl_init_once) != 0 || curl_init_result != CURLE_OK ||
-	    !call.body || headers_build(&headers, timeout_ms) < 0 || !(curl = curl_easy_init())) {
+	r = lv_curl_global_init(err);
+	if (r < 0)
+		goto out;
+	if (!call.body || headers_build(&headers, timeout_ms) < 0 || !(curl = curl_easy_init())) {
 		r = lv_err_set(err, -ENOMEM, "cannot set up libcurl");
 		goto out;
 	}
