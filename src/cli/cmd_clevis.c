@@ -91,19 +91,6 @@ static int existing_volume_key(const struct cli_opts *opts, struct lv_secret **v
 	return r;
 }
 
-/* A key server or TPM that cannot give the key is "no key" (exit 2), as
- * for open --token-only, not a bad parameter. */
-static int no_key(int r)
-{
-	switch (r) {
-	case -ECONNREFUSED: case -ETIMEDOUT: case -EHOSTUNREACH: case -EPROTO: case -ENOKEY:
-	case -ECANCELED: case -EIO:
-		return -EPERM;
-	default:
-		return r;
-	}
-}
-
 static int bind_pin(const struct cli_opts *opts, const char *pin)
 {
 	const struct lv_clevis_opts clevis_opts = {
@@ -135,7 +122,7 @@ static int bind_pin(const struct cli_opts *opts, const char *pin)
 	lv_device_free(&dev);
 	free(config);
 	if (r < 0)
-		return cli_fail(no_key(r), &err);
+		return cli_fail(r, &err);
 	if (opts->verbose)
 		printf("Key slot %d created, bound to %s by token %d.\n", slot, pin, token);
 	return EXIT_OK;

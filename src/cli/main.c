@@ -12,6 +12,14 @@ int cli_exit_code(int code)
 	switch (code) {
 	case 0: return EXIT_OK;
 	case -EPERM: case -EACCES: return EXIT_NO_PERM;
+	/* No key to be had (cryptsetup's "no permission or bad passphrase"
+	 * stretched to key servers and TPMs, as for open --token-only): a
+	 * key server down, hanging, resetting or answering nonsense or an
+	 * error (the engines' codes: src/clevis/clevis.h, src/kms/kms.h), an
+	 * sss policy short of its threshold. */
+	case -ENOKEY: case -ECONNREFUSED: case -ECONNRESET: case -EHOSTUNREACH: case -ENETUNREACH:
+	case -ETIMEDOUT: case -EPROTO: case -EREMOTEIO:
+		return EXIT_NO_PERM;
 	case -ENOMEM: return EXIT_NO_MEM;
 	case -ENODEV: case -ENOTBLK: case -ENXIO: return EXIT_WRONG_DEVICE;
 	case -EBUSY: case -EEXIST: return EXIT_BUSY;

@@ -36,7 +36,7 @@ static int exit_code(int r)
 	switch (r) {
 	case 0: return 0;
 	case -EPERM: case -ENOKEY: case -ENOENT: case -ETIMEDOUT: case -ECONNREFUSED:
-	case -EHOSTUNREACH: case -EPROTO: case -ECANCELED: case -EMSGSIZE: case -EIO:
+	case -EHOSTUNREACH: case -ECONNRESET: case -EPROTO: case -ECANCELED: case -EMSGSIZE: case -EIO:
 		return 2;
 	case -ENOMEM: return 3;
 	case -EEXIST: case -EBUSY: return 5;

@@ -313,13 +313,13 @@ for mode in garbage:'Unseal: Response: ' status:'Unseal: gRPC status 7 PERMISSIO
 done
 
 # A server that never answers: with the kms key alone nothing opens the
-# volume after the 10 s KMS timeout (exit 1: the key could not be derived),
-# and nothing is written.
+# volume after the 10 s KMS timeout (exit 2: no key to be had, as for a
+# tang server down), and nothing is written.
 kms_start hang --mode hang || exit 1
 HANG=$(config hang "127.0.0.1:$KMS_PORT" false kms-only)
 before=$(digest)
 started=$SECONDS
-t_expect kms-misbehave/hang 1 apply -f "$HANG"
+t_expect kms-misbehave/hang 2 apply -f "$HANG"
 grep -q "kms 127.0.0.1:$KMS_PORT: Unseal: no complete answer within 10000 ms" "$LV_WORK/last.out" \
 	"$LV_WORK/last.err" && t_pass kms-misbehave/hang-message ||
 	t_fail kms-misbehave/hang-message "$(cat "$LV_WORK/last.out" "$LV_WORK/last.err")"
