@@ -50,8 +50,14 @@ int lv_clevis_binding_store(struct lv_device *dev, const struct lv_secret *volum
 /* Wipes the passphrase; sets *binding to NULL.  NULL is accepted. */
 void lv_clevis_binding_free(struct lv_clevis_binding **binding);
 
+/* 0 when thumbprint can be a tang signing key's thumbprint as clevis takes
+ * it: unpadded base64url, 43 characters (SHA-256) or 27 (SHA-1); else
+ * -EINVAL with one line that calls it name. */
+int lv_clevis_thumbprint_check(const char *name, const char *thumbprint, struct lv_err *err);
+
 /* clevis's config text for pin tang, {"url":url,"thp":thumbprint} (no
- * "thp" when thumbprint is NULL), and for pin tpm2,
+ * "thp" when thumbprint is NULL; a thumbprint lv_clevis_thumbprint_check
+ * refuses is -EINVAL), and for pin tpm2,
  * {"pcr_bank":pcr_bank,"pcr_ids":pcr_ids} (neither when pcr_ids is NULL or
  * empty: no PCR policy).  *config is freed with free(). */
 int lv_clevis_tang_config(const char *url, const char *thumbprint, char **config,

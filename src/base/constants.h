@@ -39,4 +39,19 @@ extern const struct lv_flag_names lv_flag_names[];
 extern const char *const lv_talos_ciphers[LV_TALOS_CIPHER_COUNT];
 int lv_talos_cipher(const char *cipher);
 
+/*
+ * A tang server's signing-key thumbprint as clevis takes it
+ * (clevis-encrypt-tang tries S256, then S1): the unpadded base64url of a
+ * SHA-256 (43 characters) or SHA-1 (27) JWK thumbprint.  NULL when
+ * thumbprint can be one; else why not, in a few words to follow its name
+ * (written into why when it quotes the text).
+ */
+#define LV_TANG_THP_S256_CHARS 43
+#define LV_TANG_THP_S1_CHARS 27
+const char *lv_tang_thumbprint_problem(const char *thumbprint, char *why, size_t why_size);
+/* A tang server's url: http:// or https://, printable ASCII with no
+ * space, at most LV_TANG_URL_MAX bytes; NULL or why not, as above. */
+#define LV_TANG_URL_MAX 2048
+const char *lv_tang_url_problem(const char *url, char *why, size_t why_size);
+
 #endif

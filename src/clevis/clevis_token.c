@@ -321,11 +321,22 @@ static struct json_object *with_string(struct json_object *config, const char *n
 	return config;
 }
 
+int lv_clevis_thumbprint_check(const char *name, const char *thumbprint, struct lv_err *err)
+{
+	char why[100];
+	const char *problem = lv_tang_thumbprint_problem(thumbprint, why, sizeof(why));
+
+	return problem ? lv_err_set(err, -EINVAL, "%s %s", name, problem) : 0;
+}
+
 int lv_clevis_tang_config(const char *url, const char *thumbprint, char **config,
 			  struct lv_err *err)
 {
-	struct json_object *tang = with_string(json_object_new_object(), "url", url);
+	struct json_object *tang;
 
+	if (thumbprint && lv_clevis_thumbprint_check("tang thp", thumbprint, err) < 0)
+		return -EINVAL;
+	tang = with_string(json_object_new_object(), "url", url);
 	if (thumbprint)
 		tang = with_string(tang, "thp", thumbprint);
 	return config_text(tang, config, err);

@@ -13,30 +13,25 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "base/constants.h"
 #include "clevis/engine.h"
 #include "clevis/http.h"
 
-#define TANG_URL_MAX 2048
 #define TANG_ADV_MAX (64u << 10)
 #define TANG_REPLY_MAX 4096
 
 /* http or https, printable, no spaces: the URL comes from a header. */
 static int check_url(const char *url, struct lv_err *err)
 {
-	size_t len;
+	char why[100];
+	const char *problem;
 
 	if (!url)
 		return lv_err_set(err, -EINVAL, "tang: no \"url\"");
-	len = strlen(url);
-	if (len > TANG_URL_MAX)
-		return lv_err_set(err, -EINVAL, "tang: the url is %zu bytes long, more than %d", len,
-				  TANG_URL_MAX);
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)url[i] <= ' ' || (unsigned char)url[i] >= 0x7f)
-			return lv_err_set(err, -EINVAL, "tang: the url has a space or control character");
-	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
-		return lv_err_set(err, -EINVAL, "tang url \"%.64s\": not http:// or https://", url);
-	return 0;
+	problem = lv_tang_url_problem(url, why, sizeof(why));
+	if (problem && strncmp(problem, "is not http", 11) == 0)
+		return lv_err_set(err, -EINVAL, "tang url \"%.64s\" %s", url, problem);
+	return problem ? lv_err_set(err, -EINVAL, "tang: the url %s", problem) : 0;
 }
 
 static int ctx_cancelled(const void *ctx)
@@ -61,7 +56,7 @@ static int tang_request(struct clevis_ctx *ctx, const char *url, const char *pat
 		.cancelled = ctx_cancelled,
 		.cancel_ctx = ctx,
 	};
-	char *full, prefix[TANG_URL_MAX + 64];
+	char *full, prefix[LV_TANG_URL_MAX + 64];
 	int r;
 
 	/* An sss that has its shares starts no more requests. */
@@ -196,7 +191,7 @@ static int recover_key(struct clevis_ctx *ctx, const struct tang_binding *b, jso
 static int tang_decrypt(struct clevis_ctx *ctx, const json_t *jwe, const json_t *hdr,
 			struct lv_secret **plaintext, struct lv_err *err)
 {
-	char prefix[TANG_URL_MAX + 16];
+	char prefix[LV_TANG_URL_MAX + 16];
 	struct tang_binding b;
 	json_t *k = NULL, *cek = NULL;
 	int r = binding_load(ctx, hdr, &b, err);

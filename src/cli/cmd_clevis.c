@@ -50,6 +50,9 @@ static int pin_config(const struct cli_opts *opts, const char *pin, char **confi
 	if (strcmp(pin, "tang") == 0) {
 		if (!opts->url)
 			return lv_err_set(err, -EINVAL, "bind tang needs --url");
+		if (opts->thumbprint &&
+		    lv_clevis_thumbprint_check("--thumbprint", opts->thumbprint, err) < 0)
+			return -EINVAL;
 		return lv_clevis_tang_config(opts->url, opts->thumbprint, config, err);
 	}
 	if (strcmp(pin, "tpm2") == 0) {

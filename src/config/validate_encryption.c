@@ -124,22 +124,26 @@ static void check_tpm(struct cfg_ctx *ctx, const struct cfg_key *key)
  * server's keys. */
 static void check_tang(struct cfg_ctx *ctx, const struct cfg_key *key)
 {
-	const char *url = key->tang_url.value, *thp = key->tang_thumbprint.value;
+	const char *url = key->tang_url.value, *thp = key->tang_thumbprint.value, *problem;
 	struct cfg_mark mark = key->kind_marks[LV_KEY_TANG];
+	char why[100];
 
 	if (!(key->kinds & (1u << LV_KEY_TANG)))
 		return;
 	cfg_notice(ctx, mark, "tang (slot %lld) is a luksvol extension: Talos refuses this config",
 		   (long long)key->slot.value);
-	if (!url || (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0))
-		cfg_error(ctx, url ? key->tang_url.mark : mark,
-			  "tang key at slot %lld must have a url, http:// or https://",
+	if (!url)
+		cfg_error(ctx, mark, "tang key at slot %lld must have a url, http:// or https://",
 			  (long long)key->slot.value);
-	if (!thp || !*thp || strspn(thp, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-				   "0123456789-_") != strlen(thp))
-		cfg_error(ctx, thp ? key->tang_thumbprint.mark : mark,
-			  "tang key at slot %lld must have a thumbprint (base64url, as `tang-show-keys` "
-			  "prints it)", (long long)key->slot.value);
+	else if ((problem = lv_tang_url_problem(url, why, sizeof(why))))
+		cfg_error(ctx, key->tang_url.mark, "tang key at slot %lld: url %s",
+			  (long long)key->slot.value, problem);
+	if (!thp)
+		cfg_error(ctx, mark, "tang key at slot %lld must have a thumbprint (base64url, as "
+			  "`tang-show-keys` prints it)", (long long)key->slot.value);
+	else if ((problem = lv_tang_thumbprint_problem(thp, why, sizeof(why))))
+		cfg_error(ctx, key->tang_thumbprint.mark, "tang key at slot %lld: thumbprint %s",
+			  (long long)key->slot.value, problem);
 }
 
 static void note_kinds(struct cfg_ctx *ctx, const struct cfg_key *key)

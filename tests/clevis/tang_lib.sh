@@ -6,7 +6,7 @@
 #   tang_stop NAME       the port then refuses connections
 #   tang_hang NAME       the port accepts and never answers
 #   tang_rotate NAME     tangd-rotate-keys: new keys, the old ones kept
-#   tang_sig_thp NAME    the S256 thumbprint of its signing key
+#   tang_sig_thp NAME [ALG]  the S256 (or ALG) thumbprint of its signing key
 TANGD=/usr/libexec/tangd
 declare -A TANG_URL TANG_PORT TANG_PID
 TANG_PIDS=()
@@ -76,7 +76,7 @@ tang_sig_thp() {
 	local key
 	for key in "$TANG_DIR/$1"/*.jwk; do
 		if jose jwk use -i "$key" -r -u verify >/dev/null 2>&1; then
-			jose jwk thp -i "$key" -a S256
+			jose jwk thp -i "$key" -a "${2:-S256}"
 			return
 		fi
 	done

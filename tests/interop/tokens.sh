@@ -100,6 +100,10 @@ test_tang() {
 	# luksvol binds, clevis lists and decrypts, cryptsetup opens.
 	t_expect tang/bind-thumbprint 0 "$LUKSVOL" bind tang --url "${TANG_URL[ta]}" \
 		--thumbprint "$thp" --key-file "$DIR/pw.key" "$img"
+	# clevis also takes a SHA-1 thumbprint (27 characters).
+	t_expect tang/bind-sha1-thumbprint 0 "$LUKSVOL" bind tang --url "${TANG_URL[ta]}" -S 6 \
+		--thumbprint "$(tang_sig_thp ta S1)" --key-file "$DIR/pw.key" "$img"
+	t_expect tang/unbind-sha1-thumbprint-binding 0 "$LUKSVOL" unbind -q --key-slot 6 "$img"
 	t_expect tang/bind-q 0 "$LUKSVOL" bind tang -q --url "${TANG_URL[tb]}" -S 5 --token-id 7 \
 		--key-file "$DIR/pw.key" "$img"
 	t_same tang/clevis-lists "$(clevis luks list -d "$img")" \
@@ -126,6 +130,14 @@ test_tang() {
 	t_expect tang/bind-slot-taken 5 "$LUKSVOL" bind tang -q --url "${TANG_URL[ta]}" -S 1 \
 		--key-file "$DIR/pw.key" "$img"
 	t_expect tang/bind-no-url 1 "$LUKSVOL" bind tang -q --key-file "$DIR/pw.key" "$img"
+	# A thumbprint that cannot be one is a bad parameter, named, before any server is asked.
+	t_expect tang/bind-short-thumbprint 1 "$LUKSVOL" bind tang --url "${TANG_URL[ta]}" \
+		--thumbprint "${thp:1}" --key-file "$DIR/pw.key" "$img"
+	t_same tang/bind-short-thumbprint-says "$(cat "$LV_WORK/last.err")" \
+		"luksvol: --thumbprint has 42 characters: a SHA-256 thumbprint has 43, a SHA-1 one 27"
+	t_expect tang/bind-padded-thumbprint 1 "$LUKSVOL" bind tang --url "${TANG_URL[ta]}" \
+		--thumbprint "$thp=" --key-file "$DIR/pw.key" "$img"
+	message tang/bind-padded-thumbprint-says "^luksvol: --thumbprint is not base64url: '=' at offset 43$"
 	t_expect tang/bind-sss-bad-config 1 "$LUKSVOL" bind sss -q --config '{"t":1,' \
 		--key-file "$DIR/pw.key" "$img"
 	t_expect tang/unbind-no-slot 1 "$LUKSVOL" unbind -q "$img"
@@ -213,7 +225,7 @@ apply_tang() {
 # The tang key kind: `apply` binds a volume to tang as clevis does, and
 # opens it through the server.
 test_tang_key() {
-	local img=$DIR/apply.img cfg thp
+	local img=$DIR/apply.img cfg thp bad name value why
 	tang_start tk
 	thp=$(tang_sig_thp tk)
 	mkdir -p "$DIR/state"
@@ -222,6 +234,18 @@ test_tang_key() {
 	message tang-key/marked-as-extension "tang \(slot 0\) is a luksvol extension: Talos refuses"
 	t_expect tang-key/no-thumbprint 1 "$LUKSVOL" config check -f "$(tang_config nothp "${TANG_URL[tk]}" "")"
 	message tang-key/no-thumbprint-says "must have a thumbprint"
+	# NAME|THUMBPRINT|WHY: refused, naming the slot and the field.
+	for bad in "short|${thp:1}|has 42 characters: a SHA-256 thumbprint has 43, a SHA-1 one 27" \
+		"spare-bits|${thp:0:42}B|cannot be a digest's base64url: its last character has bits past the digest" \
+		"not-base64url|${thp:0:20}+${thp:21}|is not base64url: '\+' at offset 20" \
+		"empty|''|is empty"; do
+		IFS='|' read -r name value why <<<"$bad"
+		t_expect "tang-key/thumbprint-$name" 1 "$LUKSVOL" config check \
+			-f "$(tang_config badthp "${TANG_URL[tk]}" "$value")"
+		message "tang-key/thumbprint-$name-says" "tang key at slot 0: thumbprint $why"
+	done
+	t_expect tang-key/sha1-thumbprint 0 "$LUKSVOL" config check \
+		-f "$(tang_config sha1thp "${TANG_URL[tk]}" "$(tang_sig_thp tk S1)")"
 	t_expect tang-key/bad-url 1 "$LUKSVOL" config check -f "$(tang_config badurl "file:///etc/passwd" "$thp")"
 	sed 's/^kind: UserVolumeConfig/kind: VolumeConfig/; s/^name: data/name: STATE/; /^provisioning:/,/minSize/d' \
 		"$cfg" >"$DIR/state-tang.yaml"
