@@ -130,9 +130,14 @@ static int ask_token_pin(void *ctx, int token_id, const char *type, struct lv_se
 	const struct cli_opts *opts = ctx;
 	char prompt[400];
 
+	int r;
+
 	snprintf(prompt, sizeof(prompt), "Enter token PIN for %s (token %d, %s)",
 		 opts->positional[0], token_id, type);
-	return cli_read_passphrase(&opts->key, prompt, 0, pin, err);
+	r = cli_read_passphrase(&opts->key, prompt, 0, pin, err);
+	if (r < 0)
+		lv_err_prefix(err, "cannot read its PIN");
+	return r;
 }
 
 /* One line per token tried, on stderr: the outcome, or why it failed. */

@@ -71,7 +71,9 @@ struct lv_systemd_tpm2_params {
 
 /*
  * The passphrase of the token's keyslot.  -ENOANO when the token needs a
- * PIN and none was given; -EPERM when the TPM refuses (PCRs changed, a
+ * PIN and none was given, and only once the TPM is reached and the PCR
+ * policy found met (the TPM closed again: the caller asks a human with
+ * nothing loaded); -EPERM when the TPM refuses (PCRs changed, a
  * wrong PIN, no signature for the current values), with the reason;
  * -ENODEV without a TPM.
  */

@@ -168,12 +168,18 @@ static int unseal_run(struct unseal *u, struct lv_secret **passphrase, struct lv
 	if (r == 0)
 		r = lv_tpm_load(u->tpm, &u->parent, &t->private_blob, &t->public_blob, &u->sealed,
 				err);
-	if (r == 0 && t->pin)
-		r = set_pin(u, err);
 	if (r == 0)
 		r = run_policy(u, err);
 	if (r == 0)
 		r = check_digest(u, err);
+	/* The policy's digest is known before the PIN is: a PIN is asked for
+	 * only once the PCRs (and a signed policy) are met.  The caller asks
+	 * with the TPM closed, so a prompt interrupted leaves nothing loaded
+	 * in a TPM without a resource manager. */
+	if (r == 0 && t->pin && !u->params->pin)
+		return lv_err_set(err, -ENOANO, "systemd-tpm2 token: a PIN is needed");
+	if (r == 0 && t->pin)
+		r = set_pin(u, err);
 	if (r == 0) {
 		r = lv_tpm_unseal(u->tpm, &u->sealed, u->session, u->parent.handle, &key, err);
 		/* The digest matched: only the PIN can be wrong. */
@@ -201,8 +207,6 @@ int lv_systemd_tpm2_unseal(const struct lv_systemd_tpm2_params *params,
 	int r = 0;
 
 	*passphrase = NULL;
-	if (token->pin && !params->pin)
-		return lv_err_set(err, -ENOANO, "systemd-tpm2 token: a PIN is needed");
 	r = load_signed(&u, err);
 	if (r == 0)
 		r = lv_tpm_open(params->tcti, &u.tpm, err);

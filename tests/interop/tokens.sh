@@ -279,6 +279,15 @@ clevis_tpm2_bind() {
 	flush_oracle
 }
 
+# pin_prompt GROUP CHECKS IMG TOKEN: tests/interop/pin_prompt.py's GROUP
+# against TOKEN (PIN 4711); all CHECKS of its results reported.
+pin_prompt() {
+	/usr/bin/python3 "$LV_TOP/tests/interop/pin_prompt.py" "$1" "$LUKSVOL" "$3" "$TCTI" "$4" 4711 \
+		>"$DIR/pin-$1.out" 2>&1
+	grep -E '^(PASS|FAIL) ' "$DIR/pin-$1.out" >>"$LV_RESULTS"
+	t_same "tpm-pin/$1-reported" "$(grep -cE '^(PASS|FAIL) ' "$DIR/pin-$1.out")" "$2"
+}
+
 cryptenroll() {
 	PASSWORD=$(cat "$DIR/pw.key") systemd-cryptenroll --tpm2-device="$TCTI" "$@" \
 		>>"$DIR/oracle.log" 2>&1
@@ -312,6 +321,18 @@ test_tpm() {
 		--tpm-tcti "$TCTI" --key-file <(printf 4712) "$img"
 	message tpm/wrong-pin-says "wrong PIN"
 	no_handles tpm/wrong-pin-no-handles
+	# The PIN typed at a terminal: right, wrong, ^C; nothing left in the TPM.
+	pin_prompt pin 9 "$img" 3
+	no_handles tpm/pin-tty-no-handles
+	tpm2 dictionarylockout -c -Q 2>/dev/null
+	# No terminal and no --key-file: standard input is read, as cryptsetup
+	# reads a token PIN; a piped PIN opens, nothing there is no PIN.
+	t_expect tpm/pin-piped 0 "$LUKSVOL" open --token-only --test-passphrase --token-id 3 \
+		--tpm-tcti "$TCTI" "$img" <<<4711
+	t_expect tpm/pin-no-tty-no-key-file 2 "$LUKSVOL" open --token-only --test-passphrase \
+		--token-id 3 --tpm-tcti "$TCTI" "$img" </dev/null
+	message tpm/pin-no-tty-says "token 3 \(systemd-tpm2\): cannot read its PIN: standard input: nothing to read on input$"
+	t_same tpm/pin-no-tty-no-prompt "$(grep -c 'Enter token PIN' "$LV_WORK/last.err")" 0
 	tpm2 dictionarylockout -c -Q 2>/dev/null
 	token_opens tpm/type-filter 0 "$img" --token-type systemd-tpm2 --tpm-tcti "$TCTI"
 	message tpm/type-filter-says "token 2 \(systemd-tpm2\) opened keyslot 3$"
@@ -345,6 +366,9 @@ test_tpm() {
 	t_same tpm/pcr7-changed-systemd-line "$(grep -cE 'token 2 \(systemd-tpm2\): .*PCRs 7 \(sha256\) changed' \
 		"$LV_WORK/last.err")" 1
 	no_handles tpm/pcr7-changed-no-handles
+	# The PIN token's PCR moved, or no TPM answers: refused with that
+	# reason, no PIN asked.
+	pin_prompt pcr-changed 6 "$img" 3
 
 	# luksvol unbinds systemd-cryptenroll's and its own.
 	t_expect tpm/unbind-systemd 0 "$LUKSVOL" unbind -q --key-slot 3 "$img"
