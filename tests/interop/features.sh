@@ -112,3 +112,44 @@ t_expect features/damaged-primary-still-opens 0 "$LV" open --test-passphrase \
 t_expect features/repair 0 "$LV" repair "$DIR/lv.img"
 t_expect features/repaired-cryptsetup-opens 0 cryptsetup open --test-passphrase \
 	--key-file "$DIR/second.key" "$DIR/lv.img"
+
+# WITH_CLEVIS=0 alone (KMS, TPM and YAML kept), as `make WITH_CLEVIS=0`
+# builds it, at -O0: this checks the flag's #ifs and the Makefile's lists
+# (the default build checks the optimiser's warnings), cheaply.  No clevis
+# code, libjose or libjansson; libcurl for the KMS through the one shared
+# initialisation; no bind verbs; a clevis token and a tang key are named
+# as compiled out.
+NC_BUILD=$LV_TOP/$BUILD/features-no-clevis
+NC=$NC_BUILD/luksvol
+t_expect features/no-clevis-build 0 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
+	make -s -C "$LV_TOP" -j2 BUILD="$NC_BUILD" WITH_CLEVIS=0 'CFLAGS_OPT=$(CFLAGS_BASE) -O0' "$NC"
+nc_libs=$(ldd "$NC" 2>/dev/null)
+for lib in libjose libjansson; do
+	t_same "features/no-clevis-links-no-$lib" "$(grep -c "$lib" <<<"$nc_libs")" 0
+done
+t_same features/no-clevis-links-libcurl "$(grep -c libcurl <<<"$nc_libs")" 1
+nc_symbols=$(nm "$NC" 2>/dev/null)
+t_same features/no-clevis-code "$(grep -cE ' (lv_clevis_|lv_shamir_|lv_http_)' <<<"$nc_symbols")" 0
+t_same features/no-clevis-keeps-curl-init "$(grep -c ' T lv_curl_global_init$' <<<"$nc_symbols")" 1
+# (unbind stays: it removes systemd-cryptenroll's bindings too.)
+t_same features/no-clevis-help "$("$NC" --help 2>&1 | grep -c 'luksvol bind ')" 0
+t_expect features/no-clevis-no-bind 1 "$NC" bind tang --url http://127.0.0.1:1 "$DIR/cs.img"
+# A clevis token (as clevis luks bind writes it) on a cryptsetup volume.
+cp "$DIR/cs.img" "$DIR/clevis.img"
+printf '{"type":"clevis","keyslots":["0"],"jwe":{"ciphertext":"","encrypted_key":"","iv":"","protected":"eyJhbGciOiJkaXIifQ","tag":""}}' |
+	cryptsetup token import --token-id 0 "$DIR/clevis.img"
+before=$(sha256sum <"$DIR/clevis.img")
+t_expect features/no-clevis-token-only 1 "$NC" open --token-only --test-passphrase "$DIR/clevis.img"
+t_same features/no-clevis-token-says "$(cat "$LV_WORK/last.err")" \
+	"luksvol: $DIR/clevis.img: No usable token is available (token 0 is clevis: built with WITH_CLEVIS=0)."
+t_same features/no-clevis-token-unchanged "$(sha256sum <"$DIR/clevis.img")" "$before"
+cfg=$(data_volume_config "$DIR/tang.yaml" '    - slot: 0
+      tang:
+        url: http://127.0.0.1:1
+        thumbprint: aGVsbG8td29ybGQtdGhpcy1pcy00My1jaGFycy1sb24')
+truncate -s 20M "$DIR/empty.img"
+t_expect features/no-clevis-tang-key 1 "$NC" apply --dry-run --device "u-data=$DIR/empty.img" \
+	--node-uuid 0f6b8e2a-43c1-4b7e-9d2f-5a1c3e7b9d40 --state-dir "$DIR/state" --no-activate -f "$cfg"
+t_same features/no-clevis-tang-key-says "$(grep -cx 'u-data: cannot format with keyslot 0 (tang): slot 0: tang keys are not supported by this build (built with WITH_CLEVIS=0)' \
+	"$LV_WORK/last.out")" 1
+t_same features/no-clevis-tang-key-nothing-written "$(cmp -s "$DIR/empty.img" <(head -c 20M /dev/zero) && echo zero)" zero
