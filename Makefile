@@ -209,7 +209,7 @@ $(BUILD)/asan/luksvol: $(SAN_CLI_OBJS) $(BUILD)/asan/libluksvol.a $(OBJS_STAMP)
 	@echo "  LD      $@"
 	@$(CC) $(LDFLAGS_SAN) -o $@ $(SAN_CLI_OBJS) $(BUILD)/asan/libluksvol.a $(PKG_LIBS)
 
-$(BUILD)/asan/tests/%: tests/unit/%.c tests/unit/unit.h $(BUILD)/asan/libluksvol.a
+$(BUILD)/asan/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(BUILD)/asan/libluksvol.a
 	@mkdir -p $(dir $@)
 	@echo "  TEST    $@"
 	@$(CC) $(CFLAGS_SAN) -Itests/unit -o $@ $< $(BUILD)/asan/libluksvol.a $(PKG_LIBS) -lcmocka

@@ -11,27 +11,7 @@
 
 #include "config/cfg_internal.h"
 #include "config/config.h"
-
-static int parse(const char *text, struct lv_config_file **cfg, char **diagnostics)
-{
-	struct lv_err err = { 0 };
-
-	return lv_config_parse_mem("t.yaml", (const uint8_t *)text, strlen(text), cfg, diagnostics,
-				   &err);
-}
-
-/* Parses text, which must fail, and checks the whole diagnostics text. */
-static void assert_diagnostics(const char *text, const char *expected)
-{
-	struct lv_config_file *cfg = NULL;
-	char *diagnostics = NULL;
-
-	assert_int_equal(parse(text, &cfg, &diagnostics), -EINVAL);
-	assert_null(cfg);
-	assert_non_null(diagnostics);
-	assert_string_equal(diagnostics, expected);
-	free(diagnostics);
-}
+#include "unit_config.h"
 
 static const char typed_config[] =
 	"apiVersion: v1alpha1\n"
@@ -67,7 +47,7 @@ static void test_typed_values(void **state)
 	const struct lv_config_encryption *enc;
 
 	(void)state;
-	assert_int_equal(parse(typed_config, &cfg, NULL), 0);
+	assert_int_equal(unit_config_parse(typed_config, &cfg, NULL), 0);
 	assert_int_equal(cfg->volume_count, 3);
 	assert_string_equal(cfg->volumes[0].volume_id, "EPHEMERAL");
 	assert_string_equal(cfg->volumes[1].volume_id, "u-data");
@@ -120,7 +100,7 @@ static void test_typed_values(void **state)
 static void test_diagnostics_sorted(void **state)
 {
 	(void)state;
-	assert_diagnostics("apiVersion: v1alpha1\nkind: VolumeConfig\nname: STATE\n"
+	unit_config_refused("apiVersion: v1alpha1\nkind: VolumeConfig\nname: STATE\n"
 			   "encryption:\n  provider: luks2\n  keys:\n"
 			   "    - {slot: 1, nodeID: {}, lockToState: true}\n"
 			   "    - {slot: 1, bogus: 1}\n",
@@ -138,7 +118,7 @@ static void test_empty_inputs(void **state)
 	assert_int_equal(cfg->volume_count, 0);
 	assert_string_equal(lv_config_notices(cfg), "");
 	lv_config_free(&cfg);
-	assert_int_equal(parse("---\n...\n---\n# nothing\n", &cfg, NULL), 0);
+	assert_int_equal(unit_config_parse("---\n...\n---\n# nothing\n", &cfg, NULL), 0);
 	lv_config_free(&cfg);
 }
 
@@ -151,7 +131,7 @@ static void test_deep_nesting(void **state)
 	memset(text, '[', depth);
 	memset(text + depth, ']', depth);
 	text[2 * depth] = '\0';
-	assert_diagnostics(text, "t.yaml:1:65: nesting is deeper than 64 levels\n");
+	unit_config_refused(text, "t.yaml:1:65: nesting is deeper than 64 levels\n");
 	free(text);
 }
 
@@ -176,7 +156,7 @@ static void test_alias_bomb(void **state)
 	struct lv_config_file *cfg = NULL;
 	char *diagnostics = NULL;
 
-	assert_int_equal(parse(text, &cfg, &diagnostics), -EINVAL);
+	assert_int_equal(unit_config_parse(text, &cfg, &diagnostics), -EINVAL);
 	/* The unknown a0..a8 keys are reported; walking keys: *a8 does not
 	 * expand 10^8 mappings. */
 	assert_non_null(strstr(diagnostics, "unknown key \"a8\""));
@@ -203,7 +183,7 @@ static void test_alias_budget(void **state)
 	n += (size_t)snprintf(text + n, size - n, "]}}}\n");
 	for (int i = 0; i < 2000; i++)
 		n += (size_t)snprintf(text + n, size - n, "    - *k\n");
-	assert_int_equal(parse(text, &cfg, &diagnostics), -EINVAL);
+	assert_int_equal(unit_config_parse(text, &cfg, &diagnostics), -EINVAL);
 	assert_non_null(strstr(diagnostics, "aliases expand the document to more than 1000000 nodes"));
 	free(diagnostics);
 	free(text);
@@ -220,14 +200,14 @@ static void test_input_limits(void **state)
 	(void)state;
 	memset(text, '#', big);
 	text[big] = '\0';
-	assert_diagnostics(text, "t.yaml:1:1: the file is larger than 8 MiB\n");
+	unit_config_refused(text, "t.yaml:1:1: the file is larger than 8 MiB\n");
 	free(text);
 
 	text = malloc(5000 * 4 + 1);
 	for (int i = 0; i < 5000; i++)
 		memcpy(text + 4 * i, "---\n", 4);
 	text[5000 * 4] = '\0';
-	assert_int_equal(parse(text, &cfg, &diagnostics), -EINVAL);
+	assert_int_equal(unit_config_parse(text, &cfg, &diagnostics), -EINVAL);
 	assert_non_null(strstr(diagnostics, "the file has more than 4096 documents"));
 	free(diagnostics);
 	free(text);
@@ -277,11 +257,11 @@ static void test_show_round_trip(void **state)
 	char *first, *second, *json;
 
 	(void)state;
-	assert_int_equal(parse(typed_config, &cfg, NULL), 0);
+	assert_int_equal(unit_config_parse(typed_config, &cfg, NULL), 0);
 	first = show(cfg, 0);
 	assert_null(strstr(first, "a\\0b"));
 	assert_non_null(strstr(first, "passphrase: REDACTED"));
-	assert_int_equal(parse(first, &again, NULL), 0);
+	assert_int_equal(unit_config_parse(first, &again, NULL), 0);
 	second = show(again, 0);
 	assert_string_equal(first, second);
 	json = show(cfg, 1);

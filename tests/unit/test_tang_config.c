@@ -11,6 +11,7 @@
 
 #include "base/constants.h"
 #include "config/config.h"
+#include "unit_config.h"
 
 #define S256_THP "aGVsbG8td29ybGQtdGhpcy1pcy00My1jaGFycy1sb24"	/* 43, ends in 4 */
 #define S1_THP "c2hhLTEtdGh1bWJwcmludC1ieXQ"			/* 27, ends in Q */
@@ -31,14 +32,6 @@ static char *tang_doc(const char *url, const char *thp)
 	return text;
 }
 
-static int parse(const char *text, struct lv_config_file **cfg, char **diagnostics)
-{
-	struct lv_err err = { 0 };
-
-	return lv_config_parse_mem("t.yaml", (const uint8_t *)text, strlen(text), cfg, diagnostics,
-				   &err);
-}
-
 static void assert_accepted(const char *url, const char *thp, const char *want_url,
 			    const char *want_thp)
 {
@@ -46,7 +39,7 @@ static void assert_accepted(const char *url, const char *thp, const char *want_u
 	char *diagnostics = NULL, *text = tang_doc(url, thp);
 	const struct lv_config_key *key;
 
-	assert_int_equal(parse(text, &cfg, &diagnostics), 0);
+	assert_int_equal(unit_config_parse(text, &cfg, &diagnostics), 0);
 	assert_non_null(cfg);
 	assert_int_equal(cfg->volume_count, 1);
 	assert_int_equal(cfg->volumes[0].encryption.key_count, 1);
@@ -63,24 +56,11 @@ static void assert_accepted(const char *url, const char *thp, const char *want_u
 	free(text);
 }
 
-/* text must be refused with exactly the diagnostics want. */
-static void assert_refused_text(const char *text, const char *want)
-{
-	struct lv_config_file *cfg = NULL;
-	char *diagnostics = NULL;
-
-	assert_int_equal(parse(text, &cfg, &diagnostics), -EINVAL);
-	assert_null(cfg);
-	assert_non_null(diagnostics);
-	assert_string_equal(diagnostics, want);
-	free(diagnostics);
-}
-
 static void assert_refused(const char *url, const char *thp, const char *want)
 {
 	char *text = tang_doc(url, thp);
 
-	assert_refused_text(text, want);
+	unit_config_refused(text, want);
 	free(text);
 }
 
@@ -102,7 +82,7 @@ static void test_missing_fields(void **state)
 		       "`tang-show-keys` prints it)\n");
 	assert_refused(NULL, S256_THP,
 		       "t.yaml:7:7: tang key at slot 0 must have a url, http:// or https://\n");
-	assert_refused_text("apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\n"
+	unit_config_refused("apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\n"
 			    "encryption:\n  keys:\n    - {slot: 0, tang: {}}\n",
 			    "t.yaml:6:17: tang key at slot 0 must have a url, http:// or https://\n"
 			    "t.yaml:6:17: tang key at slot 0 must have a thumbprint (base64url, as "
@@ -194,7 +174,7 @@ static void test_hostile_values(void **state)
 		       "t.yaml:10:9: unknown key \"encryption.keys[0].tang.extra\"\n");
 	assert_refused("http://t:1", S256_THP "\n        url: http://u:2",
 		       "t.yaml:10:9: mapping key \"url\" already defined at line 8\n");
-	assert_refused_text("apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\n"
+	unit_config_refused("apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\n"
 			    "encryption:\n  keys:\n    - {slot: 0, tang: [1]}\n",
 			    "t.yaml:6:23: encryption.keys[0].tang: cannot unmarshal !!seq into map\n");
 	free(long_thp);
@@ -205,7 +185,7 @@ static void test_hostile_values(void **state)
 static void test_not_for_state(void **state)
 {
 	(void)state;
-	assert_refused_text("apiVersion: v1alpha1\nkind: VolumeConfig\nname: STATE\n"
+	unit_config_refused("apiVersion: v1alpha1\nkind: VolumeConfig\nname: STATE\n"
 			    "encryption:\n  provider: luks2\n  keys:\n"
 			    "    - {slot: 0, tang: {url: http://t:1, thumbprint: " S256_THP "}}\n",
 			    "t.yaml:7:17: tang key is not allowed for the \"STATE\" volume\n");
