@@ -520,24 +520,30 @@ test_device_options() {
 	t_same apply/duplicate-device-unchanged "$(digest "$IMG")" "$before"
 }
 
-# kms and tpm keys whose KMS or TPM is not there: the dry run reports each
-# failure and guesses nothing; a build without them (the static build:
-# WITH_KMS=0 WITH_TPM=0) names the flag.  (Working kms and tpm keys:
-# apply_kms.sh, apply_tpm.sh.)
+# kms, tpm and tang keys whose KMS, TPM or tang server is not there: the
+# dry run reports each failure and guesses nothing; a build without them
+# (the static build: WITH_KMS=0 WITH_TPM=0 WITH_CLEVIS=0) names the flag.
+# (Working kms, tpm and tang keys: apply_kms.sh, apply_tpm.sh, tokens.sh.)
 test_kinds_without_source() {
-	local static=$LV_TOP/$BUILD/luksvol-static cfg before kms tpm
+	local static=$LV_TOP/$BUILD/luksvol-static cfg before kms tpm tang
 	cfg=$(config nosource "$STATIC0" '    - slot: 2
       kms:
         endpoint: 127.0.0.1:1' '    - slot: 3
-      tpm: {}')
+      tpm: {}' '    - slot: 4
+      tang:
+        url: http://127.0.0.1:1
+        thumbprint: aGVsbG8td29ybGQtdGhpcy1pcy00My1jaGFycy1sb24')
 	new_image "$IMG"
 	before=$(digest "$IMG")
 	kms="u-data: cannot add keyslot 2 (kms): slot 2: kms keys are not supported by this build"
 	tpm="u-data: cannot add keyslot 3 (tpm): slot 3: tpm keys are not supported by this build"
+	tang="u-data: cannot add keyslot 4 (tang): slot 4: tang keys are not supported by this build"
 	t_expect apply/kinds-without-source 0 apply --dry-run --tpm-tcti /dev/nonexistent-tpm -f "$cfg"
 	grep -q "^u-data: cannot add keyslot 2 (kms): kms 127.0.0.1:1: Seal: cannot connect" \
 		"$LV_WORK/last.out" &&
 		grep -qx "u-data: cannot add keyslot 3 (tpm): TPM device:/dev/nonexistent-tpm: /dev/nonexistent-tpm does not exist" "$LV_WORK/last.out" &&
+		grep -q "^u-data: cannot add keyslot 4 (tang): .*tang server http://127.0.0.1:1 (advertisement): " \
+			"$LV_WORK/last.out" &&
 		t_pass apply/kinds-without-source-report ||
 		t_fail apply/kinds-without-source-report "$(cat "$LV_WORK/last.out")"
 	if [ ! -x "$static" ]; then
@@ -548,6 +554,7 @@ test_kinds_without_source() {
 		-f "$cfg"
 	grep -qx "$kms (built with WITH_KMS=0)" "$LV_WORK/last.out" &&
 		grep -qx "$tpm (built with WITH_TPM=0)" "$LV_WORK/last.out" &&
+		grep -qx "$tang (built with WITH_CLEVIS=0)" "$LV_WORK/last.out" &&
 		t_pass apply/kinds-left-out-report || t_fail apply/kinds-left-out-report "$(cat "$LV_WORK/last.out")"
 	t_same apply/kinds-without-source-unchanged "$(digest "$IMG")" "$before"
 }
