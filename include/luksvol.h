@@ -443,8 +443,9 @@ struct lv_token_unlock_params {
 	const char *pcr_signature;	/* systemd-tpm2 signed policies; NULL:
 					 * /run/systemd/tpm2-pcr-signature.json */
 	/* Asked for the PIN of a token that needs one (systemd-tpm2 with
-	 * tpm2-pin), with no lock held: 0 and *pin, or a negative errno.
-	 * NULL: such tokens fail with -ENOANO. */
+	 * tpm2-pin), with no lock held and nothing loaded in the TPM, and
+	 * only once the TPM has found the token's PCR policy met: 0 and
+	 * *pin, or a negative errno.  NULL: such tokens fail with -ENOANO. */
 	int (*ask_pin)(void *ctx, int token_id, const char *type, struct lv_secret **pin,
 		       struct lv_err *err);
 	void *ask_ctx;

@@ -25,8 +25,10 @@ struct lv_unlocker_ops {
 	/* The token's "type". */
 	const char *type;
 	/* The passphrase the token holds and the keyslot it names.  pin is
-	 * NULL on the first try; a token that needs one returns -ENOANO, and
-	 * is tried again with the PIN params->ask_pin gives.  Errors name
+	 * NULL on the first try; a token that needs one returns -ENOANO once
+	 * everything it can check without the PIN passed (the TPM reached,
+	 * its PCR policy met), and is tried again with the PIN
+	 * params->ask_pin gives.  Errors name
 	 * the server or TPM and why, in one line. */
 	int (*passphrase)(const char *token_json, const struct lv_token_unlock_params *params,
 			  const struct lv_secret *pin, struct lv_secret **passphrase, int *keyslot,
