@@ -96,7 +96,9 @@ static int wait_for_node(const char *name, unsigned timeout_ms, struct lv_err *e
 			return 0;
 		nanosleep(&pause, NULL);
 	}
-	return lv_err_set(err, -ETIMEDOUT, "%s: udev did not create the node within %u ms",
+	/* Not -ETIMEDOUT: that is a key server's silence (exit 2); a missing
+	 * node is the system's failure, exit 1 as before. */
+	return lv_err_set(err, -EIO, "%s: udev did not create the node within %u ms",
 			  path, timeout_ms);
 }
 
