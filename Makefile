@@ -55,8 +55,10 @@ OFF_SRCS := $(if $(filter 0,$(WITH_TPM)),$(TPM_SRCS)) $(if $(filter 0,$(WITH_KMS
 # -swtpm, -mssim: dependencies of Debian's libtss2-tctildr0); tss2-sys gives
 # the response buffer to wipe, tss2-rc the text of a response code.
 TPM_PKGS := tss2-esys tss2-mu tss2-tctildr tss2-sys tss2-rc
-KMS_PKGS := libcurl
-CLEVIS_PKGS := jose libcurl libcrypto
+# libcurl is loaded on first use (src/base/curl_global.h): its headers at
+# compile time, never its library at link time.
+CURL_PKGS := $(if $(filter 1,$(WITH_KMS) $(WITH_CLEVIS)),libcurl)
+CLEVIS_PKGS := jose libcrypto
 
 on = $(if $(filter 1,$(1)),$(2))
 # json-c stays first: libjansson (under libjose) also exports json_object_get
@@ -64,7 +66,7 @@ on = $(if $(filter 1,$(1)),$(2))
 # json-c's (src/clevis/engine.h keeps the clevis sources off them).
 PKGS := json-c libargon2 $(if $(filter openssl,$(CRYPTO)),openssl) $(call on,$(WITH_BLKID),blkid) \
 	$(call on,$(WITH_YAML),yaml-0.1) $(call on,$(WITH_TPM),$(TPM_PKGS)) \
-	$(call on,$(WITH_KMS),$(KMS_PKGS)) $(call on,$(WITH_CLEVIS),$(CLEVIS_PKGS))
+	$(call on,$(WITH_CLEVIS),$(CLEVIS_PKGS))
 
 # Packages (scripts/deps.sh): the build ones before anything is compiled
 # or installed; all of them (tests, VM, fuzzing, benchmarks) before a
@@ -76,10 +78,10 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 # build packages are installed; GNU make remakes an included makefile
 # first and then starts over reading it, so even the first `make test` on
 # a fresh machine compiles with them.  One file per package set.
-PKG_MK := $(BUILD)/.pkg-$(shell echo '$(PKGS) $(STATIC)' | md5sum | cut -c1-12).mk
+PKG_MK := $(BUILD)/.pkg-$(shell echo '$(PKGS) $(CURL_PKGS) $(STATIC)' | md5sum | cut -c1-12).mk
 $(PKG_MK): $(BUILD_DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	@cflags=$$(pkg-config --cflags $(PKGS)) && \
+	@cflags=$$(pkg-config --cflags $(PKGS) $(CURL_PKGS)) && \
 	libs=$$(pkg-config $(call on,$(STATIC),--static) --libs $(PKGS)) && \
 	printf 'PKG_CFLAGS := %s\nPKG_LIBS := %s\n' "$$cflags" "$$libs" >$@.tmp && mv $@.tmp $@
 ifneq ($(MAKECMDGOALS),clean)

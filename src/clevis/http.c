@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: ISC */
 /* http.c: one bounded HTTP request with libcurl (http.h). */
-#include <curl/curl.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -48,29 +47,29 @@ static int progress(void *opaque, curl_off_t dltotal, curl_off_t dlnow, curl_off
 static int configure(CURL *curl, const struct lv_http_request *req, struct sink *sink,
 		     struct curl_slist **headers, char *errbuf)
 {
-	int ok = curl_easy_setopt(curl, CURLOPT_URL, req->url) == CURLE_OK &&
-		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
-		curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
-		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
-		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms) == CURLE_OK &&
-		curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)req->timeout_ms) == CURLE_OK &&
-		curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
-		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write) == CURLE_OK &&
-		curl_easy_setopt(curl, CURLOPT_WRITEDATA, sink) == CURLE_OK;
+	int ok = lv_curl()->easy_setopt(curl, CURLOPT_URL, req->url) == CURLE_OK &&
+		lv_curl()->easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https") == CURLE_OK &&
+		lv_curl()->easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L) == CURLE_OK &&
+		lv_curl()->easy_setopt(curl, CURLOPT_NOSIGNAL, 1L) == CURLE_OK &&
+		lv_curl()->easy_setopt(curl, CURLOPT_TIMEOUT_MS, (long)req->timeout_ms) == CURLE_OK &&
+		lv_curl()->easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS, (long)req->timeout_ms) == CURLE_OK &&
+		lv_curl()->easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf) == CURLE_OK &&
+		lv_curl()->easy_setopt(curl, CURLOPT_WRITEFUNCTION, sink_write) == CURLE_OK &&
+		lv_curl()->easy_setopt(curl, CURLOPT_WRITEDATA, sink) == CURLE_OK;
 
 	if (ok && req->cancelled)
-		ok = curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress) == CURLE_OK &&
-		     curl_easy_setopt(curl, CURLOPT_XFERINFODATA, req) == CURLE_OK &&
-		     curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
+		ok = lv_curl()->easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, progress) == CURLE_OK &&
+		     lv_curl()->easy_setopt(curl, CURLOPT_XFERINFODATA, req) == CURLE_OK &&
+		     lv_curl()->easy_setopt(curl, CURLOPT_NOPROGRESS, 0L) == CURLE_OK;
 	if (ok && req->content_type) {
 		char line[128];
 
 		snprintf(line, sizeof(line), "Content-Type: %s", req->content_type);
-		*headers = curl_slist_append(NULL, line);
+		*headers = lv_curl()->slist_append(NULL, line);
 		ok = *headers &&
-		     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, *headers) == CURLE_OK &&
-		     curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)req->body_len) == CURLE_OK &&
-		     curl_easy_setopt(curl, CURLOPT_POSTFIELDS, req->body) == CURLE_OK;
+		     lv_curl()->easy_setopt(curl, CURLOPT_HTTPHEADER, *headers) == CURLE_OK &&
+		     lv_curl()->easy_setopt(curl, CURLOPT_POSTFIELDSIZE, (long)req->body_len) == CURLE_OK &&
+		     lv_curl()->easy_setopt(curl, CURLOPT_POSTFIELDS, req->body) == CURLE_OK;
 	}
 	return ok ? 0 : -ENOMEM;
 }
@@ -79,7 +78,7 @@ static int configure(CURL *curl, const struct lv_http_request *req, struct sink 
 static int transfer_error(const struct lv_http_request *req, CURLcode code, const struct sink *sink,
 			  const char *errbuf, struct lv_err *err)
 {
-	const char *why = errbuf[0] ? errbuf : curl_easy_strerror(code);
+	const char *why = errbuf[0] ? errbuf : lv_curl()->easy_strerror(code);
 
 	if (sink->too_long)
 		return lv_err_set(err, -EPROTO, "reply longer than %zu bytes", req->reply_max);
@@ -107,7 +106,7 @@ int lv_http_request(const struct lv_http_request *req, uint8_t **reply, size_t *
 	r = lv_curl_global_init(err);
 	if (r < 0)
 		return r;
-	curl = curl_easy_init();
+	curl = lv_curl()->easy_init();
 	if (!curl)
 		return lv_err_set(err, -ENOMEM, "libcurl: cannot make a handle");
 	r = configure(curl, req, &sink, &headers, errbuf);
@@ -115,12 +114,12 @@ int lv_http_request(const struct lv_http_request *req, uint8_t **reply, size_t *
 		lv_err_set(err, r, "cannot set up the request");
 		goto out;
 	}
-	code = curl_easy_perform(curl);
+	code = lv_curl()->easy_perform(curl);
 	if (code != CURLE_OK) {
 		r = transfer_error(req, code, &sink, errbuf, err);
 		goto out;
 	}
-	curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
+	lv_curl()->easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http_status);
 	if (status)
 		*status = http_status;
 	if (http_status != 200) {
@@ -138,7 +137,7 @@ int lv_http_request(const struct lv_http_request *req, uint8_t **reply, size_t *
 	sink.bytes = NULL;
 out:
 	free(sink.bytes);
-	curl_slist_free_all(headers);
-	curl_easy_cleanup(curl);
+	lv_curl()->slist_free_all(headers);
+	lv_curl()->easy_cleanup(curl);
 	return r;
 }

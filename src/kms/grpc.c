@@ -9,7 +9,6 @@
  * what goes through them in their own heap buffers, which they do not
  * wipe: a limit of using them.)
  */
-#include <curl/curl.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -127,7 +126,7 @@ static int trust_bundle(CURL *curl, const char *ca_file, char **pem, size_t *pem
 
 	if (r < 0)
 		return r;
-	if (curl_easy_getinfo(curl, CURLINFO_CAINFO, &system_path) != CURLE_OK || !system_path ||
+	if (lv_curl()->easy_getinfo(curl, CURLINFO_CAINFO, &system_path) != CURLE_OK || !system_path ||
 	    read_small_file(system_path, SYSTEM_BUNDLE_MAX, 0, &system_pem, &system_len) < 0)
 		return 0;	/* no bundle file: the CA directory alone */
 	joined = realloc(*pem, *pem_len + 1 + system_len + 1);
@@ -148,8 +147,8 @@ static int curl_error(CURLcode rc, const struct call *call, const char *detail,
 {
 	char shown[200];
 
-	lv_kms_printable(shown, sizeof(shown), detail[0] ? detail : curl_easy_strerror(rc),
-			 strlen(detail[0] ? detail : curl_easy_strerror(rc)));
+	lv_kms_printable(shown, sizeof(shown), detail[0] ? detail : lv_curl()->easy_strerror(rc),
+			 strlen(detail[0] ? detail : lv_curl()->easy_strerror(rc)));
 	if (rc == CURLE_WRITE_ERROR && call->body_overflow)
 		return lv_err_set(err, -EPROTO, "reply body larger than %d bytes", LV_GRPC_BODY_MAX);
 	switch (lv_curl_errno(rc)) {
@@ -182,10 +181,10 @@ static int headers_build(struct request_headers *h, unsigned timeout_ms)
 
 	h->list = NULL;
 	for (size_t i = 0; i < sizeof(lines) / sizeof(lines[0]); i++) {
-		struct curl_slist *next = curl_slist_append(h->list, lines[i]);
+		struct curl_slist *next = lv_curl()->slist_append(h->list, lines[i]);
 
 		if (!next) {
-			curl_slist_free_all(h->list);
+			lv_curl()->slist_free_all(h->list);
 			h->list = NULL;
 			return -ENOMEM;
 		}
@@ -204,7 +203,7 @@ static CURLcode setup(CURL *curl, const char *url, int tls, const struct lv_secr
 				     .flags = CURL_BLOB_COPY };
 	CURLcode rc = CURLE_OK;
 
-#define SET(opt, val) do { if (rc == CURLE_OK) rc = curl_easy_setopt(curl, opt, val); } while (0)
+#define SET(opt, val) do { if (rc == CURLE_OK) rc = lv_curl()->easy_setopt(curl, opt, val); } while (0)
 	SET(CURLOPT_ERRORBUFFER, errbuf);
 	SET(CURLOPT_URL, url);
 	SET(CURLOPT_PROTOCOLS_STR, tls ? "https" : "http");
@@ -255,7 +254,7 @@ int lv_grpc_unary(const struct lv_kms_endpoint *ep, const char *ca_file, const c
 	r = lv_curl_global_init(err);
 	if (r < 0)
 		goto out;
-	if (!call.body || headers_build(&headers, timeout_ms) < 0 || !(curl = curl_easy_init())) {
+	if (!call.body || headers_build(&headers, timeout_ms) < 0 || !(curl = lv_curl()->easy_init())) {
 		r = lv_err_set(err, -ENOMEM, "cannot set up libcurl");
 		goto out;
 	}
@@ -264,10 +263,10 @@ int lv_grpc_unary(const struct lv_kms_endpoint *ep, const char *ca_file, const c
 	rc = setup(curl, url, ep->tls, frame, headers.list, ca_pem, ca_len, timeout_ms, &call,
 		   errbuf);
 	if (rc != CURLE_OK) {
-		r = lv_err_set(err, -ENOTSUP, "libcurl: %s", curl_easy_strerror(rc));
+		r = lv_err_set(err, -ENOTSUP, "libcurl: %s", lv_curl()->easy_strerror(rc));
 		goto out;
 	}
-	rc = curl_easy_perform(curl);
+	rc = lv_curl()->easy_perform(curl);
 	if (rc != CURLE_OK) {
 		r = curl_error(rc, &call, errbuf, timeout_ms, err);
 		goto out;
@@ -278,8 +277,9 @@ int lv_grpc_unary(const struct lv_kms_endpoint *ep, const char *ca_file, const c
 		r = lv_err_set(err, -ENOMEM, "out of memory");
 out:
 	if (curl)
-		curl_easy_cleanup(curl);
-	curl_slist_free_all(headers.list);
+		lv_curl()->easy_cleanup(curl);
+	if (headers.list)
+		lv_curl()->slist_free_all(headers.list);
 	free(ca_pem);
 	lv_secret_free(&call.body);
 	return r;

@@ -131,6 +131,18 @@ started=$SECONDS
 expect_error kms/server-down 1 "^kms 127.0.0.1:$P: Seal: cannot connect" "$KC" seal "127.0.0.1:$P" "$UUID" "$K"
 t_same kms/server-down-fast "$(( SECONDS - started < 5 ))" 1
 
+# ---- libcurl is loaded on first use (src/base/curl_global.h) ---------------
+# One that lacks its calls (an empty library under its soname, found first
+# through LD_LIBRARY_PATH) is named, and nothing is sent.
+mkdir -p fakecurl
+printf 'int lv_not_curl;\n' >fakecurl/empty.c
+if cc -shared -fPIC -o fakecurl/libcurl.so.4 fakecurl/empty.c; then
+	expect_error kms/libcurl-unusable 1 "libcurl\.so\.4: no curl_global_init in it" \
+		env LD_LIBRARY_PATH="$KMS_DIR/fakecurl" "$KC" seal "127.0.0.1:$P" "$UUID" "$K"
+else
+	t_fail kms/libcurl-unusable "cannot build an empty shared library"
+fi
+
 # ---- TLS -----------------------------------------------------------------
 if kms_certs; then
 	C=$KMS_DIR/certs
