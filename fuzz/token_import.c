@@ -34,13 +34,13 @@ static uint8_t *work_image;	/* a copy each run writes to */
 static uint64_t base_seqid;
 static char *base_without_tokens;	/* the base metadata without its tokens, as text */
 
-static struct lv_device *load(uint8_t *image, unsigned flags)
+static struct lv_device *load(uint8_t *image, unsigned flags, const char *what)
 {
 	struct lv_device *dev = NULL;
 	struct lv_err err = { 0 };
 
 	if (lv_device_load_mem(&dev, image, DEVICE_BYTES, flags, &err) < 0)
-		fz_fail("the base device does not load: %s", err.msg);
+		fz_fail("%s does not load: %s", what, err.msg);
 	return dev;
 }
 
@@ -87,7 +87,7 @@ static void format_base(void)
 		fz_fail("cannot import the base token: %s", err.msg);
 	lv_device_free(&dev);
 	lv_secret_free(&passphrase);
-	dev = load(base_image, 0);
+	dev = load(base_image, 0, "the base device");
 	base_seqid = lv_dev_bin(dev)->seqid;
 	base_without_tokens = without_tokens(dev);
 	lv_device_free(&dev);
@@ -103,10 +103,10 @@ static int import_fresh(const char *text, int *token_id, struct lv_device **relo
 	int r;
 
 	memcpy(work_image, base_image, HEADER_BYTES);
-	dev = load(work_image, LV_LOAD_WRITABLE);
+	dev = load(work_image, LV_LOAD_WRITABLE, "the base device");
 	r = lv_token_import(dev, LV_ANY_SLOT, text, token_id, err);
 	lv_device_free(&dev);
-	*reloaded = r == 0 ? load(work_image, 0) : NULL;
+	*reloaded = r == 0 ? load(work_image, 0, "the device after an accepted import") : NULL;
 	return r;
 }
 
