@@ -89,7 +89,7 @@ include $(PKG_MK)
 endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wvla
-# LV_BUILDING_LIBRARY: luksvol.h adds the internal helpers (src/lv_internal.h).
+# LV_BUILDING_LIBRARY: luksvol.h adds the internal helpers (src/base/lv_internal.h).
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE $(WARN) -Iinclude -Isrc $(FEATURE_FLAGS) \
 	-DLV_BUILDING_LIBRARY -DLV_VERSION_TEXT='"$(LV_VERSION)"' $(PKG_CFLAGS) $(EXTRA_CFLAGS)
 # -fstack-usage: each object's frame sizes, checked by scripts/stack_usage.sh

@@ -11,6 +11,10 @@ Writes bench/RESULTS.md (tables + bench/notes.md), bench/results.png
 (gnuplot) and the raw times to $BUILD/bench/raw.tsv.
 
   bench/bench.py [--only FIG,FIG] [--no-vm] [--rounds N]
+
+With LUKSVOL_BASE=<another luksvol> in the environment, the dump, unlock,
+format and add-key figures also run that binary in every round
+("luksvol-base") and report luksvol / luksvol-base too.
 """
 import argparse
 import json
@@ -27,6 +31,9 @@ BDIR = os.path.join(TOP, BUILD)
 WORK = os.path.join(BDIR, "bench")
 LUKSVOL = os.path.join(BDIR, "luksvol")
 LUKSVOL_STATIC = os.path.join(BDIR, "luksvol-static")
+# LUKSVOL_BASE=path: another luksvol build (an older commit's) timed in the
+# same rounds as "luksvol-base", to tell a regression from the machine's noise.
+LUKSVOL_BASE = os.environ.get("LUKSVOL_BASE", "")
 LVTIME = os.path.join(WORK, "lvtime")
 # A program that does nothing, linked with build/luksvol's shared libraries
 # (bench.mk): the start-up cost no work of luksvol's can remove.
@@ -172,8 +179,8 @@ def summary(values):
     return statistics.median(values), min(values), max(values)
 
 
-def cmd_unlock_luksvol(img, key):
-    return [LUKSVOL, "open", "--test-passphrase", "--key-file", key, img]
+def cmd_unlock_luksvol(img, key, binary=None):
+    return [binary or LUKSVOL, "open", "--test-passphrase", "--key-file", key, img]
 
 
 def cmd_unlock_cryptsetup(img, key):
@@ -189,6 +196,17 @@ def cmd_floor(key, count, salt_file):
            f"-l {VOLUME_KEY_BYTES} -r <{key} >/dev/null")
     return ["/bin/sh", "-c", f"i=0; while [ $i -lt {count} ]; do {one} || exit 1; "
             f"i=$((i + 1)); done"]
+
+
+def with_base(variants, pairs, argv_of):
+    """Adds the LUKSVOL_BASE variant (argv_of(binary) builds its command)
+    and its ratios, when LUKSVOL_BASE is set."""
+    if not LUKSVOL_BASE:
+        return variants, pairs
+    ref = [label for label, _ in variants if label != "luksvol"]
+    pairs = (pairs or [("luksvol", label) for label in ref]) + \
+        [("luksvol-base", label) for label in ref] + [("luksvol", "luksvol-base")]
+    return variants[:1] + [("luksvol-base", argv_of(LUKSVOL_BASE))] + variants[1:], pairs
 
 
 def host_figures(only, rounds_override):
@@ -217,6 +235,9 @@ def host_figures(only, rounds_override):
         variants = [("luksvol", [LUKSVOL, "dump", img]),
                     ("cryptsetup", [CRYPTSETUP, "luksDump", img])]
         pairs = [("luksvol", "cryptsetup")]
+        if LUKSVOL_BASE:
+            variants.insert(1, ("luksvol-base", [LUKSVOL_BASE, "dump", img]))
+            pairs += [("luksvol-base", "cryptsetup"), ("luksvol", "luksvol-base")]
         if os.access(LUKSVOL_STATIC_OPENSSL, os.X_OK):
             variants.append(("static-openssl", [LUKSVOL_STATIC_OPENSSL, "dump", img]))
             pairs.append(("static-openssl", "cryptsetup"))
@@ -230,40 +251,52 @@ def host_figures(only, rounds_override):
     for slot in (0, SLOTS - 1):
         name = f"unlock-slot{slot}"
         if want(name):
-            figs.append(Figure(
-                name, f"unlock (open --test-passphrase), argon2id 256 MiB t=4 p=2, key in slot "
-                f"{slot} of {SLOTS}",
+            variants, pairs = with_base(
                 [("luksvol", cmd_unlock_luksvol(uimg, keys[slot])),
                  ("cryptsetup", cmd_unlock_cryptsetup(uimg, keys[slot])),
-                 ("floor", cmd_floor(keys[slot], slot + 1, salt))],
-                rounds(5)))
+                 ("floor", cmd_floor(keys[slot], slot + 1, salt))], None,
+                lambda b, s=slot: cmd_unlock_luksvol(uimg, keys[s], b))
+            figs.append(Figure(
+                name, f"unlock (open --test-passphrase), argon2id 256 MiB t=4 p=2, key in slot "
+                f"{slot} of {SLOTS}", variants, rounds(5), pairs=pairs))
     if want("format"):
         targets = {"luksvol": os.path.join(WORK, "format-lv.img"),
+                   "luksvol-base": os.path.join(WORK, "format-lvb.img"),
                    "cryptsetup": os.path.join(WORK, "format-cs.img")}
         for t in targets.values():
             with open(t, "wb") as f:
                 f.truncate(20 << 20)
-        figs.append(Figure(
-            "format", "format, forced argon2id 256 MiB t=4 p=2",
-            [("luksvol", [LUKSVOL, "format", "-q", "--key-file", keys[0], targets["luksvol"]]
-              + KDF_ARGS),
+
+        def format_cmd(binary, label):
+            return [binary, "format", "-q", "--key-file", keys[0], targets[label]] + KDF_ARGS
+        variants, pairs = with_base(
+            [("luksvol", format_cmd(LUKSVOL, "luksvol")),
              ("cryptsetup", [CRYPTSETUP, "luksFormat", "-q", "--type", "luks2", "--key-file",
-                             keys[0], targets["cryptsetup"]] + KDF_ARGS)],
-            rounds(5)))
+                             keys[0], targets["cryptsetup"]] + KDF_ARGS)], None,
+            lambda b: format_cmd(b, "luksvol-base"))
+        figs.append(Figure(
+            "format", "format, forced argon2id 256 MiB t=4 p=2", variants, rounds(5),
+            pairs=pairs))
     if want("add-key"):
         base = make_image("addkey-base.img", 20 << 20, KDF_ARGS, keys[:1])
         targets = {"luksvol": os.path.join(WORK, "addkey-lv.img"),
+                   "luksvol-base": os.path.join(WORK, "addkey-lvb.img"),
                    "cryptsetup": os.path.join(WORK, "addkey-cs.img")}
 
         def fresh_copy(label):
             shutil.copyfile(base, targets[label])
+
+        def add_key_cmd(binary, label):
+            return [binary, "add-key", "--key-file", keys[0], "--new-key-file", new_key,
+                    targets[label]] + KDF_ARGS
+        variants, pairs = with_base(
+            [("luksvol", add_key_cmd(LUKSVOL, "luksvol")),
+             ("cryptsetup", [CRYPTSETUP, "luksAddKey", "-q", "--key-file", keys[0],
+                             targets["cryptsetup"], new_key] + KDF_ARGS)], None,
+            lambda b: add_key_cmd(b, "luksvol-base"))
         figs.append(Figure(
             "add-key", "add-key, forced argon2id 256 MiB t=4 p=2 (unlock slot 0 + new slot)",
-            [("luksvol", [LUKSVOL, "add-key", "--key-file", keys[0], "--new-key-file", new_key,
-                          targets["luksvol"]] + KDF_ARGS),
-             ("cryptsetup", [CRYPTSETUP, "luksAddKey", "-q", "--key-file", keys[0],
-                             targets["cryptsetup"], new_key] + KDF_ARGS)],
-            rounds(5), prepare=fresh_copy))
+            variants, rounds(5), prepare=fresh_copy, pairs=pairs))
     for f in figs:
         f.run()
     mem = memory_figure(h16, uimg, keys[0]) if want("memory") else None

@@ -17,7 +17,7 @@
 # `make test` builds anyway with the same flags.  See fuzz/README.md.
 
 # One line: tests/fuzz/run.sh, smoke.sh and replay.sh read it with sed.
-FUZZ_TARGETS := luks2_load luks2_dump luks2_json json_tree luks2_unlock luks2_roundtrip config_yaml meta_adv kms_wire tpm_token tpm_pcrsig systemd_tpm2_token clevis_token tang_adv
+FUZZ_TARGETS := luks2_load luks2_dump luks2_json json_tree luks2_unlock luks2_roundtrip token_import config_yaml meta_adv kms_wire tpm_token tpm_pcrsig systemd_tpm2_token clevis_token tang_adv
 # The scripts read the line above; a build without clevis has no clevis targets.
 ifeq ($(WITH_CLEVIS),0)
   FUZZ_TARGETS := $(filter-out clevis_token tang_adv,$(FUZZ_TARGETS))

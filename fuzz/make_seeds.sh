@@ -341,6 +341,16 @@ if [ $REGEN = 1 ]; then generate; fi
 # cover for them: they are always used together with fuzz/corpus/luks2_load
 # (fuzz/corpus_dirs.sh; replay.sh, fuzz.mk and README.md do so).
 MAX_BYTES=${FUZZ_CORPUS_MAX_BYTES:-153600}
+# The base corpora as they were before this merge: an input the base target's
+# merge drops may still be what a target built on it needs.
+rm -rf "$WORK/base-before"
+mkdir -p "$WORK/base-before"
+for t in $TARGETS; do
+	base=$(fuzz/corpus_dirs.sh --base "$t")
+	if [ -n "$base" ] && [ ! -d "$WORK/base-before/$base" ]; then
+		cp -r "fuzz/corpus/$base" "$WORK/base-before/$base"
+	fi
+done
 for t in $TARGETS; do
 	bin=$BUILD/fuzz/$t
 	[ -x "$bin" ] || { echo "make_seeds.sh: $bin missing (make fuzz)" >&2; exit 1; }
@@ -348,7 +358,8 @@ for t in $TARGETS; do
 	in=$WORK/merge-in/$t out=$WORK/merge-out/$t
 	rm -rf "$in" "$out"
 	mkdir -p "$in" "$out"
-	for d in fuzz/corpus/$t "$OUT/$t" ${EXTRA_CORPUS:+"$EXTRA_CORPUS/$t"}; do
+	for d in fuzz/corpus/$t "$OUT/$t" ${base:+"$WORK/base-before/$base"} \
+		${EXTRA_CORPUS:+"$EXTRA_CORPUS/$t"}; do
 		[ -d "$d" ] || continue
 		find "$d" -maxdepth 1 -type f ! -name '.*' -size -$((MAX_BYTES + 1))c \
 			-exec cp -t "$in" {} +
@@ -366,6 +377,13 @@ for t in $TARGETS; do
 	if [ -n "$base" ]; then
 		for f in fuzz/corpus/"$base"/*; do rm -f "$out/$(basename "$f")"; done
 	fi
+	# The merge names what it keeps by its SHA-1: a named seed kept keeps its name.
+	for f in "$in"/*; do
+		name=$(basename "$f")
+		[[ $name =~ ^[0-9a-f]{40}$ ]] && continue
+		hashed="$out/$(sha1sum "$f" | cut -c1-40)"
+		if [ -e "$hashed" ]; then mv "$hashed" "$out/$name"; fi
+	done
 	rm -rf fuzz/corpus/$t
 	mkdir -p fuzz/corpus/$t
 	cp -t fuzz/corpus/$t "$out"/* 2>/dev/null || true

@@ -482,7 +482,7 @@ int lv_keyslot_unbind(struct lv_device *dev, int slot, unsigned *removed_tokens,
 /* The library's own sources see its internal helpers too (built with
  * -DLV_BUILDING_LIBRARY); they are neither API nor exported. */
 #ifdef LV_BUILDING_LIBRARY
-#include "lv_internal.h"
+#include "base/lv_internal.h"
 #endif
 
 #endif
