@@ -21,7 +21,7 @@ int lv_device_hold(const char *path, int writable, struct lv_device_hold **hold,
 	*hold = NULL;
 	if (r < 0)
 		return lv_err_set(err, r == -ENOENT ? -ENODEV : r, "%s: cannot open: %s", path,
-				  strerror(-r));
+				  lv_storage_strerror(r));
 	*hold = calloc(1, sizeof(**hold));
 	if (!*hold) {
 		lv_storage_close(&st);
