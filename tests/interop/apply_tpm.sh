@@ -231,10 +231,10 @@ test_pcr_only() {
 	new_image
 	before=$(digest "$IMG")
 	t_expect apply_tpm/pcr-only-dry-run-json 0 apply --dry-run --json -f "$CFG"
-	"$PY" - "$LV_WORK/last.out" "${warning#u-data: keyslot 1 (tpm): }" <<'EOF' &&
+	"$PY" - "$LV_WORK/last.out" "${warning#u-data: keyslot 1 (tpm): warning: }" <<'EOF' &&
 import json, sys
 actions = json.load(open(sys.argv[1]))["volumes"][0]["actions"]
-notice = {"action": "notice", "status": "done", "slot": 1, "key": "tpm", "lockToState": False,
+notice = {"action": "warning", "status": "done", "slot": 1, "key": "tpm", "lockToState": False,
           "detail": sys.argv[2]}
 assert actions[0] == notice and actions[1]["action"] == "format", actions
 EOF
