@@ -245,6 +245,18 @@ static int keyslot_kept(int r, const struct lv_err *err)
 	return r < 0 ? cli_fail(r, err) : EXIT_OK;
 }
 
+/* The end of remove-key and kill-slot: slot killed when the checks (r)
+ * passed; the device let go either way. */
+static int kill_checked(struct lv_device **dev, int slot, int r, int verbose, struct lv_err *err)
+{
+	if (r == 0)
+		r = lv_keyslot_kill(*dev, slot, err);
+	if (r == 0 && verbose)
+		printf("Key slot %d removed.\n", slot);
+	lv_device_free(dev);
+	return keyslot_kept(r, err);
+}
+
 /* remove-key asks before the last keyslot goes, unless -q (cryptsetup
  * luksRemoveKey asks on a terminal only).  The lock is let go while it
  * asks; the passphrase is then checked again under it. */
@@ -283,12 +295,7 @@ int cli_remove_key(const struct cli_opts *opts)
 	if (r == 0)
 		r = confirm_last_removal(opts, passphrase, &dev, &slot, &err);
 	lv_secret_free(&passphrase);
-	if (r == 0)
-		r = lv_keyslot_kill(dev, slot, &err);
-	if (r == 0 && opts->verbose)
-		printf("Key slot %d removed.\n", slot);
-	lv_device_free(&dev);
-	return keyslot_kept(r, &err);
+	return kill_checked(&dev, slot, r, opts->verbose, &err);
 }
 
 static int parse_slot(const char *text, int *slot)
@@ -385,12 +392,7 @@ int cli_kill_slot(const struct cli_opts *opts)
 	if (r == 0 && passphrase)
 		r = verify_remaining(dev, slot, last, passphrase, opts->verbose, &err);
 	lv_secret_free(&passphrase);
-	if (r == 0)
-		r = lv_keyslot_kill(dev, slot, &err);
-	if (r == 0 && opts->verbose)
-		printf("Key slot %d removed.\n", slot);
-	lv_device_free(&dev);
-	return keyslot_kept(r, &err);
+	return kill_checked(&dev, slot, r, opts->verbose, &err);
 }
 
 int cli_print_volume_key(const char *path, const struct lv_device *dev,
