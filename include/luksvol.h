@@ -189,6 +189,16 @@ int lv_keyslot_change(struct lv_device *dev, int slot, const struct lv_secret *v
 /* Whether keyslot slot exists (1) or not (0). */
 int lv_keyslot_exists(const struct lv_device *dev, int slot);
 
+/* A keyslot's state, as cryptsetup's crypt_keyslot_status: only keyslots
+ * that hold the data segment's volume key count towards "the last one". */
+enum lv_keyslot_status {
+	LV_KEYSLOT_INACTIVE = 0,	/* no such keyslot */
+	LV_KEYSLOT_ACTIVE,		/* holds the volume key; another keyslot does too */
+	LV_KEYSLOT_ACTIVE_LAST,		/* the only keyslot holding the volume key */
+	LV_KEYSLOT_UNBOUND,		/* holds another key (luksAddKey --unbound) */
+};
+enum lv_keyslot_status lv_keyslot_status(const struct lv_device *dev, int slot);
+
 enum lv_keyslot_priority {
 	LV_PRIORITY_IGNORE = 0,		/* tried only when named */
 	LV_PRIORITY_NORMAL = 1,

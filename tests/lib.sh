@@ -116,6 +116,38 @@ cs_image() {
 			--key-file "$key" "$@" "$img" >/dev/null 2>&1
 }
 
+# t_said NAME LINE...: each LINE is a whole line of the last command's
+# stdout.  t_said_like NAME PATTERN...: each PATTERN (grep -E) matches one.
+t_said() { said_with -qxF "$@"; }
+t_said_like() { said_with -qE "$@"; }
+said_with() {
+	local flags=$1 name=$2 line
+	shift 2
+	for line in "$@"; do
+		if ! grep $flags -- "$line" "$LV_WORK/last.out"; then
+			t_fail "$name" "no line '$line' in: $(head -c 600 "$LV_WORK/last.out")"
+			return
+		fi
+	done
+	t_pass "$name"
+}
+
+# pristine_fixture NAME SIZE PASSPHRASE NEW_PASSPHRASE: a suite's work
+# directory DIR ($LV_WORK/NAME), FAST (pbkdf2, 1000 iterations), the key
+# files KEY and NEW holding the two passphrases, and PRISTINE, an image of
+# SIZE that cryptsetup formatted for KEY.
+pristine_fixture() {
+	DIR=$LV_WORK/$1
+	mkdir -p "$DIR"
+	FAST=(--pbkdf pbkdf2 --pbkdf-force-iterations 1000)
+	KEY=$DIR/pass.key
+	NEW=$DIR/new.key
+	printf '%s' "$3" >"$KEY"
+	printf '%s' "$4" >"$NEW"
+	PRISTINE=$DIR/pristine.img
+	cs_image "$PRISTINE" "$2" "$KEY"
+}
+
 # data_volume_config FILE KEYS...: FILE made a UserVolumeConfig "data" (the
 # system disk, 20 MiB at least) whose encryption keys are KEYS, YAML lines;
 # prints FILE.

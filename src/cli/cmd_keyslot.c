@@ -89,15 +89,6 @@ static int read_new_passphrase(const struct cli_opts *opts, struct lv_secret **p
 }
 
 /* The number of keyslots of dev. */
-static int keyslot_count(const struct lv_device *dev)
-{
-	int count = 0;
-
-	for (int slot = 0; slot < 32; slot++)
-		count += lv_keyslot_exists(dev, slot) == 1;
-	return count;
-}
-
 int cli_format(const struct cli_opts *opts)
 {
 	const char *path = opts->positional[0];
@@ -254,6 +245,18 @@ static int keyslot_kept(int r, const struct lv_err *err)
 	return r < 0 ? cli_fail(r, err) : EXIT_OK;
 }
 
+/* The end of remove-key and kill-slot: slot killed when the checks (r)
+ * passed; the device let go either way. */
+static int kill_checked(struct lv_device **dev, int slot, int r, int verbose, struct lv_err *err)
+{
+	if (r == 0)
+		r = lv_keyslot_kill(*dev, slot, err);
+	if (r == 0 && verbose)
+		printf("Key slot %d removed.\n", slot);
+	lv_device_free(dev);
+	return keyslot_kept(r, err);
+}
+
 /* remove-key asks before the last keyslot goes, unless -q (cryptsetup
  * luksRemoveKey asks on a terminal only).  The lock is let go while it
  * asks; the passphrase is then checked again under it. */
@@ -262,7 +265,7 @@ static int confirm_last_removal(const struct cli_opts *opts, const struct lv_sec
 {
 	struct lv_secret *volume_key;
 
-	if (keyslot_count(*dev) != 1 || opts->batch)
+	if (lv_keyslot_status(*dev, *slot) != LV_KEYSLOT_ACTIVE_LAST || opts->batch)
 		return 0;
 	lv_device_free(dev);
 	int r = confirm_last_keyslot(opts);
@@ -292,12 +295,7 @@ int cli_remove_key(const struct cli_opts *opts)
 	if (r == 0)
 		r = confirm_last_removal(opts, passphrase, &dev, &slot, &err);
 	lv_secret_free(&passphrase);
-	if (r == 0)
-		r = lv_keyslot_kill(dev, slot, &err);
-	if (r == 0 && opts->verbose)
-		printf("Key slot %d removed.\n", slot);
-	lv_device_free(&dev);
-	return keyslot_kept(r, &err);
+	return kill_checked(&dev, slot, r, opts->verbose, &err);
 }
 
 static int parse_slot(const char *text, int *slot)
@@ -312,7 +310,8 @@ static int parse_slot(const char *text, int *slot)
 }
 
 /* The passphrase kill-slot checks: the killed slot's own when it is the
- * last, else one of another slot (cryptsetup's verify_keyslot). */
+ * last, else one of another slot holding the volume key (cryptsetup's
+ * verify_keyslot: an unbound keyslot's passphrase proves nothing). */
 static int verify_remaining(struct lv_device *dev, int slot, int last,
 			    const struct lv_secret *passphrase, int verbose, struct lv_err *err)
 {
@@ -320,7 +319,10 @@ static int verify_remaining(struct lv_device *dev, int slot, int last,
 	int opened, r = -EPERM;
 
 	for (int i = 0; i < 32 && r < 0; i++) {
-		if ((last ? i != slot : i == slot) || lv_keyslot_exists(dev, i) != 1)
+		enum lv_keyslot_status status = lv_keyslot_status(dev, i);
+
+		if ((last ? i != slot : i == slot) ||
+		    (status != LV_KEYSLOT_ACTIVE && status != LV_KEYSLOT_ACTIVE_LAST))
 			continue;
 		r = lv_unlock(dev, i, passphrase, &volume_key, &opened, err);
 		lv_secret_free(&volume_key);
@@ -333,7 +335,7 @@ static int verify_remaining(struct lv_device *dev, int slot, int last,
 	return 0;
 }
 
-/* Whether keyslot slot exists and is the last one. */
+/* Whether keyslot slot exists and is the last holding the volume key. */
 static int inspect_slot(const char *path, int slot, int *last, struct lv_err *err)
 {
 	struct lv_device *dev;
@@ -343,7 +345,7 @@ static int inspect_slot(const char *path, int slot, int *last, struct lv_err *er
 		return r;
 	if (lv_keyslot_exists(dev, slot) != 1)
 		r = lv_err_set(err, -EINVAL, "%s: keyslot %d is not active", path, slot);
-	*last = keyslot_count(dev) == 1;
+	*last = lv_keyslot_status(dev, slot) == LV_KEYSLOT_ACTIVE_LAST;
 	lv_device_free(&dev);
 	return r;
 }
@@ -390,12 +392,7 @@ int cli_kill_slot(const struct cli_opts *opts)
 	if (r == 0 && passphrase)
 		r = verify_remaining(dev, slot, last, passphrase, opts->verbose, &err);
 	lv_secret_free(&passphrase);
-	if (r == 0)
-		r = lv_keyslot_kill(dev, slot, &err);
-	if (r == 0 && opts->verbose)
-		printf("Key slot %d removed.\n", slot);
-	lv_device_free(&dev);
-	return keyslot_kept(r, &err);
+	return kill_checked(&dev, slot, r, opts->verbose, &err);
 }
 
 int cli_print_volume_key(const char *path, const struct lv_device *dev,

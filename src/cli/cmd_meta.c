@@ -141,10 +141,31 @@ static int read_value(const char *path, struct lv_secret **value, struct lv_err 
 	return 0;
 }
 
+/* Sets tag to value, or deletes it (value NULL), written back at once. */
+static int write_tag(const struct cli_opts *opts, unsigned tag, const struct lv_secret *value)
+{
+	struct lv_meta *meta = NULL;
+	struct lv_err err = { 0 };
+	int r = open_meta(opts, LV_META_WRITABLE, &meta);
+
+	if (r != EXIT_OK)
+		return r;
+	if (value)
+		r = lv_meta_set(meta, tag, value->bytes, value->len, &err);
+	/* A corrupt META has no tags to delete: say so, not "no tag". */
+	else if ((r = opts->force_meta ? 0 : lv_meta_check(meta, &err)) == 0)
+		r = lv_meta_delete(meta, tag, &err);
+	if (r == 0)
+		r = lv_meta_flush(meta, &err);
+	lv_meta_close(&meta);
+	if (r == 0 && opts->verbose)
+		printf("Tag %u %s.\n", tag, value ? "set" : "deleted");
+	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
+}
+
 int cli_meta_set(const struct cli_opts *opts)
 {
 	struct lv_secret *value = NULL;
-	struct lv_meta *meta = NULL;
 	struct lv_err err = { 0 };
 	unsigned tag;
 	int r = parse_tag(opts->positional[0], &tag);
@@ -155,40 +176,15 @@ int cli_meta_set(const struct cli_opts *opts)
 	r = read_value(opts->value_file, &value, &err);
 	if (r < 0)
 		return cli_fail(r, &err);
-	r = open_meta(opts, LV_META_WRITABLE, &meta);
-	if (r == EXIT_OK) {
-		r = lv_meta_set(meta, tag, value->bytes, value->len, &err);
-		if (r == 0)
-			r = lv_meta_flush(meta, &err);
-		r = r < 0 ? cli_fail(r, &err) : EXIT_OK;
-	}
-	lv_meta_close(&meta);
+	r = write_tag(opts, tag, value);
 	lv_secret_free(&value);
-	if (r == EXIT_OK && opts->verbose)
-		printf("Tag %u set.\n", tag);
 	return r;
 }
 
 int cli_meta_delete(const struct cli_opts *opts)
 {
-	struct lv_meta *meta = NULL;
-	struct lv_err err = { 0 };
 	unsigned tag;
 	int r = parse_tag(opts->positional[0], &tag);
 
-	if (r != EXIT_OK)
-		return r;
-	r = open_meta(opts, LV_META_WRITABLE, &meta);
-	if (r != EXIT_OK)
-		return r;
-	/* A corrupt META has no tags to delete: say so, not "no tag". */
-	r = opts->force_meta ? 0 : lv_meta_check(meta, &err);
-	if (r == 0)
-		r = lv_meta_delete(meta, tag, &err);
-	if (r == 0)
-		r = lv_meta_flush(meta, &err);
-	lv_meta_close(&meta);
-	if (r == 0 && opts->verbose)
-		printf("Tag %u deleted.\n", tag);
-	return r < 0 ? cli_fail(r, &err) : EXIT_OK;
+	return r != EXIT_OK ? r : write_tag(opts, tag, NULL);
 }

@@ -242,15 +242,6 @@ static int last_keyslot_confirmed(const struct compat_opts *opts)
 			   "This is the last keyslot. Device will become unusable after purging this key.");
 }
 
-static int keyslot_count(const struct lv_device *dev)
-{
-	int count = 0;
-
-	for (int slot = 0; slot < LV_KEYSLOTS; slot++)
-		count += lv_keyslot_exists(dev, slot) == 1;
-	return count;
-}
-
 /* Kills slot of path under the write lock. */
 static int kill_keyslot(const char *path, int slot, int verbose)
 {
@@ -280,7 +271,7 @@ int compat_remove_key(const struct compat_opts *opts)
 	lv_secret_free(&passphrase);
 	lv_secret_free(&volume_key);
 	if (r == 0 && (r = compat_load(path, 0, &dev)) == 0)
-		last = keyslot_count(dev) == 1;
+		last = lv_keyslot_status(dev, slot) == LV_KEYSLOT_ACTIVE_LAST;
 	lv_device_free(&dev);
 	if (r == 0 && last && !last_keyslot_confirmed(opts))
 		return compat_error(-EPERM, "Operation aborted, the keyslot was NOT wiped.");
@@ -338,8 +329,8 @@ static int kill_slot_number(const struct compat_opts *opts, int *slot)
 	return 0;
 }
 
-/* The passphrase must open a remaining keyslot, or slot itself when it is
- * the last. */
+/* The passphrase must open a remaining keyslot holding the volume key, or
+ * slot itself when it is the last. */
 static int verify_for_kill(const struct compat_opts *opts, const char *path, int slot, int last)
 {
 	struct lv_secret *passphrase = NULL, *volume_key = NULL;
@@ -355,7 +346,10 @@ static int verify_for_kill(const struct compat_opts *opts, const char *path, int
 	if (r == 0)
 		r = compat_load(path, 0, &dev);
 	for (int s = last ? slot : 0; r == 0 && s < LV_KEYSLOTS && opened < 0; s++) {
-		if ((!last && s == slot) || lv_keyslot_exists(dev, s) != 1)
+		enum lv_keyslot_status status = lv_keyslot_status(dev, s);
+
+		if ((!last && s == slot) ||
+		    (status != LV_KEYSLOT_ACTIVE && status != LV_KEYSLOT_ACTIVE_LAST))
 			continue;
 		if (lv_unlock(dev, s, passphrase, &volume_key, &opened, &err) == 0)
 			lv_secret_free(&volume_key);
@@ -377,7 +371,7 @@ int compat_kill_slot(const struct compat_opts *opts)
 
 	if ((r = kill_slot_number(opts, &slot)) < 0 || (r = compat_load(path, 0, &dev)) < 0)
 		return r;
-	last = keyslot_count(dev) == 1;
+	last = lv_keyslot_status(dev, slot) == LV_KEYSLOT_ACTIVE_LAST;
 	if (lv_keyslot_exists(dev, slot) != 1)
 		r = compat_error(-EINVAL, "Keyslot %d is not active.", slot);
 	lv_device_free(&dev);

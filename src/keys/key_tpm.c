@@ -86,7 +86,7 @@ static int tpm_new_key(void *state, struct lv_key_context *ctx, const struct lv_
 	if (r == 0)
 		r = remember(st, lv_talos_tpm2_enrol(&params, &token, passphrase, warning, err), err);
 	if (r == 0 && warning[0])
-		lv_keysrc_notice(ctx, "warning: %s", warning);
+		lv_keysrc_notice(ctx, "%s", warning);
 	if (r == 0)
 		r = lv_talos_tpm2_token_format(&token, token_json, err);
 	return r;

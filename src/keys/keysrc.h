@@ -92,8 +92,8 @@ unsigned lv_keysrc_remaining_ms(const struct lv_key_context *ctx);
  * weaker than a signed policy").  Any source may call this from init,
  * new_key or get_key; the dispatcher keeps the notices of the derivation
  * under way in ctx->notices (up to LV_KEY_NOTICES_MAX, the rest dropped)
- * and the engine reports each one as a step of the key's slot.  Never a
- * secret.
+ * and the engine reports each one as a warning of the key's slot.  Never
+ * a secret.
  */
 void lv_keysrc_notice(struct lv_key_context *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

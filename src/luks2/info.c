@@ -52,20 +52,40 @@ int lv_keyslot_exists(const struct lv_device *dev, int slot)
 	return slot >= 0 && lv_md_keyslot(lv_dev_md(dev), (uint32_t)slot) != NULL;
 }
 
+static int keyslot_bound(const struct lv_metadata *md, const struct lv_keyslot *ks)
+{
+	const struct lv_digest *digest = lv_md_digest_of_keyslot(md, ks);
+
+	return digest && digest == volume_key_digest(md);
+}
+
+enum lv_keyslot_status lv_keyslot_status(const struct lv_device *dev, int slot)
+{
+	const struct lv_metadata *md = lv_dev_md(dev);
+	const struct lv_keyslot *ks = slot >= 0 ? lv_md_keyslot(md, (uint32_t)slot) : NULL;
+	unsigned bound = 0;
+
+	if (!ks)
+		return LV_KEYSLOT_INACTIVE;
+	if (!keyslot_bound(md, ks))
+		return LV_KEYSLOT_UNBOUND;
+	for (uint32_t i = 0; i < md->keyslot_count; i++)
+		bound += keyslot_bound(md, &md->keyslots[i]);
+	return bound == 1 ? LV_KEYSLOT_ACTIVE_LAST : LV_KEYSLOT_ACTIVE;
+}
+
 int lv_keyslot_info(const struct lv_device *dev, int slot, struct lv_keyslot_info *info)
 {
 	const struct lv_metadata *md = lv_dev_md(dev);
 	const struct lv_keyslot *ks = slot >= 0 ? lv_md_keyslot(md, (uint32_t)slot) : NULL;
-	const struct lv_digest *digest;
 
 	memset(info, 0, sizeof(*info));
 	if (!ks)
 		return -ENOENT;
-	digest = lv_md_digest_of_keyslot(md, ks);
 	info->type = ks->type;
 	info->key_bytes = ks->key_size;
 	info->priority = ks->has_priority ? (int)ks->priority : LV_PRIORITY_NORMAL;
-	info->bound = digest && digest == volume_key_digest(md);
+	info->bound = keyslot_bound(md, ks);
 	info->area_offset_bytes = ks->area.offset_bytes;
 	info->area_bytes = ks->area.size_bytes;
 	if (ks->kind == LV_KEYSLOT_LUKS2) {

@@ -38,7 +38,7 @@ static const char *const action_names[LV_STEP_ACTION_COUNT] = {
 	[LV_STEP_LOCATE] = "locate", [LV_STEP_SALT] = "create-salt", [LV_STEP_FORMAT] = "format",
 	[LV_STEP_OPEN] = "open", [LV_STEP_MAP] = "map", [LV_STEP_KEEP] = "keep",
 	[LV_STEP_ADD] = "add", [LV_STEP_REPLACE] = "replace", [LV_STEP_REMOVE] = "remove",
-	[LV_STEP_CHECK] = "check", [LV_STEP_REFUSE] = "refuse", [LV_STEP_NOTICE] = "notice",
+	[LV_STEP_CHECK] = "check", [LV_STEP_REFUSE] = "refuse",
 	[LV_STEP_READ_META] = "read-meta", [LV_STEP_WRITE_META] = "write-meta", [LV_STEP_WARN] = "warning",
 };
 static const char *const status_names[] = {
@@ -88,8 +88,8 @@ static void step_sentence(const struct lv_apply_step *step, char *text, size_t s
 		describe_slot(step, slot, sizeof(slot));
 	if (step->action == LV_STEP_OPEN && step->status == LV_STEP_FAILED)
 		snprintf(text, size, "%s %s %s", slot, verb, step->detail);
-	else if (step->action == LV_STEP_NOTICE)
-		snprintf(text, size, "%s: %s", slot, step->detail);
+	else if (step->action == LV_STEP_WARN && slot[0])
+		snprintf(text, size, "%s: warning: %s", slot, step->detail);
 	else
 		snprintf(text, size, "%s%s%s%s%s", verb, slot[0] ? " " : "", slot,
 			 step->detail[0] ? (slot[0] ? ": " : " ") : "", step->detail);

@@ -21,10 +21,10 @@ enum lv_step_action {
 	LV_STEP_REMOVE,
 	LV_STEP_CHECK,		/* a keyslot that could not be checked */
 	LV_STEP_REFUSE,		/* the device holds something else */
-	LV_STEP_NOTICE,		/* what a key source had to say (keysrc.h) */
 	LV_STEP_READ_META,	/* what was taken from META */
 	LV_STEP_WRITE_META,	/* STATE's config stored in META */
-	LV_STEP_WARN,		/* a warning about the volume or META */
+	LV_STEP_WARN,		/* a warning: about a keyslot (what its key source said,
+				 * keysrc.h), the volume or META */
 	LV_STEP_ACTION_COUNT,
 };
 

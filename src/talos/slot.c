@@ -19,12 +19,12 @@ struct lv_pbkdf_params lv_slot_pbkdf(const struct lv_apply_params *params)
 	return pbkdf;
 }
 
-/* Reports the notices of key's last derivation (keysrc.h) as steps of
- * its slot, and forgets them. */
+/* Reports the notices of key's last derivation (keysrc.h) as warnings
+ * of its slot, and forgets them. */
 static void report_notices(struct lv_volume_run *run, const struct lv_config_key *key)
 {
 	for (unsigned i = 0; i < run->keys.notice_count; i++)
-		lv_apply_step(run->report, LV_STEP_NOTICE, LV_STEP_DONE, key->slot, key, "%s",
+		lv_apply_step(run->report, LV_STEP_WARN, LV_STEP_DONE, key->slot, key, "%s",
 			      run->keys.notices[i]);
 	run->keys.notice_count = 0;
 }

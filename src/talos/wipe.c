@@ -62,22 +62,62 @@ static uint64_t luks1_header_bytes(int fd)
 			 (uint64_t)field[2] << 8 | field[3]);
 }
 
-/* The bytes from 0 that hold both copies and every keyslot. */
-static uint64_t luks_header_bytes(const char *path, int fd, enum lv_luks_version version)
+/*
+ * What keeps the metadata lock while the device is wiped: the hold, or
+ * the device loaded through it (a load takes the hold over).  wipe is a
+ * writer like any other: it waits for the lock cryptsetup and luksvol
+ * take, so it never zeroes a header another writer is rewriting.
+ */
+struct wipe_lock {
+	struct lv_device_hold *hold;
+	struct lv_device *dev;
+};
+
+static void wipe_unlock(struct wipe_lock *lock)
+{
+	lv_device_free(&lock->dev);
+	lv_device_hold_release(&lock->hold);
+}
+
+/* The LUKS2 header's bytes from 0 (both copies and every keyslot), read
+ * through the hold.  A header that does not load is measured at
+ * cryptsetup's default; its failed load let the hold go, so the lock is
+ * taken again before anything is written. */
+static int measure_luks2(const char *path, struct wipe_lock *lock, uint64_t *bytes,
+			 struct lv_err *err)
 {
 	struct lv_header_info header;
-	struct lv_device *dev;
-	uint64_t bytes = LUKS2_DEFAULT_HEADER_BYTES;
 
-	if (version == LV_LUKS1)
-		bytes = luks1_header_bytes(fd) ? luks1_header_bytes(fd) : 2u << 20;
-	else if (lv_device_load(&dev, path, 0, NULL) == 0) {
-		lv_header_info(dev, &header);
-		if (header.data_offset_bytes > 0)
-			bytes = header.data_offset_bytes;
-		lv_device_free(&dev);
+	*bytes = LUKS2_DEFAULT_HEADER_BYTES;
+	if (lv_device_load_held(&lock->hold, 0, &lock->dev, NULL) < 0)
+		return lv_device_hold(path, 1, &lock->hold, err);
+	lv_header_info(lock->dev, &header);
+	if (header.data_offset_bytes > 0)
+		*bytes = header.data_offset_bytes;
+	return 0;
+}
+
+/* Takes the metadata lock (waiting for it, as every writer does), then
+ * reads what is to be zeroed: *header_bytes 0 when the device is no LUKS. */
+static int lock_and_measure(const char *path, struct wipe_lock *lock, uint64_t *header_bytes,
+			    struct lv_err *err)
+{
+	enum lv_luks_version version;
+	int r = lv_device_hold(path, 1, &lock->hold, err);
+
+	*header_bytes = 0;
+	if (r == 0 && lv_device_hold_probe(lock->hold, &version) < 0)
+		r = lv_err_set(err, -EIO, "%s: cannot read its header", path);
+	if (r < 0)
+		return r;
+	if (version == LV_LUKS1) {
+		*header_bytes = luks1_header_bytes(lv_device_hold_fd(lock->hold));
+		if (*header_bytes == 0)
+			*header_bytes = 2u << 20;
+	} else if (version == LV_LUKS2) {
+		r = measure_luks2(path, lock, header_bytes, err);
 	}
-	return bytes;
+	return r;
 }
 
 static int zero_range(int fd, uint64_t length)
@@ -132,23 +172,23 @@ static int wipe_signatures(int fd)
 
 int lv_wipe_device(const char *path, struct lv_err *err)
 {
-	enum lv_luks_version version;
+	struct wipe_lock lock = { 0 };
 	uint64_t size, header_bytes;
-	int fd, r = lv_probe(path, &version, err);
+	int fd = -1, r = lock_and_measure(path, &lock, &header_bytes, err);
 
-	if (r < 0)
+	if (r == 0)
+		r = open_exclusive(path, &fd, err);
+	if (r < 0) {
+		wipe_unlock(&lock);
 		return r;
-	r = open_exclusive(path, &fd, err);
-	if (r < 0)
-		return r;
-	size = device_bytes(fd);
-	if (version != LV_NOT_LUKS) {
-		header_bytes = luks_header_bytes(path, fd, version);
-		r = zero_range(fd, header_bytes < size ? header_bytes : size);
 	}
+	size = device_bytes(fd);
+	if (header_bytes)
+		r = zero_range(fd, header_bytes < size ? header_bytes : size);
 	if (r == 0)
 		r = wipe_signatures(fd);
 	close(fd);
+	wipe_unlock(&lock);
 	if (r < 0)
 		return lv_err_set(err, r, "%s: wipe failed: %s", path, strerror(-r));
 	return 0;

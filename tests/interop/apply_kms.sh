@@ -27,36 +27,17 @@ new_image() { rm -f "$IMG"; truncate -s 24M "$IMG"; }
 digest() { sha256sum "$IMG" | cut -d' ' -f1; }
 
 # config NAME ENDPOINT [LOCK]: kms at slot 0 (lockToState when LOCK is
-# "true"), static "alpha one" at slot 1.  config_kms_only: slot 0 alone.
+# "true"), static "alpha one" at slot 1; a fourth argument kms-only: slot 0 alone.
 config() {
-	local file=$DIR/$1.yaml
-	{
-		printf 'apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\n'
-		printf 'provisioning:\n  diskSelector:\n    match: system_disk\n  minSize: 20MiB\n'
-		printf 'encryption:\n  provider: luks2\n  keys:\n'
-		printf '    - slot: 0\n      kms:\n        endpoint: %s\n' "$2"
-		[ "${3:-}" = true ] && printf '      lockToState: true\n'
-		[ "${4:-}" = kms-only ] || printf '    - slot: 1\n      static:\n        passphrase: alpha one\n'
-	} >"$file"
-	echo "$file"
+	local keys=("    - slot: 0" "      kms:" "        endpoint: $2")
+	[ "${3:-}" = true ] && keys+=("      lockToState: true")
+	[ "${4:-}" = kms-only ] || keys+=("    - slot: 1" "      static:" "        passphrase: alpha one")
+	data_volume_config "$DIR/$1.yaml" "${keys[@]}"
 }
 
 apply() {
 	"$LUKSVOL" apply --device "u-data=$IMG" --node-uuid "$UUID" --state-dir "$DIR/state" \
 		--no-activate "${FAST[@]}" "$@"
-}
-
-# reported NAME PATTERN...: every PATTERN (grep -E) is a line of the report.
-reported() {
-	local name=$1 pattern
-	shift
-	for pattern in "$@"; do
-		if ! grep -qE -- "$pattern" "$LV_WORK/last.out"; then
-			t_fail "$name" "no line '$pattern' in: $(tr '\n' '|' <"$LV_WORK/last.out")"
-			return
-		fi
-	done
-	t_pass "$name"
 }
 
 # The passphrase of the last Seal: base64 of the K the server received.
@@ -89,7 +70,7 @@ formats() {
 	new_image
 	: >"$RECORD"
 	t_expect "$name/format" 0 apply -f "$cfg" "$@"
-	reported "$name/format-report" '^u-data: formatted with keyslot 0 \(kms\)' \
+	t_said_like "$name/format-report" '^u-data: formatted with keyslot 0 \(kms\)' \
 		'^u-data: added keyslot 1 \(static\)$'
 	no_key_in_output "$name/format-no-key-in-output"
 	t_same "$name/one-seal" "$(wc -l <"$RECORD")" 1
@@ -116,7 +97,7 @@ reopens() {
 	shift 2
 	before=$(digest)
 	t_expect "$name/reopen" 0 apply -f "$cfg" "$@"
-	reported "$name/reopen-report" '^u-data: opened with keyslot 0 \(kms' \
+	t_said_like "$name/reopen-report" '^u-data: opened with keyslot 0 \(kms' \
 		'^u-data: in sync: keyslot 1 \(static\)$'
 	no_key_in_output "$name/reopen-no-key-in-output"
 	t_expect "$name/reopen-json" 0 apply --json -f "$cfg" "$@"
@@ -134,7 +115,7 @@ falls_back() {
 	before=$(digest)
 	started=$SECONDS
 	t_expect "$name" 0 apply -f "$cfg" "$@"
-	reported "$name-report" \
+	t_said_like "$name-report" \
 		"^u-data: keyslot 0 \\(kms\\) does not open it: kms $ep: $pattern" \
 		'^u-data: opened with keyslot 1 \(static\)$' \
 		"^u-data: cannot check keyslot 0 \\(kms\\): left as it is: kms $ep: $pattern"
@@ -169,7 +150,7 @@ reopens kms-grpc-scheme "$(config grpc "grpc://127.0.0.1:$PLAIN")"
 new_image
 before=$(digest)
 t_expect kms-plain/dry-run 0 apply --dry-run -f "$CFG"
-reported kms-plain/dry-run-report '^u-data: would format with keyslot 0 \(kms\)'
+t_said_like kms-plain/dry-run-report '^u-data: would format with keyslot 0 \(kms\)'
 t_same kms-plain/dry-run-unchanged "$(digest)" "$before"
 
 # lockToState: passphrase = base64(K) ‖ the 32 salt bytes.
@@ -177,7 +158,7 @@ LOCKED=$(config locked "127.0.0.1:$PLAIN" true)
 new_image
 : >"$RECORD"
 t_expect kms-locked/format 0 apply -f "$LOCKED"
-reported kms-locked/format-report '^u-data: formatted with keyslot 0 \(kms, lockToState\)'
+t_said_like kms-locked/format-report '^u-data: formatted with keyslot 0 \(kms, lockToState\)'
 /usr/bin/python3 - "$DIR/state/encryption-salt.yaml" "$DIR/salt.bin" <<'PY'
 import re, sys
 values = [int(v) for v in re.findall(r"^    - (\d+)$", open(sys.argv[1]).read(), re.M)]
@@ -210,7 +191,7 @@ reopens kms-back "$CFG"
 kms_stop plain
 new_image
 t_expect kms-down-format/format 0 apply -f "$CFG"
-reported kms-down-format/report \
+t_said_like kms-down-format/report \
 	"^u-data: cannot format with keyslot 0 \\(kms\\): kms 127.0.0.1:$PLAIN: Seal: cannot connect" \
 	'^u-data: formatted with keyslot 1 \(static\)'
 t_same kms-down-format/no-slot0 "$(cryptsetup luksDump --dump-json-metadata "$IMG" |
@@ -218,7 +199,7 @@ t_same kms-down-format/no-slot0 "$(cryptsetup luksDump --dump-json-metadata "$IM
 kms_start plain --port "$PLAIN" --record "$RECORD" --master-key-file "$MASTER" || exit 1
 : >"$RECORD"
 t_expect kms-down-format/server-back 0 apply -f "$CFG"
-reported kms-down-format/server-back-report '^u-data: opened with keyslot 1 \(static\)$' \
+t_said_like kms-down-format/server-back-report '^u-data: opened with keyslot 1 \(static\)$' \
 	'^u-data: added keyslot 0 \(kms\)$'
 last_sealed_passphrase >"$DIR/k.pass"
 t_expect kms-down-format/slot0-opens 0 cryptsetup open --test-passphrase --key-slot 0 \
@@ -230,7 +211,7 @@ formats kms-token "$CFG"
 cryptsetup token remove --token-id 0 "$IMG"
 : >"$RECORD"
 t_expect kms-token/missing 0 apply -f "$CFG"
-reported kms-token/missing-report '^u-data: keyslot 0 \(kms\) does not open it: slot 0: no token$' \
+t_said_like kms-token/missing-report '^u-data: keyslot 0 \(kms\) does not open it: slot 0: no token$' \
 	'^u-data: opened with keyslot 1 \(static\)$' '^u-data: replaced keyslot 0 \(kms\)'
 grep -qE "$KMS_TOKEN_RE" <<<"$(token0)" && t_pass kms-token/missing-new-token ||
 	t_fail kms-token/missing-new-token "$(token0)"
@@ -241,7 +222,7 @@ cryptsetup token remove --token-id 0 "$IMG"
 printf '{"type":"talos-tpm2","keyslots":[],"UserData":{}}' |
 	cryptsetup token import --token-id 0 --json-file - "$IMG"
 t_expect kms-token/foreign 0 apply -f "$CFG"
-reported kms-token/foreign-report \
+t_said_like kms-token/foreign-report \
 	'^u-data: keyslot 0 \(kms\) does not open it: slot 0: its token is not of type sideroKMS$' \
 	'^u-data: replaced keyslot 0 \(kms\)'
 reopens kms-token "$CFG"
@@ -251,7 +232,7 @@ printf '{"UserData":{"sealedData":"@@@@"},"type":"sideroKMS","keyslots":[]}' |
 	cryptsetup token import --token-id 0 --json-file - "$IMG"
 before=$(digest)
 t_expect kms-token/malformed 0 apply -f "$CFG"
-reported kms-token/malformed-report '^u-data: opened with keyslot 1 \(static\)$' \
+t_said_like kms-token/malformed-report '^u-data: opened with keyslot 1 \(static\)$' \
 	'^u-data: cannot check keyslot 0 \(kms\): left as it is: .*not base64'
 t_same kms-token/malformed-unchanged "$(digest)" "$before"
 
@@ -336,14 +317,14 @@ kms_start random --mode random-unseal --record "$RECORD" || exit 1
 RANDOM_CFG=$(config random "127.0.0.1:$KMS_PORT")
 before=$(digest)
 t_expect kms-misbehave/random-unseal-no-sync 0 apply --no-sync -f "$RANDOM_CFG"
-reported kms-misbehave/random-unseal-no-sync-report \
+t_said_like kms-misbehave/random-unseal-no-sync-report \
 	'^u-data: keyslot 0 \(kms\) does not open it: ' '^u-data: opened with keyslot 1 \(static\)$'
 t_same kms-misbehave/random-unseal-no-sync-unchanged "$(digest)" "$before"
 t_expect kms-misbehave/random-unseal-kms-only 2 apply -f "$(config random1 "127.0.0.1:$KMS_PORT" false kms-only)"
 t_same kms-misbehave/random-unseal-kms-only-unchanged "$(digest)" "$before"
 : >"$RECORD"
 t_expect kms-misbehave/random-unseal-sync 0 apply -f "$RANDOM_CFG"
-reported kms-misbehave/random-unseal-sync-report '^u-data: opened with keyslot 1 \(static\)$' \
+t_said_like kms-misbehave/random-unseal-sync-report '^u-data: opened with keyslot 1 \(static\)$' \
 	'^u-data: replaced keyslot 0 \(kms\)'
 last_sealed_passphrase >"$DIR/k.pass"
 t_expect kms-misbehave/random-unseal-new-slot0 0 cryptsetup open --test-passphrase --key-slot 0 \
@@ -398,7 +379,7 @@ t_expect kms-misbehave/hang-sync-SIGINT 0 interrupted SIGINT "$LUKSVOL" apply --
 t_same kms-misbehave/hang-sync-SIGINT-unchanged "$(digest)" "$before"
 kms_stop hang
 t_expect kms-misbehave/after-interrupts-syncs 0 apply -f "$(config after-int "127.0.0.1:$PLAIN")"
-reported kms-misbehave/after-interrupts-report '^u-data: opened with keyslot 1 \(static\)$' \
+t_said_like kms-misbehave/after-interrupts-report '^u-data: opened with keyslot 1 \(static\)$' \
 	'^u-data: added keyslot 0 \(kms\)$'
 
 # Two applies at once on an empty image, with a KMS slow to seal: one

@@ -39,28 +39,6 @@ apply() {
 		"${tpm_args[@]}" "$@"
 }
 
-# said NAME LINE...: the last command's stdout has each LINE, whole.
-said() {
-	local name=$1 line
-	shift
-	for line in "$@"; do
-		if ! grep -qxF -- "$line" "$LV_WORK/last.out"; then
-			t_fail "$name" "no line '$line' in: $(head -c 600 "$LV_WORK/last.out")"
-			return
-		fi
-	done
-	t_pass "$name"
-}
-
-# said_like NAME PATTERN: a line of the last command's stdout matches PATTERN (grep -E).
-said_like() {
-	if grep -qE -- "$2" "$LV_WORK/last.out"; then
-		t_pass "$1"
-	else
-		t_fail "$1" "no line like /$2/ in: $(head -c 600 "$LV_WORK/last.out")"
-	fi
-}
-
 # opens NAME SLOT KEYFILE / rejects: cryptsetup and exactly those bytes.
 opens() { t_expect "$1" 0 cryptsetup open --test-passphrase --key-slot "$2" --key-file "$3" "$IMG"; }
 rejects() { t_expect "$1" 2 cryptsetup open --test-passphrase --key-slot "$2" --key-file "$3" "$IMG"; }
@@ -88,9 +66,9 @@ falls_back() {
 	before=$(digest "$IMG")
 	slot1=$(slot_and_token 1)
 	t_expect "$name" 0 apply -f "$CFG"
-	said_like "$name-tpm-fails" "^u-data: keyslot 1 \(tpm\) does not open it: .*$pattern"
-	said "$name-static-opens" "u-data: opened with keyslot 2 (static)"
-	said_like "$name-sync-reports" "^u-data: cannot check keyslot 1 \(tpm\): left as it is: .*$sync_pattern"
+	t_said_like "$name-tpm-fails" "^u-data: keyslot 1 \(tpm\) does not open it: .*$pattern"
+	t_said "$name-static-opens" "u-data: opened with keyslot 2 (static)"
+	t_said_like "$name-sync-reports" "^u-data: cannot check keyslot 1 \(tpm\): left as it is: .*$sync_pattern"
 	t_same "$name-image-unchanged" "$(digest "$IMG")" "$before"
 	t_same "$name-slot-and-token-unchanged" "$(slot_and_token 1)" "$slot1"
 	opens "$name-keyslot-still-opens" 1 k1.b64
@@ -141,7 +119,7 @@ test_signed() {
 	CFG=$(config signed "$TPM1" "$STATIC2")
 	new_image
 	t_expect apply_tpm/enrol 0 apply -f "$CFG"
-	said apply_tpm/enrol-report "u-data: formatted with keyslot 1 (tpm): cipher aes-xts-plain64" \
+	t_said apply_tpm/enrol-report "u-data: formatted with keyslot 1 (tpm): cipher aes-xts-plain64" \
 		"u-data: added keyslot 2 (static)"
 	t_same apply_tpm/token-id-is-slot "$(token_ids)" 1
 	cryptsetup token export --token-id 1 "$IMG" >token1.json
@@ -159,7 +137,7 @@ test_signed() {
 	opens apply_tpm/static-opens-keyslot-2 2 static2.key
 	before=$(digest "$IMG")
 	t_expect apply_tpm/reopen 0 apply -f "$CFG"
-	said apply_tpm/reopen-report "u-data: opened with keyslot 1 (tpm)" \
+	t_said apply_tpm/reopen-report "u-data: opened with keyslot 1 (tpm)" \
 		"u-data: in sync: keyslot 2 (static)"
 	t_same apply_tpm/reopen-writes-nothing "$(digest "$IMG")" "$before"
 	no_handles apply_tpm/no-handles-left
@@ -184,7 +162,7 @@ print(vol["outcome"], vol["slot"], [(a["action"], a["status"], a.get("slot"), a.
 	swtpm_start "$DIR/state-a"
 	measure_boot
 	t_expect apply_tpm/after-reboot 0 apply -f "$CFG"
-	said apply_tpm/after-reboot-report "u-data: opened with keyslot 1 (tpm)"
+	t_said apply_tpm/after-reboot-report "u-data: opened with keyslot 1 (tpm)"
 }
 
 test_wrong_signature_key_tpm() {
@@ -218,7 +196,7 @@ test_hung_tpm() {
 		"TPM $TCTI: cannot connect: no answer within [0-9]+ ms \(earlier in this run: not asked again\)$"
 	kill -CONT "$SWTPM_PID"
 	t_expect apply_tpm/hung-tpm-answers-again 0 apply -f "$CFG"
-	said apply_tpm/hung-tpm-answers-again-report "u-data: opened with keyslot 1 (tpm)"
+	t_said apply_tpm/hung-tpm-answers-again-report "u-data: opened with keyslot 1 (tpm)"
 }
 
 # ---- PCR-only: no PCR public key at all ---------------------------------------
@@ -231,17 +209,17 @@ test_pcr_only() {
 	new_image
 	before=$(digest "$IMG")
 	t_expect apply_tpm/pcr-only-dry-run-json 0 apply --dry-run --json -f "$CFG"
-	"$PY" - "$LV_WORK/last.out" "${warning#u-data: keyslot 1 (tpm): }" <<'EOF' &&
+	"$PY" - "$LV_WORK/last.out" "${warning#u-data: keyslot 1 (tpm): warning: }" <<'EOF' &&
 import json, sys
 actions = json.load(open(sys.argv[1]))["volumes"][0]["actions"]
-notice = {"action": "notice", "status": "done", "slot": 1, "key": "tpm", "lockToState": False,
+notice = {"action": "warning", "status": "done", "slot": 1, "key": "tpm", "lockToState": False,
           "detail": sys.argv[2]}
 assert actions[0] == notice and actions[1]["action"] == "format", actions
 EOF
 		t_pass apply_tpm/pcr-only-json-notice || t_fail apply_tpm/pcr-only-json-notice "$(head -c 600 "$LV_WORK/last.out")"
 	t_same apply_tpm/pcr-only-dry-run-unchanged "$(digest "$IMG")" "$before"
 	t_expect apply_tpm/pcr-only-enrol 0 apply -f "$CFG"
-	said apply_tpm/pcr-only-warning "$warning" "u-data: formatted with keyslot 1 (tpm): cipher aes-xts-plain64"
+	t_said apply_tpm/pcr-only-warning "$warning" "u-data: formatted with keyslot 1 (tpm): cipher aes-xts-plain64"
 	t_same apply_tpm/pcr-only-warning-first "$(sed -n 2p "$LV_WORK/last.out")" "$warning"
 	cryptsetup token export --token-id 1 "$IMG" >token-pcronly.json
 	t_expect apply_tpm/pcr-only-token 0 "$PY" "$AUX" check-token token-pcronly.json 1 7 none \
@@ -249,7 +227,7 @@ EOF
 	t_same apply_tpm/pcr-only-tpm2-tools-unseals "$(oracle token-pcronly.json k1.b64 unsigned 7)" ok
 	opens apply_tpm/pcr-only-base64-K-opens 1 k1.b64
 	t_expect apply_tpm/pcr-only-reopen 0 apply -f "$CFG"
-	said apply_tpm/pcr-only-reopen-report "u-data: opened with keyslot 1 (tpm)"
+	t_said apply_tpm/pcr-only-reopen-report "u-data: opened with keyslot 1 (tpm)"
 	t_same apply_tpm/pcr-only-no-warning-at-open "$(grep -c warning "$LV_WORK/last.out")" 0
 	extend 7 dbx-update
 	falls_back apply_tpm/pcr-only-pcr-changed \
@@ -267,7 +245,7 @@ test_lock_to_state() {
 	new_image
 	rm -f "$DIR/state/encryption-salt.yaml"
 	t_expect apply_tpm/locked-enrol 0 apply -f "$CFG"
-	said apply_tpm/locked-report "u-data: formatted with keyslot 1 (tpm, lockToState): cipher aes-xts-plain64"
+	t_said apply_tpm/locked-report "u-data: formatted with keyslot 1 (tpm, lockToState): cipher aes-xts-plain64"
 	cryptsetup token export --token-id 1 "$IMG" >token-locked.json
 	t_same apply_tpm/locked-tpm2-tools-unseals "$(oracle token-locked.json k1.b64 signed 7)" ok
 	"$PY" - "$DIR/state/encryption-salt.yaml" k1.b64 k1-salted.key <<'EOF'
@@ -280,7 +258,7 @@ EOF
 	opens apply_tpm/locked-base64-K-and-salt-opens 1 k1-salted.key
 	rejects apply_tpm/locked-base64-K-alone-rejected 1 k1.b64
 	t_expect apply_tpm/locked-reopen 0 apply -f "$CFG"
-	said apply_tpm/locked-reopen-report "u-data: opened with keyslot 1 (tpm, lockToState)"
+	t_said apply_tpm/locked-reopen-report "u-data: opened with keyslot 1 (tpm, lockToState)"
 }
 
 # ---- checkSecurebootStatusOnEnroll through --efivars-dir ------------------------
@@ -297,12 +275,12 @@ test_secureboot() {
         checkSecurebootStatusOnEnroll: true' "$STATIC2")
 	new_image
 	t_expect apply_tpm/secureboot-off 0 apply --efivars-dir efi-off -f "$CFG"
-	said_like apply_tpm/secureboot-off-report "^u-data: cannot format with keyslot 1 \(tpm\): .*SecureBoot is disabled"
-	said apply_tpm/secureboot-off-static-formats "u-data: formatted with keyslot 2 (static): cipher aes-xts-plain64"
+	t_said_like apply_tpm/secureboot-off-report "^u-data: cannot format with keyslot 1 \(tpm\): .*SecureBoot is disabled"
+	t_said apply_tpm/secureboot-off-static-formats "u-data: formatted with keyslot 2 (static): cipher aes-xts-plain64"
 	t_same apply_tpm/secureboot-off-no-token "$(token_ids)" ""
 	# The next apply with Secure Boot on adds the TPM keyslot and its token.
 	t_expect apply_tpm/secureboot-on 0 apply --efivars-dir efi-on -f "$CFG"
-	said apply_tpm/secureboot-on-report "u-data: opened with keyslot 2 (static)" \
+	t_said apply_tpm/secureboot-on-report "u-data: opened with keyslot 2 (static)" \
 		"u-data: added keyslot 1 (tpm)"
 	t_same apply_tpm/secureboot-on-token "$(token_ids)" 1
 }
@@ -319,9 +297,9 @@ test_not_regular_files() {
 	PCR_SIG=sig.json PCR_KEY=key.fifo
 	new_image
 	t_expect apply_tpm/public-key-fifo 0 apply -f "$CFG"
-	said_like apply_tpm/public-key-fifo-report \
+	t_said_like apply_tpm/public-key-fifo-report \
 		"^u-data: cannot format with keyslot 1 \(tpm\): .*key.fifo: not a regular file$"
-	said apply_tpm/public-key-fifo-static-formats "u-data: formatted with keyslot 2 (static): cipher aes-xts-plain64"
+	t_said apply_tpm/public-key-fifo-static-formats "u-data: formatted with keyslot 2 (static): cipher aes-xts-plain64"
 	t_same apply_tpm/public-key-fifo-no-token "$(token_ids)" ""
 	PCR_KEY=pub.pem
 }
@@ -334,11 +312,11 @@ test_dry_run_and_tcti() {
 	new_image
 	before=$(digest "$IMG")
 	t_expect apply_tpm/dry-run 0 apply --dry-run -f "$CFG"
-	said apply_tpm/dry-run-plan "u-data: would format with keyslot 1 (tpm): cipher aes-xts-plain64" \
+	t_said apply_tpm/dry-run-plan "u-data: would format with keyslot 1 (tpm): cipher aes-xts-plain64" \
 		"u-data: would add keyslot 2 (static)"
 	t_same apply_tpm/dry-run-unchanged "$(digest "$IMG")" "$before"
 	TCTI=cmd:/bin/true t_expect apply_tpm/bad-tcti 0 apply --dry-run -f "$CFG"
-	said apply_tpm/bad-tcti-report "u-data: cannot format with keyslot 1 (tpm): TPM TCTI \"cmd:/bin/true\": unknown driver (device:PATH, swtpm:host=H,port=P, mssim:host=H,port=P, or a device path)"
+	t_said apply_tpm/bad-tcti-report "u-data: cannot format with keyslot 1 (tpm): TPM TCTI \"cmd:/bin/true\": unknown driver (device:PATH, swtpm:host=H,port=P, mssim:host=H,port=P, or a device path)"
 	t_same apply_tpm/bad-tcti-unchanged "$(digest "$IMG")" "$before"
 	no_handles apply_tpm/dry-run-no-handles-left
 }
@@ -372,14 +350,14 @@ test_systemd_measure() {
 	CFG=$(config signed "$TPM1" "$STATIC2")
 	new_image
 	t_expect apply_tpm/systemd-measure-enrol 0 apply -f "$CFG"
-	said apply_tpm/systemd-measure-enrol-report \
+	t_said apply_tpm/systemd-measure-enrol-report \
 		"u-data: formatted with keyslot 1 (tpm): cipher aes-xts-plain64"
 	# k1.b64: K as tpm2-tools unseals it, for falls_back below.
 	cryptsetup token export --token-id 1 "$IMG" >sd-token.json
 	t_same apply_tpm/systemd-measure-tpm2-tools-unseals "$(oracle sd-token.json k1.b64 signed 7)" ok
 	opens apply_tpm/systemd-measure-base64-K-opens 1 k1.b64
 	t_expect apply_tpm/systemd-measure-reopen 0 apply -f "$CFG"
-	said apply_tpm/systemd-measure-reopen-report "u-data: opened with keyslot 1 (tpm)"
+	t_said apply_tpm/systemd-measure-reopen-report "u-data: opened with keyslot 1 (tpm)"
 	# The signature's "pol" is what the TPM's PolicyPCR(11) gives: a
 	# signature for another PCR 11 (one phase further) opens nothing.
 	extend 11 start-the-world

@@ -11,16 +11,8 @@
 #    not call a valid image "not a LUKS device".
 set -u
 source "$(dirname "$0")/../lib.sh"
-DIR=$LV_WORK/exit_codes
-mkdir -p "$DIR"
-FAST=(--pbkdf pbkdf2 --pbkdf-force-iterations 1000)
-KEY=$DIR/pass.key
-NEW=$DIR/new.key
-printf '%s' 'exit code passphrase' >"$KEY"
-printf '%s' 'exit code second' >"$NEW"
+pristine_fixture exit_codes 24M 'exit code passphrase' 'exit code second'
 IMG=$DIR/img
-PRISTINE=$DIR/pristine.img
-cs_image "$PRISTINE" 24M "$KEY"
 
 # verb NAME: the luksvol and cryptsetup command lines of each verb, with
 # DEV where the device goes.

@@ -10,15 +10,7 @@
 # A damaged copy with no foreign signature is recovered by add-key.
 set -u
 source "$(dirname "$0")/../lib.sh"
-DIR=$LV_WORK/foreign_signatures
-mkdir -p "$DIR"
-FAST=(--pbkdf pbkdf2 --pbkdf-force-iterations 1000)
-KEY=$DIR/pass.key
-NEW=$DIR/new.key
-printf '%s' 'signature passphrase' >"$KEY"
-printf '%s' 'a second passphrase' >"$NEW"
-PRISTINE=$DIR/pristine.img
-cs_image "$PRISTINE" 32M "$KEY"
+pristine_fixture foreign_signatures 32M 'signature passphrase' 'a second passphrase'
 
 # copy_bytes FROM TO OFFSET LENGTH
 copy_bytes() {

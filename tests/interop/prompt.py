@@ -319,6 +319,37 @@ def test_last_keyslot(w):
             0, [0], asked=False)
 
 
+def test_last_beside_unbound(w):
+    """Slot 1 holds a key of its own (luksAddKey --unbound): slot 0 is the
+    last keyslot of the volume key (cryptsetup's CRYPT_SLOT_ACTIVE_LAST)."""
+    k0, ku = w.key("lu0.key", b"bound zero"), w.key("lu1.key", b"unbound one")
+    img = w.image("unbound.img", [k0])
+    run(["cryptsetup", "luksAddKey", "--unbound", "--key-size", "512", "--key-slot", "1"] + FAST
+        + [img, ku])
+    report("unbound/fixture", keyslots(img) == [0, 1], "keyslots %s" % keyslots(img))
+    lv = w.luksvol
+    compare("unbound/remove-key-tty-declined",
+            both(w, "ub1", img, [lv, "remove-key", "--key-file", k0, "IMG"],
+                 ["cryptsetup", "luksRemoveKey", "--key-file", k0, "IMG"], answers=[b"no"]),
+            2, [0, 1], asked=True)
+    compare("unbound/kill-slot-tty-declined",
+            both(w, "ub2", img, [lv, "kill-slot", "IMG", "0"],
+                 ["cryptsetup", "luksKillSlot", "IMG", "0"], answers=[b"no"]),
+            2, [0, 1], asked=True)
+    compare("unbound/kill-slot-unbound-passphrase-refused",
+            both(w, "ub3", img, [lv, "kill-slot", "-q", "--key-file", ku, "IMG", "0"],
+                 ["cryptsetup", "luksKillSlot", "-q", "--key-file", ku, "IMG", "0"]),
+            2, [0, 1], asked=False)
+    compare("unbound/kill-unbound-with-its-own-refused",
+            both(w, "ub4", img, [lv, "kill-slot", "--key-file", ku, "IMG", "1"],
+                 ["cryptsetup", "luksKillSlot", "--key-file", ku, "IMG", "1"]),
+            2, [0, 1], asked=False)
+    compare("unbound/kill-unbound",
+            both(w, "ub5", img, [lv, "kill-slot", "--key-file", k0, "IMG", "1"],
+                 ["cryptsetup", "luksKillSlot", "--key-file", k0, "IMG", "1"]),
+            0, [0], asked=False)
+
+
 # ---- item 18: a declined confirmation exits as cryptsetup's ----
 
 def test_declined(w):
@@ -431,6 +462,7 @@ def main():
         test_no_lock_at_prompts(w)
     if "last" in groups:
         test_last_keyslot(w)
+        test_last_beside_unbound(w)
     if "declined" in groups:
         test_declined(w)
     if "signals" in groups:

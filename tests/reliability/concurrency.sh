@@ -191,6 +191,56 @@ test_seqid_check() {
 		--key-file "$DIR/snew.key" "$IMG"
 }
 
+# hold_lock NAME: another process takes cryptsetup's metadata lock (flock
+# on the image) and keeps it until $DIR/NAME.release exists.
+hold_lock() {
+	rm -f "$DIR/$1.locked" "$DIR/$1.release"
+	(
+		flock -x 9 && touch "$DIR/$1.locked" &&
+			while [ ! -e "$DIR/$1.release" ]; do sleep 0.05; done
+	) 9<"$IMG" &
+	HOLDER=$!
+	for _ in $(seq 200); do [ -e "$DIR/$1.locked" ] && return 0; sleep 0.05; done
+	return 1
+}
+
+# wipe is a writer: while another process holds the metadata lock it waits
+# (as config --label, a header writer, does), writing nothing, and wipes
+# once the lock is let go.
+test_wipe_waits_for_lock() {
+	local wipe_pid label_pid rc before
+	fresh
+	printf 'wipe base' >"$DIR/wbase.key"
+	"$LUKSVOL" format -q "${FAST[@]}" --key-file "$DIR/wbase.key" "$IMG"
+	before=$(sha256sum <"$IMG")
+	if ! hold_lock wipe; then
+		t_fail concurrency/wipe/lock-held "flock never took the image's lock"
+		kill "$HOLDER" 2>/dev/null
+		return
+	fi
+	"$LUKSVOL" config --label waited "$IMG" >"$DIR/label.out" 2>&1 &
+	label_pid=$!
+	sleep 1
+	"$LUKSVOL" wipe --yes "$IMG" >"$DIR/wipe.out" 2>&1 &
+	wipe_pid=$!
+	sleep 1
+	if kill -0 "$label_pid" 2>/dev/null; then t_pass concurrency/wipe/writer-waits; else
+		t_fail concurrency/wipe/writer-waits "config --label did not wait for the lock"; fi
+	if kill -0 "$wipe_pid" 2>/dev/null; then t_pass concurrency/wipe/waits; else
+		t_fail concurrency/wipe/waits "wipe did not wait for the lock: $(head -c 300 "$DIR/wipe.out")"; fi
+	t_same concurrency/wipe/nothing-written-while-locked "$(sha256sum <"$IMG")" "$before"
+	touch "$DIR/wipe.release"
+	wait "$HOLDER"
+	# flock does not queue: the label writer may run before or after the
+	# wipe (then finding no LUKS), so only that it waited is checked.
+	wait "$label_pid"
+	wait "$wipe_pid"
+	rc=$?
+	t_same concurrency/wipe/wiped-after-release "$rc" 0
+	if cmp -s -n $((16 << 20)) "$IMG" /dev/zero; then t_pass concurrency/wipe/header-zeroed; else
+		t_fail concurrency/wipe/header-zeroed "the header area is not zero"; fi
+}
+
 # apply_config N: a user volume whose one key (slot 0) is "apply pass N".
 apply_config() {
 	printf 'apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: data\n'
@@ -263,6 +313,7 @@ test_concurrent_add
 echo "concurrency: concurrent add-key phase took ${SECONDS}s" >&2
 SECONDS=0
 test_seqid_check
+test_wipe_waits_for_lock
 echo "concurrency: seqid phase took ${SECONDS}s" >&2
 SECONDS=0
 test_concurrent_apply

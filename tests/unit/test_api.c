@@ -184,8 +184,13 @@ static void test_getters(void **state)
 	assert_int_equal(seg.segment_count, 1);
 	assert_true(seg.dynamic);
 
+	assert_int_equal(lv_keyslot_status(dev, 0), LV_KEYSLOT_ACTIVE_LAST);
 	assert_int_equal(lv_unlock(dev, LV_ANY_SLOT, pass, &key, &slot, &err), 0);
 	assert_int_equal(lv_keyslot_add(dev, 5, key, pass, &pbkdf, NULL, &err), 0);
+	assert_int_equal(lv_keyslot_status(dev, 0), LV_KEYSLOT_ACTIVE);
+	assert_int_equal(lv_keyslot_status(dev, 5), LV_KEYSLOT_ACTIVE);
+	assert_int_equal(lv_keyslot_status(dev, 1), LV_KEYSLOT_INACTIVE);
+	assert_int_equal(lv_keyslot_status(dev, -1), LV_KEYSLOT_INACTIVE);
 	assert_int_equal(lv_token_import(dev, 3, "{\"type\":\"luks2-keyring\",\"keyslots\":[\"5\"],"
 					 "\"key_description\":\"d\"}", NULL, &err), 0);
 	assert_int_equal(lv_token_import(dev, 4, "{\"type\":\"other\",\"keyslots\":[\"0\",\"5\"]}",

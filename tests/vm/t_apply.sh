@@ -10,42 +10,23 @@ APPLY_UUID=4c4c4544-0042-3510-8052-b4c04f4b4d32
 APPLY_FAST="--pbkdf-memory 64 --pbkdf-force-iterations 4"
 
 apply_config() {
-	cat >/tmp/apply.yaml <<'YAML'
-apiVersion: v1alpha1
-kind: VolumeConfig
-name: STATE
-encryption:
-  provider: luks2
-  keys:
-    - slot: 0
-      nodeID: {}
----
-apiVersion: v1alpha1
-kind: VolumeConfig
-name: EPHEMERAL
-encryption:
-  provider: luks2
-  keys:
+	{
+		system_volume_head STATE
+		printf '    - slot: 0\n      nodeID: {}\n---\n'
+		system_volume_head EPHEMERAL
+		apply_locked_and_nodeid "ephemeral secret"
+		echo ---
+		user_volume_head data
+		apply_locked_and_nodeid "data secret"
+	} >/tmp/apply.yaml
+}
+
+# Slot 0 static PASSPHRASE locked to STATE, slot 1 nodeID.
+apply_locked_and_nodeid() {
+	cat <<YAML
     - slot: 0
       static:
-        passphrase: ephemeral secret
-      lockToState: true
-    - slot: 1
-      nodeID: {}
----
-apiVersion: v1alpha1
-kind: UserVolumeConfig
-name: data
-provisioning:
-  diskSelector:
-    match: "!system_disk"
-  minSize: 20MiB
-encryption:
-  provider: luks2
-  keys:
-    - slot: 0
-      static:
-        passphrase: data secret
+        passphrase: $1
       lockToState: true
     - slot: 1
       nodeID: {}
@@ -121,11 +102,7 @@ apply_name_taken() {
 
 apply_mapped() {
 	for vol in STATE EPHEMERAL u-data; do
-		if [ -b /dev/mapper/luks2-$vol ] && dmsetup table luks2-$vol | grep -q ' crypt '; then
-			pass "apply/$1-mapped-$vol"
-		else
-			fail "apply/$1-mapped-$vol" "no crypt mapping luks2-$vol"
-		fi
+		crypt_mapped "apply/$1-mapped-$vol" "luks2-$vol"
 	done
 }
 

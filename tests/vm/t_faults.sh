@@ -158,17 +158,8 @@ faults_add_key() {
 # apply_config FILE SECOND_PASSPHRASE [THIRD]: a user volume "data" with
 # static keys in slots 0, 1 (and 2).
 apply_config() {
-	cat >"$1" <<YAML
-apiVersion: v1alpha1
-kind: UserVolumeConfig
-name: data
-provisioning:
-  diskSelector:
-    match: "!system_disk"
-  minSize: 20MiB
-encryption:
-  provider: luks2
-  keys:
+	user_volume_head data >"$1"
+	cat >>"$1" <<YAML
     - slot: 0
       static:
         passphrase: fault data secret

@@ -22,17 +22,8 @@ kms_net_up() {
 }
 
 kms_config() {
-	cat >/tmp/kms.yaml <<YAML
-apiVersion: v1alpha1
-kind: UserVolumeConfig
-name: kmsdata
-provisioning:
-  diskSelector:
-    match: "!system_disk"
-  minSize: 20MiB
-encryption:
-  provider: luks2
-  keys:
+	user_volume_head kmsdata >/tmp/kms.yaml
+	cat >>/tmp/kms.yaml <<YAML
     - slot: 0
       kms:
         endpoint: $(cat "$KMS_ENDPOINT_FILE")
@@ -52,13 +43,7 @@ kms_reported() {
 	if grep -q "$2" /tmp/out; then pass "$1"; else fail "$1" "$(tr '\n' '|' </tmp/out)"; fi
 }
 
-kms_mapped() {
-	if [ -b /dev/mapper/$KMS_MAPPING ] && dmsetup table $KMS_MAPPING | grep -q ' crypt '; then
-		pass "kms/$1-mapped"
-	else
-		fail "kms/$1-mapped" "no crypt mapping $KMS_MAPPING"
-	fi
-}
+kms_mapped() { crypt_mapped "kms/$1-mapped" "$KMS_MAPPING"; }
 
 # A mapping's table with the key field blanked: the key is a keyring
 # reference or hex, depending on who made the mapping.

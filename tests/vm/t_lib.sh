@@ -37,3 +37,30 @@ close_all() {
 		dmsetup remove "$m" >/dev/null 2>&1
 	done
 }
+
+# crypt_mapped NAME MAPPING [WHY]: /dev/mapper/MAPPING is a dm-crypt
+# mapping (else WHY, if given, follows the failure).
+crypt_mapped() {
+	if [ -b "/dev/mapper/$2" ] && dmsetup table "$2" | grep -q ' crypt '; then
+		pass "$1"
+	else
+		fail "$1" "no crypt mapping $2${3:+: $3}"
+	fi
+}
+
+# The head of a volume document, up to its keys (each "    - slot: N"
+# that follows is one of them).
+# system_volume_head NAME: a VolumeConfig (STATE, EPHEMERAL).
+system_volume_head() {
+	printf 'apiVersion: v1alpha1\nkind: VolumeConfig\nname: %s\n' "$1"
+	printf 'encryption:\n  provider: luks2\n  keys:\n'
+}
+
+# user_volume_head NAME [MATCH] [MIN_SIZE]: a UserVolumeConfig, on a disk
+# that is not the system disk and at least 20 MiB unless told otherwise.
+user_volume_head() {
+	printf 'apiVersion: v1alpha1\nkind: UserVolumeConfig\nname: %s\n' "$1"
+	printf 'provisioning:\n  diskSelector:\n    match: "%s"\n  minSize: %s\n' \
+		"${2:-!system_disk}" "${3:-20MiB}"
+	printf 'encryption:\n  provider: luks2\n  keys:\n'
+}

@@ -24,13 +24,8 @@ TALOS_XFS="env TEST_DIR=1 TEST_DEV=1 QA_CHECK_FS=1 mkfs.xfs -q -f"
 TALOS_RO=ro,norecovery
 
 talos_state_doc() {
+	system_volume_head STATE
 	cat <<'YAML'
-apiVersion: v1alpha1
-kind: VolumeConfig
-name: STATE
-encryption:
-  provider: luks2
-  keys:
     - slot: 0
       nodeID: {}
     - slot: 1
@@ -41,18 +36,7 @@ YAML
 
 # The user volume u-data's document, up to its keys.
 talos_data_head() {
-	cat <<'YAML'
-apiVersion: v1alpha1
-kind: UserVolumeConfig
-name: data
-provisioning:
-  diskSelector:
-    match: system_disk
-  minSize: 30MiB
-encryption:
-  provider: luks2
-  keys:
-YAML
+	user_volume_head data system_disk 30MiB
 }
 
 # The machine config: v1alpha1, then the volume documents.
@@ -71,14 +55,9 @@ cluster:
 ---
 YAML
 	talos_state_doc
+	echo ---
+	system_volume_head EPHEMERAL
 	cat <<'YAML'
----
-apiVersion: v1alpha1
-kind: VolumeConfig
-name: EPHEMERAL
-encryption:
-  provider: luks2
-  keys:
     - slot: 0
       static:
         passphrase: ephemeral secret
@@ -271,11 +250,7 @@ talos_open_checks() {
 	expect talos/open 0 $LUKSVOL talos open --disk "$TALOS_LOOP"
 	cat /tmp/out
 	for vol in STATE EPHEMERAL u-data; do
-		if [ -b /dev/mapper/luks2-$vol ] && dmsetup table luks2-$vol | grep -q ' crypt '; then
-			pass "talos/mapped-$vol"
-		else
-			fail "talos/mapped-$vol" "no crypt mapping luks2-$vol"
-		fi
+		crypt_mapped "talos/mapped-$vol" "luks2-$vol"
 	done
 	grep -q "^STATE .*/dev/mapper/luks2-STATE .*opened with keyslot 0 (nodeID)" /tmp/out &&
 		grep -q "^EPHEMERAL .*/dev/mapper/luks2-EPHEMERAL .*opened with keyslot 0 (static, lockToState)" /tmp/out &&

@@ -18,17 +18,8 @@ tpm_extend() {
 }
 
 tpm_apply_config() {
-	cat >/tmp/tpm-apply.yaml <<'YAML'
-apiVersion: v1alpha1
-kind: UserVolumeConfig
-name: tpmdata
-provisioning:
-  diskSelector:
-    match: "!system_disk"
-  minSize: 20MiB
-encryption:
-  provider: luks2
-  keys:
+	user_volume_head tpmdata >/tmp/tpm-apply.yaml
+	cat >>/tmp/tpm-apply.yaml <<'YAML'
     - slot: 0
       tpm: {}
     - slot: 1
@@ -45,11 +36,7 @@ tpm_apply() {
 }
 
 tpm_apply_mapped() {
-	if [ -b /dev/mapper/luks2-u-tpmdata ] && dmsetup table luks2-u-tpmdata | grep -q ' crypt '; then
-		pass "tpm/apply-$1-mapped"
-	else
-		fail "tpm/apply-$1-mapped" "no crypt mapping luks2-u-tpmdata: $(tr '\n' ' ' </tmp/out)"
-	fi
+	crypt_mapped "tpm/apply-$1-mapped" luks2-u-tpmdata "$(tr '\n' ' ' </tmp/out)"
 }
 
 tpm_apply_said() {
