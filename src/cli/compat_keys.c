@@ -100,15 +100,27 @@ static void align_payload(const struct compat_opts *opts, struct lv_format_param
 		format->keyslots_bytes = header - 2 * metadata;
 }
 
+/* --keyslot-cipher, checked before any passphrase is read or byte
+ * written (cryptsetup may find out after writing a header). */
+static int keyslot_cipher_valid(const struct compat_opts *opts)
+{
+	struct lv_err err = { 0 };
+	int r = lv_keyslot_cipher_check(&opts->base.format.pbkdf, &err);
+
+	if (r < 0)
+		return compat_error(r, "Cannot use %s cipher for keyslot encryption.",
+				    opts->base.format.pbkdf.area_cipher);
+	return 0;
+}
+
 static int format_checks(const struct compat_opts *opts)
 {
 	int r;
 
 	if (opts->type && strcmp(opts->type, "luks1") == 0)
 		return compat_error(-ENOTSUP, "luksvol: LUKS1 is not supported by luksvol");
-	if (opts->copt[COPT_KEYSLOT_CIPHER] || opts->copt[COPT_KEYSLOT_KEY_SIZE])
-		return compat_error(-ENOTSUP, "luksvol: --keyslot-cipher is not supported by luksvol yet");
-	if ((r = sector_size_valid(opts)) < 0 || (r = slot_valid(opts->base.key_slot)) < 0)
+	if ((r = sector_size_valid(opts)) < 0 || (r = slot_valid(opts->base.key_slot)) < 0 ||
+	    (r = keyslot_cipher_valid(opts)) < 0)
 		return r;
 	return 0;
 }
@@ -211,7 +223,8 @@ int compat_add_key(const struct compat_opts *opts)
 
 	if (opts->base.given[OPT_KEY_SLOT])
 		printf("WARNING: The --key-slot parameter is used for new keyslot number.\n");
-	if ((r = slot_valid(slot)) < 0 || (r = compat_load(path, 0, &dev)) < 0)
+	if ((r = slot_valid(slot)) < 0 || (r = keyslot_cipher_valid(opts)) < 0 ||
+	    (r = compat_load(path, 0, &dev)) < 0)
 		return r;
 	if (slot != LV_ANY_SLOT && lv_keyslot_exists(dev, slot) == 1)
 		r = compat_error(-EINVAL, "Key slot %d is full, please select another one.", slot);
@@ -295,8 +308,10 @@ static int rewrite_keyslot(const struct compat_opts *opts, int same_passphrase)
 	struct lv_secret *passphrase = NULL, *volume_key = NULL, *new_passphrase = NULL;
 	struct lv_device *dev = NULL;
 	struct lv_err err = { 0 };
-	int slot, r = unlock(opts, path, opts->base.key_slot, &passphrase, &volume_key, &slot);
+	int slot, r = keyslot_cipher_valid(opts);
 
+	if (r == 0)
+		r = unlock(opts, path, opts->base.key_slot, &passphrase, &volume_key, &slot);
 	if (r == 0 && !same_passphrase)
 		r = read_new_passphrase(opts, opts->arg_count > 1 ? opts->args[1] : NULL,
 					&new_passphrase);

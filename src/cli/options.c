@@ -76,6 +76,10 @@ static const struct cli_option cli_options[] = {
 	{ "pbkdf-parallel", required_argument, 0, OPT_PBKDF_PARALLEL, "N", "argon2 threads" },
 	{ "pbkdf-force-iterations", required_argument, 0, OPT_PBKDF_FORCE_ITERATIONS, "N",
 	  "pbkdf2 iterations or argon2 time cost, no benchmark" },
+	{ "keyslot-cipher", required_argument, 0, OPT_KEYSLOT_CIPHER, "C",
+	  "the keyslot area's cipher (the data cipher; with --keyslot-key-size)" },
+	{ "keyslot-key-size", required_argument, 0, OPT_KEYSLOT_KEY_SIZE, "BITS",
+	  "the keyslot area's key size (with --keyslot-cipher)" },
 	{ "token-id", required_argument, 0, OPT_TOKEN_ID, "N", "the token id" },
 	{ "json-file", required_argument, 0, OPT_JSON_FILE, "F",
 	  "the token JSON file (- for standard input or output)" },
@@ -401,6 +405,8 @@ static int set_format_option(const struct cli_option *o, const char *arg,
 	case OPT_PBKDF_MEMORY: return set_u32(o, arg, &f->pbkdf.memory_kib);
 	case OPT_PBKDF_PARALLEL: return set_u32(o, arg, &f->pbkdf.parallel);
 	case OPT_PBKDF_FORCE_ITERATIONS: return set_u32(o, arg, &f->pbkdf.forced_iterations);
+	case OPT_KEYSLOT_CIPHER: f->pbkdf.area_cipher = arg; return 0;
+	case OPT_KEYSLOT_KEY_SIZE: return set_u32(o, arg, &f->pbkdf.area_key_bits);
 	case OPT_METADATA_SIZE: return set_number(o, arg, 1, UINT64_MAX, &f->metadata_bytes);
 	case OPT_KEYSLOTS_SIZE: return set_number(o, arg, 1, UINT64_MAX, &f->keyslots_bytes);
 	case OPT_OFFSET:
@@ -748,6 +754,18 @@ static int find_command(const struct scanned *s, const struct cli_verb **verb)
 	return resolve_verb(s->words[0], s->word_count > 1 ? s->words[1] : NULL, s, verb);
 }
 
+/* Before any passphrase is asked for. */
+static int check_keyslot_cipher(const struct cli_opts *opts)
+{
+	struct lv_err err = { 0 };
+
+	if (lv_keyslot_cipher_check(&opts->format.pbkdf, &err) < 0) {
+		fprintf(stderr, "luksvol: %s\n", err.msg);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 int cli_parse(int argc, char **argv, const struct cli_verb **verb, struct cli_opts *opts)
 {
 	struct scanned s = { 0 };
@@ -766,6 +784,8 @@ int cli_parse(int argc, char **argv, const struct cli_verb **verb, struct cli_op
 		fputs("luksvol: options --device-size and --size cannot be combined\n", stderr);
 		r = -EINVAL;
 	}
+	if (r == 0)
+		r = check_keyslot_cipher(opts);
 	if (r == 0)
 		r = take_words(*verb, &s, opts);
 	opts->format.key_slot = opts->key_slot;

@@ -9,7 +9,7 @@
 #include "lv_features.h"
 
 static const enum cli_opt format_opts[] = {
-	CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_FORMAT_OPTS, CLI_PBKDF_OPTS, OPT_HEADER, OPT_END,
+	CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_FORMAT_OPTS, CLI_KEYSLOT_OPTS, OPT_HEADER, OPT_END,
 };
 static const enum cli_opt open_opts[] = {
 	OPT_TEST_PASSPHRASE, CLI_KEY_OPTS, OPT_KEY_SLOT, CLI_ACTIVATION_OPTS, OPT_HEADER,
@@ -29,7 +29,7 @@ static const enum cli_opt resume_opts[] = {
 };
 static const enum cli_opt json_opts[] = { OPT_JSON, OPT_END };
 static const enum cli_opt add_key_opts[] = {
-	CLI_KEY_OPTS, CLI_NEW_KEY_OPTS, OPT_KEY_SLOT, CLI_PBKDF_OPTS, OPT_HEADER, OPT_END,
+	CLI_KEY_OPTS, CLI_NEW_KEY_OPTS, OPT_KEY_SLOT, CLI_KEYSLOT_OPTS, OPT_HEADER, OPT_END,
 };
 static const enum cli_opt key_opts[] = { CLI_KEY_OPTS, OPT_HEADER, OPT_END };
 static const enum cli_opt dump_opts[] = {

@@ -322,7 +322,8 @@ static int check_params(struct lv_device *dev, const struct lv_format_params *p,
 
 	if ((r = plan_areas(p, lay, err)) < 0 ||
 	    (r = plan_cipher(p, dev->storage, dev->device_bytes, lay, err)) < 0 ||
-	    (r = lv_pbkdf_check(&p->pbkdf, err)) < 0)
+	    (r = lv_pbkdf_check(&p->pbkdf, err)) < 0 ||
+	    (r = lv_keyslot_cipher_check(&p->pbkdf, err)) < 0)
 		return r;
 	if (p->key_slot != LV_ANY_SLOT && (p->key_slot < 0 || p->key_slot >= LV_KEYSLOTS_MAX))
 		return lv_err_set(err, -EINVAL, "keyslot %d is out of range 0..31", p->key_slot);

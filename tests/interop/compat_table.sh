@@ -51,13 +51,17 @@ make_fixtures() {
 		--token-id 1 --json-file=- || return 1
 	cryptsetup token add "$FIXTURES/luks-tokens.img" --key-description talos --key-slot 0 \
 		--token-id 3 || return 1
+	cp --sparse=always "$FIXTURES/blank.img" "$FIXTURES/luks-kscipher.img"
+	printf 'talos-key-0' | cryptsetup luksFormat -q --type luks2 $COMPAT_FAST --key-file=- \
+		--keyslot-cipher aes-cbc-essiv:sha256 --keyslot-key-size 256 \
+		"$FIXTURES/luks-kscipher.img" || return 1
 	rm -f "$FIXTURES/luks.backup"
 	cryptsetup luksHeaderBackup "$FIXTURES/luks.img" --header-backup-file "$FIXTURES/luks.backup" ||
 		return 1
 	cp --sparse=always "$FIXTURES/blank.img" "$FIXTURES/detached.img"
 	printf 'talos-key-0' | cryptsetup luksFormat -q --type luks2 $COMPAT_FAST --key-file=- \
 		--header "$FIXTURES/detached.hdr" "$FIXTURES/detached.img" || return 1
-	for f in luks luks-tokens detached; do
+	for f in luks luks-tokens detached luks-kscipher; do
 		local header=()
 		[ -f "$FIXTURES/$f.hdr" ] && header=(--header "$FIXTURES/$f.hdr")
 		printf 'talos-key-0' | cryptsetup luksDump --dump-volume-key -q --key-file=- \
