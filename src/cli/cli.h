@@ -45,6 +45,7 @@ enum cli_opt {
 	OPT_EFIVARS_DIR, OPT_KMS_CA, OPT_TIMEOUT, OPT_URL, OPT_THUMBPRINT, OPT_PCRS, OPT_PCR_BANK,
 	OPT_PIN_CONFIG,
 	OPT_META, OPT_FORCE_META, OPT_VALUE_FILE, OPT_SHOW_SECRETS, OPT_DISK,
+	OPT_VERSION, OPT_KEY_DESCRIPTION, OPT_TOKEN_REPLACE,
 	OPT_COUNT
 };
 
@@ -120,22 +121,28 @@ struct cli_opts {
 	const char *value_file;		/* meta set: the value's file */
 	int show_secrets;		/* meta get, dump: print sensitive values */
 	const char *disk;		/* talos open: the disk to look on */
+	const char *key_description;	/* token add: the kernel keyring key */
 	unsigned char given[OPT_COUNT];	/* which options the command line named */
 	const char *positional[CLI_POSITIONAL_MAX];
 	int positional_count;
 };
 
+struct compat_opts;
+
 /*
  * One verb: adding a verb is one entry in verbs.c and its cmd_*.c file.
  * A two-word name ("token export") is matched against the verb and its
  * first positional argument, which the verb's run function does not see.
+ * A verb that is a cryptsetup action under another name has no run but
+ * compat_run, the cryptsetup syntax's implementation (compat_run_native).
  */
 struct cli_verb {
 	const char *name;
 	const char *args;		/* the synopsis after the name */
 	int min_args, max_args;		/* positional arguments after the name */
-	const enum cli_opt *options;	/* accepted besides -v, -q, --help; OPT_END ends it */
+	const enum cli_opt *options;	/* accepted besides -v, -q, --help, --version */
 	int (*run)(const struct cli_opts *opts);
+	int (*compat_run)(const struct compat_opts *opts);
 };
 
 /* verbs.c: the verb table. */

@@ -28,6 +28,7 @@ enum compat_opt {
 struct compat_opts {
 	struct cli_opts base;		/* key sources, format and activation options */
 	const char *argv0;		/* as invoked: usage messages start with it */
+	int native;			/* run for the luksvol syntax: no cryptsetup usage */
 	const char *action;		/* the action word, after aliases */
 	const char *type;		/* --type: luks, luks2; NULL */
 	const char *header;
@@ -97,6 +98,11 @@ int compat_repair(const struct compat_opts *opts);
 int compat_erase(const struct compat_opts *opts);
 int compat_config(const struct compat_opts *opts);
 int compat_token(const struct compat_opts *opts);
+
+/* Runs a native verb that is a cryptsetup action (verb->compat_run) on the
+ * native command line opts; messages are the action's, usage errors
+ * "luksvol: ..."; returns the exit code. */
+int compat_run_native(const struct cli_verb *verb, const struct cli_opts *opts);
 
 /* main.c hands over here; returns the exit code. */
 int compat_main(int argc, char **argv);

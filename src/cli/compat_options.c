@@ -145,7 +145,13 @@ int compat_usage(const struct compat_opts *opts, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	usage_message(opts->argv0, fmt, ap);
+	if (opts->native) {
+		fputs("luksvol: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else {
+		usage_message(opts->argv0, fmt, ap);
+	}
 	va_end(ap);
 	return EXIT_BAD_PARAM;
 }

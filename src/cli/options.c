@@ -34,6 +34,7 @@ struct cli_option {
 
 static const struct cli_option cli_options[] = {
 	{ "help", no_argument, 0, OPT_HELP, NULL, "show this help" },
+	{ "version", no_argument, 'V', OPT_VERSION, NULL, "print luksvol's version" },
 	{ "verbose", no_argument, 'v', OPT_VERBOSE, NULL, "say what was done" },
 	{ "batch-mode", no_argument, 'q', OPT_BATCH, NULL, "ask for no confirmation" },
 	{ "json", no_argument, 0, OPT_JSON, NULL, "JSON output" },
@@ -81,6 +82,10 @@ static const struct cli_option cli_options[] = {
 	{ "keyslot-key-size", required_argument, 0, OPT_KEYSLOT_KEY_SIZE, "BITS",
 	  "the keyslot area's key size (with --keyslot-cipher)" },
 	{ "token-id", required_argument, 0, OPT_TOKEN_ID, "N", "the token id" },
+	{ "token-replace", no_argument, 0, OPT_TOKEN_REPLACE, NULL,
+	  "replace the token of that --token-id, in one write" },
+	{ "key-description", required_argument, 0, OPT_KEY_DESCRIPTION, "D",
+	  "the kernel keyring key of a luks2-keyring token" },
 	{ "json-file", required_argument, 0, OPT_JSON_FILE, "F",
 	  "the token JSON file (- for standard input or output)" },
 	{ "header-backup-file", required_argument, 0, OPT_BACKUP_FILE, "F",
@@ -518,6 +523,7 @@ static int set_option(const struct cli_option *o, const char *arg, struct cli_op
 	case OPT_VALUE_FILE: opts->value_file = arg; return 0;
 	case OPT_SHOW_SECRETS: opts->show_secrets = 1; return 0;
 	case OPT_DISK: opts->disk = arg; return 0;
+	case OPT_KEY_DESCRIPTION: opts->key_description = arg; return 0;
 	default: break;
 	}
 	return set_token_option(o, arg, opts);
@@ -622,7 +628,7 @@ static void print_option_help(const struct cli_option *o, FILE *out)
 
 static int general_option(enum cli_opt id)
 {
-	return id == OPT_HELP || id == OPT_VERBOSE || id == OPT_BATCH;
+	return id == OPT_HELP || id == OPT_VERSION || id == OPT_VERBOSE || id == OPT_BATCH;
 }
 
 /* The verb's own options, then those every verb takes. */
@@ -679,12 +685,17 @@ static int refuse_given(const struct cli_verb *verb, const struct scanned *s)
 	return 0;
 }
 
-static int wants_help(const struct scanned *s)
+static int given(const struct scanned *s, enum cli_opt id)
 {
 	for (int i = 0; i < s->given_count; i++)
-		if (s->given[i].option->id == OPT_HELP)
+		if (s->given[i].option->id == id)
 			return 1;
 	return 0;
+}
+
+static int wants_help(const struct scanned *s)
+{
+	return given(s, OPT_HELP);
 }
 
 /* The positional arguments after the verb's name. */
@@ -742,6 +753,11 @@ static int known_verb(const char *word)
  * (cryptsetup takes `-v luksFormat` too). */
 static int find_command(const struct scanned *s, const struct cli_verb **verb)
 {
+	/* As cryptsetup's: with any verb or none, nothing else is done. */
+	if (given(s, OPT_VERSION) && !wants_help(s)) {
+		printf("luksvol %s\n", lv_version());
+		return 1;
+	}
 	if (s->word_count == 0) {
 		print_usage(wants_help(s) ? stdout : stderr);
 		return wants_help(s) ? 1 : -EINVAL;
