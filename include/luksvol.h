@@ -248,6 +248,11 @@ struct lv_format_params {
 int lv_format(const char *path, const struct lv_format_params *params,
 	      const struct lv_secret *passphrase, struct lv_device **dev,
 	      struct lv_err *err);
+/* lv_format of the regular file or block device open read-write as fd
+ * (the caller keeps fd), named name in messages: a file the caller has just
+ * made is formatted without its name being looked up again. */
+int lv_format_fd(int fd, const char *name, const struct lv_format_params *params,
+		 const struct lv_secret *passphrase, struct lv_device **dev, struct lv_err *err);
 /* lv_format of a device held writable (lv_device_hold), under its lock. */
 int lv_format_held(struct lv_device_hold **hold, const struct lv_format_params *params,
 		   const struct lv_secret *passphrase, struct lv_device **dev,

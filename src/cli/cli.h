@@ -224,18 +224,23 @@ int cli_token_unlock(const struct cli_opts *opts, unsigned flags, struct lv_devi
  * renamed over it once complete: a failure leaves path as it was, and a
  * symbolic link, FIFO, directory or device at path is refused. */
 int cli_write_output(const char *path, const char *text, struct lv_err *err);
-/* A detached header file for format: data_device must exist; header is
- * made if missing (mode 0600, never through a symlink) and kept open, and
- * format_path is what lv_format opens (that very file); close removes a
- * file it made when the format failed. */
+/* A detached header file for format, kept open and formatted through that
+ * descriptor (never through its name again).  data_device must exist
+ * (-ENODEV).  A missing header is made (mode 0600, O_EXCL, not through a
+ * symlink).  An existing one must be a regular file of 512 bytes or more
+ * (-ENOSPC) or a block device (-ENOTBLK: a FIFO, a directory...); a
+ * symlink there is followed only when it is the caller's or root's
+ * (-ELOOP), a dangling one is refused (-EINVAL).  close removes the file
+ * it made, when the format failed and the name still is that file. */
 struct cli_header_file {
 	int fd;
-	const char *name;
-	const char *format_path;
-	char proc_path[32];
+	const char *name;		/* as given: messages name it */
+	int created;
 };
 int cli_header_file_open(const char *header, const char *data_device, struct cli_header_file *h,
 			 struct lv_err *err);
+int cli_header_file_format(const struct cli_header_file *h, const struct lv_format_params *params,
+			   const struct lv_secret *passphrase, struct lv_err *err);
 void cli_header_file_close(struct cli_header_file *h, int failed);
 
 /* The verbs (cmd_*.c). */

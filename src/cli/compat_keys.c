@@ -133,6 +133,12 @@ static int header_file_open(const struct compat_opts *opts, struct cli_header_fi
 
 	if (r == -ENODEV)
 		return compat_error(r, "Device %s does not exist or access denied.", opts->args[0]);
+	if (r == -ENOTBLK)
+		return compat_error(r, "Device %s is not compatible.", opts->header);
+	if (r == -ENOSPC)
+		return compat_error(r, "Device %s is too small.", opts->header);
+	if (r == -ELOOP)
+		return compat_fail(r, &err);
 	if (r < 0)
 		return compat_error(r, "Cannot create header file %s.", opts->header);
 	return 0;
@@ -141,7 +147,7 @@ static int header_file_open(const struct compat_opts *opts, struct cli_header_fi
 int compat_format(const struct compat_opts *opts)
 {
 	const char *path = compat_header_path(opts);
-	struct cli_header_file header = { .fd = -1, .format_path = path };
+	struct cli_header_file header = { .fd = -1 };
 	struct cli_key_source key = opts->base.key;
 	struct lv_format_params format = opts->base.format;
 	struct lv_secret *passphrase = NULL;
@@ -169,7 +175,9 @@ int compat_format(const struct compat_opts *opts)
 	else if ((r = compat_read_key(&key, prompt, 1, &passphrase)) == 0) {
 		if (!format.data_device)
 			align_payload(opts, &format);
-		if ((r = lv_format(header.format_path, &format, passphrase, NULL, &err)) < 0)
+		r = format.data_device ? cli_header_file_format(&header, &format, passphrase, &err)
+				       : lv_format(path, &format, passphrase, NULL, &err);
+		if (r < 0)
 			compat_fail(r, &err);
 	}
 	lv_secret_free(&passphrase);
