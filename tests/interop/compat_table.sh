@@ -51,6 +51,8 @@ make_fixtures() {
 		--token-id 1 --json-file=- || return 1
 	cryptsetup token add "$FIXTURES/luks-tokens.img" --key-description talos --key-slot 0 \
 		--token-id 3 || return 1
+	cp --sparse=always "$FIXTURES/blank.img" "$FIXTURES/ext4.img"
+	mkfs.ext4 -q -F "$FIXTURES/ext4.img" || return 1
 	cp --sparse=always "$FIXTURES/blank.img" "$FIXTURES/luks-kscipher.img"
 	printf 'talos-key-0' | cryptsetup luksFormat -q --type luks2 $COMPAT_FAST --key-file=- \
 		--keyslot-cipher aes-cbc-essiv:sha256 --keyslot-key-size 256 \
