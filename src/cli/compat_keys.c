@@ -100,8 +100,9 @@ static void align_payload(const struct compat_opts *opts, struct lv_format_param
 		format->keyslots_bytes = header - 2 * metadata;
 }
 
-/* --keyslot-cipher, checked before any passphrase is read or byte
- * written (cryptsetup may find out after writing a header). */
+/* --keyslot-cipher, checked where cryptsetup finds out, after the
+ * passphrases are read, but before any byte is written (cryptsetup may
+ * have written a header by then). */
 static int keyslot_cipher_valid(const struct compat_opts *opts)
 {
 	struct lv_err err = { 0 };
@@ -119,8 +120,7 @@ static int format_checks(const struct compat_opts *opts)
 
 	if (opts->type && strcmp(opts->type, "luks1") == 0)
 		return compat_error(-ENOTSUP, "luksvol: LUKS1 is not supported by luksvol");
-	if ((r = sector_size_valid(opts)) < 0 || (r = slot_valid(opts->base.key_slot)) < 0 ||
-	    (r = keyslot_cipher_valid(opts)) < 0)
+	if ((r = sector_size_valid(opts)) < 0 || (r = slot_valid(opts->base.key_slot)) < 0)
 		return r;
 	return 0;
 }
@@ -172,7 +172,8 @@ int compat_format(const struct compat_opts *opts)
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s", path);
 	if (!cli_confirm(&opts->base, question))
 		r = compat_error(-EINVAL, "Operation aborted.");
-	else if ((r = compat_read_key(&key, prompt, 1, &passphrase)) == 0) {
+	else if ((r = compat_read_key(&key, prompt, 1, &passphrase)) == 0 &&
+		 (r = keyslot_cipher_valid(opts)) == 0) {
 		if (!format.data_device)
 			align_payload(opts, &format);
 		r = format.data_device ? cli_header_file_format(&header, &format, passphrase, &err)
@@ -231,8 +232,7 @@ int compat_add_key(const struct compat_opts *opts)
 
 	if (opts->base.given[OPT_KEY_SLOT])
 		printf("WARNING: The --key-slot parameter is used for new keyslot number.\n");
-	if ((r = slot_valid(slot)) < 0 || (r = keyslot_cipher_valid(opts)) < 0 ||
-	    (r = compat_load(path, 0, &dev)) < 0)
+	if ((r = slot_valid(slot)) < 0 || (r = compat_load(path, 0, &dev)) < 0)
 		return r;
 	if (slot != LV_ANY_SLOT && lv_keyslot_exists(dev, slot) == 1)
 		r = compat_error(-EINVAL, "Key slot %d is full, please select another one.", slot);
@@ -241,6 +241,8 @@ int compat_add_key(const struct compat_opts *opts)
 		r = existing_volume_key(opts, path, &volume_key);
 	if (r == 0)
 		r = read_new_passphrase(opts, opts->arg_count > 1 ? opts->args[1] : NULL, &passphrase);
+	if (r == 0)
+		r = keyslot_cipher_valid(opts);
 	if (r == 0 && (r = compat_load(path, LV_LOAD_WRITABLE, &dev)) == 0) {
 		r = lv_keyslot_add(dev, slot, volume_key, passphrase, &opts->base.format.pbkdf, &added,
 				   &err);
@@ -316,13 +318,13 @@ static int rewrite_keyslot(const struct compat_opts *opts, int same_passphrase)
 	struct lv_secret *passphrase = NULL, *volume_key = NULL, *new_passphrase = NULL;
 	struct lv_device *dev = NULL;
 	struct lv_err err = { 0 };
-	int slot, r = keyslot_cipher_valid(opts);
+	int slot, r = unlock(opts, path, opts->base.key_slot, &passphrase, &volume_key, &slot);
 
-	if (r == 0)
-		r = unlock(opts, path, opts->base.key_slot, &passphrase, &volume_key, &slot);
 	if (r == 0 && !same_passphrase)
 		r = read_new_passphrase(opts, opts->arg_count > 1 ? opts->args[1] : NULL,
 					&new_passphrase);
+	if (r == 0)
+		r = keyslot_cipher_valid(opts);
 	if (r == 0 && (r = compat_load(path, LV_LOAD_WRITABLE, &dev)) == 0 &&
 	    (r = lv_keyslot_change(dev, slot, volume_key,
 				   same_passphrase ? passphrase : new_passphrase,
