@@ -152,9 +152,11 @@ int lv_dump_json(struct lv_device *dev, FILE *out, struct lv_err *err);
  */
 #define LV_ANY_SLOT (-1)
 
-/* KDF choice for a new keyslot.  Zero fields take cryptsetup's defaults:
- * argon2id, sha256, 2000 ms, 1 GiB (capped at half the RAM), 4 threads
- * (capped at the online CPUs). */
+/* KDF and area-cipher choice for a new keyslot.  Zero fields take
+ * cryptsetup's defaults: argon2id, sha256, 2000 ms, 1 GiB (capped at half
+ * the RAM), 4 threads (capped at the online CPUs); the area in the data
+ * segment's cipher when the crypto backend runs it, else aes-xts-plain64
+ * with a 512-bit key. */
 struct lv_pbkdf_params {
 	const char *type;		/* "pbkdf2", "argon2i", "argon2id" */
 	const char *hash;		/* pbkdf2 hash and AF hash */
@@ -162,7 +164,20 @@ struct lv_pbkdf_params {
 	uint32_t forced_iterations;	/* pbkdf2 iterations or argon2 time cost */
 	uint32_t memory_kib;
 	uint32_t parallel;
+	/* The keyslot area's cipher and key size (`--keyslot-cipher`,
+	 * `--keyslot-key-size`), both or neither: a dm-crypt spec the crypto
+	 * backend runs, not cipher_null nor capi:; -ENOTSUP when it cannot,
+	 * before anything is written. */
+	const char *area_cipher;
+	uint32_t area_key_bits;
 };
+
+/* Checks params' keyslot area cipher as a new keyslot would take it (none
+ * given: 0): -EINVAL when malformed, the null cipher or capi:, -ENOTSUP
+ * when the crypto backend cannot run it.  format, add and change make the
+ * same check before writing; this lets a caller refuse before asking for
+ * any passphrase. */
+int lv_keyslot_cipher_check(const struct lv_pbkdf_params *params, struct lv_err *err);
 
 /* Unlocks with passphrase: slot LV_ANY_SLOT tries keyslots of priority
  * "prefer", then "normal", skipping "ignore"; a named slot is tried alone.
@@ -243,6 +258,11 @@ struct lv_format_params {
 int lv_format(const char *path, const struct lv_format_params *params,
 	      const struct lv_secret *passphrase, struct lv_device **dev,
 	      struct lv_err *err);
+/* lv_format of the regular file or block device open read-write as fd
+ * (the caller keeps fd), named name in messages: a file the caller has just
+ * made is formatted without its name being looked up again. */
+int lv_format_fd(int fd, const char *name, const struct lv_format_params *params,
+		 const struct lv_secret *passphrase, struct lv_device **dev, struct lv_err *err);
 /* lv_format of a device held writable (lv_device_hold), under its lock. */
 int lv_format_held(struct lv_device_hold **hold, const struct lv_format_params *params,
 		   const struct lv_secret *passphrase, struct lv_device **dev,

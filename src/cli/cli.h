@@ -35,7 +35,7 @@ enum cli_opt {
 	OPT_CIPHER, OPT_KEY_SIZE, OPT_SECTOR_SIZE, OPT_METADATA_SIZE, OPT_KEYSLOTS_SIZE, OPT_OFFSET,
 	OPT_UUID, OPT_LABEL, OPT_SUBSYSTEM,
 	OPT_PBKDF, OPT_HASH, OPT_ITER_TIME, OPT_PBKDF_MEMORY, OPT_PBKDF_PARALLEL,
-	OPT_PBKDF_FORCE_ITERATIONS,
+	OPT_PBKDF_FORCE_ITERATIONS, OPT_KEYSLOT_CIPHER, OPT_KEYSLOT_KEY_SIZE,
 	OPT_TOKEN_ID, OPT_JSON_FILE, OPT_BACKUP_FILE, OPT_HEADER,
 	OPT_READONLY, OPT_ALLOW_DISCARDS, OPT_SAME_CPU_CRYPT, OPT_SUBMIT_FROM_CRYPT_CPUS,
 	OPT_NO_READ_WORKQUEUE, OPT_NO_WRITE_WORKQUEUE, OPT_PERSISTENT, OPT_DISABLE_KEYRING,
@@ -45,6 +45,7 @@ enum cli_opt {
 	OPT_EFIVARS_DIR, OPT_KMS_CA, OPT_TIMEOUT, OPT_URL, OPT_THUMBPRINT, OPT_PCRS, OPT_PCR_BANK,
 	OPT_PIN_CONFIG,
 	OPT_META, OPT_FORCE_META, OPT_VALUE_FILE, OPT_SHOW_SECRETS, OPT_DISK,
+	OPT_VERSION, OPT_KEY_DESCRIPTION, OPT_TOKEN_REPLACE,
 	OPT_COUNT
 };
 
@@ -53,6 +54,8 @@ enum cli_opt {
 #define CLI_NEW_KEY_OPTS OPT_NEW_KEY_FILE, OPT_NEW_KEYFILE_SIZE
 #define CLI_PBKDF_OPTS OPT_PBKDF, OPT_HASH, OPT_ITER_TIME, OPT_PBKDF_MEMORY, OPT_PBKDF_PARALLEL, \
 	OPT_PBKDF_FORCE_ITERATIONS
+/* A new keyslot: its KDF and its area cipher. */
+#define CLI_KEYSLOT_OPTS CLI_PBKDF_OPTS, OPT_KEYSLOT_CIPHER, OPT_KEYSLOT_KEY_SIZE
 #define CLI_FORMAT_OPTS OPT_CIPHER, OPT_KEY_SIZE, OPT_SECTOR_SIZE, OPT_METADATA_SIZE, \
 	OPT_KEYSLOTS_SIZE, OPT_OFFSET, OPT_UUID, OPT_LABEL, OPT_SUBSYSTEM
 /* Reaching a token's key: its servers, its TPM. */
@@ -118,22 +121,28 @@ struct cli_opts {
 	const char *value_file;		/* meta set: the value's file */
 	int show_secrets;		/* meta get, dump: print sensitive values */
 	const char *disk;		/* talos open: the disk to look on */
+	const char *key_description;	/* token add: the kernel keyring key */
 	unsigned char given[OPT_COUNT];	/* which options the command line named */
 	const char *positional[CLI_POSITIONAL_MAX];
 	int positional_count;
 };
 
+struct compat_opts;
+
 /*
  * One verb: adding a verb is one entry in verbs.c and its cmd_*.c file.
  * A two-word name ("token export") is matched against the verb and its
  * first positional argument, which the verb's run function does not see.
+ * A verb that is a cryptsetup action under another name has no run but
+ * compat_run, the cryptsetup syntax's implementation (compat_run_native).
  */
 struct cli_verb {
 	const char *name;
 	const char *args;		/* the synopsis after the name */
 	int min_args, max_args;		/* positional arguments after the name */
-	const enum cli_opt *options;	/* accepted besides -v, -q, --help; OPT_END ends it */
+	const enum cli_opt *options;	/* accepted besides -v, -q, --help, --version */
 	int (*run)(const struct cli_opts *opts);
+	int (*compat_run)(const struct compat_opts *opts);
 };
 
 /* verbs.c: the verb table. */
@@ -215,18 +224,23 @@ int cli_token_unlock(const struct cli_opts *opts, unsigned flags, struct lv_devi
  * renamed over it once complete: a failure leaves path as it was, and a
  * symbolic link, FIFO, directory or device at path is refused. */
 int cli_write_output(const char *path, const char *text, struct lv_err *err);
-/* A detached header file for format: data_device must exist; header is
- * made if missing (mode 0600, never through a symlink) and kept open, and
- * format_path is what lv_format opens (that very file); close removes a
- * file it made when the format failed. */
+/* A detached header file for format, kept open and formatted through that
+ * descriptor (never through its name again).  data_device must exist
+ * (-ENODEV).  A missing header is made (mode 0600, O_EXCL, not through a
+ * symlink).  An existing one must be a regular file of 512 bytes or more
+ * (-ENOSPC) or a block device (-ENOTBLK: a FIFO, a directory...); a
+ * symlink there is followed only when it is the caller's or root's
+ * (-ELOOP), a dangling one is refused (-EINVAL).  close removes the file
+ * it made, when the format failed and the name still is that file. */
 struct cli_header_file {
 	int fd;
-	const char *name;
-	const char *format_path;
-	char proc_path[32];
+	const char *name;		/* as given: messages name it */
+	int created;
 };
 int cli_header_file_open(const char *header, const char *data_device, struct cli_header_file *h,
 			 struct lv_err *err);
+int cli_header_file_format(const struct cli_header_file *h, const struct lv_format_params *params,
+			   const struct lv_secret *passphrase, struct lv_err *err);
 void cli_header_file_close(struct cli_header_file *h, int failed);
 
 /* The verbs (cmd_*.c). */

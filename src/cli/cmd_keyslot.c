@@ -93,7 +93,7 @@ int cli_format(const struct cli_opts *opts)
 {
 	const char *path = opts->positional[0];
 	struct lv_format_params format = opts->format;
-	struct cli_header_file header = { .fd = -1, .format_path = path };
+	struct cli_header_file header = { .fd = -1 };
 	struct lv_secret *passphrase = NULL;
 	struct lv_err err = { 0 };
 	char question[400], prompt[PROMPT_MAX];
@@ -114,7 +114,8 @@ int cli_format(const struct cli_opts *opts)
 	if (r == 0 && passphrase->len == 0)
 		r = lv_err_set(&err, -EINVAL, "refusing an empty passphrase");
 	if (r == 0)
-		r = lv_format(header.format_path, &format, passphrase, NULL, &err);
+		r = format.data_device ? cli_header_file_format(&header, &format, passphrase, &err)
+				       : lv_format(path, &format, passphrase, NULL, &err);
 	lv_secret_free(&passphrase);
 	cli_header_file_close(&header, r < 0);
 	if (r == 0 && opts->verbose)

@@ -70,8 +70,13 @@ int cli_token_import(const struct cli_opts *opts)
 
 	if ((r = cli_check_device(opts->positional[0], &err)) == 0 &&
 	    (r = cli_read_token_json(opts->json_file, opts->batch, &text, &err)) == 0 &&
-	    (r = lv_device_load(&dev, opts->positional[0], LV_LOAD_WRITABLE, &err)) == 0)
-		r = lv_token_import(dev, opts->token_id, text, &id, &err);
+	    (r = lv_device_load(&dev, opts->positional[0], LV_LOAD_WRITABLE, &err)) == 0) {
+		id = opts->token_id;
+		/* As cryptsetup: --token-replace without --token-id imports anew. */
+		r = opts->given[OPT_TOKEN_REPLACE] && id != LV_ANY_SLOT
+			    ? lv_token_replace(dev, id, text, &err)
+			    : lv_token_import(dev, id, text, &id, &err);
+	}
 	free(text);
 	lv_device_free(&dev);
 	if (r == 0 && opts->verbose)

@@ -19,7 +19,7 @@ enum compat_opt {
 	COPT_TYPE, COPT_HEADER, COPT_DUMP_JSON, COPT_DUMP_VOLUME_KEY, COPT_VOLUME_KEY_FILE,
 	COPT_NEW_KEYFILE_OFFSET, COPT_KEY_DESCRIPTION, COPT_TOKEN_ONLY, COPT_TOKEN_TYPE,
 	COPT_TOKEN_REPLACE, COPT_TRIES, COPT_TIMEOUT, COPT_DEBUG, COPT_DISABLE_LOCKS, COPT_SHARED,
-	COPT_ALIGN_PAYLOAD, COPT_KEYSLOT_CIPHER, COPT_KEYSLOT_KEY_SIZE, COPT_SERIALIZE,
+	COPT_ALIGN_PAYLOAD, COPT_SERIALIZE,
 	COPT_PRIORITY, COPT_USE_URANDOM, COPT_USE_RANDOM, COPT_VERSION, COPT_VERIFY,
 	COPT_REFRESH, COPT_INTEGRITY, COPT_UNBOUND, COPT_DISABLE_EXTERNAL_TOKENS,
 	COPT_COUNT
@@ -28,6 +28,7 @@ enum compat_opt {
 struct compat_opts {
 	struct cli_opts base;		/* key sources, format and activation options */
 	const char *argv0;		/* as invoked: usage messages start with it */
+	int native;			/* run for the luksvol syntax: no cryptsetup usage */
 	const char *action;		/* the action word, after aliases */
 	const char *type;		/* --type: luks, luks2; NULL */
 	const char *header;
@@ -35,7 +36,6 @@ struct compat_opts {
 	const char *key_description;
 	const char *token_type;
 	const char *priority;
-	const char *keyslot_cipher;
 	uint32_t align_payload_sectors;
 	unsigned char copt[COPT_COUNT];	/* which compat options were given */
 	const char *args[COMPAT_ARGS_MAX];
@@ -98,6 +98,11 @@ int compat_repair(const struct compat_opts *opts);
 int compat_erase(const struct compat_opts *opts);
 int compat_config(const struct compat_opts *opts);
 int compat_token(const struct compat_opts *opts);
+
+/* Runs a native verb that is a cryptsetup action (verb->compat_run) on the
+ * native command line opts; messages are the action's, usage errors
+ * "luksvol: ..."; returns the exit code. */
+int compat_run_native(const struct cli_verb *verb, const struct cli_opts *opts);
 
 /* main.c hands over here; returns the exit code. */
 int compat_main(int argc, char **argv);

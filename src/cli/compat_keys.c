@@ -100,14 +100,26 @@ static void align_payload(const struct compat_opts *opts, struct lv_format_param
 		format->keyslots_bytes = header - 2 * metadata;
 }
 
+/* --keyslot-cipher, checked where cryptsetup finds out, after the
+ * passphrases are read, but before any byte is written (cryptsetup may
+ * have written a header by then). */
+static int keyslot_cipher_valid(const struct compat_opts *opts)
+{
+	struct lv_err err = { 0 };
+	int r = lv_keyslot_cipher_check(&opts->base.format.pbkdf, &err);
+
+	if (r < 0)
+		return compat_error(r, "Cannot use %s cipher for keyslot encryption.",
+				    opts->base.format.pbkdf.area_cipher);
+	return 0;
+}
+
 static int format_checks(const struct compat_opts *opts)
 {
 	int r;
 
 	if (opts->type && strcmp(opts->type, "luks1") == 0)
 		return compat_error(-ENOTSUP, "luksvol: LUKS1 is not supported by luksvol");
-	if (opts->copt[COPT_KEYSLOT_CIPHER] || opts->copt[COPT_KEYSLOT_KEY_SIZE])
-		return compat_error(-ENOTSUP, "luksvol: --keyslot-cipher is not supported by luksvol yet");
 	if ((r = sector_size_valid(opts)) < 0 || (r = slot_valid(opts->base.key_slot)) < 0)
 		return r;
 	return 0;
@@ -121,6 +133,12 @@ static int header_file_open(const struct compat_opts *opts, struct cli_header_fi
 
 	if (r == -ENODEV)
 		return compat_error(r, "Device %s does not exist or access denied.", opts->args[0]);
+	if (r == -ENOTBLK)
+		return compat_error(r, "Device %s is not compatible.", opts->header);
+	if (r == -ENOSPC)
+		return compat_error(r, "Device %s is too small.", opts->header);
+	if (r == -ELOOP)
+		return compat_fail(r, &err);
 	if (r < 0)
 		return compat_error(r, "Cannot create header file %s.", opts->header);
 	return 0;
@@ -129,7 +147,7 @@ static int header_file_open(const struct compat_opts *opts, struct cli_header_fi
 int compat_format(const struct compat_opts *opts)
 {
 	const char *path = compat_header_path(opts);
-	struct cli_header_file header = { .fd = -1, .format_path = path };
+	struct cli_header_file header = { .fd = -1 };
 	struct cli_key_source key = opts->base.key;
 	struct lv_format_params format = opts->base.format;
 	struct lv_secret *passphrase = NULL;
@@ -154,10 +172,13 @@ int compat_format(const struct compat_opts *opts)
 	snprintf(prompt, sizeof(prompt), "Enter passphrase for %s", path);
 	if (!cli_confirm(&opts->base, question))
 		r = compat_error(-EINVAL, "Operation aborted.");
-	else if ((r = compat_read_key(&key, prompt, 1, &passphrase)) == 0) {
+	else if ((r = compat_read_key(&key, prompt, 1, &passphrase)) == 0 &&
+		 (r = keyslot_cipher_valid(opts)) == 0) {
 		if (!format.data_device)
 			align_payload(opts, &format);
-		if ((r = lv_format(header.format_path, &format, passphrase, NULL, &err)) < 0)
+		r = format.data_device ? cli_header_file_format(&header, &format, passphrase, &err)
+				       : lv_format(path, &format, passphrase, NULL, &err);
+		if (r < 0)
 			compat_fail(r, &err);
 	}
 	lv_secret_free(&passphrase);
@@ -220,6 +241,8 @@ int compat_add_key(const struct compat_opts *opts)
 		r = existing_volume_key(opts, path, &volume_key);
 	if (r == 0)
 		r = read_new_passphrase(opts, opts->arg_count > 1 ? opts->args[1] : NULL, &passphrase);
+	if (r == 0)
+		r = keyslot_cipher_valid(opts);
 	if (r == 0 && (r = compat_load(path, LV_LOAD_WRITABLE, &dev)) == 0) {
 		r = lv_keyslot_add(dev, slot, volume_key, passphrase, &opts->base.format.pbkdf, &added,
 				   &err);
@@ -291,6 +314,8 @@ static int rewrite_keyslot(const struct compat_opts *opts, int same_passphrase)
 	if (r == 0 && !same_passphrase)
 		r = read_new_passphrase(opts, opts->arg_count > 1 ? opts->args[1] : NULL,
 					&new_passphrase);
+	if (r == 0)
+		r = keyslot_cipher_valid(opts);
 	if (r == 0 && (r = compat_load(path, LV_LOAD_WRITABLE, &dev)) == 0 &&
 	    (r = lv_keyslot_change(dev, slot, volume_key,
 				   same_passphrase ? passphrase : new_passphrase,

@@ -190,6 +190,26 @@ static int run(struct compat_opts *opts)
 	return r;
 }
 
+int compat_run_native(const struct cli_verb *verb, const struct cli_opts *opts)
+{
+	const char *action = strchr(verb->name, ' ');
+	struct compat_opts copts = {
+		.base = *opts,
+		.argv0 = "luksvol",
+		.native = 1,
+		.action = verb->name,
+		.header = opts->header,
+		.key_description = opts->key_description,
+	};
+
+	/* "token add": the action word first, as cryptsetup's token takes it. */
+	if (action)
+		copts.args[copts.arg_count++] = action + 1;
+	copts.args[copts.arg_count++] = opts->header ? opts->data_device : opts->positional[0];
+	copts.copt[COPT_TOKEN_REPLACE] = opts->given[OPT_TOKEN_REPLACE];
+	return cli_exit_code(verb->compat_run(&copts));
+}
+
 int compat_main(int argc, char **argv)
 {
 	struct compat_opts opts = { .argv0 = argv[0] };

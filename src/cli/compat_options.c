@@ -23,6 +23,13 @@
 #define A_FORMAT "luksFormat"
 #define A_KEYS "luksFormat luksAddKey luksChangeKey luksConvertKey"
 
+enum numeric {
+	NUM_NONE = 0,
+	NUM_ANY,		/* popt reads a number: "invalid numeric value" */
+	NUM_BITS,		/* and cryptsetup wants whole bytes */
+	NUM_KEY_BITS,		/* the same, unsigned and not 0 */
+};
+
 struct compat_option {
 	const char *name;
 	char short_name;
@@ -30,7 +37,7 @@ struct compat_option {
 	const char *actions;		/* space-separated; NULL: all */
 	const char *shared;		/* the name in luksvol's catalogue, or NULL */
 	enum compat_opt id;		/* COPT_NONE when shared */
-	int numeric;			/* popt reads a number: "invalid numeric value" */
+	enum numeric numeric;
 };
 
 static const struct compat_option compat_options[] = {
@@ -42,31 +49,32 @@ static const struct compat_option compat_options[] = {
 	{ "cipher", 'c', 1, NULL, "cipher", COPT_NONE, 0 },
 	{ "hash", 'h', 1, NULL, "hash", COPT_NONE, 0 },
 	{ "key-file", 'd', 1, NULL, "key-file", COPT_NONE, 0 },
-	{ "keyfile-size", 'l', 1, NULL, "keyfile-size", COPT_NONE, 1 },
-	{ "keyfile-offset", 0, 1, NULL, "keyfile-offset", COPT_NONE, 1 },
+	{ "keyfile-size", 'l', 1, NULL, "keyfile-size", COPT_NONE, NUM_ANY },
+	{ "keyfile-offset", 0, 1, NULL, "keyfile-offset", COPT_NONE, NUM_ANY },
 	{ "new-keyfile", 0, 1, "luksAddKey", "new-key-file", COPT_NONE, 0 },
-	{ "new-keyfile-size", 0, 1, NULL, "new-keyfile-size", COPT_NONE, 1 },
-	{ "new-keyfile-offset", 0, 1, NULL, NULL, COPT_NEW_KEYFILE_OFFSET, 1 },
+	{ "new-keyfile-size", 0, 1, NULL, "new-keyfile-size", COPT_NONE, NUM_ANY },
+	{ "new-keyfile-offset", 0, 1, NULL, NULL, COPT_NEW_KEYFILE_OFFSET, NUM_ANY },
 	{ "volume-key-file", 0, 1, NULL, NULL, COPT_VOLUME_KEY_FILE, 0 },
 	{ "master-key-file", 0, 1, NULL, NULL, COPT_VOLUME_KEY_FILE, 0 },
 	{ "key-slot", 'S', 1, "open config luksFormat luksAddKey luksChangeKey luksConvertKey "
-	  "luksDump token luksResume", "key-slot", COPT_NONE, 1 },
-	{ "key-size", 's', 1, "open benchmark luksFormat luksAddKey", "key-size", COPT_NONE, 1 },
-	{ "sector-size", 0, 1, "open luksFormat", "sector-size", COPT_NONE, 1 },
+	  "luksDump token luksResume", "key-slot", COPT_NONE, NUM_ANY },
+	{ "key-size", 's', 1, "open benchmark luksFormat luksAddKey", "key-size", COPT_NONE,
+	  NUM_BITS },
+	{ "sector-size", 0, 1, "open luksFormat", "sector-size", COPT_NONE, NUM_ANY },
 	{ "luks2-metadata-size", 0, 1, A_FORMAT, "luks2-metadata-size", COPT_NONE, 0 },
 	{ "luks2-keyslots-size", 0, 1, A_FORMAT, "luks2-keyslots-size", COPT_NONE, 0 },
-	{ "offset", 'o', 1, "open luksFormat", "offset", COPT_NONE, 1 },
-	{ "align-payload", 0, 1, A_FORMAT, NULL, COPT_ALIGN_PAYLOAD, 1 },
+	{ "offset", 'o', 1, "open luksFormat", "offset", COPT_NONE, NUM_ANY },
+	{ "align-payload", 0, 1, A_FORMAT, NULL, COPT_ALIGN_PAYLOAD, NUM_ANY },
 	{ "uuid", 0, 1, "luksFormat luksUUID", "uuid", COPT_NONE, 0 },
 	{ "label", 0, 1, "config luksFormat", "label", COPT_NONE, 0 },
 	{ "subsystem", 0, 1, "config luksFormat", "subsystem", COPT_NONE, 0 },
 	{ "pbkdf", 0, 1, A_KEYS " benchmark", "pbkdf", COPT_NONE, 0 },
-	{ "iter-time", 'i', 1, A_KEYS " benchmark", "iter-time", COPT_NONE, 1 },
-	{ "pbkdf-memory", 0, 1, NULL, "pbkdf-memory", COPT_NONE, 1 },
-	{ "pbkdf-parallel", 0, 1, NULL, "pbkdf-parallel", COPT_NONE, 1 },
-	{ "pbkdf-force-iterations", 0, 1, A_KEYS, "pbkdf-force-iterations", COPT_NONE, 1 },
-	{ "keyslot-cipher", 0, 1, A_KEYS, NULL, COPT_KEYSLOT_CIPHER, 0 },
-	{ "keyslot-key-size", 0, 1, A_KEYS, NULL, COPT_KEYSLOT_KEY_SIZE, 1 },
+	{ "iter-time", 'i', 1, A_KEYS " benchmark", "iter-time", COPT_NONE, NUM_ANY },
+	{ "pbkdf-memory", 0, 1, NULL, "pbkdf-memory", COPT_NONE, NUM_ANY },
+	{ "pbkdf-parallel", 0, 1, NULL, "pbkdf-parallel", COPT_NONE, NUM_ANY },
+	{ "pbkdf-force-iterations", 0, 1, A_KEYS, "pbkdf-force-iterations", COPT_NONE, NUM_ANY },
+	{ "keyslot-cipher", 0, 1, A_KEYS, "keyslot-cipher", COPT_NONE, 0 },
+	{ "keyslot-key-size", 0, 1, A_KEYS, "keyslot-key-size", COPT_NONE, NUM_KEY_BITS },
 	{ "use-random", 0, 0, A_FORMAT, NULL, COPT_USE_RANDOM, 0 },
 	{ "use-urandom", 0, 0, A_FORMAT, NULL, COPT_USE_URANDOM, 0 },
 	{ "integrity", 'I', 1, A_FORMAT, NULL, COPT_INTEGRITY, 0 },
@@ -77,14 +85,14 @@ static const struct compat_option compat_options[] = {
 	{ "dump-volume-key", 0, 0, NULL, NULL, COPT_DUMP_VOLUME_KEY, 0 },
 	{ "dump-master-key", 0, 0, NULL, NULL, COPT_DUMP_VOLUME_KEY, 0 },
 	{ "json-file", 0, 1, NULL, "json-file", COPT_NONE, 0 },
-	{ "token-id", 0, 1, NULL, "token-id", COPT_NONE, 1 },
+	{ "token-id", 0, 1, NULL, "token-id", COPT_NONE, NUM_ANY },
 	{ "token-only", 0, 0, NULL, NULL, COPT_TOKEN_ONLY, 0 },
 	{ "token-type", 0, 1, NULL, NULL, COPT_TOKEN_TYPE, 0 },
 	{ "token-replace", 0, 0, "token", NULL, COPT_TOKEN_REPLACE, 0 },
 	{ "key-description", 0, 1, NULL, NULL, COPT_KEY_DESCRIPTION, 0 },
 	{ "priority", 0, 1, "config", NULL, COPT_PRIORITY, 0 },
-	{ "tries", 'T', 1, NULL, NULL, COPT_TRIES, 1 },
-	{ "timeout", 't', 1, NULL, NULL, COPT_TIMEOUT, 1 },
+	{ "tries", 'T', 1, NULL, NULL, COPT_TRIES, NUM_ANY },
+	{ "timeout", 't', 1, NULL, NULL, COPT_TIMEOUT, NUM_ANY },
 	{ "verify-passphrase", 'y', 0, NULL, NULL, COPT_VERIFY, 0 },
 	{ "disable-locks", 0, 0, NULL, NULL, COPT_DISABLE_LOCKS, 0 },
 	{ "disable-external-tokens", 0, 0, NULL, NULL, COPT_DISABLE_EXTERNAL_TOKENS, 0 },
@@ -102,7 +110,7 @@ static const struct compat_option compat_options[] = {
 	{ "shared", 0, 0, "open", NULL, COPT_SHARED, 0 },
 	{ "unbound", 0, 0, "luksAddKey luksDump open token", NULL, COPT_UNBOUND, 0 },
 	{ "deferred", 0, 0, "close", "deferred", COPT_NONE, 0 },
-	{ "size", 'b', 1, "open resize", "size", COPT_NONE, 1 },
+	{ "size", 'b', 1, "open resize", "size", COPT_NONE, NUM_ANY },
 	{ "device-size", 0, 1, "open resize", "device-size", COPT_NONE, 0 },
 	{ NULL, 0, 0, NULL, NULL, COPT_NONE, 0 },
 };
@@ -137,7 +145,13 @@ int compat_usage(const struct compat_opts *opts, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	usage_message(opts->argv0, fmt, ap);
+	if (opts->native) {
+		fputs("luksvol: ", stderr);
+		vfprintf(stderr, fmt, ap);
+		fputc('\n', stderr);
+	} else {
+		usage_message(opts->argv0, fmt, ap);
+	}
 	va_end(ap);
 	return EXIT_BAD_PARAM;
 }
@@ -189,7 +203,6 @@ static int set_compat(const struct compat_option *o, const char *value, struct c
 	case COPT_KEY_DESCRIPTION: opts->key_description = value; break;
 	case COPT_TOKEN_TYPE: opts->token_type = value; break;
 	case COPT_PRIORITY: opts->priority = value; break;
-	case COPT_KEYSLOT_CIPHER: opts->keyslot_cipher = value; break;
 	case COPT_NEW_KEYFILE_OFFSET:
 		opts->base.new_key.offset = strtoull(value, &end, 10);
 		break;
@@ -318,15 +331,28 @@ static void resolve_action(const char *word, struct compat_opts *opts)
 	}
 }
 
-/* Sets every option, in command line order, once the action is known. */
+static int bits_valid(const struct pending *p)
+{
+	if (p->option->numeric == NUM_KEY_BITS && (p->value[0] == '-' || p->value[0] == '+' ||
+						    strtoul(p->value, NULL, 10) == 0))
+		return 0;
+	return 1;
+}
+
+/* cryptsetup's checks, in its order: numbers, whole bytes, the actions
+ * each option is allowed with; then the options are set and checked
+ * together. */
 static int apply_all(struct pending *pending, int count, struct compat_opts *opts)
 {
 	for (int i = 0; i < count; i++) {
 		const struct compat_option *o = pending[i].option;
 
-		if (o->numeric && !is_number(pending[i].value))
+		if (o->numeric && (!is_number(pending[i].value) || !bits_valid(&pending[i])))
 			return compat_usage(opts, "invalid numeric value");
 	}
+	for (int i = 0; i < count; i++)
+		if (pending[i].option->numeric >= NUM_BITS && strtol(pending[i].value, NULL, 10) % 8)
+			return compat_usage(opts, "Key size must be a multiple of 8 bits");
 	for (int i = 0; i < count; i++) {
 		const struct compat_option *o = pending[i].option;
 
@@ -340,6 +366,9 @@ static int apply_all(struct pending *pending, int count, struct compat_opts *opt
 		if (r != 0)
 			return r;
 	}
+	if (opts->base.given[OPT_KEYSLOT_CIPHER] != opts->base.given[OPT_KEYSLOT_KEY_SIZE])
+		return compat_usage(opts, "Options --keyslot-cipher and --keyslot-key-size must be "
+				    "used together.");
 	return -1;
 }
 

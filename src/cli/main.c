@@ -76,7 +76,7 @@ int main(int argc, char **argv)
 
 	if (rc != 0)
 		return rc > 0 ? EXIT_OK : cli_exit_code(rc);
-	rc = check_stdout(verb->run(&opts));
+	rc = check_stdout(verb->run ? verb->run(&opts) : compat_run_native(verb, &opts));
 	if (opts.verbose) {
 		cli_print_exit_status(rc);
 		rc = check_stdout(rc);

@@ -34,6 +34,7 @@ struct cli_option {
 
 static const struct cli_option cli_options[] = {
 	{ "help", no_argument, 0, OPT_HELP, NULL, "show this help" },
+	{ "version", no_argument, 'V', OPT_VERSION, NULL, "print luksvol's version" },
 	{ "verbose", no_argument, 'v', OPT_VERBOSE, NULL, "say what was done" },
 	{ "batch-mode", no_argument, 'q', OPT_BATCH, NULL, "ask for no confirmation" },
 	{ "json", no_argument, 0, OPT_JSON, NULL, "JSON output" },
@@ -76,7 +77,15 @@ static const struct cli_option cli_options[] = {
 	{ "pbkdf-parallel", required_argument, 0, OPT_PBKDF_PARALLEL, "N", "argon2 threads" },
 	{ "pbkdf-force-iterations", required_argument, 0, OPT_PBKDF_FORCE_ITERATIONS, "N",
 	  "pbkdf2 iterations or argon2 time cost, no benchmark" },
+	{ "keyslot-cipher", required_argument, 0, OPT_KEYSLOT_CIPHER, "C",
+	  "the keyslot area's cipher (the data cipher; with --keyslot-key-size)" },
+	{ "keyslot-key-size", required_argument, 0, OPT_KEYSLOT_KEY_SIZE, "BITS",
+	  "the keyslot area's key size (with --keyslot-cipher)" },
 	{ "token-id", required_argument, 0, OPT_TOKEN_ID, "N", "the token id" },
+	{ "token-replace", no_argument, 0, OPT_TOKEN_REPLACE, NULL,
+	  "replace the token of that --token-id, in one write" },
+	{ "key-description", required_argument, 0, OPT_KEY_DESCRIPTION, "D",
+	  "the kernel keyring key of a luks2-keyring token" },
 	{ "json-file", required_argument, 0, OPT_JSON_FILE, "F",
 	  "the token JSON file (- for standard input or output)" },
 	{ "header-backup-file", required_argument, 0, OPT_BACKUP_FILE, "F",
@@ -401,6 +410,8 @@ static int set_format_option(const struct cli_option *o, const char *arg,
 	case OPT_PBKDF_MEMORY: return set_u32(o, arg, &f->pbkdf.memory_kib);
 	case OPT_PBKDF_PARALLEL: return set_u32(o, arg, &f->pbkdf.parallel);
 	case OPT_PBKDF_FORCE_ITERATIONS: return set_u32(o, arg, &f->pbkdf.forced_iterations);
+	case OPT_KEYSLOT_CIPHER: f->pbkdf.area_cipher = arg; return 0;
+	case OPT_KEYSLOT_KEY_SIZE: return set_u32(o, arg, &f->pbkdf.area_key_bits);
 	case OPT_METADATA_SIZE: return set_number(o, arg, 1, UINT64_MAX, &f->metadata_bytes);
 	case OPT_KEYSLOTS_SIZE: return set_number(o, arg, 1, UINT64_MAX, &f->keyslots_bytes);
 	case OPT_OFFSET:
@@ -512,6 +523,7 @@ static int set_option(const struct cli_option *o, const char *arg, struct cli_op
 	case OPT_VALUE_FILE: opts->value_file = arg; return 0;
 	case OPT_SHOW_SECRETS: opts->show_secrets = 1; return 0;
 	case OPT_DISK: opts->disk = arg; return 0;
+	case OPT_KEY_DESCRIPTION: opts->key_description = arg; return 0;
 	default: break;
 	}
 	return set_token_option(o, arg, opts);
@@ -616,7 +628,7 @@ static void print_option_help(const struct cli_option *o, FILE *out)
 
 static int general_option(enum cli_opt id)
 {
-	return id == OPT_HELP || id == OPT_VERBOSE || id == OPT_BATCH;
+	return id == OPT_HELP || id == OPT_VERSION || id == OPT_VERBOSE || id == OPT_BATCH;
 }
 
 /* The verb's own options, then those every verb takes. */
@@ -673,12 +685,17 @@ static int refuse_given(const struct cli_verb *verb, const struct scanned *s)
 	return 0;
 }
 
-static int wants_help(const struct scanned *s)
+static int given(const struct scanned *s, enum cli_opt id)
 {
 	for (int i = 0; i < s->given_count; i++)
-		if (s->given[i].option->id == OPT_HELP)
+		if (s->given[i].option->id == id)
 			return 1;
 	return 0;
+}
+
+static int wants_help(const struct scanned *s)
+{
+	return given(s, OPT_HELP);
 }
 
 /* The positional arguments after the verb's name. */
@@ -736,6 +753,11 @@ static int known_verb(const char *word)
  * (cryptsetup takes `-v luksFormat` too). */
 static int find_command(const struct scanned *s, const struct cli_verb **verb)
 {
+	/* As cryptsetup's: with any verb or none, nothing else is done. */
+	if (given(s, OPT_VERSION) && !wants_help(s)) {
+		printf("luksvol %s\n", lv_version());
+		return 1;
+	}
 	if (s->word_count == 0) {
 		print_usage(wants_help(s) ? stdout : stderr);
 		return wants_help(s) ? 1 : -EINVAL;
@@ -746,6 +768,18 @@ static int find_command(const struct scanned *s, const struct cli_verb **verb)
 		return -EINVAL;
 	}
 	return resolve_verb(s->words[0], s->word_count > 1 ? s->words[1] : NULL, s, verb);
+}
+
+/* Before any passphrase is asked for. */
+static int check_keyslot_cipher(const struct cli_opts *opts)
+{
+	struct lv_err err = { 0 };
+
+	if (lv_keyslot_cipher_check(&opts->format.pbkdf, &err) < 0) {
+		fprintf(stderr, "luksvol: %s\n", err.msg);
+		return -EINVAL;
+	}
+	return 0;
 }
 
 int cli_parse(int argc, char **argv, const struct cli_verb **verb, struct cli_opts *opts)
@@ -766,6 +800,8 @@ int cli_parse(int argc, char **argv, const struct cli_verb **verb, struct cli_op
 		fputs("luksvol: options --device-size and --size cannot be combined\n", stderr);
 		r = -EINVAL;
 	}
+	if (r == 0)
+		r = check_keyslot_cipher(opts);
 	if (r == 0)
 		r = take_words(*verb, &s, opts);
 	opts->format.key_slot = opts->key_slot;

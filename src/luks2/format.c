@@ -322,7 +322,8 @@ static int check_params(struct lv_device *dev, const struct lv_format_params *p,
 
 	if ((r = plan_areas(p, lay, err)) < 0 ||
 	    (r = plan_cipher(p, dev->storage, dev->device_bytes, lay, err)) < 0 ||
-	    (r = lv_pbkdf_check(&p->pbkdf, err)) < 0)
+	    (r = lv_pbkdf_check(&p->pbkdf, err)) < 0 ||
+	    (r = lv_keyslot_cipher_check(&p->pbkdf, err)) < 0)
 		return r;
 	if (p->key_slot != LV_ANY_SLOT && (p->key_slot < 0 || p->key_slot >= LV_KEYSLOTS_MAX))
 		return lv_err_set(err, -EINVAL, "keyslot %d is out of range 0..31", p->key_slot);
@@ -447,6 +448,25 @@ int lv_format_held(struct lv_device_hold **hold, const struct lv_format_params *
 	}
 	r = lv_device_adopt(&dev, hold, err);
 	return r < 0 ? r : format_new_device(dev, params, passphrase, dev_out, err);
+}
+
+int lv_format_fd(int fd, const char *name, const struct lv_format_params *params,
+		 const struct lv_secret *passphrase, struct lv_device **dev_out,
+		 struct lv_err *err)
+{
+	struct lv_storage *st;
+	struct stat sb;
+	int own, r;
+
+	if (fstat(fd, &sb) < 0)
+		return lv_err_set(err, -errno, "%s: %s", name, strerror(errno));
+	if (!S_ISREG(sb.st_mode) && !S_ISBLK(sb.st_mode))
+		return lv_err_set(err, -ENOTBLK, "%s: not a block device or a regular file", name);
+	if ((own = fcntl(fd, F_DUPFD_CLOEXEC, 0)) < 0)
+		return lv_err_set(err, -errno, "%s: %s", name, strerror(errno));
+	if ((r = lv_storage_open_fd(&st, own, name, 1)) < 0)
+		return lv_err_set(err, r, "out of memory");
+	return lv_format_storage(st, params, passphrase, dev_out, err);
 }
 
 int lv_format(const char *path, const struct lv_format_params *params,

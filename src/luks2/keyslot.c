@@ -170,21 +170,56 @@ static int find_area_gap(const struct lv_metadata *md, uint64_t size, uint64_t *
 	return 0;
 }
 
-/* The segment cipher when the backend can run it, else aes-xts-plain64
- * with a 512-bit key, as cryptsetup picks keyslot ciphers (§3.2). */
-static void choose_keyslot_cipher(const struct lv_metadata *md, uint32_t volume_key_bytes,
-				  struct lv_area *area)
+/* The cipher asked for, checked; else the segment cipher when the backend
+ * can run it, else aes-xts-plain64 with a 512-bit key, as cryptsetup picks
+ * keyslot ciphers (§3.2). */
+static int choose_keyslot_cipher(const struct lv_metadata *md, uint32_t volume_key_bytes,
+				 const struct lv_pbkdf_params *params, struct lv_area *area,
+				 struct lv_err *err)
 {
 	const struct lv_segment *seg = lv_md_data_segment(md);
+	int r;
 
+	if (params->area_cipher || params->area_key_bits) {
+		if ((r = lv_keyslot_cipher_check(params, err)) < 0)
+			return r;
+		area->encryption = params->area_cipher;
+		area->key_size = params->area_key_bits / 8;
+		return 0;
+	}
 	area->encryption = FALLBACK_KEYSLOT_CIPHER;
 	area->key_size = FALLBACK_KEYSLOT_KEY_BYTES;
 	if (!seg || seg->integrity_type || lv_cipher_is_null(seg->encryption) ||
 	    strncmp(seg->encryption, "capi:", 5) == 0 ||
 	    lv_sector_cipher_supported(seg->encryption, volume_key_bytes) < 0)
-		return;
+		return 0;
 	area->encryption = seg->encryption;
 	area->key_size = volume_key_bytes;
+	return 0;
+}
+
+int lv_keyslot_cipher_check(const struct lv_pbkdf_params *params, struct lv_err *err)
+{
+	const char *cipher = params->area_cipher;
+	uint32_t bits = params->area_key_bits;
+	int r;
+
+	if (!cipher && !bits)
+		return 0;
+	if (!cipher || !bits)
+		return lv_err_set(err, -EINVAL, "a keyslot cipher needs its key size, and a key size "
+				  "its cipher");
+	if (bits % 8 || bits > 4096)
+		return lv_err_set(err, -EINVAL, "keyslot key size %u is not a whole number of bytes "
+				  "up to 4096 bits", bits);
+	if (lv_cipher_is_null(cipher) || strncmp(cipher, "capi:", 5) == 0)
+		return lv_err_set(err, -EINVAL, "keyslot cipher %s cannot protect a keyslot area",
+				  cipher);
+	if ((r = lv_sector_cipher_supported(cipher, bits / 8)) < 0)
+		return lv_err_set(err, r == -ENOMEM ? r : -ENOTSUP,
+				  "keyslot cipher %s with a %u-bit key is %s", cipher, bits,
+				  r == -ENOTSUP ? "not supported by the crypto backend" : "invalid");
+	return 0;
 }
 
 static int refuse_unmet_requirements(const struct lv_device *dev, struct lv_err *err)
@@ -212,7 +247,8 @@ static int new_keyslot(struct lv_metadata *md, uint32_t volume_key_bytes,
 				 .hash = lv_md_strdup(md, pbkdf->hash ? pbkdf->hash : "sha256") };
 	ks->area = (struct lv_area){ .type = "raw",
 				     .size_bytes = lv_keyslot_area_bytes(volume_key_bytes) };
-	choose_keyslot_cipher(md, volume_key_bytes, &ks->area);
+	if ((r = choose_keyslot_cipher(md, volume_key_bytes, pbkdf, &ks->area, err)) < 0)
+		return r;
 	if (!ks->af.hash || !(ks->area.encryption = lv_md_strdup(md, ks->area.encryption)))
 		return lv_err_set(err, -ENOMEM, "out of memory");
 	r = lv_pbkdf_resolve(pbkdf, (size_t)ks->area.key_size, &ks->kdf, err);

@@ -56,13 +56,19 @@ make_fixtures() {
 	cp --sparse=always "$FIXTURES/luks.img" "$FIXTURES/luks-unbound.img"
 	printf 'talos-key-u' | cryptsetup luksAddKey --unbound --key-size 512 --key-slot 1 \
 		$COMPAT_FAST "$FIXTURES/luks-unbound.img" - >/dev/null || return 1
+	cp --sparse=always "$FIXTURES/blank.img" "$FIXTURES/ext4.img"
+	mkfs.ext4 -q -F "$FIXTURES/ext4.img" || return 1
+	cp --sparse=always "$FIXTURES/blank.img" "$FIXTURES/luks-kscipher.img"
+	printf 'talos-key-0' | cryptsetup luksFormat -q --type luks2 $COMPAT_FAST --key-file=- \
+		--keyslot-cipher aes-cbc-essiv:sha256 --keyslot-key-size 256 \
+		"$FIXTURES/luks-kscipher.img" || return 1
 	rm -f "$FIXTURES/luks.backup"
 	cryptsetup luksHeaderBackup "$FIXTURES/luks.img" --header-backup-file "$FIXTURES/luks.backup" ||
 		return 1
 	cp --sparse=always "$FIXTURES/blank.img" "$FIXTURES/detached.img"
 	printf 'talos-key-0' | cryptsetup luksFormat -q --type luks2 $COMPAT_FAST --key-file=- \
 		--header "$FIXTURES/detached.hdr" "$FIXTURES/detached.img" || return 1
-	for f in luks luks-tokens luks-unbound detached; do
+	for f in luks luks-tokens luks-unbound detached luks-kscipher; do
 		local header=()
 		[ -f "$FIXTURES/$f.hdr" ] && header=(--header "$FIXTURES/$f.hdr")
 		printf 'talos-key-0' | cryptsetup luksDump --dump-volume-key -q --key-file=- \

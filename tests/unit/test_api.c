@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "luksvol.h"
@@ -228,6 +229,99 @@ static void test_getters(void **state)
 	lv_device_free(&dev);
 }
 
+/* A keyslot area cipher is checked as a new keyslot takes it: both or
+ * neither of cipher and size, whole bytes, not null, one the backend runs. */
+static void test_keyslot_cipher_check(void **state)
+{
+	static const struct {
+		const char *cipher;
+		uint32_t bits;
+		int want;
+	} cases[] = {
+		{ NULL, 0, 0 },
+		{ "aes-cbc-essiv:sha256", 256, 0 },
+		{ "aes-xts-plain64", 512, 0 },
+		{ "aes-xts-plain64", 0, -EINVAL },
+		{ NULL, 256, -EINVAL },
+		{ "aes-xts-plain64", 100, -EINVAL },
+		{ "cipher_null-ecb", 256, -EINVAL },
+		{ "capi:xts(aes)-plain64", 512, -EINVAL },
+		{ "aes-xts-plain64", 128, -ENOTSUP },
+		{ "serpent-xts-plain64", 512, -ENOTSUP },
+	};
+	struct lv_err err = { 0 };
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct lv_pbkdf_params p = { .area_cipher = cases[i].cipher,
+					     .area_key_bits = cases[i].bits };
+
+		assert_int_equal(lv_keyslot_cipher_check(&p, &err), cases[i].want);
+	}
+}
+
+/* A keyslot added with an area cipher shows it; a refused one writes
+ * nothing. */
+static void test_keyslot_cipher_add(void **state)
+{
+	struct lv_pbkdf_params essiv = { .type = "pbkdf2", .forced_iterations = 1000,
+					 .area_cipher = "aes-cbc-essiv:sha256", .area_key_bits = 256 };
+	struct lv_pbkdf_params serpent = essiv;
+	struct lv_secret *key = NULL, *other = lv_secret_dup("other", 5);
+	struct lv_keyslot_info ks;
+	struct lv_device *dev = NULL;
+	struct lv_err err = { 0 };
+	struct lv_header_info before, after;
+	int added = -1;
+
+	(void)state;
+	serpent.area_cipher = "serpent-xts-plain64";
+	serpent.area_key_bits = 512;
+	assert_int_equal(lv_device_load(&dev, image, LV_LOAD_WRITABLE, &err), 0);
+	assert_int_equal(lv_unlock(dev, LV_ANY_SLOT, pass, &key, NULL, &err), 0);
+	lv_header_info(dev, &before);
+	assert_int_equal(lv_keyslot_add(dev, 9, key, other, &serpent, &added, &err), -ENOTSUP);
+	lv_header_info(dev, &after);
+	assert_int_equal(after.seqid, before.seqid);
+	assert_int_equal(lv_keyslot_add(dev, 9, key, other, &essiv, &added, &err), 0);
+	assert_int_equal(lv_keyslot_info(dev, 9, &ks), 0);
+	assert_string_equal(ks.cipher, "aes-cbc-essiv:sha256");
+	assert_int_equal(ks.cipher_key_bytes, 32);
+	lv_secret_free(&key);
+	assert_int_equal(lv_unlock(dev, 9, other, &key, NULL, &err), 0);
+	assert_int_equal(lv_keyslot_kill(dev, 9, &err), 0);
+	lv_secret_free(&key);
+	lv_secret_free(&other);
+	lv_device_free(&dev);
+}
+
+/* lv_format_fd names the device as told (not /proc/self/fd/N) and takes
+ * only a regular file or a block device. */
+static void test_format_fd(void **state)
+{
+	char fifo[80], file[80];
+	struct lv_err err = { 0 };
+	int fd;
+
+	(void)state;
+	snprintf(fifo, sizeof(fifo), "%s/fifo", dir);
+	snprintf(file, sizeof(file), "%s/tiny", dir);
+	assert_int_equal(mkfifo(fifo, 0600), 0);
+	fd = open(fifo, O_RDWR | O_NONBLOCK);
+	assert_true(fd >= 0);
+	assert_int_equal(lv_format_fd(fd, "named-fifo", &fast, pass, NULL, &err), -ENOTBLK);
+	assert_non_null(strstr(err.msg, "named-fifo"));
+	close(fd);
+	unlink(fifo);
+	fd = open(file, O_RDWR | O_CREAT | O_EXCL, 0600);
+	assert_true(fd >= 0 && ftruncate(fd, 4096) == 0);
+	assert_true(lv_format_fd(fd, "named-file", &fast, pass, NULL, &err) < 0);
+	assert_non_null(strstr(err.msg, "named-file"));
+	assert_null(strstr(err.msg, "/proc/"));
+	close(fd);
+	unlink(file);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -235,6 +329,9 @@ int main(void)
 		cmocka_unit_test(test_errno_table),
 		cmocka_unit_test(test_nonblocking_lock),
 		cmocka_unit_test(test_getters),
+		cmocka_unit_test(test_keyslot_cipher_check),
+		cmocka_unit_test(test_keyslot_cipher_add),
+		cmocka_unit_test(test_format_fd),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
