@@ -257,7 +257,7 @@ test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS) $(TEST_T
 CHECK_LUKSVOL ?= $(BUILD)/luksvol
 # The compat table (issue 19) costs ~4.6 CPU-min in full: make check runs
 # luksvol's side alone (the checks still ask the real cryptsetup) of the
-# rows of the verbs Talos calls (36 of 145); make test runs every row with
+# rows of the verbs Talos calls (36 of 152); make test runs every row with
 # both tools.
 CHECK_COMPAT_ROWS ?= @(format|token|test)/*
 # (tests/tpm/tpm.mk adds its programs to both.)
