@@ -252,8 +252,10 @@ test: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_BINS) $(TEST_T
 # to start), two suites at a time, with a 40-step tool-alternating chain
 # and only the header-backup races whose window strace holds open (make
 # test: ASan+UBSan everywhere, 200 steps, 30 more plain races against a
-# spinning helper); no VM, fuzzing, valgrind, power-cut sweeps or build
-# tests.  CHECK_LUKSVOL=$(BUILD)/asan/luksvol runs the suites under ASan.
+# spinning helper), one in 5 of cli_hardening's verb-times-option pairs
+# (make test: all ~3,000); no VM, fuzzing, valgrind, power-cut sweeps or
+# build tests (features.sh's three builds among them).
+# CHECK_LUKSVOL=$(BUILD)/asan/luksvol runs the suites under ASan.
 CHECK_LUKSVOL ?= $(BUILD)/luksvol
 # The compat table (issue 19) costs ~4.6 CPU-min in full: make check runs
 # luksvol's side alone (the checks still ask the real cryptsetup) of the
@@ -264,8 +266,10 @@ CHECK_COMPAT_ROWS ?= @(format|token|test)/*
 CHECK_UNITS = $(UNIT_NAMES) $(TPM_TEST_BINS:$(BUILD)/asan/tests/%=%)
 check: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_NAMES:%=$(BUILD)/asan/tests/%) \
 		$(TEST_TOOLS) static
-	@BUILD=$(BUILD) LV_UNITS="$(CHECK_UNITS)" LV_SUITES="$(wildcard tests/interop/*.sh)" \
+	@BUILD=$(BUILD) LV_UNITS="$(CHECK_UNITS)" \
+		LV_SUITES="$(filter-out tests/interop/features.sh,$(wildcard tests/interop/*.sh))" \
 		LUKSVOL=$(abspath $(CHECK_LUKSVOL)) LV_JOBS=2 LV_CHAIN_STEPS=40 LV_BACKUP_RACE_RUNS=0 \
+		LV_OPTION_SAMPLE=5 \
 		LV_COMPAT_TOOLS=luksvol LV_COMPAT_ONLY='$(CHECK_COMPAT_ROWS)' ./tests/run.sh
 
 # The exhaustive sweeps: every byte of both JSON areas flipped.
