@@ -268,7 +268,7 @@ check: $(DEPS_STAMP) $(BUILD)/luksvol $(BUILD)/asan/luksvol $(UNIT_NAMES:%=$(BUI
 		$(TEST_TOOLS) static
 	@BUILD=$(BUILD) LV_UNITS="$(CHECK_UNITS)" \
 		LV_SUITES="$(filter-out tests/interop/features.sh,$(wildcard tests/interop/*.sh))" \
-		LUKSVOL=$(abspath $(CHECK_LUKSVOL)) LV_JOBS=2 LV_CHAIN_STEPS=40 LV_BACKUP_RACE_RUNS=0 \
+		LUKSVOL=$(abspath $(CHECK_LUKSVOL)) LV_JOBS=3 LV_CHAIN_STEPS=40 LV_BACKUP_RACE_RUNS=0 \
 		LV_OPTION_SAMPLE=5 \
 		LV_COMPAT_TOOLS=luksvol LV_COMPAT_ONLY='$(CHECK_COMPAT_ROWS)' ./tests/run.sh
 
