@@ -10,7 +10,17 @@ case ${1:-} in
 [0-9]*) max=$1; shift ;;
 esac
 [ $# -gt 0 ] || { echo "usage: stack_usage.sh [MAX_BYTES] OBJDIR..." >&2; exit 2; }
-files=$(find "$@" -name '*.su' 2>/dev/null)
+# A .su file whose source is gone (removed or renamed since that build
+# directory was made) is stale: its frames are no function of today's.
+top=$(cd "$(dirname "$0")/.." && pwd)
+files=$(find "$@" -name '*.su' 2>/dev/null | while IFS= read -r su; do
+	src=$(head -n 1 "$su" | cut -d: -f1)
+	case $src in
+	'') echo "$su" ;;
+	/*) [ -e "$src" ] && echo "$su" ;;
+	*) [ -e "$top/$src" ] && echo "$su" ;;
+	esac
+done)
 [ -n "$files" ] || { echo "stack_usage.sh: no .su files under $* (built without -fstack-usage?)" >&2; exit 2; }
 # A line: "src/luks2/hdr_write.c:145:5:lv_device_commit<TAB>336<TAB>static"
 cat $files | awk -F'\t' -v max="$max" '
