@@ -251,7 +251,7 @@ def deliberate(name, results, lv_want, cs_want):
 
 
 def test_last_keyslot(w):
-    k0, k1 = w.key("ls0.key", b"last zero"), w.key("ls1.key", b"last one")
+    k0, k1 = w.key("ls0.key", b"last zero"), w.key("ls1.key", b"last 1 key")
     one = w.image("last1.img", [k0])
     two = w.image("last2.img", [k0, k1])
     lv = w.luksvol

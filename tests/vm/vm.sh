@@ -51,12 +51,30 @@ vm_kernel_version() {
 	ls "$VM_DIR/kernel/lib/modules" | head -1
 }
 
-# Copies a dynamically linked program and every library ldd lists.
-vm_add_program() {
-	local root=$1 program=$2 lib
-	install -D -m 0755 "$program" "$root/bin/$(basename "$program")"
-	for lib in $(ldd "$program" 2>/dev/null | grep -o '/[^ ]*'); do
+# Libraries a program may dlopen by soname, which ldd cannot see: luksvol
+# loads libcurl at its first KMS or tang request (src/base/curl_global.h).
+VM_DLOPEN_SONAMES="libcurl.so.4"
+
+# Copies a library (or program) and every library ldd lists for it.
+vm_add_libraries_of() {
+	local root=$1 object=$2 lib
+	for lib in $(ldd "$object" 2>/dev/null | grep -o '/[^ ]*'); do
 		[ -e "$root$lib" ] || install -D -m 0755 "$lib" "$root$lib"
+	done
+}
+
+# Copies a dynamically linked program, every library ldd lists, and the
+# libraries of VM_DLOPEN_SONAMES it names, with theirs.
+vm_add_program() {
+	local root=$1 program=$2 soname path
+	install -D -m 0755 "$program" "$root/bin/$(basename "$program")"
+	vm_add_libraries_of "$root" "$program"
+	for soname in $VM_DLOPEN_SONAMES; do
+		grep -qa "$soname" "$program" || continue
+		path=$(ldconfig -p | awk -v so="$soname" '$1 == so && /x86-64/ { print $NF; exit }')
+		[ -n "$path" ] || { echo "vm: $program loads $soname, which is not installed" >&2; return 1; }
+		[ -e "$root$path" ] || install -D -m 0755 "$path" "$root$path"
+		vm_add_libraries_of "$root" "$path"
 	done
 }
 
