@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/hex.h"
 #include "base/utf8.h"
 #include "kms/kms.h"
 
@@ -234,14 +235,6 @@ static void grpc_status(struct lv_grpc_reply *reply, const char *value, size_t l
 	reply->grpc_status_in_trailers = reply->in_trailers;
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* grpc-message is percent-encoded (gRPC over HTTP/2, "Responses"). */
 static void grpc_message(struct lv_grpc_reply *reply, const char *value, size_t len)
 {
@@ -254,7 +247,8 @@ static void grpc_message(struct lv_grpc_reply *reply, const char *value, size_t 
 		int hi, lo;
 
 		if (value[i] == '%' && i + 2 < len &&
-		    (hi = hex_value(value[i + 1])) >= 0 && (lo = hex_value(value[i + 2])) >= 0) {
+		    (hi = lv_hex_value((unsigned char)value[i + 1])) >= 0 &&
+		    (lo = lv_hex_value((unsigned char)value[i + 2])) >= 0) {
 			decoded[n++] = (char)(hi << 4 | lo);
 			i += 2;
 		} else {

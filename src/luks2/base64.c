@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "luks2/metadata.h"
 
 static const char b64_alphabet[] =
@@ -87,23 +88,12 @@ void lv_base64_encode(const uint8_t *in, size_t len, char *out)
 	out[o] = '\0';
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 int lv_hex_decode(const char *text, size_t text_len, uint8_t *out, size_t max, size_t *len)
 {
 	if (text_len % 2 || text_len / 2 > max)
 		return -EINVAL;
 	for (size_t i = 0; i < text_len; i += 2) {
-		int hi = hex_value(text[i]), lo = hex_value(text[i + 1]);
+		int hi = lv_hex_value((unsigned char)text[i]), lo = lv_hex_value((unsigned char)text[i + 1]);
 
 		if (hi < 0 || lo < 0)
 			return -EINVAL;

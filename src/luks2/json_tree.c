@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/hex.h"
 #include "luks2/arena.h"
 #include "luks2/json_tree.h"
 
@@ -143,17 +144,6 @@ static int is_digit(unsigned char c)
 	return c >= '0' && c <= '9';
 }
 
-static int hex_value(unsigned char c)
-{
-	if (is_digit(c))
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 static unsigned char ascii_lower(unsigned char c)
 {
 	return c >= 'A' && c <= 'Z' ? (unsigned char)(c - 'A' + 'a') : c;
@@ -266,7 +256,7 @@ static int read_hex4(struct parser *p, uint32_t *code)
 {
 	*code = 0;
 	for (int i = 0; i < 4; i++, p->pos++) {
-		int v = p->pos < p->len ? hex_value(p->s[p->pos]) : -1;
+		int v = p->pos < p->len ? lv_hex_value(p->s[p->pos]) : -1;
 
 		if (v < 0)
 			return fail(p, -EINVAL);

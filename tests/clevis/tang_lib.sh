@@ -7,6 +7,11 @@
 #   tang_hang NAME       the port accepts and never answers
 #   tang_rotate NAME     tangd-rotate-keys: new keys, the old ones kept
 #   tang_sig_thp NAME [ALG]  the S256 (or ALG) thumbprint of its signing key
+#   new_image NAME       $DIR/NAME.img: a LUKS2 image (cryptsetup, ${FAST[@]})
+#                        with $DIR/pw.key in keyslot 0 and room for several
+#                        tokens (each tang JWE carries its advertisement:
+#                        ~3.5 KiB)
+#   digest IMG           the sha256 of its first 16 MiB; now_ms: the clock in ms
 TANGD=/usr/libexec/tangd
 declare -A TANG_URL TANG_PORT TANG_PID
 TANG_PIDS=()
@@ -91,4 +96,16 @@ tang_cleanup() {
 		wait "$pid" 2>/dev/null
 	done
 	TANG_PIDS=()
+}
+
+digest() { head -c 16M "$1" | sha256sum | cut -d' ' -f1; }
+now_ms() { date +%s%3N; }
+
+new_image() {
+	local img=$DIR/$1.img
+	rm -f "$img"
+	truncate -s 32M "$img"
+	cryptsetup luksFormat -q "${FAST[@]}" --luks2-metadata-size 256k --key-file "$DIR/pw.key" \
+		"$img" >/dev/null
+	echo "$img"
 }

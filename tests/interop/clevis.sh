@@ -31,19 +31,6 @@ if [ ! -x "$TOOL" ]; then
 fi
 
 printf 'clevis test passphrase' >"$DIR/pw.key"
-now_ms() { date +%s%3N; }
-digest() { head -c 16M "$1" | sha256sum | cut -d' ' -f1; }
-
-# new_image NAME: a LUKS2 image with pw.key in keyslot 0 and room for
-# several tokens (each tang JWE carries its advertisement: ~3.5 KiB).
-new_image() {
-	local img=$DIR/$1.img
-	rm -f "$img"
-	truncate -s 32M "$img"
-	cryptsetup luksFormat -q "${FAST[@]}" --luks2-metadata-size 256k --key-file "$DIR/pw.key" \
-		"$img" >/dev/null
-	echo "$img"
-}
 
 # token_of IMG SLOT: the id of the clevis token of keyslot SLOT.
 token_of() {

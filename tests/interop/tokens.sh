@@ -27,17 +27,6 @@ trap 'tang_cleanup; cleanup' EXIT
 FAST=(--pbkdf pbkdf2 --pbkdf-force-iterations 1000)
 
 printf 'tokens test passphrase' >"$DIR/pw.key"
-digest() { head -c 16M "$1" | sha256sum | cut -d' ' -f1; }
-now_ms() { date +%s%3N; }
-
-new_image() {
-	local img=$DIR/$1.img
-	rm -f "$img"
-	truncate -s 32M "$img"
-	cryptsetup luksFormat -q "${FAST[@]}" --luks2-metadata-size 256k --key-file "$DIR/pw.key" \
-		"$img" >/dev/null
-	echo "$img"
-}
 
 # clevis_pass_opens NAME IMG SLOT: `clevis luks pass` decrypts SLOT's
 # token and cryptsetup opens SLOT with it.

@@ -13,16 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static inline int unit_hex_digit(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+#include "base/hex.h"
 
 /* Decodes a hex string into out; fails the test unless it is well formed
  * and fits.  Returns the number of bytes written. */
@@ -33,7 +24,8 @@ static inline size_t unit_hex(const char *hex, uint8_t *out, size_t out_size)
 	assert_true(len % 2 == 0);
 	assert_true(len / 2 <= out_size);
 	for (size_t i = 0; i < len / 2; i++) {
-		int hi = unit_hex_digit(hex[2 * i]), lo = unit_hex_digit(hex[2 * i + 1]);
+		int hi = lv_hex_value((unsigned char)hex[2 * i]);
+		int lo = lv_hex_value((unsigned char)hex[2 * i + 1]);
 
 		assert_true(hi >= 0 && lo >= 0);
 		out[i] = (uint8_t)(hi << 4 | lo);
