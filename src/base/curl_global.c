@@ -1,6 +1,5 @@
 /* SPDX-License-Identifier: ISC */
 /* curl_global.c: libcurl loaded on first use, initialised once, and its errors (curl_global.h). */
-#include <dlfcn.h>
 #include <errno.h>
 #include <pthread.h>
 #include <stddef.h>
@@ -8,56 +7,32 @@
 #include <string.h>
 
 #include "base/curl_global.h"
+#include "base/dl_table.h"
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static struct lv_curl_api curl_api;
 static int curl_ready = -ENOTSUP;
 static char curl_failure[256];
 
-#define CURL_CALL(field, symbol) { offsetof(struct lv_curl_api, field), symbol }
-static const struct {
-	size_t offset;
-	const char *symbol;
-} curl_calls[] = {
-	CURL_CALL(global_init, "curl_global_init"),
-	CURL_CALL(easy_init, "curl_easy_init"),
-	CURL_CALL(easy_setopt, "curl_easy_setopt"),
-	CURL_CALL(easy_perform, "curl_easy_perform"),
-	CURL_CALL(easy_getinfo, "curl_easy_getinfo"),
-	CURL_CALL(easy_cleanup, "curl_easy_cleanup"),
-	CURL_CALL(easy_strerror, "curl_easy_strerror"),
-	CURL_CALL(slist_append, "curl_slist_append"),
-	CURL_CALL(slist_free_all, "curl_slist_free_all"),
+static const struct lv_dl_call curl_calls[] = {
+	LV_DL_CALL(struct lv_curl_api, global_init, "curl_global_init"),
+	LV_DL_CALL(struct lv_curl_api, easy_init, "curl_easy_init"),
+	LV_DL_CALL(struct lv_curl_api, easy_setopt, "curl_easy_setopt"),
+	LV_DL_CALL(struct lv_curl_api, easy_perform, "curl_easy_perform"),
+	LV_DL_CALL(struct lv_curl_api, easy_getinfo, "curl_easy_getinfo"),
+	LV_DL_CALL(struct lv_curl_api, easy_cleanup, "curl_easy_cleanup"),
+	LV_DL_CALL(struct lv_curl_api, easy_strerror, "curl_easy_strerror"),
+	LV_DL_CALL(struct lv_curl_api, slist_append, "curl_slist_append"),
+	LV_DL_CALL(struct lv_curl_api, slist_free_all, "curl_slist_free_all"),
 };
-
-static int curl_resolve(void *library)
-{
-	for (size_t i = 0; i < sizeof(curl_calls) / sizeof(curl_calls[0]); i++) {
-		void *call = dlsym(library, curl_calls[i].symbol);
-
-		if (!call) {
-			snprintf(curl_failure, sizeof(curl_failure), "%s: no %s in it",
-				 LV_CURL_SONAME, curl_calls[i].symbol);
-			return -ENOTSUP;
-		}
-		/* POSIX: a function's address round-trips through void *. */
-		memcpy((char *)&curl_api + curl_calls[i].offset, &call, sizeof(call));
-	}
-	return 0;
-}
 
 static void curl_init_once(void)
 {
-	void *library = dlopen(LV_CURL_SONAME, RTLD_NOW | RTLD_LOCAL);
 	CURLcode code;
 
-	if (!library) {
-		snprintf(curl_failure, sizeof(curl_failure), "cannot load %s: %s", LV_CURL_SONAME,
-			 dlerror());
+	if (lv_dl_table_load(LV_CURL_SONAME, curl_calls, sizeof(curl_calls) / sizeof(curl_calls[0]),
+			     &curl_api, curl_failure, sizeof(curl_failure)) < 0)
 		return;
-	}
-	if (curl_resolve(library) < 0)
-		return;	/* the library stays loaded: it may be in use elsewhere */
 	code = curl_api.global_init(CURL_GLOBAL_DEFAULT);
 	if (code != CURLE_OK) {
 		snprintf(curl_failure, sizeof(curl_failure), "libcurl: %s",
