@@ -4,6 +4,7 @@
  * checksum and the JSON area (luks2-reference.md §1.1-§1.4).
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -191,6 +192,7 @@ static int verify_checksum(struct lv_hdr_copy *copy, struct lv_hash_ctx *hash, i
  * fails drops *hash: verify_checksum then refuses the copy.
  */
 #define JSON_READ_CHUNK_BYTES ((size_t)64 << 10)
+#define TWIN_PAGE_BYTES ((size_t)4 << 10)
 
 static void hash_chunk(struct lv_hash_ctx **hash, const uint8_t *chunk, size_t len)
 {
@@ -285,14 +287,67 @@ static int load_metadata(struct lv_hdr_copy *copy, const char *which, struct lv_
 	return r;
 }
 
+/* The twin was read and checked, and its JSON area's bytes are kept: a
+ * copy with the same bytes gets its verdict. */
+static bool twin_comparable(const struct lv_hdr_copy *twin, const struct lv_hdr_copy *copy)
+{
+	return twin && (twin->state == LV_COPY_OK || twin->state == LV_COPY_OBSOLETE) &&
+	       twin->json_prefix && twin->bin.hdr_size == copy->bin.hdr_size;
+}
+
 /* The twin's JSON area holds the same bytes: the same metadata, so the
  * same verdict (a secondary written with its primary). */
 static int same_json_area(const struct lv_hdr_copy *twin, const struct lv_hdr_copy *copy)
 {
-	return twin && (twin->state == LV_COPY_OK || twin->state == LV_COPY_OBSOLETE) &&
-	       twin->json_prefix && twin->bin.hdr_size == copy->bin.hdr_size &&
-	       twin->json_prefix_bytes == copy->json_prefix_bytes &&
+	return twin_comparable(twin, copy) && twin->json_prefix_bytes == copy->json_prefix_bytes &&
 	       memcmp(twin->json_prefix, copy->json_prefix, copy->json_prefix_bytes) == 0;
+}
+
+/* The twin's area at [done, done + len) is chunk: its prefix, then zeros. */
+static bool twin_holds(const struct lv_hdr_copy *twin, size_t done, const uint8_t *chunk,
+		       size_t len)
+{
+	size_t held = done < twin->json_prefix_bytes ? twin->json_prefix_bytes - done : 0;
+
+	if (held > len)
+		held = len;
+	if (held && memcmp(chunk, twin->json_prefix + done, held) != 0)
+		return false;
+	return held == len || chunk_is_zero(chunk + held, len - held);
+}
+
+/*
+ * A secondary is nearly always its primary's twin: its JSON area is read
+ * through one buffer, hashed into *hash and compared with the twin's as it
+ * goes, rather than kept in a second area-sized buffer (three heap pages
+ * of a 16 KiB header, for bytes already held).  The buffer is a page on
+ * the stack for the usual small areas, the reader's 64 KiB chunk for
+ * large ones (a page at a time would be a thousand reads for 4 MiB).
+ * 1: the same bytes, all hashed; 0: they differ (the caller reads the copy
+ * again, the usual way); < 0: a read failed.
+ */
+static int read_twin_json_area(struct lv_storage *st, uint64_t offset, size_t area_bytes,
+			       struct lv_hash_ctx **hash, const struct lv_hdr_copy *twin)
+{
+	uint8_t page[TWIN_PAGE_BYTES];
+	bool large = area_bytes > JSON_READ_CHUNK_BYTES;
+	size_t chunk_bytes = large ? JSON_READ_CHUNK_BYTES : sizeof(page);
+	uint8_t *chunk = large ? malloc(chunk_bytes) : page;
+	int r = 1;
+
+	if (!chunk)
+		return -ENOMEM;
+	for (size_t done = 0, len; done < area_bytes && r == 1; done += len) {
+		len = area_bytes - done < chunk_bytes ? area_bytes - done : chunk_bytes;
+		r = lv_storage_read(st, offset + done, chunk, len);
+		if (r == 0) {
+			hash_chunk(hash, chunk, len);
+			r = twin_holds(twin, done, chunk, len) ? 1 : 0;
+		}
+	}
+	if (large)
+		free(chunk);
+	return r;
 }
 
 static int take_verdict(struct lv_hdr_copy *copy, const struct lv_hdr_copy *twin,
@@ -305,6 +360,30 @@ static int take_verdict(struct lv_hdr_copy *copy, const struct lv_hdr_copy *twin
 		return 0;
 	lv_err_set(&copy->err, twin->err.code, "%s%s", which, reason ? reason : "");
 	return -EINVAL;
+}
+
+/* Reads the copy's JSON area into *hash (started from raw): compared with
+ * the twin's when there is one (copy->json_prefix stays NULL when the
+ * bytes are the twin's), kept in copy->json_prefix otherwise. */
+static int hash_json_area(struct lv_storage *st, const uint8_t raw[LV_HDR_BIN_BYTES],
+			  const struct lv_hdr_copy *twin, struct lv_hdr_copy *copy,
+			  struct lv_hash_ctx **hash)
+{
+	uint64_t area_offset = copy->offset_bytes + LV_HDR_BIN_BYTES;
+	int r;
+
+	/* An unsupported checksum_alg is reported by verify_checksum, after
+	 * the read, as before. */
+	(void)checksum_start(copy->bin.checksum_alg, raw, hash);
+	if (twin_comparable(twin, copy)) {
+		r = read_twin_json_area(st, area_offset, copy->json_area_bytes, hash, twin);
+		if (r != 0)
+			return r < 0 ? r : 0;
+		lv_hash_free(*hash);	/* not the twin's bytes: start over */
+		(void)checksum_start(copy->bin.checksum_alg, raw, hash);
+	}
+	return read_json_area(st, area_offset, copy->json_area_bytes, hash, &copy->json_prefix,
+			      &copy->json_prefix_bytes);
 }
 
 int lv_hdr_copy_read(struct lv_storage *st, uint64_t offset, int secondary,
@@ -325,12 +404,8 @@ int lv_hdr_copy_read(struct lv_storage *st, uint64_t offset, int secondary,
 	copy->json_area_bytes = copy->bin.hdr_size - LV_HDR_BIN_BYTES;
 
 	struct lv_hash_ctx *hash;
+	int r = hash_json_area(st, raw, twin, copy, &hash);
 
-	/* An unsupported checksum_alg is reported by verify_checksum, after
-	 * the read, as before. */
-	(void)checksum_start(copy->bin.checksum_alg, raw, &hash);
-	int r = read_json_area(st, offset + LV_HDR_BIN_BYTES, copy->json_area_bytes, &hash,
-			       &copy->json_prefix, &copy->json_prefix_bytes);
 	if (r < 0) {
 		lv_hash_free(hash);
 		if (r == -ENOMEM)
@@ -342,8 +417,8 @@ int lv_hdr_copy_read(struct lv_storage *st, uint64_t offset, int secondary,
 	lv_hash_free(hash);
 	if (r < 0)
 		return copy_fail(copy, LV_COPY_BAD);
-	r = same_json_area(twin, copy) ? take_verdict(copy, twin, which)
-				       : load_metadata(copy, which, md);
+	r = !copy->json_prefix || same_json_area(twin, copy) ? take_verdict(copy, twin, which)
+							     : load_metadata(copy, which, md);
 	if (r == -ENOMEM)
 		return r;
 	if (r < 0)
