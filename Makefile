@@ -37,7 +37,8 @@ FEATURE_FLAGS := -DLV_WITH_TPM=$(WITH_TPM) -DLV_WITH_KMS=$(WITH_KMS) \
 	-DLV_WITH_CLEVIS=$(WITH_CLEVIS) -DLV_WITH_YAML=$(WITH_YAML) -DLV_WITH_BLKID=$(WITH_BLKID)
 TPM_SRCS := $(wildcard src/tpm/*.c src/*/*tpm*.c)
 KMS_SRCS := $(wildcard src/kms/*.c src/*/*kms*.c)
-# clevis (tang, sss) tokens: libjose for JOSE, libcurl for HTTP, and the
+# clevis (tang, sss) tokens: libjose for JOSE (src/clevis/jose_api.c loads
+# it and libjansson on first use), libcurl for HTTP, and the
 # Shamir sharing of src/crypto/shamir.c (OpenSSL bignums, so libcrypto even
 # when CRYPTO=kernel).
 CLEVIS_SRCS := $(wildcard src/clevis/*.c src/*/*clevis*.c) src/crypto/shamir.c
@@ -55,15 +56,17 @@ OFF_SRCS := $(if $(filter 0,$(WITH_TPM)),$(TPM_SRCS)) $(if $(filter 0,$(WITH_KMS
 # -swtpm, -mssim: dependencies of Debian's libtss2-tctildr0); tss2-sys gives
 # the response buffer to wipe, tss2-rc the text of a response code.
 TPM_PKGS := tss2-esys tss2-mu tss2-tctildr tss2-sys tss2-rc
-# libcurl is loaded on first use (src/base/curl_global.h): its headers at
-# compile time, never its library at link time.
-CURL_PKGS := $(if $(filter 1,$(WITH_KMS) $(WITH_CLEVIS)),libcurl)
-CLEVIS_PKGS := jose libcrypto
-
 on = $(if $(filter 1,$(1)),$(2))
-# json-c stays first: libjansson (under libjose) also exports json_object_get
-# and json_object_iter_next, and luksvol's own references to those names are
-# json-c's (src/clevis/engine.h keeps the clevis sources off them).
+# Libraries loaded on first use (src/base/dl_table.h): their headers at
+# compile time, never the libraries at link time.  libcurl
+# (src/base/curl_global.h) for KMS and clevis; libjose and libjansson
+# (src/clevis/jose_api.h) for clevis.
+DLOPEN_PKGS := $(if $(filter 1,$(WITH_KMS) $(WITH_CLEVIS)),libcurl) $(call on,$(WITH_CLEVIS),jose)
+CLEVIS_PKGS := libcrypto
+
+# json-c is luksvol's JSON library; libjansson, which also exports
+# json_object_get and json_object_iter_next, is opened RTLD_LOCAL and
+# called only through src/clevis's table.
 PKGS := json-c libargon2 $(if $(filter openssl,$(CRYPTO)),openssl) $(call on,$(WITH_BLKID),blkid) \
 	$(call on,$(WITH_YAML),yaml-0.1) $(call on,$(WITH_TPM),$(TPM_PKGS)) \
 	$(call on,$(WITH_CLEVIS),$(CLEVIS_PKGS))
@@ -78,10 +81,10 @@ DEPS_STAMP := $(BUILD)/.deps-ok
 # build packages are installed; GNU make remakes an included makefile
 # first and then starts over reading it, so even the first `make test` on
 # a fresh machine compiles with them.  One file per package set.
-PKG_MK := $(BUILD)/.pkg-$(shell echo '$(PKGS) $(CURL_PKGS) $(STATIC)' | md5sum | cut -c1-12).mk
+PKG_MK := $(BUILD)/.pkg-$(shell echo '$(PKGS) $(DLOPEN_PKGS) $(STATIC)' | md5sum | cut -c1-12).mk
 $(PKG_MK): $(BUILD_DEPS_STAMP)
 	@mkdir -p $(dir $@)
-	@cflags=$$(pkg-config --cflags $(PKGS) $(CURL_PKGS)) && \
+	@cflags=$$(pkg-config --cflags $(PKGS) $(DLOPEN_PKGS)) && \
 	libs=$$(pkg-config $(call on,$(STATIC),--static) --libs $(PKGS)) && \
 	printf 'PKG_CFLAGS := %s\nPKG_LIBS := %s\n' "$$cflags" "$$libs" >$@.tmp && mv $@.tmp $@
 ifneq ($(MAKECMDGOALS),clean)

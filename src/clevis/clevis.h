@@ -44,7 +44,7 @@
 /* A new keyslot passphrase like clevis's: LV_CLEVIS_PASSPHRASE_BYTES random
  * bytes as base64url, 54 characters of [A-Za-z0-9_-] (printable, no
  * newline: clevis's shell scripts can carry it). */
-int lv_clevis_passphrase_new(struct lv_secret **passphrase);
+int lv_clevis_passphrase_new(struct lv_secret **passphrase, struct lv_err *err);
 
 /* Decrypts a compact JWE clevis encrypted (pins tang, tpm2 and sss). */
 int lv_clevis_decrypt(const char *jwe, size_t jwe_len, const struct lv_clevis_opts *opts,

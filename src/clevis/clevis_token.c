@@ -209,10 +209,8 @@ int lv_clevis_binding_new(const char *pin, const char *config, const struct lv_c
 	*binding = calloc(1, sizeof(**binding));
 	if (!*binding)
 		return lv_err_set(err, -ENOMEM, "out of memory");
-	r = lv_clevis_passphrase_new(&(*binding)->passphrase);
-	if (r < 0)
-		lv_err_set(err, r, "cannot make a passphrase");
-	else
+	r = lv_clevis_passphrase_new(&(*binding)->passphrase, err);
+	if (r == 0)
 		r = lv_clevis_encrypt(pin, config, (*binding)->passphrase, opts, &(*binding)->jwe,
 				      err);
 	if (r < 0)

@@ -2,27 +2,26 @@
 /*
  * engine.h: the inside of the clevis engine, its JOSE side: JWE objects are
  * libjose's (jansson json_t, flattened serialization), one ops table per
- * pin.  Only src/clevis/ includes it, and no file that includes it may use
- * json-c (clevis_token.c is the json-c side).
+ * pin.  Both libraries are loaded on first use (jose_api.h): each entry
+ * point of the engine calls lv_jose_load first.  Only src/clevis/ includes
+ * it, and no file that includes it may use json-c (clevis_token.c is the
+ * json-c side).
  */
 #ifndef LV_CLEVIS_ENGINE_H
 #define LV_CLEVIS_ENGINE_H
 
-#include <jansson.h>
-#include <jose/b64.h>
-#include <jose/jwe.h>
-#include <jose/jwk.h>
-#include <jose/jws.h>
 #include <stdatomic.h>
 #include <string.h>
 
 #include "clevis/clevis.h"
+#include "clevis/jose_calls.h"
 
 /*
  * libjansson and libjson-c both export json_object_get and
- * json_object_iter_next.  luksvol links json-c first, so a call to either
- * name from here would run json-c's function on a jansson object: these
- * files use jget() (json_object_getn) and never iterate over objects.
+ * json_object_iter_next, and luksvol links json-c: a name jose_calls.h
+ * does not redirect binds to json-c's function, whatever object it is
+ * given.  These files use jget() (json_object_getn) and never iterate over
+ * objects.
  */
 #undef json_object_foreach
 #undef json_object_foreach_safe

@@ -5,8 +5,6 @@
  * shares (libjose does the JOSE work).
  */
 #include <errno.h>
-#include <malloc.h>
-#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,37 +30,6 @@ const struct clevis_pin_ops *clevis_pin_find(const char *name)
 	return NULL;
 }
 
-/*
- * libjose keeps keys (ephemeral private keys, the recovered ECMR point, the
- * content key) in jansson objects, which jansson frees without wiping.
- * While jansson still uses plain malloc and free, its free is replaced by
- * one that wipes the block first; blocks allocated before are plain malloc
- * blocks too, so the switch is safe at any time.
- */
-static void wiping_free(void *p)
-{
-	if (p)
-		explicit_bzero(p, malloc_usable_size(p));
-	free(p);
-}
-
-static void *plain_malloc(size_t n)
-{
-	return malloc(n);
-}
-
-static pthread_once_t jansson_once = PTHREAD_ONCE_INIT;
-
-static void jansson_wipe_on_free(void)
-{
-	json_malloc_t current_malloc;
-	json_free_t current_free;
-
-	json_get_alloc_funcs(&current_malloc, &current_free);
-	if (current_malloc == malloc && current_free == free)
-		json_set_alloc_funcs(plain_malloc, wiping_free);
-}
-
 static void on_jose_error(void *misc, const char *file, int line, uint64_t code,
 			  const char *fmt, va_list ap)
 {
@@ -78,7 +45,8 @@ int clevis_ctx_init(struct clevis_ctx *ctx, const struct lv_clevis_opts *opts,
 	static const struct lv_clevis_opts defaults = { 0 };
 
 	memset(ctx, 0, sizeof(*ctx));
-	pthread_once(&jansson_once, jansson_wipe_on_free);
+	if (lv_jose_load(err) < 0)
+		return -ENOTSUP;
 	ctx->opts = opts ? opts : &defaults;
 	ctx->timeout_ms = ctx->opts->timeout_ms ? ctx->opts->timeout_ms : LV_CLEVIS_TIMEOUT_MS;
 	ctx->parent = parent;
@@ -342,13 +310,18 @@ int clevis_describe_jwe(const char *text, size_t len, json_t **pin_and_config,
 	return r;
 }
 
-int lv_clevis_passphrase_new(struct lv_secret **passphrase)
+int lv_clevis_passphrase_new(struct lv_secret **passphrase, struct lv_err *err)
 {
-	struct lv_secret *random = lv_secret_new(LV_CLEVIS_PASSPHRASE_BYTES);
-	size_t len = jose_b64_enc_buf(NULL, LV_CLEVIS_PASSPHRASE_BYTES, NULL, 0);
-	int r = random ? lv_random(random->bytes, random->len) : -ENOMEM;
+	struct lv_secret *random = NULL;
+	size_t len;
+	int r = lv_jose_load(err);
 
 	*passphrase = NULL;
+	if (r < 0)
+		return r;
+	random = lv_secret_new(LV_CLEVIS_PASSPHRASE_BYTES);
+	len = jose_b64_enc_buf(NULL, LV_CLEVIS_PASSPHRASE_BYTES, NULL, 0);
+	r = random ? lv_random(random->bytes, random->len) : -ENOMEM;
 	if (r == 0) {
 		*passphrase = lv_secret_new(len);
 		if (!*passphrase)
@@ -356,8 +329,10 @@ int lv_clevis_passphrase_new(struct lv_secret **passphrase)
 		else if (jose_b64_enc_buf(random->bytes, random->len, (*passphrase)->bytes, len) != len)
 			r = -EIO;
 	}
-	if (r < 0)
+	if (r < 0) {
 		lv_secret_free(passphrase);
+		lv_err_set(err, r, "cannot make a passphrase: %s", strerror(-r));
+	}
 	lv_secret_free(&random);
 	return r;
 }
@@ -401,9 +376,12 @@ int lv_clevis_describe(const char *jwe, size_t jwe_len, char **text, struct lv_e
 {
 	json_t *described;
 	char *config = NULL;
-	int r = clevis_describe_jwe(jwe, jwe_len, &described, err);
+	int r;
 
 	*text = NULL;
+	r = lv_jose_load(err);
+	if (r == 0)
+		r = clevis_describe_jwe(jwe, jwe_len, &described, err);
 	if (r < 0)
 		return r;
 	config = json_dumps(json_array_get(described, 1), JSON_COMPACT);

@@ -41,8 +41,8 @@ static int tang_new_key(void *state, struct lv_key_context *ctx, const struct lv
 
 	(void)state;
 	r = lv_clevis_tang_config(key->tang.url, key->tang.thumbprint, &config, err);
-	if (r == 0 && (r = lv_clevis_passphrase_new(passphrase)) < 0)
-		lv_err_set(err, r, "slot %d: cannot make a passphrase", key->slot);
+	if (r == 0 && (r = lv_clevis_passphrase_new(passphrase, err)) < 0)
+		slot_error(key, r, err);
 	if (r == 0 && (r = lv_clevis_encrypt("tang", config, *passphrase, &opts, &jwe, err)) < 0)
 		slot_error(key, r, err);
 	if (r == 0)
