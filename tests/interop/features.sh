@@ -4,9 +4,10 @@
 # WITH_CLEVIS=0: it links neither libyaml, libblkid, libcurl, tpm2-tss,
 # libjose nor libjansson, has no Talos verbs, no KMS, TPM or clevis code,
 # and its plain verbs still make and open volumes that cryptsetup opens, and
-# open cryptsetup's.  With clevis (the default build), json-c's
-# json_object_get is the one luksvol's code calls, not libjansson's of the
-# same name.  (The static build, WITH_BLKID=0 by default, runs in the VM:
+# open cryptsetup's.  No build links libcurl, libjose or libjansson: they
+# are loaded when a KMS, a clevis token or a tang key is first used
+# (src/base/dl_table.h), so json-c's json_object_get is the only one
+# luksvol's code can bind to.  (The static build, WITH_BLKID=0 by default, runs in the VM:
 # tests/vm/t_kernel.sh.)
 set -u
 source "$(dirname "$0")/../lib.sh"
@@ -42,13 +43,18 @@ t_same features/so-no-clevis-code "$(nm "$FEAT_BUILD/libluksvol.so.0.1.0" |
 t_expect features/default-so 0 env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL \
 	make -s -C "$LV_TOP" BUILD="$BUILD" "$BUILD/libluksvol.so.0.1.0"
 default_so=$LV_TOP/$BUILD/libluksvol.so.0.1.0
-for lib in libjose libjansson; do
-	t_same "features/default-so-links-$lib" "$(ldd "$default_so" | grep -c "$lib")" 1
-done
 # libcurl (and its thirty libraries) is loaded by the first KMS or tang
-# request, never at start (kms.sh runs one through it).
+# request, libjose and libjansson by the first clevis token or tang key,
+# never at start (kms.sh and clevis.sh run them).
 t_same features/default-so-links-no-libcurl "$(ldd "$default_so" | grep -c libcurl)" 0
-t_same features/default-so-loads-libcurl "$(grep -qa 'libcurl\.so\.4' "$default_so" && echo yes)" yes
+for soname in libcurl.so.4 libjose.so.0 libjansson.so.4; do
+	t_same "features/default-so-loads-$soname" "$(grep -qaF "$soname" "$default_so" && echo yes)" yes
+	for object in "$default_so" "$LV_TOP/$BUILD/luksvol" "$LV_TOP/$BUILD/asan/luksvol" "$LV" \
+		"$LV_TOP/$BUILD/asan/tests/test_clevis"; do
+		t_same "features/needs-no-$soname/${object#"$LV_TOP/"}" \
+			"$(readelf -d "$object" | grep NEEDED | grep -cF "[${soname%%.so*}.so")" 0
+	done
+done
 t_same features/default-so-has-kms-code "$(nm "$default_so" |
 	grep -q ' lv_kms_seal$' && echo yes)" yes
 t_same features/default-so-links-tpm2-tss "$(ldd "$default_so" |

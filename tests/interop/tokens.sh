@@ -260,6 +260,47 @@ test_tang_key() {
 		"$LV_WORK/last.out")" 1
 }
 
+# libjose and libjansson are loaded on first use (src/clevis/jose_api.h):
+# one that lacks a call (an empty library under its soname, found first
+# through LD_LIBRARY_PATH) is named in one line, as libcurl is (kms.sh),
+# and nothing is written: bind and apply refuse with 1; open --token-only
+# reports the token, as any that fails, and then no key (2).
+test_jose_unusable() {
+	local img=$DIR/nojose.img empty=$DIR/nojose-empty.img fake soname first before cfg
+	tang_start tu
+	new_image nojose >/dev/null
+	t_expect jose/bind 0 "$LUKSVOL" bind tang -q --url "${TANG_URL[tu]}" --key-file "$DIR/pw.key" \
+		"$img"
+	truncate -s 24M "$empty"
+	cfg=$(tang_config nojose "${TANG_URL[tu]}" "$(tang_sig_thp tu)")
+	before=$(sha256sum <"$img")$(sha256sum <"$empty")
+	printf 'int lv_not_jose;\n' >"$DIR/nojose.c"
+	for soname in libjose.so.0:jose_b64_dec libjansson.so.4:json_array; do
+		first=${soname#*:} soname=${soname%:*}
+		fake=$DIR/fake-$soname
+		mkdir -p "$fake"
+		if ! cc -shared -fPIC -o "$fake/$soname" "$DIR/nojose.c"; then
+			t_fail "jose/$soname" "cannot build an empty shared library"
+			continue
+		fi
+		t_expect "jose/$soname/bind" 1 env LD_LIBRARY_PATH="$fake" "$LUKSVOL" bind tang -q \
+			--url "${TANG_URL[tu]}" --key-file "$DIR/pw.key" "$img"
+		t_same "jose/$soname/bind-says" "$(cat "$LV_WORK/last.err")" \
+			"luksvol: $soname: no $first in it"
+		t_expect "jose/$soname/token-only" 2 env LD_LIBRARY_PATH="$fake" "$LUKSVOL" open \
+			--token-only --test-passphrase "$img"
+		message "jose/$soname/token-only-says" "^luksvol: $img: token 0 \(clevis\): $soname: no $first in it$"
+		t_expect "jose/$soname/tang-key" 1 env LD_LIBRARY_PATH="$fake" "$LUKSVOL" apply \
+			--device "u-data=$empty" --node-uuid 0f6b8e2a-43c1-4b7e-9d2f-5a1c3e7b9d40 \
+			--state-dir "$DIR/state" --no-activate -f "$cfg"
+		t_same "jose/$soname/tang-key-says" "$(grep -cx "u-data: cannot format with keyslot 0 (tang): slot 0: $soname: no $first in it" \
+			"$LV_WORK/last.out")" 1
+	done
+	t_same jose/unusable-writes-nothing "$(sha256sum <"$img")$(sha256sum <"$empty")" "$before"
+	token_opens jose/token-only-opens 0 "$img"
+	tang_stop tu
+}
+
 # tpm_bind_opens NAME IMG SLOT CONFIG: clevis binds SLOT to tpm2 with
 # CONFIG; luksvol opens it.
 clevis_tpm2_bind() {
@@ -405,6 +446,7 @@ test_tpm_sha1_only() {
 
 test_tang
 test_tang_key
+test_jose_unusable
 test_tpm
 test_tpm_signed
 test_tpm_sha1_only
