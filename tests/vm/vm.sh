@@ -52,8 +52,10 @@ vm_kernel_version() {
 }
 
 # Libraries a program may dlopen by soname, which ldd cannot see: luksvol
-# loads libcurl at its first KMS or tang request (src/base/curl_global.h).
-VM_DLOPEN_SONAMES="libcurl.so.4"
+# loads libcurl at its first KMS or tang request (src/base/curl_global.h),
+# libjose and libjansson at its first clevis token or tang key
+# (src/clevis/jose_api.h).
+VM_DLOPEN_SONAMES="libcurl.so.4 libjose.so.0 libjansson.so.4"
 
 # Copies a library (or program) and every library ldd lists for it.
 vm_add_libraries_of() {
