@@ -60,16 +60,16 @@ on = $(if $(filter 1,$(1)),$(2))
 # Libraries loaded on first use (src/base/dl_table.h): their headers at
 # compile time, never the libraries at link time.  libcurl
 # (src/base/curl_global.h) for KMS and clevis; libjose and libjansson
-# (src/clevis/jose_api.h) for clevis.
-DLOPEN_PKGS := $(if $(filter 1,$(WITH_KMS) $(WITH_CLEVIS)),libcurl) $(call on,$(WITH_CLEVIS),jose)
+# (src/clevis/jose_api.h) for clevis; tpm2-tss (src/tpm/tpm_tss2.h) for TPM.
+DLOPEN_PKGS := $(if $(filter 1,$(WITH_KMS) $(WITH_CLEVIS)),libcurl) $(call on,$(WITH_CLEVIS),jose) \
+	$(call on,$(WITH_TPM),$(TPM_PKGS))
 CLEVIS_PKGS := libcrypto
 
 # json-c is luksvol's JSON library; libjansson, which also exports
 # json_object_get and json_object_iter_next, is opened RTLD_LOCAL and
 # called only through src/clevis's table.
 PKGS := json-c libargon2 $(if $(filter openssl,$(CRYPTO)),openssl) $(call on,$(WITH_BLKID),blkid) \
-	$(call on,$(WITH_YAML),yaml-0.1) $(call on,$(WITH_TPM),$(TPM_PKGS)) \
-	$(call on,$(WITH_CLEVIS),$(CLEVIS_PKGS))
+	$(call on,$(WITH_YAML),yaml-0.1) $(call on,$(WITH_CLEVIS),$(CLEVIS_PKGS))
 
 # Packages (scripts/deps.sh): the build ones before anything is compiled
 # or installed; all of them (tests, VM, fuzzing, benchmarks) before a

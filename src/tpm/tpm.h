@@ -29,9 +29,9 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <tss2_esys.h>
 
 #include "luksvol.h"
+#include "tpm/tpm_tss2.h"
 
 /* The device opened when no TCTI is given, and the one tried when it is
  * absent (a kernel without the in-kernel resource manager). */

@@ -7,7 +7,7 @@
 #include "luks2/metadata.h"
 #include "tpm/tpm_blob.h"
 #include "tpm/tpm_log.h"
-#include "tpm/tpm_mu.h"
+#include "tpm/tpm_tss2.h"
 
 enum blob_type { BLOB_PUBLIC, BLOB_PRIVATE, BLOB_NAME };
 
@@ -35,6 +35,7 @@ static int from_bytes(enum blob_type type, const uint8_t *buf, size_t len, void 
 	const char *name = blob_type_names[type];
 	size_t declared, used = 0;
 	TSS2_RC rc;
+	int r;
 
 	memset(out, 0, out_size);
 	if (len < 2)
@@ -46,7 +47,9 @@ static int from_bytes(enum blob_type type, const uint8_t *buf, size_t len, void 
 				  declared, len - 2);
 	if (type == BLOB_PUBLIC && declared == 0)
 		return lv_err_set(err, -EINVAL, "%s: an empty TPM2B_PUBLIC", what);
-	lv_tpm_log_quiet();
+	r = lv_tss2_load(err);
+	if (r < 0)
+		return r;
 	rc = blob_unmarshal(type, buf, len, &used, out);
 	if (rc != TSS2_RC_SUCCESS)
 		return lv_err_set(err, -EINVAL, "%s: not a valid %s (%s)", what, name,
@@ -83,21 +86,24 @@ static int marshal_result(TSS2_RC rc)
 int lv_tpm2b_public_to_bytes(const TPM2B_PUBLIC *in, uint8_t *buf, size_t max, size_t *len)
 {
 	*len = 0;
-	lv_tpm_log_quiet();
+	if (lv_tss2_load(NULL) < 0)
+		return -ENOTSUP;
 	return marshal_result(Tss2_MU_TPM2B_PUBLIC_Marshal(in, buf, max, len));
 }
 
 int lv_tpm2b_private_to_bytes(const TPM2B_PRIVATE *in, uint8_t *buf, size_t max, size_t *len)
 {
 	*len = 0;
-	lv_tpm_log_quiet();
+	if (lv_tss2_load(NULL) < 0)
+		return -ENOTSUP;
 	return marshal_result(Tss2_MU_TPM2B_PRIVATE_Marshal(in, buf, max, len));
 }
 
 int lv_tpm2b_name_to_bytes(const TPM2B_NAME *in, uint8_t *buf, size_t max, size_t *len)
 {
 	*len = 0;
-	lv_tpm_log_quiet();
+	if (lv_tss2_load(NULL) < 0)
+		return -ENOTSUP;
 	return marshal_result(Tss2_MU_TPM2B_NAME_Marshal(in, buf, max, len));
 }
 
@@ -112,7 +118,8 @@ int lv_tpm_object_name(const TPMT_PUBLIC *public_area, TPM2B_NAME *name)
 	memset(name, 0, sizeof(*name));
 	if (public_area->nameAlg != TPM2_ALG_SHA256)
 		return -ENOTSUP;
-	lv_tpm_log_quiet();
+	if (lv_tss2_load(NULL) < 0)
+		return -ENOTSUP;
 	if (Tss2_MU_TPMT_PUBLIC_Marshal(public_area, area, sizeof(area), &area_len) !=
 	    TSS2_RC_SUCCESS)
 		return -EINVAL;
@@ -209,7 +216,8 @@ int lv_tpm_calc_pcr(struct lv_tpm_calc *calc, const TPML_PCR_SELECTION *selectio
 	uint8_t arg[sizeof(TPML_PCR_SELECTION) + TPM2_SHA256_DIGEST_SIZE];
 	size_t len = 0;
 
-	lv_tpm_log_quiet();
+	if (lv_tss2_load(NULL) < 0)
+		return -ENOTSUP;
 	if (Tss2_MU_TPML_PCR_SELECTION_Marshal(selection, arg, sizeof(arg), &len) !=
 	    TSS2_RC_SUCCESS)
 		return -EINVAL;

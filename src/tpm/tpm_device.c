@@ -9,7 +9,6 @@
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
-#include <tss2_sys.h>
 
 #include "crypto/crypto.h"
 #include "tpm/tpm.h"
@@ -235,10 +234,12 @@ int lv_tpm_open_timed(const char *tcti, unsigned timeout_ms, struct lv_tpm **tpm
 	r = tcti_choose(tcti, tpm->tcti_conf, err);
 	if (r == 0)
 		r = device_check(tpm->tcti_conf, err);
-	if (r == 0) {
-		lv_tpm_log_quiet();
+	/* After the checks: a machine with no TPM says so, tpm2-tss
+	 * installed or not. */
+	if (r == 0)
+		r = lv_tss2_load(err);
+	if (r == 0)
 		r = tpm_connect(tpm, timeout_ms, err);
-	}
 	if (r < 0) {
 		lv_tpm_close(&tpm);
 		return r;

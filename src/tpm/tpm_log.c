@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: ISC */
 /* tpm_log.c: tpm2-tss's logging switched off, response codes decoded. */
 #include <stdlib.h>
-#include <tss2_rc.h>
 
 #include "tpm/tpm_log.h"
+#include "tpm/tpm_tss2.h"
 
 void lv_tpm_log_quiet(void)
 {

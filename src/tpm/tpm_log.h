@@ -8,7 +8,7 @@
 /* tpm2-tss prints its errors to stderr unless TSS2_LOG says otherwise;
  * luksvol reports each failure once, in its own words.  Sets
  * TSS2_LOG=all+none unless the environment already has a TSS2_LOG (for
- * debugging).  Call before the first tpm2-tss call that may log. */
+ * debugging).  lv_tss2_load calls it before loading tpm2-tss. */
 void lv_tpm_log_quiet(void);
 
 /* "tpm:error(2.0): a policy check failed", "tcti:IO failure", ... */

@@ -7,10 +7,10 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <tss2_tctildr.h>
 
 #include "tpm/tpm_log.h"
 #include "tpm/tpm_tcti.h"
+#include "tpm/tpm_tss2.h"
 
 #define LV_TCTI_MAGIC 0x6c756b73766f6c54ULL	/* "luksvolT" */
 
