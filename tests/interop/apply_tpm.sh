@@ -199,6 +199,37 @@ test_hung_tpm() {
 	t_said apply_tpm/hung-tpm-answers-again-report "u-data: opened with keyslot 1 (tpm)"
 }
 
+# ---- tpm2-tss is loaded at the first TPM use (src/tpm/tpm_tss2.h) -----------
+
+# luksvol finding a libtss2-esys.so.0 first (LD_LIBRARY_PATH) that lacks
+# its calls, or is no library at all: the TPM key fails naming it, the
+# static key opens and the TPM keyslot stays as it was; with only the TPM
+# key an empty volume is not formatted (exit 1: a broken installation, as
+# a missing libcurl) and stays as it was.
+test_tss2_unusable() {
+	local fake=$DIR/faketss2 IMG=$IMG before lib
+	mkdir -p "$fake/lacking" "$fake/garbage"
+	printf 'int lv_not_tss2;\n' >"$fake/empty.c"
+	cc -shared -fPIC -o "$fake/lacking/libtss2-esys.so.0" "$fake/empty.c" ||
+		{ t_fail apply_tpm/tss2-unusable "cannot build an empty shared library"; return; }
+	printf 'not an ELF object\n' >"$fake/garbage/libtss2-esys.so.0"
+	for lib in lacking garbage; do
+		printf '#!/bin/sh\nLD_LIBRARY_PATH=%s exec %s "$@"\n' "$fake/$lib" "$LUKSVOL" >"$fake/$lib.sh"
+		chmod +x "$fake/$lib.sh"
+	done
+	LUKSVOL=$fake/lacking.sh falls_back apply_tpm/tss2-lacking \
+		"libtss2-esys\.so\.0: no Esys_Initialize in it$" "libtss2-esys\.so\.0: no Esys_Initialize in it"
+	IMG=$DIR/empty.img
+	new_image
+	before=$(digest "$IMG")
+	LUKSVOL=$fake/garbage.sh t_expect apply_tpm/tss2-missing 1 apply -f "$(config only-tpm "$TPM1")"
+	t_same apply_tpm/tss2-missing-message "$(grep -cE \
+		"^luksvol: .*: cannot load libtss2-esys\.so\.0: .+$" \
+		"$LV_WORK/last.err")" 1
+	t_same apply_tpm/tss2-missing-writes-nothing "$(digest "$IMG")" "$before"
+	rm -f "$IMG"
+}
+
 # ---- PCR-only: no PCR public key at all ---------------------------------------
 
 test_pcr_only() {
@@ -371,6 +402,7 @@ test_signed
 test_pcr7_changed
 test_wrong_signature_key_tpm
 test_hung_tpm
+test_tss2_unusable
 test_not_regular_files
 test_pcr_only
 test_lock_to_state
