@@ -54,8 +54,8 @@ vm_kernel_version() {
 # Libraries a program may dlopen by soname, which ldd cannot see: luksvol
 # loads libcurl at its first KMS or tang request (src/base/curl_global.h),
 # libjose and libjansson at its first clevis token or tang key
-# (src/clevis/jose_api.h).
-VM_DLOPEN_SONAMES="libcurl.so.4 libjose.so.0 libjansson.so.4"
+# (src/clevis/jose_api.h), tpm2-tss at its first TPM use (src/tpm/tpm_tss2.h).
+VM_DLOPEN_SONAMES="libcurl.so.4 libjose.so.0 libjansson.so.4 libtss2-esys.so.0 libtss2-mu.so.0 libtss2-tctildr.so.0 libtss2-sys.so.1 libtss2-rc.so.0"
 
 # Copies a library (or program) and every library ldd lists for it.
 vm_add_libraries_of() {
