@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: ISC */
 /*
  * tpm_tss2.h: tpm2-tss, loaded on first use.  src/tpm includes the tss2
- * headers through this one and nowhere else.
+ * headers that declare calls through this one and nowhere else (the
+ * others, types and TCTI macros, need no library).
  *
  * luksvol does not link the five tss2 libraries: every command would load
  * and relocate them (and the libraries they bring), `luksvol dump`
