@@ -1,18 +1,13 @@
 /* SPDX-License-Identifier: ISC */
 /* curl_global.c: libcurl loaded on first use, initialised once, and its errors (curl_global.h). */
 #include <errno.h>
-#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
-#include <string.h>
 
 #include "base/curl_global.h"
 #include "base/dl_table.h"
 
-static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 static struct lv_curl_api curl_api;
-static int curl_ready = -ENOTSUP;
-static char curl_failure[256];
 
 static const struct lv_dl_call curl_calls[] = {
 	LV_DL_CALL(struct lv_curl_api, global_init, "curl_global_init"),
@@ -26,30 +21,24 @@ static const struct lv_dl_call curl_calls[] = {
 	LV_DL_CALL(struct lv_curl_api, slist_free_all, "curl_slist_free_all"),
 };
 
-static void curl_init_once(void)
-{
-	CURLcode code;
+static const struct lv_dl_library curl_library[] = { LV_DL_LIBRARY(LV_CURL_SONAME, curl_calls) };
 
-	if (lv_dl_table_load(LV_CURL_SONAME, curl_calls, sizeof(curl_calls) / sizeof(curl_calls[0]),
-			     &curl_api, curl_failure, sizeof(curl_failure)) < 0)
-		return;
-	code = curl_api.global_init(CURL_GLOBAL_DEFAULT);
-	if (code != CURLE_OK) {
-		snprintf(curl_failure, sizeof(curl_failure), "libcurl: %s",
-			 curl_api.easy_strerror(code));
-		curl_ready = -EIO;
-		return;
-	}
-	curl_ready = 0;
+static int curl_init(void *table, char *why, size_t why_bytes)
+{
+	const struct lv_curl_api *api = table;
+	CURLcode code = api->global_init(CURL_GLOBAL_DEFAULT);
+
+	if (code == CURLE_OK)
+		return 0;
+	snprintf(why, why_bytes, "libcurl: %s", api->easy_strerror(code));
+	return -EIO;
 }
+
+static struct lv_dl_once curl_once = LV_DL_ONCE(curl_library, &curl_api, curl_init);
 
 int lv_curl_global_init(struct lv_err *err)
 {
-	if (pthread_once(&curl_once, curl_init_once) != 0)
-		return lv_err_set(err, -EIO, "libcurl: cannot initialise it");
-	if (curl_ready < 0)
-		return lv_err_set(err, curl_ready, "%s", curl_failure);
-	return 0;
+	return lv_dl_once_load(&curl_once, err);
 }
 
 const struct lv_curl_api *lv_curl(void)

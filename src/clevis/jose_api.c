@@ -1,8 +1,6 @@
 /* SPDX-License-Identifier: ISC */
 /* jose_api.c: libjansson and libjose loaded on first use (jose_api.h). */
-#include <errno.h>
 #include <malloc.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,10 +29,7 @@ static const struct lv_dl_call jose_calls[] = {
 	CALL(jose_jwk_thp), CALL(jose_jws_sig), CALL(jose_jws_ver),
 };
 
-static pthread_once_t jose_once = PTHREAD_ONCE_INIT;
 static struct lv_jose_api jose_api;
-static int jose_ready = -ENOTSUP;
-static char jose_failure[256];
 
 /*
  * libjose keeps keys (ephemeral private keys, the recovered ECMR point, the
@@ -55,37 +50,31 @@ static void *plain_malloc(size_t n)
 	return malloc(n);
 }
 
-static void jansson_wipe_on_free(void)
+static int jansson_wipe_on_free(void *table, char *why, size_t why_bytes)
 {
+	const struct lv_jose_api *api = table;
 	json_malloc_t current_malloc;
 	json_free_t current_free;
 
-	jose_api.json_get_alloc_funcs(&current_malloc, &current_free);
+	(void)why, (void)why_bytes;
+	api->json_get_alloc_funcs(&current_malloc, &current_free);
 	if (current_malloc == malloc && current_free == free)
-		jose_api.json_set_alloc_funcs(plain_malloc, wiping_free);
+		api->json_set_alloc_funcs(plain_malloc, wiping_free);
+	return 0;
 }
 
-static void jose_load_once(void)
-{
-	/* jansson first: a missing one is named as itself, not as libjose's
-	 * dependency. */
-	if (lv_dl_table_load(LV_JANSSON_SONAME, jansson_calls,
-			     sizeof(jansson_calls) / sizeof(jansson_calls[0]), &jose_api,
-			     jose_failure, sizeof(jose_failure)) < 0 ||
-	    lv_dl_table_load(LV_JOSE_SONAME, jose_calls, sizeof(jose_calls) / sizeof(jose_calls[0]),
-			     &jose_api, jose_failure, sizeof(jose_failure)) < 0)
-		return;
-	jansson_wipe_on_free();
-	jose_ready = 0;
-}
+/* jansson first: a missing one is named as itself, not as libjose's
+ * dependency. */
+static const struct lv_dl_library jose_libraries[] = {
+	LV_DL_LIBRARY(LV_JANSSON_SONAME, jansson_calls),
+	LV_DL_LIBRARY(LV_JOSE_SONAME, jose_calls),
+};
+
+static struct lv_dl_once jose_once = LV_DL_ONCE(jose_libraries, &jose_api, jansson_wipe_on_free);
 
 int lv_jose_load(struct lv_err *err)
 {
-	if (pthread_once(&jose_once, jose_load_once) != 0)
-		return lv_err_set(err, -ENOTSUP, "cannot load %s", LV_JOSE_SONAME);
-	if (jose_ready < 0)
-		return lv_err_set(err, jose_ready, "%s", jose_failure);
-	return 0;
+	return lv_dl_once_load(&jose_once, err);
 }
 
 const struct lv_jose_api *lv_jose(void)
