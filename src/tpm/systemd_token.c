@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <limits.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "base/token_json.h"
@@ -20,26 +21,24 @@
 
 #define FIELD "systemd-tpm2 token: "
 
-/* A member of root, or NULL when absent or null. */
-static struct json_object *member(struct json_object *root, const char *name)
+/* Whether root has the member, and its value.  A JSON null is there (its
+ * value is json-c's NULL): systemd refuses it as a value of the wrong
+ * type, so do the readers below, and so does the format's check. */
+static bool member(struct json_object *root, const char *name, struct json_object **value)
 {
-	struct json_object *value = NULL;
-
-	if (!json_object_object_get_ex(root, name, &value) ||
-	    json_object_is_type(value, json_type_null))
-		return NULL;
-	return value;
+	*value = NULL;
+	return json_object_object_get_ex(root, name, value);
 }
 
 /* A string member without NUL; *text NULL when absent. */
 static int read_string(struct json_object *root, const char *name, const char **text,
 		       size_t *len, struct lv_err *err)
 {
-	struct json_object *value = member(root, name);
+	struct json_object *value;
 
 	*text = NULL;
 	*len = 0;
-	if (!value)
+	if (!member(root, name, &value))
 		return 0;
 	/* systemd v256 shards a blob and its policy into arrays. */
 	if (json_object_is_type(value, json_type_array))
@@ -73,10 +72,10 @@ static int read_base64(struct json_object *root, const char *name, uint8_t *out,
 
 static int read_bool(struct json_object *root, const char *name, int *value, struct lv_err *err)
 {
-	struct json_object *v = member(root, name);
+	struct json_object *v;
 
 	*value = 0;
-	if (!v)
+	if (!member(root, name, &v))
 		return 0;
 	if (!json_object_is_type(v, json_type_boolean))
 		return lv_err_set(err, -EINVAL, FIELD "%s: not a boolean", name);
@@ -88,10 +87,10 @@ static int read_bool(struct json_object *root, const char *name, int *value, str
 static int read_pcrs(struct json_object *root, const char *name, int required, uint32_t *mask,
 		     struct lv_err *err)
 {
-	struct json_object *list = member(root, name);
+	struct json_object *list;
 
 	*mask = 0;
-	if (!list)
+	if (!member(root, name, &list))
 		return required ? lv_err_set(err, -EINVAL, FIELD "%s: missing", name) : 0;
 	if (!json_object_is_type(list, json_type_array))
 		return lv_err_set(err, -EINVAL, FIELD "%s: not an array", name);
@@ -219,6 +218,7 @@ static int read_srk(struct json_object *root, struct lv_systemd_tpm2_token *t, s
 static int read_fields(struct json_object *root, struct lv_systemd_tpm2_token *t,
 		       struct lv_err *err)
 {
+	struct json_object *nv;
 	int pcrlock = 0;
 	int r = lv_token_json_keyslot(root, LV_SYSTEMD_TPM2_TOKEN_TYPE, &t->keyslot, err);
 
@@ -240,7 +240,7 @@ static int read_fields(struct json_object *root, struct lv_systemd_tpm2_token *t
 		r = read_srk(root, t, err);
 	if (r == 0)
 		r = read_bool(root, "tpm2_pcrlock", &pcrlock, err);
-	if (r == 0 && (pcrlock || member(root, "tpm2_pcrlock_nv")))
+	if (r == 0 && (pcrlock || member(root, "tpm2_pcrlock_nv", &nv)))
 		r = lv_err_set(err, -ENOTSUP, FIELD "pcrlock policies are not supported");
 	return r;
 }
