@@ -29,9 +29,11 @@ LLVM_COV ?= llvm-cov-14
 FUZZ_SMOKE_SECONDS ?= 30
 
 FUZZ_COMMON_SRCS := fuzz/fuzz_common.c
-# Large-block reuse for the libFuzzer and AFL++ builds (see fuzz/fuzz_alloc.c).
-FUZZ_ALLOC_SRCS := fuzz/fuzz_alloc.c
-FUZZ_WRAP_LDFLAGS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free
+# Large-block reuse for the libFuzzer and AFL++ builds (see fuzz/fuzz_alloc.c),
+# and each sealed header copy hashed once a run (fuzz/hash_memo.c).
+FUZZ_ALLOC_SRCS := fuzz/fuzz_alloc.c fuzz/hash_memo.c
+FUZZ_WRAP_LDFLAGS := -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=free \
+	-Wl,--wrap=lv_hash_init,--wrap=lv_hash_update,--wrap=lv_hash_final,--wrap=lv_hash_free
 FUZZ_HDRS := fuzz/fuzz_common.h $(HDRS)
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=undefined
 FUZZ_OPT := -O1 -g -fno-omit-frame-pointer

@@ -149,7 +149,9 @@ static int checksummed(const uint8_t *buf, size_t len, uint64_t off, int seconda
  * digests are remembered, direct-mapped, by an xxh64-style fingerprint of
  * what decides them: checksum_alg, hdr_size and the copy's bytes up to the
  * end of the input (the device is zeros past it), with the checksum field
- * zeroed.  A fingerprint collision would only cost a refused copy.
+ * zeroed.  A fingerprint collision would cost a refused copy, or in the
+ * libFuzzer and AFL++ builds, whose reader takes the digests of sealed
+ * copies from hash_memo.c, a wrong checksum passed.
  */
 #define DIGEST_CACHE_SLOTS 1024
 #define FP_PRIME1 0x9E3779B185EBCA87ULL
@@ -169,6 +171,9 @@ static uint64_t fp_round(uint64_t acc, uint64_t word)
 	return acc * FP_PRIME1;
 }
 
+/* Harness code over bytes inside the image: ASan's check of every load
+ * was most of its cost. */
+__attribute__((no_sanitize("address")))
 static uint64_t fingerprint(const uint8_t *bytes, size_t len, uint64_t seed)
 {
 	uint64_t lane[4] = { seed + FP_PRIME1, seed + FP_PRIME2, seed, seed - FP_PRIME1 };
@@ -190,13 +195,39 @@ static uint64_t fingerprint(const uint8_t *bytes, size_t len, uint64_t seed)
 	return acc ^ acc >> 29;
 }
 
+/* The digest of the copy (field zeroed) whose fingerprint is fp, from the
+ * cache or computed.  0, or -1 when the backend cannot compute it. */
+static int real_digest(const uint8_t *copy, const struct lv_hdr_bin *bin, uint64_t fp,
+		       uint8_t digest[LV_HASH_MAX_BYTES])
+{
+	struct cached_digest *slot = &digest_cache[fp % DIGEST_CACHE_SLOTS];
+	struct lv_hash_ctx *ctx;
+	int r;
+
+	if (slot->fingerprint != fp || fp == 0) {
+		if (lv_hash_init(&ctx, bin->checksum_alg) < 0)
+			return -1;
+		r = lv_hash_update(ctx, copy, (size_t)bin->hdr_size);
+		if (r == 0)
+			r = lv_hash_final(ctx, slot->digest, sizeof(slot->digest));
+		lv_hash_free(ctx);
+		slot->fingerprint = r == 0 ? fp : 0;
+		if (r < 0)
+			return -1;
+	}
+	memcpy(digest, slot->digest, LV_HASH_MAX_BYTES);
+	return 0;
+}
+
 /*
  * Seals the copy at off as a writer does (LUKS2 spec §2.1): the 64-byte
  * checksum field zeroed first, then the digest of the whole copy (binary
  * header with that field zeroed, then the JSON area) with the declared
  * checksum_alg, in the field's first bytes.  The digest is computed here,
  * with the crypto layer, not with the reader's lv_hdr_checksum, so a bug
- * there is not masked.  data_len: the bytes of buf that may be non-zero.
+ * there is not masked.  In the libFuzzer and AFL++ builds the digest is a
+ * stand-in that the reader's hash of exactly these bytes returns
+ * (hash_memo.c).  data_len: the bytes of buf that may be non-zero.
  * Returns 0 when checksum_alg is no hash the backend knows: the field
  * stays zeroed and the reader refuses the copy anyway.
  */
@@ -206,30 +237,27 @@ static int seal_copy(uint8_t *buf, size_t data_len, uint64_t off, const struct l
 	int digest_bytes = lv_hash_size(bin->checksum_alg);
 	size_t data_bytes = data_len <= off ? 0 :
 			    data_len - off < bin->hdr_size ? data_len - off : (size_t)bin->hdr_size;
-	struct cached_digest *slot;
-	struct lv_hash_ctx *ctx;
+	uint8_t digest[LV_HASH_MAX_BYTES];
 	uint64_t fp;
-	int r;
 
 	memset(copy + LV_OFF_CSUM, 0, LV_CSUM_BYTES);
+	if (fz_hash_memo_wrote)
+		fz_hash_memo_wrote(copy + LV_OFF_CSUM, LV_CSUM_BYTES);
 	if (digest_bytes <= 0 || digest_bytes > LV_CSUM_BYTES)
 		return 0;
 	fp = fingerprint((const uint8_t *)bin->checksum_alg, strlen(bin->checksum_alg),
 			 bin->hdr_size);
 	fp = fingerprint(copy, data_bytes, fp);
-	slot = &digest_cache[fp % DIGEST_CACHE_SLOTS];
-	if (slot->fingerprint != fp || fp == 0) {
-		if (lv_hash_init(&ctx, bin->checksum_alg) < 0)
+	if (!fz_hash_memo_seal ||
+	    !fz_hash_memo_seal(copy, (size_t)bin->hdr_size, bin->checksum_alg, fp, digest,
+			       (size_t)digest_bytes)) {
+		if (real_digest(copy, bin, fp, digest) < 0)
 			return 0;
-		r = lv_hash_update(ctx, copy, (size_t)bin->hdr_size);
-		if (r == 0)
-			r = lv_hash_final(ctx, slot->digest, sizeof(slot->digest));
-		lv_hash_free(ctx);
-		slot->fingerprint = r == 0 ? fp : 0;
-		if (r < 0)
-			return 0;
+		if (fz_hash_memo_add)
+			fz_hash_memo_add(copy, (size_t)bin->hdr_size, bin->checksum_alg, digest,
+					 (size_t)digest_bytes);
 	}
-	memcpy(copy + LV_OFF_CSUM, slot->digest, (size_t)digest_bytes);
+	memcpy(copy + LV_OFF_CSUM, digest, (size_t)digest_bytes);
 	return 1;
 }
 
@@ -383,6 +411,9 @@ int fz_image_prepare(struct fz_image *img, const uint8_t *data, size_t size, uns
 		fz_alloc_begin_run();
 	memset(img, 0, sizeof(*img));
 	img->writable = !!(flags & FZ_IMAGE_WRITABLE);
+	/* The code under test may rewrite a writable image's copies in place. */
+	if (fz_hash_memo_begin)
+		fz_hash_memo_begin(!img->writable);
 	if (!(ctl & FZ_CTL_NO_EXTEND)) {
 		uint64_t claimed = fz_claimed_device_size(data, size);
 		if (claimed > len)
@@ -447,6 +478,8 @@ void fz_image_release(struct fz_image *img)
 		}
 	}
 	memset(img, 0, sizeof(*img));
+	if (fz_hash_memo_begin)
+		fz_hash_memo_begin(0);
 	if (fz_alloc_end_of_run)
 		fz_alloc_end_of_run();
 }

@@ -130,6 +130,18 @@ void fz_format_accepts_token(const uint8_t *data, size_t size);
 void fz_alloc_begin_run(void) __attribute__((weak));
 void fz_alloc_end_of_run(void) __attribute__((weak));
 
+/* hash_memo.c, in the libFuzzer and AFL++ builds only: the copies the
+ * harness sealed, whose digests the reader's hashes of the same bytes
+ * take.  fz_image_prepare begins a run's memo (active for a read-only
+ * image), fz_fix_checksums seals through it and reports its writes,
+ * fz_image_release ends it.  fz_hash_memo_seal gives a copy a stand-in
+ * digest (1), or leaves the digest to the caller (0), who then adds it. */
+void fz_hash_memo_begin(int active) __attribute__((weak));
+int fz_hash_memo_seal(const uint8_t *copy, size_t len, const char *alg, uint64_t fingerprint,
+		      uint8_t *digest, size_t digest_bytes) __attribute__((weak));
+void fz_hash_memo_add(const uint8_t *copy, size_t len, const char *alg, const uint8_t *digest,
+		      size_t digest_bytes) __attribute__((weak));
+void fz_hash_memo_wrote(const uint8_t *at, size_t len) __attribute__((weak));
 /* A FILE that discards what is written to it (no file I/O per run), or
  * NULL when it cannot be made. */
 FILE *fz_discard_file(void);

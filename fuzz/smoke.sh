@@ -26,7 +26,7 @@ result() {
 # smoke_one TARGET: runs it and writes its result line to smoke/TARGET.result.
 smoke_one() {
 	local t=$1 bin=$DIR/$1 log=$DIR/smoke/$1.log out=$DIR/smoke/$1.result
-	local corpus=() d rc runs speed what artifact
+	local corpus=() d rc runs speed what artifact checked
 	mkdir -p "$DIR/smoke/$t" "$DIR/artifacts"
 	if [ ! -x "$bin" ]; then
 		echo "FAIL fuzz-smoke/$t: $bin is missing (make fuzz)" >"$out"
@@ -35,6 +35,10 @@ smoke_one() {
 	for d in $(fuzz/corpus_dirs.sh "$t"); do
 		if [ -d "$d" ]; then corpus+=("$d"); fi
 	done
+	# luks2_load checks fuzz/hash_memo.c against OpenSSL while it runs.
+	local check_memo=0
+	if [ "$t" = luks2_load ]; then check_memo=1; fi
+	FUZZ_HASH_MEMO_CHECK=$check_memo \
 	"$bin" -max_total_time="$SECONDS_EACH" -timeout=30 -rss_limit_mb=2048 \
 		-dict="$(fuzz/dict_for.sh "$t")" -print_final_stats=1 \
 		-artifact_prefix="$DIR/artifacts/$t-" "$DIR/smoke/$t" "${corpus[@]}" \
@@ -42,8 +46,11 @@ smoke_one() {
 	rc=$?
 	runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
 	speed=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log")
-	if [ $rc -eq 0 ] && [ -n "$runs" ]; then
-		echo "PASS fuzz-smoke/$t ($runs runs, $speed exec/s)" >"$out"
+	checked=$(sed -n 's/^hash_memo: \([0-9]*\) memo digests checked.*/\1/p' "$log")
+	if [ $rc -eq 0 ] && [ $check_memo = 1 ] && [ "${checked:-0}" -eq 0 ]; then
+		echo "FAIL fuzz-smoke/$t: FUZZ_HASH_MEMO_CHECK=1 checked no memo digest" >"$out"
+	elif [ $rc -eq 0 ] && [ -n "$runs" ]; then
+		echo "PASS fuzz-smoke/$t ($runs runs, $speed exec/s${checked:+, $checked memo digests checked})" >"$out"
 	else
 		what=$(grep -m1 -E 'ERROR: |runtime error|invariant violated' "$log")
 		artifact=$(grep -m1 -o 'Test unit written to .*' "$log")
