@@ -122,8 +122,20 @@ cat "$SUITE_COSTS.new" "$SUITE_COSTS" 2>/dev/null | awk '!seen[$2]++' >"$SUITE_C
 	mv "$SUITE_COSTS.tmp" "$SUITE_COSTS"
 rm -f "$SUITE_COSTS.new"
 
+# A result line two writers mixed, or one a full disk cut short, is a
+# failure: it may be hiding one.  So is a run that ended with its disk
+# (nearly) full, when results and cores may have been lost.
+grep -nE '^PASS .*(PASS|FAIL) |^(PASS|FAIL)$' "$LV_RESULTS" | sed 's/^/FAIL results: malformed line /' >"$LV_RESULTS.bad"
+grep -nvE '^(PASS|FAIL) ' "$LV_RESULTS" | sed 's/^/FAIL results: malformed line /' >>"$LV_RESULTS.bad"
+free_kib=$(df -Pk "$BUILD" | awk 'NR == 2 { print $4 }')
+if [ "${free_kib:-0}" -lt 262144 ]; then
+	echo "FAIL results: $BUILD's file system has ${free_kib:-0} KiB free: results and core files may have been lost" >>"$LV_RESULTS.bad"
+fi
+cat "$LV_RESULTS.bad" >>"$LV_RESULTS"
+rm -f "$LV_RESULTS.bad"
 passed=$(grep -c '^PASS ' "$LV_RESULTS")
 failed=$(grep -c '^FAIL ' "$LV_RESULTS")
+passed=$((passed - $(grep -cE '^PASS .*(PASS|FAIL) ' "$LV_RESULTS")))
 if [ "$failed" -ne 0 ]; then
 	echo "== failures:"
 	grep '^FAIL ' "$LV_RESULTS"
