@@ -125,7 +125,7 @@ rm -f "$SUITE_COSTS.new"
 # A result line two writers mixed, or one a full disk cut short, is a
 # failure: it may be hiding one.  So is a run that ended with its disk
 # (nearly) full, when results and cores may have been lost.
-grep -nE '^PASS .*(PASS|FAIL) |^(PASS|FAIL)$' "$LV_RESULTS" | sed 's/^/FAIL results: malformed line /' >"$LV_RESULTS.bad"
+grep -nE '^PASS .*(PASS|FAIL) ' "$LV_RESULTS" | sed 's/^/FAIL results: malformed line /' >"$LV_RESULTS.bad"
 grep -nvE '^(PASS|FAIL) ' "$LV_RESULTS" | sed 's/^/FAIL results: malformed line /' >>"$LV_RESULTS.bad"
 free_kib=$(df -Pk "$BUILD" | awk 'NR == 2 { print $4 }')
 if [ "${free_kib:-0}" -lt 262144 ]; then
