@@ -1,5 +1,8 @@
 # lib.sh: helpers for luksvol's shell test suites (sourced, not run).
-# Results go to $LV_RESULTS as "PASS name" / "FAIL name: reason" lines.
+# Results go to $LV_RESULTS as "PASS name" / "FAIL name: reason" lines,
+# each in one write(): suites run side by side append to the same file
+# (O_APPEND keeps whole writes whole; a line written in parts can be cut by
+# another's, which tests/run.sh then reports as malformed).
 
 : "${LV_TOP:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
 : "${BUILD:=build}"

@@ -13,6 +13,13 @@ import sys
 FAST = ["--pbkdf", "pbkdf2", "--pbkdf-force-iterations", "1000"]
 
 
+def emit(line):
+    """One write per result line: other suites append to the same file, and
+    a block-buffered stdout would cut lines where its buffer ends."""
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
+
+
 class Chain:
     def __init__(self, luksvol, work, seed):
         self.luksvol = luksvol
@@ -37,11 +44,9 @@ class Chain:
                               stderr=subprocess.PIPE).returncode
 
     def report(self, name, ok, why=""):
-        if ok:
-            print("PASS " + name)
-        else:
+        if not ok:
             self.failures += 1
-            print("FAIL %s: %s" % (name, why))
+        emit(("PASS " + name) if ok else ("FAIL %s: %s" % (name, why)))
 
     def volume_key(self, tool, passphrase):
         key = self.keyfile(passphrase)
@@ -194,7 +199,7 @@ def main():
     shutil.rmtree(args.work, ignore_errors=True)
     chain = Chain(args.luksvol, args.work, args.seed)
     if not chain.start():
-        print("FAIL chain/start: cryptsetup could not format the chain image")
+        emit("FAIL chain/start: cryptsetup could not format the chain image")
         return 0
     for n in range(args.steps):
         if not chain.step(n):

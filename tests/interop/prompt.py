@@ -31,7 +31,11 @@ QUESTION = "Are you sure?"
 
 
 def report(name, ok, why=""):
-    print(("PASS %s" % name) if ok else ("FAIL %s: %s" % (name, why)), flush=True)
+    # One write per line: other suites append to the same results file, and
+    # print() writes the line and its newline apart.
+    line = ("PASS %s" % name) if ok else ("FAIL %s: %s" % (name, why))
+    sys.stdout.write(line + "\n")
+    sys.stdout.flush()
 
 
 def run(argv, stdin=subprocess.DEVNULL, timeout=60):

@@ -314,7 +314,7 @@ clevis_tpm2_bind() {
 pin_prompt() {
 	/usr/bin/python3 "$LV_TOP/tests/interop/pin_prompt.py" "$1" "$LUKSVOL" "$3" "$TCTI" "$4" 4711 \
 		>"$DIR/pin-$1.out" 2>&1
-	grep -E '^(PASS|FAIL) ' "$DIR/pin-$1.out" >>"$LV_RESULTS"
+	grep --line-buffered -E '^(PASS|FAIL) ' "$DIR/pin-$1.out" >>"$LV_RESULTS"
 	t_same "tpm-pin/$1-reported" "$(grep -cE '^(PASS|FAIL) ' "$DIR/pin-$1.out")" "$2"
 }
 

@@ -173,7 +173,7 @@ interop_suites() {
 			bash "$LV_TOP/$suite" >"$DIR/$(basename "$suite").out" 2>&1 ||
 			t_fail "valgrind/$suite" "suite exited $?"
 	done
-	sed -E 's/^(PASS|FAIL) /\1 valgrind\//' "$DIR/results.txt" >>"$LV_RESULTS"
+	sed -u -E 's/^(PASS|FAIL) /\1 valgrind\//' "$DIR/results.txt" >>"$LV_RESULTS"
 }
 
 # Every luksvol run's valgrind log must be empty.

@@ -153,5 +153,5 @@ vm_run() {
 vm_results() {
 	local out=$1 prefix=$2
 	tr -d '\r' <"$out" | sed -n '/=== LVTEST BEGIN ===/,/=== LVTEST END/p' |
-		grep -E '^(PASS|FAIL) ' | sed -E "s/^(PASS|FAIL) /\\1 $prefix\\//"
+		grep -E '^(PASS|FAIL) ' | sed -u -E "s/^(PASS|FAIL) /\\1 $prefix\\//"
 }
