@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 /* The SHA-1/SHA-2 functions of <openssl/sha.h>, see sha_kind below. */
 #define OPENSSL_SUPPRESS_DEPRECATED
@@ -18,6 +17,7 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
+#include "base/ascii.h"
 #include "crypto/crypto.h"
 #include "crypto/kernel_afalg.h"
 #include "crypto/sector_spec.h"
@@ -116,7 +116,7 @@ static const char *openssl_hash_name(const char *hash_name)
 	if (!hash_name)
 		return NULL;
 	for (size_t i = 0; i < sizeof(hash_names) / sizeof(hash_names[0]); i++)
-		if (strcasecmp(hash_name, hash_names[i].luks) == 0)
+		if (lv_ascii_caseeq(hash_name, hash_names[i].luks))
 			return hash_names[i].openssl;
 	return NULL;
 }
@@ -178,7 +178,7 @@ static enum sha_kind sha_kind_of(const char *hash_name, size_t *digest_bytes)
 	};
 
 	for (size_t i = 0; hash_name && i < sizeof(shas) / sizeof(shas[0]); i++) {
-		if (strcasecmp(hash_name, shas[i].luks) == 0) {
+		if (lv_ascii_caseeq(hash_name, shas[i].luks)) {
 			*digest_bytes = shas[i].digest_bytes;
 			return shas[i].kind;
 		}
@@ -322,7 +322,8 @@ void lv_hash_free(struct lv_hash_ctx *ctx)
 {
 	if (!ctx)
 		return;
-	EVP_MD_CTX_free(ctx->md_ctx);
+	if (ctx->md_ctx)	/* SHA-1/SHA-2 have none: no call into EVP code */
+		EVP_MD_CTX_free(ctx->md_ctx);
 	lv_wipe(&ctx->sha, sizeof(ctx->sha));
 	free(ctx);
 }

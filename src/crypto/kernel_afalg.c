@@ -9,12 +9,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <linux/if_alg.h>
 
+#include "base/ascii.h"
 #include "crypto/crypto.h"
 #include "crypto/kernel_afalg.h"
 
@@ -27,9 +27,12 @@
 
 #define PBKDF2_BLOCK_INDEX_BYTES 4
 
+/* Names inline, not pointers: a table of pointers is relocated, so
+ * copied into pages of its own, by every command at start
+ * (bench/issue14.md).  The longest name is 11 bytes. */
 struct kernel_hash_name {
-	const char *luks;	/* as LUKS2 JSON and cryptsetup spell it */
-	const char *kernel;
+	char luks[16];		/* as LUKS2 JSON and cryptsetup spell it */
+	char kernel[16];
 	size_t digest_bytes;
 	size_t block_bytes;	/* HMAC's B (RFC 2104 §2) */
 };
@@ -54,7 +57,7 @@ static const struct kernel_hash_name kernel_hashes[] = {
 static const struct kernel_hash_name *hash_named(const char *hash_name)
 {
 	for (size_t i = 0; hash_name && i < sizeof(kernel_hashes) / sizeof(kernel_hashes[0]); i++)
-		if (strcasecmp(hash_name, kernel_hashes[i].luks) == 0)
+		if (lv_ascii_caseeq(hash_name, kernel_hashes[i].luks))
 			return &kernel_hashes[i];
 	return NULL;
 }

@@ -3,8 +3,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <string.h>
-#include <strings.h>
 
+#include "base/ascii.h"
 #include "crypto/crypto.h"
 #include "crypto/sector_spec.h"
 
@@ -91,9 +91,10 @@ int lv_cipher_is_null(const char *dm_spec)
 	static const char null_cipher[] = "cipher_null";
 	const size_t n = sizeof(null_cipher) - 1;
 
-	/* Case-insensitive and prefix-based on purpose: this guards against
-	 * opening a null-cipher keyslot, so it must not under-match. */
-	return dm_spec && strncasecmp(dm_spec, null_cipher, n) == 0 &&
+	/* Case-insensitive (ASCII, whatever the locale) and prefix-based on
+	 * purpose: this guards against opening a null-cipher keyslot, so it
+	 * must not under-match. */
+	return dm_spec && lv_ascii_ncaseeq(dm_spec, null_cipher, n) &&
 	       (dm_spec[n] == '\0' || dm_spec[n] == '-');
 }
 

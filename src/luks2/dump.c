@@ -179,7 +179,7 @@ static const struct lv_digest *digest_of_segment(const struct lv_metadata *md, u
 {
 	char text[16];
 
-	snprintf(text, sizeof(text), "%" PRIu32, number);
+	lv_u32_text(text, number);
 	for (unsigned i = 0; i < md->digest_count; i++)
 		if (lv_id_list_has(&md->digests[i].segments, text))
 			return &md->digests[i];

@@ -146,7 +146,8 @@ static struct lv_storage *storage_alloc(const struct lv_storage_ops *ops, void *
 	st->priv = priv;
 	st->fd = -1;
 	st->writable = writable;
-	snprintf(st->name, sizeof(st->name), "%s", name);
+	/* Cut to fit, for messages; st->name is zeroed, so ends with a NUL. */
+	memcpy(st->name, name, strnlen(name, sizeof(st->name) - 1));
 	return st;
 }
 
