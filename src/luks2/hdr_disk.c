@@ -45,7 +45,7 @@ static void string_to_field(uint8_t *field, const char *src, size_t field_bytes)
 	memcpy(field, src, strnlen(src, field_bytes - 1));
 }
 
-int lv_hdr_bin_decode(const uint8_t raw[LV_HDR_BIN_BYTES], int secondary,
+int lv_hdr_bin_decode(const uint8_t raw[LV_HDR_FIELDS_BYTES], int secondary,
 		      uint64_t read_offset, struct lv_hdr_bin *bin, struct lv_err *err)
 {
 	const char *which = secondary ? "secondary header" : "primary header";
@@ -96,8 +96,13 @@ void lv_hdr_bin_encode(const struct lv_hdr_bin *bin, int secondary,
 	memcpy(raw + LV_OFF_CSUM, bin->csum, LV_CSUM_BYTES);
 }
 
-/* The checksum's first part: the binary header with its csum field zeroed. */
-static int checksum_start(const char *alg, const uint8_t raw[LV_HDR_BIN_BYTES],
+_Static_assert(LV_OFF_CSUM + LV_CSUM_BYTES == LV_HDR_FIELDS_BYTES,
+	       "the checksum is the binary header's last field");
+
+/* The checksum's first part: the binary header's fields, its csum field
+ * zeroed.  The padding after them comes next (lv_hdr_checksum, or read
+ * by lv_hdr_copy_read). */
+static int checksum_start(const char *alg, const uint8_t fields[LV_HDR_FIELDS_BYTES],
 			  struct lv_hash_ctx **ctx)
 {
 	static const uint8_t zero_csum[LV_CSUM_BYTES];
@@ -110,10 +115,8 @@ static int checksum_start(const char *alg, const uint8_t raw[LV_HDR_BIN_BYTES],
 	r = lv_hash_init(ctx, alg);
 	if (r < 0)
 		return r;
-	if ((r = lv_hash_update(*ctx, raw, LV_OFF_CSUM)) == 0 &&
-	    (r = lv_hash_update(*ctx, zero_csum, LV_CSUM_BYTES)) == 0)
-		r = lv_hash_update(*ctx, raw + LV_OFF_CSUM + LV_CSUM_BYTES,
-				   LV_HDR_BIN_BYTES - LV_OFF_CSUM - LV_CSUM_BYTES);
+	if ((r = lv_hash_update(*ctx, fields, LV_OFF_CSUM)) == 0)
+		r = lv_hash_update(*ctx, zero_csum, LV_CSUM_BYTES);
 	if (r < 0) {
 		lv_hash_free(*ctx);
 		*ctx = NULL;
@@ -132,7 +135,9 @@ int lv_hdr_checksum(const char *alg, const uint8_t raw[LV_HDR_BIN_BYTES],
 	r = checksum_start(alg, raw, &ctx);
 	if (r < 0)
 		return r;
-	if ((r = lv_hash_update(ctx, json_area, json_area_bytes)) == 0)
+	if ((r = lv_hash_update(ctx, raw + LV_HDR_FIELDS_BYTES,
+				LV_HDR_BIN_BYTES - LV_HDR_FIELDS_BYTES)) == 0 &&
+	    (r = lv_hash_update(ctx, json_area, json_area_bytes)) == 0)
 		r = lv_hash_final(ctx, out, LV_CSUM_BYTES);
 	lv_hash_free(ctx);
 	return r;
@@ -145,17 +150,17 @@ static int copy_fail(struct lv_hdr_copy *copy, enum lv_copy_state state)
 }
 
 static int read_binary(struct lv_storage *st, uint64_t offset, int secondary,
-		       struct lv_hdr_copy *copy, uint8_t raw[LV_HDR_BIN_BYTES])
+		       struct lv_hdr_copy *copy, uint8_t fields[LV_HDR_FIELDS_BYTES])
 {
 	const char *which = secondary ? "secondary header" : "primary header";
-	int r = lv_storage_read(st, offset, raw, LV_HDR_BIN_BYTES);
+	int r = lv_storage_read(st, offset, fields, LV_HDR_FIELDS_BYTES);
 
 	if (r < 0) {
 		lv_err_set(&copy->err, r, "%s at offset %llu: cannot read", which,
 			   (unsigned long long)offset);
 		return r == -ENODATA ? LV_COPY_BAD : LV_COPY_IO_ERROR;
 	}
-	if (lv_hdr_bin_decode(raw, secondary, offset, &copy->bin, &copy->err) < 0)
+	if (lv_hdr_bin_decode(fields, secondary, offset, &copy->bin, &copy->err) < 0)
 		return LV_COPY_BAD;
 	return LV_COPY_UNREAD;
 }
@@ -185,14 +190,17 @@ static int verify_checksum(struct lv_hdr_copy *copy, struct lv_hash_ctx *hash, i
 
 /*
  * Reads the JSON area in chunks, adding each to the checksum in *hash, and
- * keeps only its prefix: the bytes up to where its all-zero tail starts,
- * plus one zero byte (or the whole area when it has no zero tail).  Most of
- * a 4 MiB area is zero, and a buffer of that size costs more in page faults
- * than the load itself (bench/RESULTS.md, dump-4m).  A hash update that
- * fails drops *hash: verify_checksum then refuses the copy.
+ * keeps only its prefix: the bytes up to its last non-zero byte, plus one
+ * zero byte (or the whole area when its last byte is not zero).  The JSON
+ * text is a few KiB of an area that is mostly zero, 12 KiB to 4 MiB: an
+ * area-sized buffer costs more in page faults than the load itself
+ * (bench/RESULTS.md, dump-4m; bench/issue14.md, dump-16k).  A hash update
+ * that fails drops *hash: verify_checksum then refuses the copy.
  */
 #define JSON_READ_CHUNK_BYTES ((size_t)64 << 10)
-#define TWIN_PAGE_BYTES ((size_t)4 << 10)
+/* Small: a header is read through it on the stack, under the JSON parse
+ * and the libraries' lazy binding (bench/issue14.md, dump's stack pages). */
+#define AREA_PAGE_BYTES ((size_t)1 << 10)
 
 static void hash_chunk(struct lv_hash_ctx **hash, const uint8_t *chunk, size_t len)
 {
@@ -209,6 +217,37 @@ static int chunk_is_zero(const uint8_t *chunk, size_t len)
 	return chunk[0] == 0 && memcmp(chunk, chunk + 1, len - 1) == 0;
 }
 
+/* How many bytes of chunk come before its zero tail (len: none). */
+static size_t nonzero_bytes(const uint8_t *chunk, size_t len)
+{
+	while (len && chunk[len - 1] == 0)
+		len--;
+	return len;
+}
+
+/*
+ * The buffer an area is read through: page, the caller's (the binary
+ * header's, once the checksums are started), for the usual small areas
+ * (several reads, no heap page), a 64 KiB chunk from the heap for large
+ * ones (a page at a time would be a thousand reads for 4 MiB).  NULL when
+ * out of memory.
+ */
+static uint8_t *area_buffer(size_t area_bytes, uint8_t page[AREA_PAGE_BYTES], size_t *bytes)
+{
+	if (area_bytes <= JSON_READ_CHUNK_BYTES) {
+		*bytes = AREA_PAGE_BYTES;
+		return page;
+	}
+	*bytes = JSON_READ_CHUNK_BYTES;
+	return malloc(JSON_READ_CHUNK_BYTES);
+}
+
+static void area_buffer_free(uint8_t *chunk, const uint8_t page[AREA_PAGE_BYTES])
+{
+	if (chunk != page)
+		free(chunk);
+}
+
 /* Grows *prefix (holding *held bytes) to new_held bytes, zero-filled. */
 static int grow_prefix(uint8_t **prefix, size_t *held, size_t new_held)
 {
@@ -223,42 +262,33 @@ static int grow_prefix(uint8_t **prefix, size_t *held, size_t new_held)
 }
 
 static int read_json_area(struct lv_storage *st, uint64_t offset, size_t area_bytes,
-			  struct lv_hash_ctx **hash, uint8_t **prefix, size_t *prefix_bytes)
+			  uint8_t page[AREA_PAGE_BYTES], struct lv_hash_ctx **hash,
+			  uint8_t **prefix, size_t *prefix_bytes)
 {
-	size_t chunk_bytes = area_bytes < JSON_READ_CHUNK_BYTES ? area_bytes : JSON_READ_CHUNK_BYTES;
-	uint8_t *chunk = malloc(chunk_bytes);
-	size_t held = 0;
+	size_t chunk_bytes, held = 0;
+	uint8_t *chunk = area_buffer(area_bytes, page, &chunk_bytes);
 	int r = 0;
 
 	*prefix = NULL;
 	*prefix_bytes = 0;
 	if (!chunk)
 		return -ENOMEM;
-	if (chunk_bytes == area_bytes) {	/* one read, and the chunk is the prefix */
-		r = lv_storage_read(st, offset, chunk, area_bytes);
-		if (r < 0) {
-			free(chunk);
-			return r;
-		}
-		hash_chunk(hash, chunk, area_bytes);
-		*prefix = chunk;
-		*prefix_bytes = area_bytes;
-		return 0;
-	}
-	for (size_t done = 0; done < area_bytes && r == 0; done += chunk_bytes) {
-		size_t len = area_bytes - done < chunk_bytes ? area_bytes - done : chunk_bytes;
-		size_t end = done + len < area_bytes ? done + len + 1 : area_bytes;
+	for (size_t done = 0, len; done < area_bytes && r == 0; done += len) {
+		size_t kept, end;
 
+		len = area_bytes - done < chunk_bytes ? area_bytes - done : chunk_bytes;
 		r = lv_storage_read(st, offset + done, chunk, len);
 		if (r < 0)
 			break;
 		hash_chunk(hash, chunk, len);
 		if (chunk_is_zero(chunk, len))
 			continue;
+		kept = nonzero_bytes(chunk, len);
+		end = done + kept < area_bytes ? done + kept + 1 : area_bytes;
 		if ((r = grow_prefix(prefix, &held, end)) == 0)
-			memcpy(*prefix + done, chunk, len);
+			memcpy(*prefix + done, chunk, kept);
 	}
-	free(chunk);
+	area_buffer_free(chunk, page);
 	if (r == 0 && held == 0)
 		r = grow_prefix(prefix, &held, 1);	/* an all-zero area */
 	if (r < 0) {
@@ -318,21 +348,17 @@ static bool twin_holds(const struct lv_hdr_copy *twin, size_t done, const uint8_
 
 /*
  * A secondary is nearly always its primary's twin: its JSON area is read
- * through one buffer, hashed into *hash and compared with the twin's as it
- * goes, rather than kept in a second area-sized buffer (three heap pages
- * of a 16 KiB header, for bytes already held).  The buffer is a page on
- * the stack for the usual small areas, the reader's 64 KiB chunk for
- * large ones (a page at a time would be a thousand reads for 4 MiB).
- * 1: the same bytes, all hashed; 0: they differ (the caller reads the copy
- * again, the usual way); < 0: a read failed.
+ * through area_buffer, hashed into *hash and compared with the twin's as
+ * it goes, rather than kept a second time.  1: the same bytes, all hashed;
+ * 0: they differ (the caller reads the copy again, the usual way); < 0: a
+ * read failed.
  */
 static int read_twin_json_area(struct lv_storage *st, uint64_t offset, size_t area_bytes,
-			       struct lv_hash_ctx **hash, const struct lv_hdr_copy *twin)
+			       uint8_t page[AREA_PAGE_BYTES], struct lv_hash_ctx **hash,
+			       const struct lv_hdr_copy *twin)
 {
-	uint8_t page[TWIN_PAGE_BYTES];
-	bool large = area_bytes > JSON_READ_CHUNK_BYTES;
-	size_t chunk_bytes = large ? JSON_READ_CHUNK_BYTES : sizeof(page);
-	uint8_t *chunk = large ? malloc(chunk_bytes) : page;
+	size_t chunk_bytes;
+	uint8_t *chunk = area_buffer(area_bytes, page, &chunk_bytes);
 	int r = 1;
 
 	if (!chunk)
@@ -345,8 +371,7 @@ static int read_twin_json_area(struct lv_storage *st, uint64_t offset, size_t ar
 			r = twin_holds(twin, done, chunk, len) ? 1 : 0;
 		}
 	}
-	if (large)
-		free(chunk);
+	area_buffer_free(chunk, page);
 	return r;
 }
 
@@ -362,28 +387,72 @@ static int take_verdict(struct lv_hdr_copy *copy, const struct lv_hdr_copy *twin
 	return -EINVAL;
 }
 
-/* Reads the copy's JSON area into *hash (started from raw): compared with
- * the twin's when there is one (copy->json_prefix stays NULL when the
- * bytes are the twin's), kept in copy->json_prefix otherwise. */
-static int hash_json_area(struct lv_storage *st, const uint8_t raw[LV_HDR_BIN_BYTES],
+_Static_assert(AREA_PAGE_BYTES >= LV_HDR_FIELDS_BYTES, "the fields are read into the page");
+
+/* The binary header's padding, after its fields, into both checksums. */
+static int hash_padding(struct lv_storage *st, const struct lv_hdr_copy *copy,
+			uint8_t page[AREA_PAGE_BYTES], struct lv_hash_ctx **hash,
+			struct lv_hash_ctx **not_twin)
+{
+	for (size_t done = LV_HDR_FIELDS_BYTES, len; done < LV_HDR_BIN_BYTES; done += len) {
+		int r;
+
+		len = LV_HDR_BIN_BYTES - done < AREA_PAGE_BYTES ? LV_HDR_BIN_BYTES - done
+							       : AREA_PAGE_BYTES;
+		if ((r = lv_storage_read(st, copy->offset_bytes + done, page, len)) < 0)
+			return r;
+		hash_chunk(hash, page, len);
+		hash_chunk(not_twin, page, len);
+	}
+	return 0;
+}
+
+/*
+ * Reads the copy's JSON area into *hash: compared with the twin's when
+ * there is one (copy->json_prefix stays NULL when the bytes are the
+ * twin's; *not_twin, started as *hash, takes over when they are not), kept
+ * in copy->json_prefix otherwise.  Read through page.
+ */
+static int hash_json_area(struct lv_storage *st, uint8_t page[AREA_PAGE_BYTES],
 			  const struct lv_hdr_copy *twin, struct lv_hdr_copy *copy,
-			  struct lv_hash_ctx **hash)
+			  struct lv_hash_ctx **hash, struct lv_hash_ctx **not_twin)
 {
 	uint64_t area_offset = copy->offset_bytes + LV_HDR_BIN_BYTES;
 	int r;
 
-	/* An unsupported checksum_alg is reported by verify_checksum, after
-	 * the read, as before. */
-	(void)checksum_start(copy->bin.checksum_alg, raw, hash);
 	if (twin_comparable(twin, copy)) {
-		r = read_twin_json_area(st, area_offset, copy->json_area_bytes, hash, twin);
+		r = read_twin_json_area(st, area_offset, copy->json_area_bytes, page, hash, twin);
 		if (r != 0)
 			return r < 0 ? r : 0;
 		lv_hash_free(*hash);	/* not the twin's bytes: start over */
-		(void)checksum_start(copy->bin.checksum_alg, raw, hash);
+		*hash = *not_twin;
+		*not_twin = NULL;
 	}
-	return read_json_area(st, area_offset, copy->json_area_bytes, hash, &copy->json_prefix,
-			      &copy->json_prefix_bytes);
+	return read_json_area(st, area_offset, copy->json_area_bytes, page, hash,
+			      &copy->json_prefix, &copy->json_prefix_bytes);
+}
+
+/* Both checksums as far as the JSON area, or a copy state and a message
+ * when the binary header cannot be read whole. */
+static int hash_binary(struct lv_storage *st, const struct lv_hdr_copy *twin,
+		       struct lv_hdr_copy *copy, uint8_t page[AREA_PAGE_BYTES],
+		       struct lv_hash_ctx **hash, struct lv_hash_ctx **not_twin, const char *which)
+{
+	int r;
+
+	/* An unsupported checksum_alg is reported by verify_checksum, after
+	 * the read, as before.  For a copy that turns out not to be the
+	 * twin's, *not_twin starts now, while page holds the fields. */
+	(void)checksum_start(copy->bin.checksum_alg, page, hash);
+	if (twin_comparable(twin, copy))
+		(void)checksum_start(copy->bin.checksum_alg, page, not_twin);
+	r = hash_padding(st, copy, page, hash, not_twin);
+	if (r < 0) {
+		lv_err_set(&copy->err, r, "%s at offset %llu: cannot read", which,
+			   (unsigned long long)copy->offset_bytes);
+		return r == -ENODATA ? LV_COPY_BAD : LV_COPY_IO_ERROR;
+	}
+	return LV_COPY_UNREAD;
 }
 
 int lv_hdr_copy_read(struct lv_storage *st, uint64_t offset, int secondary,
@@ -391,21 +460,25 @@ int lv_hdr_copy_read(struct lv_storage *st, uint64_t offset, int secondary,
 		     struct lv_metadata **md)
 {
 	const char *which = secondary ? "secondary header" : "primary header";
-	uint8_t raw[LV_HDR_BIN_BYTES];
-	int state;
+	uint8_t page[AREA_PAGE_BYTES];
+	struct lv_hash_ctx *hash = NULL, *not_twin = NULL;
+	int state, r;
 
 	*md = NULL;
 	memset(copy, 0, sizeof(*copy));
 	copy->offset_bytes = offset;
-	state = read_binary(st, offset, secondary, copy, raw);
+	state = read_binary(st, offset, secondary, copy, page);
 	if (state != LV_COPY_UNREAD)
 		return copy_fail(copy, state);
 	/* hdr_size is at most 4 MiB here: decode checked it. */
 	copy->json_area_bytes = copy->bin.hdr_size - LV_HDR_BIN_BYTES;
-
-	struct lv_hash_ctx *hash;
-	int r = hash_json_area(st, raw, twin, copy, &hash);
-
+	state = hash_binary(st, twin, copy, page, &hash, &not_twin, which);
+	r = state != LV_COPY_UNREAD ? 0 : hash_json_area(st, page, twin, copy, &hash, &not_twin);
+	lv_hash_free(not_twin);
+	if (state != LV_COPY_UNREAD) {
+		lv_hash_free(hash);
+		return copy_fail(copy, state);
+	}
 	if (r < 0) {
 		lv_hash_free(hash);
 		if (r == -ENOMEM)

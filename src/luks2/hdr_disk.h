@@ -13,6 +13,8 @@
 #include "luks2/storage.h"
 
 #define LV_HDR_BIN_BYTES 4096
+/* Where its fields end (the checksum is the last); padding follows. */
+#define LV_HDR_FIELDS_BYTES 0x200
 #define LV_HDR_MIN_BYTES 0x4000ULL
 #define LV_HDR_MAX_BYTES 0x400000ULL
 #define LV_MAGIC_BYTES 6
@@ -80,7 +82,7 @@ struct lv_hdr_copy {
 };
 
 /* Sanity checks before any allocation sized from disk (§1.2). */
-int lv_hdr_bin_decode(const uint8_t raw[LV_HDR_BIN_BYTES], int secondary,
+int lv_hdr_bin_decode(const uint8_t raw[LV_HDR_FIELDS_BYTES], int secondary,
 		      uint64_t read_offset, struct lv_hdr_bin *bin, struct lv_err *err);
 /* The inverse, for writers: csum is written as given. */
 void lv_hdr_bin_encode(const struct lv_hdr_bin *bin, int secondary,
