@@ -6,7 +6,10 @@
 
 #include "luks2/arena.h"
 
-#define ARENA_ALIGN 16
+/* What an arena holds (JSON values, metadata) is pointers, sizes, 64-bit
+ * integers and doubles: 8-byte alignment, not malloc's 16, which would make
+ * a 24-byte JSON value take 32 (a fifth more of the tree's pages). */
+#define ARENA_ALIGN 8
 #define ARENA_MIN_BLOCK 1024
 
 struct arena_block {
@@ -18,6 +21,8 @@ struct arena_block {
 struct lv_arena {
 	struct arena_block *head;
 };
+
+_Static_assert(sizeof(struct lv_arena) <= ARENA_ALIGN, "the arena fits its first block's first slot");
 
 static struct arena_block *block_new(size_t size)
 {

@@ -13,7 +13,7 @@ struct lv_arena;
 
 /* An arena whose first block holds first_bytes (it grows as needed). */
 struct lv_arena *lv_arena_new(size_t first_bytes);
-/* bytes of zeroed memory, 16-byte aligned, valid until lv_arena_free;
+/* bytes of zeroed memory, 8-byte aligned, valid until lv_arena_free;
  * NULL when out of memory. */
 void *lv_arena_alloc(struct lv_arena *arena, size_t bytes);
 /* The same, not zeroed: for callers that fill all of it. */
