@@ -20,14 +20,21 @@
 
 #include "luksvol.h"
 
-/* One call: where its pointer goes in the table, and its symbol. */
+/* One call: where its pointer goes in the table, and its symbol, inline:
+ * a list of pointers would be relocated, so copied into pages of its own,
+ * by every command at start, dump included (bench/issue14.md). */
+#define LV_DL_SYMBOL_BYTES 40
 struct lv_dl_call {
 	size_t offset;
-	const char *symbol;
+	char symbol[LV_DL_SYMBOL_BYTES];
 };
 
-/* A row of a call list: LV_DL_CALL(struct my_api, field, "symbol"). */
-#define LV_DL_CALL(table_type, field, symbol) { offsetof(table_type, field), symbol }
+/* A row of a call list: LV_DL_CALL(struct my_api, field, "symbol").  A
+ * symbol too long for its array (with its NUL) does not compile: the
+ * array size below is then negative. */
+#define LV_DL_CALL(table_type, field, symbol) \
+	{ offsetof(table_type, field) + \
+		  0 * sizeof(char[sizeof(symbol) <= LV_DL_SYMBOL_BYTES ? 1 : -1]), symbol }
 
 /* A library and the calls taken from it. */
 struct lv_dl_library {

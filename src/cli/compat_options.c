@@ -31,89 +31,109 @@ enum numeric {
 };
 
 struct compat_option {
-	const char *name;
+	char name[32];			/* "" ends the table */
 	char short_name;
-	int has_arg;
-	const char *actions;		/* space-separated; NULL: all */
-	const char *shared;		/* the name in luksvol's catalogue, or NULL */
+	unsigned char has_arg;
+	char actions[96];		/* space-separated; "": every action */
+	char shared[32];		/* the name in luksvol's catalogue; "": none */
 	enum compat_opt id;		/* COPT_NONE when shared */
 	enum numeric numeric;
 };
 
+/*
+ * Its rows hold no pointer: a table of pointers is relocated, so copied
+ * into pages of its own, by every command at start (bench/issue14.md).
+ *   X(name, short name or 0, has_arg, actions or "", shared name or "",
+ *     id, numeric)
+ */
+#define COMPAT_OPTIONS(X) \
+	X("batch-mode", 'q', 0, "", "batch-mode", COPT_NONE, 0) \
+	X("verbose", 'v', 0, "", "verbose", COPT_NONE, 0) \
+	X("debug", 0, 0, "", "", COPT_DEBUG, 0) \
+	X("debug-json", 0, 0, "", "", COPT_DEBUG, 0) \
+	X("version", 'V', 0, "", "", COPT_VERSION, 0) \
+	X("cipher", 'c', 1, "", "cipher", COPT_NONE, 0) \
+	X("hash", 'h', 1, "", "hash", COPT_NONE, 0) \
+	X("key-file", 'd', 1, "", "key-file", COPT_NONE, 0) \
+	X("keyfile-size", 'l', 1, "", "keyfile-size", COPT_NONE, NUM_ANY) \
+	X("keyfile-offset", 0, 1, "", "keyfile-offset", COPT_NONE, NUM_ANY) \
+	X("new-keyfile", 0, 1, "luksAddKey", "new-key-file", COPT_NONE, 0) \
+	X("new-keyfile-size", 0, 1, "", "new-keyfile-size", COPT_NONE, NUM_ANY) \
+	X("new-keyfile-offset", 0, 1, "", "", COPT_NEW_KEYFILE_OFFSET, NUM_ANY) \
+	X("volume-key-file", 0, 1, "", "", COPT_VOLUME_KEY_FILE, 0) \
+	X("master-key-file", 0, 1, "", "", COPT_VOLUME_KEY_FILE, 0) \
+	X("key-slot", 'S', 1, "open config luksFormat luksAddKey luksChangeKey luksConvertKey " \
+	  "luksDump token luksResume", "key-slot", COPT_NONE, NUM_ANY) \
+	X("key-size", 's', 1, "open benchmark luksFormat luksAddKey", \
+	  "key-size", COPT_NONE, NUM_BITS) \
+	X("sector-size", 0, 1, "open luksFormat", "sector-size", COPT_NONE, NUM_ANY) \
+	X("luks2-metadata-size", 0, 1, A_FORMAT, "luks2-metadata-size", COPT_NONE, 0) \
+	X("luks2-keyslots-size", 0, 1, A_FORMAT, "luks2-keyslots-size", COPT_NONE, 0) \
+	X("offset", 'o', 1, "open luksFormat", "offset", COPT_NONE, NUM_ANY) \
+	X("align-payload", 0, 1, A_FORMAT, "", COPT_ALIGN_PAYLOAD, NUM_ANY) \
+	X("uuid", 0, 1, "luksFormat luksUUID", "uuid", COPT_NONE, 0) \
+	X("label", 0, 1, "config luksFormat", "label", COPT_NONE, 0) \
+	X("subsystem", 0, 1, "config luksFormat", "subsystem", COPT_NONE, 0) \
+	X("pbkdf", 0, 1, A_KEYS " benchmark", "pbkdf", COPT_NONE, 0) \
+	X("iter-time", 'i', 1, A_KEYS " benchmark", "iter-time", COPT_NONE, NUM_ANY) \
+	X("pbkdf-memory", 0, 1, "", "pbkdf-memory", COPT_NONE, NUM_ANY) \
+	X("pbkdf-parallel", 0, 1, "", "pbkdf-parallel", COPT_NONE, NUM_ANY) \
+	X("pbkdf-force-iterations", 0, 1, A_KEYS, "pbkdf-force-iterations", COPT_NONE, NUM_ANY) \
+	X("keyslot-cipher", 0, 1, A_KEYS, "keyslot-cipher", COPT_NONE, 0) \
+	X("keyslot-key-size", 0, 1, A_KEYS, "keyslot-key-size", COPT_NONE, NUM_KEY_BITS) \
+	X("use-random", 0, 0, A_FORMAT, "", COPT_USE_RANDOM, 0) \
+	X("use-urandom", 0, 0, A_FORMAT, "", COPT_USE_URANDOM, 0) \
+	X("integrity", 'I', 1, A_FORMAT, "", COPT_INTEGRITY, 0) \
+	X("type", 'M', 1, "", "", COPT_TYPE, 0) \
+	X("header", 0, 1, "", "", COPT_HEADER, 0) \
+	X("header-backup-file", 0, 1, "", "header-backup-file", COPT_NONE, 0) \
+	X("dump-json-metadata", 0, 0, "", "", COPT_DUMP_JSON, 0) \
+	X("dump-volume-key", 0, 0, "", "", COPT_DUMP_VOLUME_KEY, 0) \
+	X("dump-master-key", 0, 0, "", "", COPT_DUMP_VOLUME_KEY, 0) \
+	X("json-file", 0, 1, "", "json-file", COPT_NONE, 0) \
+	X("token-id", 0, 1, "", "token-id", COPT_NONE, NUM_ANY) \
+	X("token-only", 0, 0, "", "", COPT_TOKEN_ONLY, 0) \
+	X("token-type", 0, 1, "", "", COPT_TOKEN_TYPE, 0) \
+	X("token-replace", 0, 0, "token", "", COPT_TOKEN_REPLACE, 0) \
+	X("key-description", 0, 1, "", "", COPT_KEY_DESCRIPTION, 0) \
+	X("priority", 0, 1, "config", "", COPT_PRIORITY, 0) \
+	X("tries", 'T', 1, "", "", COPT_TRIES, NUM_ANY) \
+	X("timeout", 't', 1, "", "", COPT_TIMEOUT, NUM_ANY) \
+	X("verify-passphrase", 'y', 0, "", "", COPT_VERIFY, 0) \
+	X("disable-locks", 0, 0, "", "", COPT_DISABLE_LOCKS, 0) \
+	X("disable-external-tokens", 0, 0, "", "", COPT_DISABLE_EXTERNAL_TOKENS, 0) \
+	X("disable-keyring", 0, 0, "", "disable-keyring", COPT_NONE, 0) \
+	X("readonly", 'r', 0, "", "readonly", COPT_NONE, 0) \
+	X("allow-discards", 0, 0, "open", "allow-discards", COPT_NONE, 0) \
+	X("perf-same_cpu_crypt", 0, 0, "", "perf-same_cpu_crypt", COPT_NONE, 0) \
+	X("perf-submit_from_crypt_cpus", 0, 0, "", "perf-submit_from_crypt_cpus", COPT_NONE, 0) \
+	X("perf-no_read_workqueue", 0, 0, "", "perf-no_read_workqueue", COPT_NONE, 0) \
+	X("perf-no_write_workqueue", 0, 0, "", "perf-no_write_workqueue", COPT_NONE, 0) \
+	X("persistent", 0, 0, "open", "persistent", COPT_NONE, 0) \
+	X("refresh", 0, 0, "open", "", COPT_REFRESH, 0) \
+	X("test-passphrase", 0, 0, "open", "test-passphrase", COPT_NONE, 0) \
+	X("serialize-memory-hard-pbkdf", 0, 0, "open", "", COPT_SERIALIZE, 0) \
+	X("shared", 0, 0, "open", "", COPT_SHARED, 0) \
+	X("unbound", 0, 0, "luksAddKey luksDump open token", "", COPT_UNBOUND, 0) \
+	X("deferred", 0, 0, "close", "deferred", COPT_NONE, 0) \
+	X("size", 'b', 1, "open resize", "size", COPT_NONE, NUM_ANY) \
+	X("device-size", 0, 1, "open resize", "device-size", COPT_NONE, 0)
+
+#define COMPAT_ROW(name, short_name, has_arg, actions, shared, id, numeric) \
+	{ name, short_name, has_arg, actions, shared, id, numeric },
+
 static const struct compat_option compat_options[] = {
-	{ "batch-mode", 'q', 0, NULL, "batch-mode", COPT_NONE, 0 },
-	{ "verbose", 'v', 0, NULL, "verbose", COPT_NONE, 0 },
-	{ "debug", 0, 0, NULL, NULL, COPT_DEBUG, 0 },
-	{ "debug-json", 0, 0, NULL, NULL, COPT_DEBUG, 0 },
-	{ "version", 'V', 0, NULL, NULL, COPT_VERSION, 0 },
-	{ "cipher", 'c', 1, NULL, "cipher", COPT_NONE, 0 },
-	{ "hash", 'h', 1, NULL, "hash", COPT_NONE, 0 },
-	{ "key-file", 'd', 1, NULL, "key-file", COPT_NONE, 0 },
-	{ "keyfile-size", 'l', 1, NULL, "keyfile-size", COPT_NONE, NUM_ANY },
-	{ "keyfile-offset", 0, 1, NULL, "keyfile-offset", COPT_NONE, NUM_ANY },
-	{ "new-keyfile", 0, 1, "luksAddKey", "new-key-file", COPT_NONE, 0 },
-	{ "new-keyfile-size", 0, 1, NULL, "new-keyfile-size", COPT_NONE, NUM_ANY },
-	{ "new-keyfile-offset", 0, 1, NULL, NULL, COPT_NEW_KEYFILE_OFFSET, NUM_ANY },
-	{ "volume-key-file", 0, 1, NULL, NULL, COPT_VOLUME_KEY_FILE, 0 },
-	{ "master-key-file", 0, 1, NULL, NULL, COPT_VOLUME_KEY_FILE, 0 },
-	{ "key-slot", 'S', 1, "open config luksFormat luksAddKey luksChangeKey luksConvertKey "
-	  "luksDump token luksResume", "key-slot", COPT_NONE, NUM_ANY },
-	{ "key-size", 's', 1, "open benchmark luksFormat luksAddKey", "key-size", COPT_NONE,
-	  NUM_BITS },
-	{ "sector-size", 0, 1, "open luksFormat", "sector-size", COPT_NONE, NUM_ANY },
-	{ "luks2-metadata-size", 0, 1, A_FORMAT, "luks2-metadata-size", COPT_NONE, 0 },
-	{ "luks2-keyslots-size", 0, 1, A_FORMAT, "luks2-keyslots-size", COPT_NONE, 0 },
-	{ "offset", 'o', 1, "open luksFormat", "offset", COPT_NONE, NUM_ANY },
-	{ "align-payload", 0, 1, A_FORMAT, NULL, COPT_ALIGN_PAYLOAD, NUM_ANY },
-	{ "uuid", 0, 1, "luksFormat luksUUID", "uuid", COPT_NONE, 0 },
-	{ "label", 0, 1, "config luksFormat", "label", COPT_NONE, 0 },
-	{ "subsystem", 0, 1, "config luksFormat", "subsystem", COPT_NONE, 0 },
-	{ "pbkdf", 0, 1, A_KEYS " benchmark", "pbkdf", COPT_NONE, 0 },
-	{ "iter-time", 'i', 1, A_KEYS " benchmark", "iter-time", COPT_NONE, NUM_ANY },
-	{ "pbkdf-memory", 0, 1, NULL, "pbkdf-memory", COPT_NONE, NUM_ANY },
-	{ "pbkdf-parallel", 0, 1, NULL, "pbkdf-parallel", COPT_NONE, NUM_ANY },
-	{ "pbkdf-force-iterations", 0, 1, A_KEYS, "pbkdf-force-iterations", COPT_NONE, NUM_ANY },
-	{ "keyslot-cipher", 0, 1, A_KEYS, "keyslot-cipher", COPT_NONE, 0 },
-	{ "keyslot-key-size", 0, 1, A_KEYS, "keyslot-key-size", COPT_NONE, NUM_KEY_BITS },
-	{ "use-random", 0, 0, A_FORMAT, NULL, COPT_USE_RANDOM, 0 },
-	{ "use-urandom", 0, 0, A_FORMAT, NULL, COPT_USE_URANDOM, 0 },
-	{ "integrity", 'I', 1, A_FORMAT, NULL, COPT_INTEGRITY, 0 },
-	{ "type", 'M', 1, NULL, NULL, COPT_TYPE, 0 },
-	{ "header", 0, 1, NULL, NULL, COPT_HEADER, 0 },
-	{ "header-backup-file", 0, 1, NULL, "header-backup-file", COPT_NONE, 0 },
-	{ "dump-json-metadata", 0, 0, NULL, NULL, COPT_DUMP_JSON, 0 },
-	{ "dump-volume-key", 0, 0, NULL, NULL, COPT_DUMP_VOLUME_KEY, 0 },
-	{ "dump-master-key", 0, 0, NULL, NULL, COPT_DUMP_VOLUME_KEY, 0 },
-	{ "json-file", 0, 1, NULL, "json-file", COPT_NONE, 0 },
-	{ "token-id", 0, 1, NULL, "token-id", COPT_NONE, NUM_ANY },
-	{ "token-only", 0, 0, NULL, NULL, COPT_TOKEN_ONLY, 0 },
-	{ "token-type", 0, 1, NULL, NULL, COPT_TOKEN_TYPE, 0 },
-	{ "token-replace", 0, 0, "token", NULL, COPT_TOKEN_REPLACE, 0 },
-	{ "key-description", 0, 1, NULL, NULL, COPT_KEY_DESCRIPTION, 0 },
-	{ "priority", 0, 1, "config", NULL, COPT_PRIORITY, 0 },
-	{ "tries", 'T', 1, NULL, NULL, COPT_TRIES, NUM_ANY },
-	{ "timeout", 't', 1, NULL, NULL, COPT_TIMEOUT, NUM_ANY },
-	{ "verify-passphrase", 'y', 0, NULL, NULL, COPT_VERIFY, 0 },
-	{ "disable-locks", 0, 0, NULL, NULL, COPT_DISABLE_LOCKS, 0 },
-	{ "disable-external-tokens", 0, 0, NULL, NULL, COPT_DISABLE_EXTERNAL_TOKENS, 0 },
-	{ "disable-keyring", 0, 0, NULL, "disable-keyring", COPT_NONE, 0 },
-	{ "readonly", 'r', 0, NULL, "readonly", COPT_NONE, 0 },
-	{ "allow-discards", 0, 0, "open", "allow-discards", COPT_NONE, 0 },
-	{ "perf-same_cpu_crypt", 0, 0, NULL, "perf-same_cpu_crypt", COPT_NONE, 0 },
-	{ "perf-submit_from_crypt_cpus", 0, 0, NULL, "perf-submit_from_crypt_cpus", COPT_NONE, 0 },
-	{ "perf-no_read_workqueue", 0, 0, NULL, "perf-no_read_workqueue", COPT_NONE, 0 },
-	{ "perf-no_write_workqueue", 0, 0, NULL, "perf-no_write_workqueue", COPT_NONE, 0 },
-	{ "persistent", 0, 0, "open", "persistent", COPT_NONE, 0 },
-	{ "refresh", 0, 0, "open", NULL, COPT_REFRESH, 0 },
-	{ "test-passphrase", 0, 0, "open", "test-passphrase", COPT_NONE, 0 },
-	{ "serialize-memory-hard-pbkdf", 0, 0, "open", NULL, COPT_SERIALIZE, 0 },
-	{ "shared", 0, 0, "open", NULL, COPT_SHARED, 0 },
-	{ "unbound", 0, 0, "luksAddKey luksDump open token", NULL, COPT_UNBOUND, 0 },
-	{ "deferred", 0, 0, "close", "deferred", COPT_NONE, 0 },
-	{ "size", 'b', 1, "open resize", "size", COPT_NONE, NUM_ANY },
-	{ "device-size", 0, 1, "open resize", "device-size", COPT_NONE, 0 },
-	{ NULL, 0, 0, NULL, NULL, COPT_NONE, 0 },
+	COMPAT_OPTIONS(COMPAT_ROW) { "", 0, 0, "", "", COPT_NONE, NUM_NONE },
 };
+
+/* Each text fits its array with its NUL (C would drop a NUL that does not
+ * fit, silently). */
+#define COMPAT_FITS(long_name, short_name, has_arg, action_list, shared_name, id, numeric) \
+	_Static_assert(sizeof(long_name) <= sizeof(compat_options[0].name) && \
+		       sizeof(action_list) <= sizeof(compat_options[0].actions) && \
+		       sizeof(shared_name) <= sizeof(compat_options[0].shared), \
+		       "--" long_name ": text too long");
+COMPAT_OPTIONS(COMPAT_FITS)
 
 struct pending {
 	const struct compat_option *option;
@@ -165,7 +185,7 @@ static int bad_option(const char *typed, const char *message)
 
 static const struct compat_option *long_option(const char *name, size_t len)
 {
-	for (const struct compat_option *o = compat_options; o->name; o++)
+	for (const struct compat_option *o = compat_options; o->name[0]; o++)
 		if (strlen(o->name) == len && strncmp(o->name, name, len) == 0)
 			return o;
 	return NULL;
@@ -173,7 +193,7 @@ static const struct compat_option *long_option(const char *name, size_t len)
 
 static const struct compat_option *short_option(char c)
 {
-	for (const struct compat_option *o = compat_options; o->name; o++)
+	for (const struct compat_option *o = compat_options; o->name[0]; o++)
 		if (o->short_name && o->short_name == c)
 			return o;
 	return NULL;
@@ -218,7 +238,7 @@ static int set_compat(const struct compat_option *o, const char *value, struct c
 static int apply_option(const struct compat_option *o, const char *value,
 			struct compat_opts *opts)
 {
-	if (!o->shared)
+	if (!o->shared[0])
 		return set_compat(o, value, opts);
 	return cli_set_named_option(o->shared, value, &opts->base) < 0 ? EXIT_BAD_PARAM : 0;
 }
@@ -291,7 +311,7 @@ static int option_allowed(const struct compat_option *o, const char *action)
 {
 	size_t len = strlen(action);
 
-	if (!o->actions)
+	if (!o->actions[0])
 		return 1;
 	for (const char *a = o->actions; *a; a += strcspn(a, " "), a += *a == ' ')
 		if (strcspn(a, " ") == len && strncmp(a, action, len) == 0)

@@ -23,146 +23,165 @@
 
 #include "cli/cli.h"
 
+/*
+ * The catalogue.  Its tables hold no pointer: a table of pointers is
+ * relocated, so copied into pages of its own, by every command at start
+ * (bench/issue14.md).  Names are inline; help texts are a table beside it.
+ *   X(long name, has_arg, short name or 0, id, argument name or "", help)
+ */
+#define CLI_OPTIONS(X) \
+	X("help", no_argument, 0, OPT_HELP, "", "show this help") \
+	X("version", no_argument, 'V', OPT_VERSION, "", "print luksvol's version") \
+	X("verbose", no_argument, 'v', OPT_VERBOSE, "", "say what was done") \
+	X("batch-mode", no_argument, 'q', OPT_BATCH, "", "ask for no confirmation") \
+	X("json", no_argument, 0, OPT_JSON, "", "JSON output") \
+	X("test-passphrase", no_argument, 0, OPT_TEST_PASSPHRASE, "", \
+	  "only check the passphrase; map nothing") \
+	X("volume-key", no_argument, 0, OPT_VOLUME_KEY, "", \
+	  "print the volume key (needs a passphrase)") \
+	X("key-file", required_argument, 'd', OPT_KEY_FILE, "F", \
+	  "read the passphrase from F (- for standard input)") \
+	X("keyfile-size", required_argument, 0, OPT_KEYFILE_SIZE, "N", \
+	  "read exactly N bytes of the passphrase") \
+	X("keyfile-offset", required_argument, 0, OPT_KEYFILE_OFFSET, "N", \
+	  "skip the first N bytes of the key file") \
+	X("new-key-file", required_argument, 0, OPT_NEW_KEY_FILE, "F", \
+	  "read the new passphrase from F (- for standard input)") \
+	X("new-keyfile-size", required_argument, 0, OPT_NEW_KEYFILE_SIZE, "N", \
+	  "read exactly N bytes of the new passphrase") \
+	X("key-slot", required_argument, 'S', OPT_KEY_SLOT, "N", \
+	  "the keyslot to unlock with, or to create (0..31)") \
+	X("cipher", required_argument, 'c', OPT_CIPHER, "C", "data cipher (aes-xts-plain64)") \
+	X("key-size", required_argument, 's', OPT_KEY_SIZE, "BITS", \
+	  "volume key size (512 for XTS, else 256)") \
+	X("sector-size", required_argument, 0, OPT_SECTOR_SIZE, "N", \
+	  "encryption sector size, 512..4096") \
+	X("luks2-metadata-size", required_argument, 0, OPT_METADATA_SIZE, "S", \
+	  "metadata size, 16k..4m, a power of two") \
+	X("luks2-keyslots-size", required_argument, 0, OPT_KEYSLOTS_SIZE, "S", \
+	  "keyslots area size, 4 KiB aligned, at most 128m") \
+	X("offset", required_argument, 0, OPT_OFFSET, "SECTORS", \
+	  "data offset in 512-byte sectors") \
+	X("uuid", required_argument, 0, OPT_UUID, "U", "this UUID instead of a random one") \
+	X("label", required_argument, 0, OPT_LABEL, "L", \
+	  "the header label (wipe: the GPT partition name)") \
+	X("subsystem", required_argument, 0, OPT_SUBSYSTEM, "S", "the header subsystem") \
+	X("pbkdf", required_argument, 0, OPT_PBKDF, "KDF", "pbkdf2, argon2i or argon2id") \
+	X("hash", required_argument, 'h', OPT_HASH, "H", "pbkdf2, AF and digest hash (sha256)") \
+	X("iter-time", required_argument, 'i', OPT_ITER_TIME, "MS", \
+	  "KDF benchmark target (2000)") \
+	X("pbkdf-memory", required_argument, 0, OPT_PBKDF_MEMORY, "KIB", "argon2 memory") \
+	X("pbkdf-parallel", required_argument, 0, OPT_PBKDF_PARALLEL, "N", "argon2 threads") \
+	X("pbkdf-force-iterations", required_argument, 0, OPT_PBKDF_FORCE_ITERATIONS, "N", \
+	  "pbkdf2 iterations or argon2 time cost, no benchmark") \
+	X("keyslot-cipher", required_argument, 0, OPT_KEYSLOT_CIPHER, "C", \
+	  "the keyslot area's cipher (the data cipher; with --keyslot-key-size)") \
+	X("keyslot-key-size", required_argument, 0, OPT_KEYSLOT_KEY_SIZE, "BITS", \
+	  "the keyslot area's key size (with --keyslot-cipher)") \
+	X("token-id", required_argument, 0, OPT_TOKEN_ID, "N", "the token id") \
+	X("token-replace", no_argument, 0, OPT_TOKEN_REPLACE, "", \
+	  "replace the token of that --token-id, in one write") \
+	X("key-description", required_argument, 0, OPT_KEY_DESCRIPTION, "D", \
+	  "the kernel keyring key of a luks2-keyring token") \
+	X("json-file", required_argument, 0, OPT_JSON_FILE, "F", \
+	  "the token JSON file (- for standard input or output)") \
+	X("header-backup-file", required_argument, 0, OPT_BACKUP_FILE, "F", \
+	  "the header backup file") \
+	X("header", required_argument, 0, OPT_HEADER, "F", \
+	  "a detached LUKS2 header: the verb reads and writes F, DEVICE holds the data") \
+	X("readonly", no_argument, 'r', OPT_READONLY, "", "a read-only mapping") \
+	X("allow-discards", no_argument, 0, OPT_ALLOW_DISCARDS, "", "pass discards through") \
+	X("perf-same_cpu_crypt", no_argument, 0, OPT_SAME_CPU_CRYPT, "", \
+	  "dm-crypt: encrypt on the submitting CPU") \
+	X("perf-submit_from_crypt_cpus", no_argument, 0, OPT_SUBMIT_FROM_CRYPT_CPUS, "", \
+	  "dm-crypt: submit writes from the crypt threads") \
+	X("perf-no_read_workqueue", no_argument, 0, OPT_NO_READ_WORKQUEUE, "", \
+	  "dm-crypt: bypass the read workqueue") \
+	X("perf-no_write_workqueue", no_argument, 0, OPT_NO_WRITE_WORKQUEUE, "", \
+	  "dm-crypt: bypass the write workqueue") \
+	X("persistent", no_argument, 0, OPT_PERSISTENT, "", \
+	  "also store the activation flags in the header") \
+	X("disable-keyring", no_argument, 0, OPT_DISABLE_KEYRING, "", \
+	  "the hex key in the table, not a keyring reference") \
+	X("deferred", no_argument, 0, OPT_DEFERRED, "", "remove the mapping at its last close") \
+	X("size", required_argument, 'b', OPT_SIZE, "SECTORS", \
+	  "the mapping's new size in 512-byte sectors (0: to the device's end)") \
+	X("device-size", required_argument, 0, OPT_DEVICE_SIZE, "BYTES", \
+	  "the same in bytes, with k, m, g, t (KiB...), kB... or s (sectors)") \
+	X("file", required_argument, 'f', OPT_FILE, "FILE", \
+	  "the volume config (- for standard input)") \
+	X("device", required_argument, 0, OPT_DEVICE, "VOLUMEID=PATH", \
+	  "the device of a volume (repeatable)") \
+	X("node-uuid", required_argument, 0, OPT_NODE_UUID, "U", "the node UUID of nodeID keys") \
+	X("state-dir", required_argument, 0, OPT_STATE_DIR, "DIR", \
+	  "where encryption-salt.yaml lives") \
+	X("kms-ca", required_argument, 0, OPT_KMS_CA, "FILE", \
+	  "a PEM CA trusted for https:// KMS endpoints besides the system roots") \
+	X("no-activate", no_argument, 0, OPT_NO_ACTIVATE, "", "unlock and sync, map nothing") \
+	X("no-sync", no_argument, 0, OPT_NO_SYNC, "", \
+	  "open and map only: never change a header (rescue)") \
+	X("dry-run", no_argument, 0, OPT_DRY_RUN, "", "print the plan, write nothing") \
+	X("yes", no_argument, 0, OPT_YES, "", "ask for no confirmation") \
+	X("token-only", no_argument, 0, OPT_TOKEN_ONLY, "", \
+	  "unlock with the volume's tokens (clevis, systemd-tpm2), no passphrase") \
+	X("token-type", required_argument, 0, OPT_TOKEN_TYPE, "T", "only tokens of type T") \
+	X("tpm-tcti", required_argument, 0, OPT_TPM_TCTI, "TCTI", \
+	  "the TPM (device:PATH, swtpm:host=H,port=P; default /dev/tpmrm0)") \
+	X("tpm-pcr-public-key", required_argument, 0, OPT_TPM_PCR_PUBLIC_KEY, "F", \
+	  "the PEM key that signs PCR 11 policies") \
+	X("tpm-pcr-signature", required_argument, 0, OPT_TPM_PCR_SIGNATURE, "F", \
+	  "the signed PCR policies (systemd-stub's .pcrsig JSON)") \
+	X("efivars-dir", required_argument, 0, OPT_EFIVARS_DIR, "DIR", \
+	  "the EFI variables of checkSecurebootStatusOnEnroll") \
+	X("timeout", required_argument, 0, OPT_TIMEOUT, "SECONDS", \
+	  "network timeout per server, 1..3600 (10)") \
+	X("url", required_argument, 0, OPT_URL, "URL", "the tang server") \
+	X("thumbprint", required_argument, 0, OPT_THUMBPRINT, "THP", \
+	  "trust the tang key of this thumbprint (else show them and ask)") \
+	X("pcrs", required_argument, 0, OPT_PCRS, "LIST", \
+	  "the PCRs to seal to, as 0,7 (\"\": none)") \
+	X("pcr-bank", required_argument, 0, OPT_PCR_BANK, "BANK", "the PCR bank (sha256)") \
+	X("config", required_argument, 0, OPT_PIN_CONFIG, "JSON", \
+	  "the pin's clevis config, as clevis luks bind takes it") \
+	X("meta", required_argument, 0, OPT_META, "DEV", \
+	  "the META partition (default: the partition named META)") \
+	X("force-meta", no_argument, 0, OPT_FORCE_META, "", \
+	  "write over a META neither of whose copies is valid") \
+	X("value-file", required_argument, 0, OPT_VALUE_FILE, "F", \
+	  "read the tag's value from F (- for standard input)") \
+	X("show-secrets", no_argument, 0, OPT_SHOW_SECRETS, "", \
+	  "print the values of tags that may hold secrets") \
+	X("disk", required_argument, 0, OPT_DISK, "DISK", \
+	  "look for the Talos partitions on DISK only")
+
 struct cli_option {
-	const char *name;		/* the long name */
-	int has_arg;			/* no_argument or required_argument */
-	int short_name;			/* 0: long only */
+	char name[28];			/* the long name; "" ends the table */
+	char arg_name[16];		/* in help: "F"; "": takes none */
+	unsigned char has_arg;		/* no_argument or required_argument */
+	char short_name;		/* 0: long only */
 	enum cli_opt id;
-	const char *arg_name;		/* in help: "F" */
-	const char *help;
 };
 
+#define OPTION_ROW(long_name, has_arg, short_name, id, arg, help) \
+	{ long_name, arg, has_arg, short_name, id },
+#define HELP_ROW(long_name, has_arg, short_name, id, arg, help) help,
+
 static const struct cli_option cli_options[] = {
-	{ "help", no_argument, 0, OPT_HELP, NULL, "show this help" },
-	{ "version", no_argument, 'V', OPT_VERSION, NULL, "print luksvol's version" },
-	{ "verbose", no_argument, 'v', OPT_VERBOSE, NULL, "say what was done" },
-	{ "batch-mode", no_argument, 'q', OPT_BATCH, NULL, "ask for no confirmation" },
-	{ "json", no_argument, 0, OPT_JSON, NULL, "JSON output" },
-	{ "test-passphrase", no_argument, 0, OPT_TEST_PASSPHRASE, NULL,
-	  "only check the passphrase; map nothing" },
-	{ "volume-key", no_argument, 0, OPT_VOLUME_KEY, NULL,
-	  "print the volume key (needs a passphrase)" },
-	{ "key-file", required_argument, 'd', OPT_KEY_FILE, "F",
-	  "read the passphrase from F (- for standard input)" },
-	{ "keyfile-size", required_argument, 0, OPT_KEYFILE_SIZE, "N",
-	  "read exactly N bytes of the passphrase" },
-	{ "keyfile-offset", required_argument, 0, OPT_KEYFILE_OFFSET, "N",
-	  "skip the first N bytes of the key file" },
-	{ "new-key-file", required_argument, 0, OPT_NEW_KEY_FILE, "F",
-	  "read the new passphrase from F (- for standard input)" },
-	{ "new-keyfile-size", required_argument, 0, OPT_NEW_KEYFILE_SIZE, "N",
-	  "read exactly N bytes of the new passphrase" },
-	{ "key-slot", required_argument, 'S', OPT_KEY_SLOT, "N",
-	  "the keyslot to unlock with, or to create (0..31)" },
-	{ "cipher", required_argument, 'c', OPT_CIPHER, "C", "data cipher (aes-xts-plain64)" },
-	{ "key-size", required_argument, 's', OPT_KEY_SIZE, "BITS",
-	  "volume key size (512 for XTS, else 256)" },
-	{ "sector-size", required_argument, 0, OPT_SECTOR_SIZE, "N",
-	  "encryption sector size, 512..4096" },
-	{ "luks2-metadata-size", required_argument, 0, OPT_METADATA_SIZE, "S",
-	  "metadata size, 16k..4m, a power of two" },
-	{ "luks2-keyslots-size", required_argument, 0, OPT_KEYSLOTS_SIZE, "S",
-	  "keyslots area size, 4 KiB aligned, at most 128m" },
-	{ "offset", required_argument, 0, OPT_OFFSET, "SECTORS",
-	  "data offset in 512-byte sectors" },
-	{ "uuid", required_argument, 0, OPT_UUID, "U", "this UUID instead of a random one" },
-	{ "label", required_argument, 0, OPT_LABEL, "L",
-	  "the header label (wipe: the GPT partition name)" },
-	{ "subsystem", required_argument, 0, OPT_SUBSYSTEM, "S", "the header subsystem" },
-	{ "pbkdf", required_argument, 0, OPT_PBKDF, "KDF", "pbkdf2, argon2i or argon2id" },
-	{ "hash", required_argument, 'h', OPT_HASH, "H", "pbkdf2, AF and digest hash (sha256)" },
-	{ "iter-time", required_argument, 'i', OPT_ITER_TIME, "MS",
-	  "KDF benchmark target (2000)" },
-	{ "pbkdf-memory", required_argument, 0, OPT_PBKDF_MEMORY, "KIB", "argon2 memory" },
-	{ "pbkdf-parallel", required_argument, 0, OPT_PBKDF_PARALLEL, "N", "argon2 threads" },
-	{ "pbkdf-force-iterations", required_argument, 0, OPT_PBKDF_FORCE_ITERATIONS, "N",
-	  "pbkdf2 iterations or argon2 time cost, no benchmark" },
-	{ "keyslot-cipher", required_argument, 0, OPT_KEYSLOT_CIPHER, "C",
-	  "the keyslot area's cipher (the data cipher; with --keyslot-key-size)" },
-	{ "keyslot-key-size", required_argument, 0, OPT_KEYSLOT_KEY_SIZE, "BITS",
-	  "the keyslot area's key size (with --keyslot-cipher)" },
-	{ "token-id", required_argument, 0, OPT_TOKEN_ID, "N", "the token id" },
-	{ "token-replace", no_argument, 0, OPT_TOKEN_REPLACE, NULL,
-	  "replace the token of that --token-id, in one write" },
-	{ "key-description", required_argument, 0, OPT_KEY_DESCRIPTION, "D",
-	  "the kernel keyring key of a luks2-keyring token" },
-	{ "json-file", required_argument, 0, OPT_JSON_FILE, "F",
-	  "the token JSON file (- for standard input or output)" },
-	{ "header-backup-file", required_argument, 0, OPT_BACKUP_FILE, "F",
-	  "the header backup file" },
-	{ "header", required_argument, 0, OPT_HEADER, "F",
-	  "a detached LUKS2 header: the verb reads and writes F, DEVICE holds the data" },
-	{ "readonly", no_argument, 'r', OPT_READONLY, NULL, "a read-only mapping" },
-	{ "allow-discards", no_argument, 0, OPT_ALLOW_DISCARDS, NULL, "pass discards through" },
-	{ "perf-same_cpu_crypt", no_argument, 0, OPT_SAME_CPU_CRYPT, NULL,
-	  "dm-crypt: encrypt on the submitting CPU" },
-	{ "perf-submit_from_crypt_cpus", no_argument, 0, OPT_SUBMIT_FROM_CRYPT_CPUS, NULL,
-	  "dm-crypt: submit writes from the crypt threads" },
-	{ "perf-no_read_workqueue", no_argument, 0, OPT_NO_READ_WORKQUEUE, NULL,
-	  "dm-crypt: bypass the read workqueue" },
-	{ "perf-no_write_workqueue", no_argument, 0, OPT_NO_WRITE_WORKQUEUE, NULL,
-	  "dm-crypt: bypass the write workqueue" },
-	{ "persistent", no_argument, 0, OPT_PERSISTENT, NULL,
-	  "also store the activation flags in the header" },
-	{ "disable-keyring", no_argument, 0, OPT_DISABLE_KEYRING, NULL,
-	  "the hex key in the table, not a keyring reference" },
-	{ "deferred", no_argument, 0, OPT_DEFERRED, NULL,
-	  "remove the mapping at its last close" },
-	{ "size", required_argument, 'b', OPT_SIZE, "SECTORS",
-	  "the mapping's new size in 512-byte sectors (0: to the device's end)" },
-	{ "device-size", required_argument, 0, OPT_DEVICE_SIZE, "BYTES",
-	  "the same in bytes, with k, m, g, t (KiB...), kB... or s (sectors)" },
-	{ "file", required_argument, 'f', OPT_FILE, "FILE",
-	  "the volume config (- for standard input)" },
-	{ "device", required_argument, 0, OPT_DEVICE, "VOLUMEID=PATH",
-	  "the device of a volume (repeatable)" },
-	{ "node-uuid", required_argument, 0, OPT_NODE_UUID, "U", "the node UUID of nodeID keys" },
-	{ "state-dir", required_argument, 0, OPT_STATE_DIR, "DIR",
-	  "where encryption-salt.yaml lives" },
-	{ "kms-ca", required_argument, 0, OPT_KMS_CA, "FILE",
-	  "a PEM CA trusted for https:// KMS endpoints besides the system roots" },
-	{ "no-activate", no_argument, 0, OPT_NO_ACTIVATE, NULL, "unlock and sync, map nothing" },
-	{ "no-sync", no_argument, 0, OPT_NO_SYNC, NULL,
-	  "open and map only: never change a header (rescue)" },
-	{ "dry-run", no_argument, 0, OPT_DRY_RUN, NULL, "print the plan, write nothing" },
-	{ "yes", no_argument, 0, OPT_YES, NULL, "ask for no confirmation" },
-	{ "token-only", no_argument, 0, OPT_TOKEN_ONLY, NULL,
-	  "unlock with the volume's tokens (clevis, systemd-tpm2), no passphrase" },
-	{ "token-type", required_argument, 0, OPT_TOKEN_TYPE, "T", "only tokens of type T" },
-	{ "tpm-tcti", required_argument, 0, OPT_TPM_TCTI, "TCTI",
-	  "the TPM (device:PATH, swtpm:host=H,port=P; default /dev/tpmrm0)" },
-	{ "tpm-pcr-public-key", required_argument, 0, OPT_TPM_PCR_PUBLIC_KEY, "F",
-	  "the PEM key that signs PCR 11 policies" },
-	{ "tpm-pcr-signature", required_argument, 0, OPT_TPM_PCR_SIGNATURE, "F",
-	  "the signed PCR policies (systemd-stub's .pcrsig JSON)" },
-	{ "efivars-dir", required_argument, 0, OPT_EFIVARS_DIR, "DIR",
-	  "the EFI variables of checkSecurebootStatusOnEnroll" },
-	{ "timeout", required_argument, 0, OPT_TIMEOUT, "SECONDS",
-	  "network timeout per server, 1..3600 (10)" },
-	{ "url", required_argument, 0, OPT_URL, "URL", "the tang server" },
-	{ "thumbprint", required_argument, 0, OPT_THUMBPRINT, "THP",
-	  "trust the tang key of this thumbprint (else show them and ask)" },
-	{ "pcrs", required_argument, 0, OPT_PCRS, "LIST",
-	  "the PCRs to seal to, as 0,7 (\"\": none)" },
-	{ "pcr-bank", required_argument, 0, OPT_PCR_BANK, "BANK", "the PCR bank (sha256)" },
-	{ "config", required_argument, 0, OPT_PIN_CONFIG, "JSON",
-	  "the pin's clevis config, as clevis luks bind takes it" },
-	{ "meta", required_argument, 0, OPT_META, "DEV",
-	  "the META partition (default: the partition named META)" },
-	{ "force-meta", no_argument, 0, OPT_FORCE_META, NULL,
-	  "write over a META neither of whose copies is valid" },
-	{ "value-file", required_argument, 0, OPT_VALUE_FILE, "F",
-	  "read the tag's value from F (- for standard input)" },
-	{ "show-secrets", no_argument, 0, OPT_SHOW_SECRETS, NULL,
-	  "print the values of tags that may hold secrets" },
-	{ "disk", required_argument, 0, OPT_DISK, "DISK",
-	  "look for the Talos partitions on DISK only" },
-	{ NULL, 0, 0, OPT_END, NULL, NULL },
+	CLI_OPTIONS(OPTION_ROW) { "", "", no_argument, 0, OPT_END },
 };
+static const char cli_option_help[][80] = { CLI_OPTIONS(HELP_ROW) };
+
+/* Each text fits its array with its NUL (C would drop a NUL that does not
+ * fit, silently). */
+#define FITS(long_name, has_arg, short_name, id, arg, help) \
+	_Static_assert(sizeof(long_name) <= sizeof(cli_options[0].name) && \
+		       sizeof(arg) <= sizeof(cli_options[0].arg_name) && \
+		       sizeof(help) <= sizeof(cli_option_help[0]), "--" long_name ": text too long");
+CLI_OPTIONS(FITS)
 
 static const struct cli_option *option_by_id(enum cli_opt id)
 {
-	for (const struct cli_option *o = cli_options; o->name; o++)
+	for (const struct cli_option *o = cli_options; o->name[0]; o++)
 		if (o->id == id)
 			return o;
 	return NULL;
@@ -191,7 +210,7 @@ static int scan_long(char **argv, int argc, int *i, struct given_option *g)
 	size_t len = strcspn(arg, "=");
 
 	g->option = NULL;
-	for (const struct cli_option *o = cli_options; o->name; o++)
+	for (const struct cli_option *o = cli_options; o->name[0]; o++)
 		if (strlen(o->name) == len && strncmp(o->name, arg, len) == 0)
 			g->option = o;
 	if (!g->option) {
@@ -221,7 +240,7 @@ static int scan_short(char **argv, int argc, int *i, struct given_option *given,
 		struct given_option *g = &given[(*count)++];
 
 		g->option = NULL;
-		for (const struct cli_option *o = cli_options; o->name; o++)
+		for (const struct cli_option *o = cli_options; o->name[0]; o++)
 			if (o->short_name && o->short_name == *p)
 				g->option = o;
 		if (!g->option) {
@@ -533,7 +552,7 @@ static int set_option(const struct cli_option *o, const char *arg, struct cli_op
 
 static const struct cli_option *option_by_name(const char *name)
 {
-	for (const struct cli_option *o = cli_options; o->name; o++)
+	for (const struct cli_option *o = cli_options; o->name[0]; o++)
 		if (strcmp(o->name, name) == 0)
 			return o;
 	return NULL;
@@ -622,8 +641,8 @@ static void print_option_help(const struct cli_option *o, FILE *out)
 
 	snprintf(left, sizeof(left), "%c%c%s--%s%s%s", o->short_name ? '-' : ' ',
 		 o->short_name ? o->short_name : ' ', o->short_name ? ", " : "  ", o->name,
-		 o->arg_name ? " " : "", o->arg_name ? o->arg_name : "");
-	fprintf(out, "  %-34s %s\n", left, o->help);
+		 o->arg_name[0] ? " " : "", o->arg_name);
+	fprintf(out, "  %-34s %s\n", left, cli_option_help[o - cli_options]);
 }
 
 static int general_option(enum cli_opt id)
@@ -636,10 +655,10 @@ void cli_verb_help(const struct cli_verb *verb, FILE *out)
 {
 	print_synopsis(verb, out, "usage: ");
 	fputs("options:\n", out);
-	for (const struct cli_option *o = cli_options; o->name; o++)
+	for (const struct cli_option *o = cli_options; o->name[0]; o++)
 		if (!general_option(o->id) && cli_verb_accepts(verb, o->id))
 			print_option_help(o, out);
-	for (const struct cli_option *o = cli_options; o->name; o++)
+	for (const struct cli_option *o = cli_options; o->name[0]; o++)
 		if (general_option(o->id))
 			print_option_help(o, out);
 }
