@@ -453,15 +453,23 @@ static int json_number_text(const char *p)
 /*
  * json-c prints a number it parsed as a double with the text it was read
  * from, even text that is not JSON ("0999e" prints as "0999", which reads
- * back as the integer 999).  Such doubles are printed from their value, so
- * that what is written is JSON that reads back to itself; a double whose
- * text is JSON keeps it, as cryptsetup writes it.
+ * back as the integer 999), or JSON that reads back as an integer
+ * ("2221000e" keeps "2221000"; 118 digits read back saturated to
+ * 18446744073709551615).  Such
+ * doubles are printed from their value, so that what is written is JSON
+ * that reads back to itself; a double whose text is JSON with a fraction or
+ * an exponent keeps it, as cryptsetup writes it.
  */
+static int double_text(const char *text)
+{
+	return json_number_text(text) && strpbrk(text, ".eE") != NULL;
+}
+
 static void canonical_doubles(struct lv_json *node)
 {
 	switch (node->type) {
 	case LV_JSON_DOUBLE:
-		if (!json_number_text(node->dbl.text))
+		if (!double_text(node->dbl.text))
 			node->dbl.text = NULL;
 		break;
 	case LV_JSON_OBJECT:

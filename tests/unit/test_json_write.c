@@ -122,6 +122,40 @@ static void test_order_and_text_kept(void **state)
 				  "\"config\":{\"json_size\":\"+12288\",\"keyslots_size\":\"4161536\"}}"));
 }
 
+/* A double json-c read from text that is not JSON, or from JSON that reads
+ * back as an integer ("123e" keeps "123"), is written from its value, so
+ * that the next read gets the same number (the second was found by the
+ * luks2_json fuzzer: 118 digits and an "e" came back as 2^64 - 1); one
+ * with a fraction or an exponent keeps its text, as cryptsetup writes it. */
+static void test_doubles_read_back_as_written(void **state)
+{
+	static const char digits118[] =
+		"2222222222222222222222222222222222222222222222222222222222"
+		"222222222222222222222222222222222222222222222222222222221000";
+	char *tokens, *first, *second;
+	struct lv_metadata *md;
+
+	(void)state;
+	assert_true(asprintf(&tokens, "\"0\":{\"type\":\"x\",\"keyslots\":[],\"a\":1.50,"
+			     "\"b\":2E3,\"c\":0999e,\"d\":2221000e,\"e\":%se}", digits118) > 0);
+	first = document("", "", tokens, "");
+	free(tokens);
+	md = parse(first);
+	free(first);
+	first = write_text(md);
+	lv_metadata_free(&md);
+	md = parse(first);
+	second = write_text(md);
+	lv_metadata_free(&md);
+	if (strcmp(first, second) != 0)
+		fail_msg("written\n%s\nthen\n%s", first, second);
+	assert_non_null(strstr(first, "\"a\":1.50,\"b\":2E3,\"c\":999.0,\"d\":2221000.0,\"e\":2.2"));
+	assert_null(strstr(first, digits118));
+	assert_null(strstr(first, "18446744073709551615"));
+	free(first);
+	free(second);
+}
+
 /* A new keyslot and a new token go last, as json-c adds them; removal
  * keeps the others' order; the lists that named them follow. */
 static void test_mutators(void **state)
@@ -186,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_order_and_text_kept),
 		cmocka_unit_test(test_mutators),
 		cmocka_unit_test(test_unused_digest_dropped),
+		cmocka_unit_test(test_doubles_read_back_as_written),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
