@@ -29,8 +29,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "base/ascii.h"
 #include "config/cfg_internal.h"
 #include "config/gojson.h"
 #include "config/state_meta.h"
@@ -368,7 +368,7 @@ static int enc_provider(struct sm *s, const struct gj_value *v, void *target)
 	}
 	for (int i = CFG_PROVIDER_NONE; i <= CFG_PROVIDER_LUKS2; i++) {
 		if (strlen(cfg_provider_names[i]) == v->len &&
-		    strncasecmp(cfg_provider_names[i], v->text, v->len) == 0) {
+		    lv_ascii_ncaseeq(cfg_provider_names[i], v->text, v->len)) {
 			enc->provider.value = i;
 			return 0;
 		}

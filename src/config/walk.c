@@ -10,8 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "base/ascii.h"
 #include "config/cfg_internal.h"
 
 #define MAX_FIELDS 16
@@ -358,7 +358,7 @@ void cfg_get_enum(struct cfg_ctx *ctx, const struct cfg_node *value, const char 
 	if (!string_scalar(ctx, value))
 		return;
 	for (size_t i = 0; i < name_count; i++) {
-		if (strlen(names[i]) == value->len && strcasecmp(names[i], value->value) == 0) {
+		if (strlen(names[i]) == value->len && lv_ascii_caseeq(names[i], value->value)) {
 			out->set = 1;
 			out->value = (int)i;
 			return;

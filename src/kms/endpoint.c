@@ -2,6 +2,7 @@
 /* endpoint.c: a KMS endpoint as Talos reads it, checked before any dial. */
 #include <string.h>
 
+#include "base/ascii.h"
 #include "kms/kms.h"
 
 /*
@@ -164,7 +165,7 @@ int lv_kms_endpoint_parse(const char *text, struct lv_kms_endpoint *ep, struct l
 		if (slen == 0)
 			return lv_err_set(err, -EINVAL,
 					  "bad endpoint: no host (not scheme://host:port)");
-		ep->tls = !(slen == 4 && strncasecmp(text, "grpc", 4) == 0);
+		ep->tls = !(slen == 4 && lv_ascii_ncaseeq(text, "grpc", 4));
 		auth = text + slen + 3;
 	} else {
 		ep->tls = 0;

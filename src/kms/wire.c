@@ -8,8 +8,8 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
-#include <strings.h>
 
+#include "base/ascii.h"
 #include "base/hex.h"
 #include "base/utf8.h"
 #include "kms/kms.h"
@@ -203,7 +203,7 @@ static void status_line(struct lv_grpc_reply *reply, const char *line, size_t le
 
 static int name_is(const char *name, size_t name_len, const char *want)
 {
-	return strlen(want) == name_len && strncasecmp(name, want, name_len) == 0;
+	return strlen(want) == name_len && lv_ascii_ncaseeq(name, want, name_len);
 }
 
 /* grpc-status: a decimal int, no sign, no spaces. */
@@ -270,7 +270,7 @@ static void content_type(struct lv_grpc_reply *reply, const char *value, size_t 
 	}
 	reply->content_type_seen = 1;
 	lv_kms_printable(reply->content_type, sizeof(reply->content_type), value, len);
-	reply->content_type_grpc = len >= glen && strncasecmp(value, grpc, glen) == 0 &&
+	reply->content_type_grpc = len >= glen && lv_ascii_ncaseeq(value, grpc, glen) &&
 				   (len == glen || value[glen] == '+' || value[glen] == ';');
 }
 

@@ -7,8 +7,8 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdlib.h>
-#include <strings.h>
 
+#include "base/ascii.h"
 #include "meta/meta.h"
 
 static const struct {
@@ -82,7 +82,7 @@ int lv_meta_tag_parse(const char *text, unsigned *tag)
 	if (parse_number(text, tag) == 0)
 		return 0;
 	for (size_t i = 0; i < TAG_COUNT; i++) {
-		if (strcasecmp(text, tags[i].name) == 0) {
+		if (lv_ascii_caseeq(text, tags[i].name)) {
 			*tag = tags[i].tag;
 			return 0;
 		}
